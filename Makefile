@@ -1,0 +1,50 @@
+# Every target a newcomer needs; `make run` and `make test` install first.
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+MO := app/i18n/locales/fr/LC_MESSAGES/messages.mo app/i18n/locales/en/LC_MESSAGES/messages.mo
+
+.PHONY: install run test test-sqlite test-postgres worker bench migrate seed messages clean
+
+install: .venv/.installed $(MO)
+
+.venv/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+app/i18n/locales/%/LC_MESSAGES/messages.mo: app/i18n/locales/%/LC_MESSAGES/messages.po .venv/.installed
+	.venv/bin/pybabel compile -d app/i18n/locales -D messages -l $*
+
+# Re-extract the strings to translate after changing templates or code.
+messages: install
+	.venv/bin/pybabel extract -F babel.cfg -o app/i18n/messages.pot --no-location --omit-header .
+	.venv/bin/pybabel update -i app/i18n/messages.pot -d app/i18n/locales -D messages --no-fuzzy-matching
+
+migrate: install
+	$(PY) -m app migrate
+
+seed: migrate
+	$(PY) -m app seed
+
+run: seed
+	$(PY) -m app serve
+
+worker: install
+	.venv/bin/arq jobs.worker.WorkerSettings
+
+# The whole suite on SQLite, then again on PostgreSQL.
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest -q
+
+test-postgres: install
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf .venv var e2e/artifacts

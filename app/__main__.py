@@ -1,0 +1,53 @@
+"""python -m app serve | migrate | seed: the commands behind make run, migrate and seed."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from app import settings as settings_module
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "serve"
+    try:
+        settings = settings_module.load()
+    except settings_module.SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    if command == "migrate":
+        from piccolo.apps.migrations.commands.forwards import run_forwards
+
+        result = asyncio.run(run_forwards(app_name="all"))
+        return 0 if result.success else 1
+    if command == "seed":
+        from app.seed import seed
+
+        asyncio.run(seed())
+        print("Demo data is in place.")
+        return 0
+    if command == "serve":
+        return serve(settings)
+    print(f"unknown command {command!r}: use serve, migrate or seed", file=sys.stderr)
+    return 2
+
+
+def serve(settings: settings_module.Settings) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    port = f":{settings.port}" if settings.port != 80 else ""
+    base = f"http://{{}}.{settings.base_domain}{port}"
+    print("\nThe demo clinics are up:")
+    print(f"  {base.format('demo')}/centre-ville/   (Clinique Démo, Centre-ville)")
+    print(f"  {base.format('demo')}/laval/          (Clinique Démo, Laval)")
+    print(f"  {base.format('autre')}/principal/      (Clinique Autre)")
+    print(f"  http://{settings.base_domain}{port}/healthz")
+    print(f"Database: {settings.database.kind}; jobs: {'arq on ' + settings.redis_url if settings.redis_url else 'in-process'}\n")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

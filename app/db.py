@@ -1,0 +1,71 @@
+"""One engine for the whole process, and write transactions that behave the same on both."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from app.settings import Database
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def make_engine(database: Database) -> Engine:
+    if database.kind == "postgres":
+        return PostgresEngine(config={"dsn": database.dsn})
+    Path(database.path).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers run beside the one writer; it is a property of the file,
+    # so setting it once here is enough for every later connection.
+    with sqlite3.connect(database.path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+    return SQLiteEngine(path=database.path, timeout=SQLITE_BUSY_TIMEOUT_S)
+
+
+def engine() -> Engine:
+    found = engine_finder()
+    assert found is not None, "piccolo_conf.py defines DB"
+    return found
+
+
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction for writes. On SQLite it is IMMEDIATE, so two writers queue on the
+    busy timeout instead of failing with 'database is locked' when they upgrade."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+async def start() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+async def ping() -> bool:
+    try:
+        await engine().run_ddl("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not answering"
+        return False

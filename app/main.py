@@ -1,0 +1,69 @@
+"""create_app(settings) -> Litestar: the one place that wires things together."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from app import db
+from app.health import healthz
+from app.htmx import page_or_fragment
+from app.portal.controllers import home, site_portal
+from app.settings import Settings
+from app.templating import make_environment
+from tenants.middleware import ClinicMiddleware
+from tenants.resolution import ClinicRef
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+log = logging.getLogger("app")
+
+
+def current_clinic(request: Request) -> ClinicRef:
+    """Routes that take `clinic` get one, or the request ends in a 404 (fail closed)."""
+    clinic = request.scope.get("state", {}).get("clinic")
+    if clinic is None:
+        raise NotFoundException("no clinic on this host")
+    return clinic
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
+    if status >= 500:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    if request.url.path == "/healthz":
+        return Response({"error": status}, status_code=status)
+    template = {404: "errors/404.html"}.get(status, "errors/error.html")
+    return page_or_fragment(request, template, {"status": status}, status_code=status)
+
+
+def create_app(settings: Settings) -> Litestar:
+    app = Litestar(
+        route_handlers=[
+            home,
+            site_portal,
+            healthz,
+            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+        ],
+        dependencies={"clinic": Provide(current_clinic, sync_to_thread=False)},
+        middleware=[ClinicMiddleware(settings.base_domain)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_samesite="lax",
+        ),
+        exception_handlers={Exception: error_page},
+        on_startup=[db.start],
+        on_shutdown=[db.stop],
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.jinja = make_environment()
+    return app

@@ -1,0 +1,108 @@
+"""Settings read once from the environment, with defaults that work on a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message names the variable and is one line."""
+
+
+@dataclass(frozen=True)
+class Database:
+    kind: str  # "sqlite" or "postgres"
+    path: str = ""  # SQLite file
+    dsn: str = ""  # PostgreSQL DSN
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Database
+    redis_url: str | None
+    base_domain: str
+    host: str
+    port: int
+    secret_key: str
+    smtp_url: str | None
+    debug: bool
+
+    @property
+    def embedded(self) -> bool:
+        """The laptop default: SQLite and jobs in-process."""
+        return self.database.kind == "sqlite" and self.redis_url is None
+
+
+def parse_database_url(url: str) -> Database:
+    if url.startswith("sqlite:///"):
+        rest = url[len("sqlite:///") :]
+        if not rest or rest == "/":
+            raise SettingsError(f"DATABASE_URL: no file in {url!r}")
+        # sqlite:////abs/path.db is absolute; sqlite:///rel.db is relative to the project.
+        path = Path(rest) if rest.startswith("/") else ROOT / rest
+        return Database(kind="sqlite", path=str(path))
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise SettingsError(f"DATABASE_URL: needs a host and a database name, got {url!r}")
+        return Database(kind="postgres", dsn=url)
+    raise SettingsError(
+        f"DATABASE_URL: expected sqlite:///file.db or postgresql://…, got {url!r}"
+    )
+
+
+def _secret_key(env: Mapping[str, str]) -> str:
+    if key := env.get("SECRET_KEY"):
+        if len(key) < 16:
+            raise SettingsError("SECRET_KEY: must be at least 16 characters")
+        return key
+    # Generated once and kept, so sessions and signed links survive restarts.
+    path = VAR / "secret_key"
+    if not path.exists():
+        VAR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT", "8000")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"PORT: expected a number from 1 to 65535, got {raw!r}")
+    return int(raw)
+
+
+def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name) or None
+    if value and urlsplit(value).scheme not in schemes:
+        raise SettingsError(f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}")
+    return value
+
+
+def _base_domain(env: Mapping[str, str]) -> str:
+    value = env.get("BASE_DOMAIN", "localhost").strip().lower().rstrip(".")
+    if not value or "/" in value or ":" in value or " " in value:
+        raise SettingsError(f"BASE_DOMAIN: expected a host name such as example.com, got {value!r}")
+    return value
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    return Settings(
+        database=parse_database_url(env.get("DATABASE_URL") or "sqlite:///var/clinic.db"),
+        redis_url=_optional_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
+        base_domain=_base_domain(env),
+        host=env.get("HOST", "127.0.0.1"),
+        port=_port(env),
+        secret_key=_secret_key(env),
+        smtp_url=_optional_url(env, "SMTP_URL", ("smtp", "smtps")),
+        debug=env.get("DEBUG", "") in ("1", "true"),
+    )

@@ -1,0 +1,114 @@
+"""Test set-up shared by tests/ and e2e/.
+
+The database is chosen here, before anything imports piccolo_conf: SQLite in a
+temporary file by default, PostgreSQL when TEST_DATABASE_URL is set (make test
+runs both). Under CI=true a missing PostgreSQL, Redis or Chromium fails the run
+instead of skipping."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CI = os.environ.get("CI") == "true"
+_tmp = Path(tempfile.mkdtemp(prefix="clinic-tests-"))
+os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp}/test.db"
+os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ["BASE_DOMAIN"] = "localhost"
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("SMTP_URL", None)
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require(what: str, available: bool) -> None:
+    """Skip a test whose service is missing; under CI, fail it instead."""
+    if available:
+        return
+    if CI:
+        pytest.fail(f"{what} is required under CI=true but is not available", pytrace=False)
+    pytest.skip(f"{what} is not available")
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def reset_database() -> None:
+    """An empty database, then every migration from zero."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from app import db
+    from app.settings import parse_database_url
+
+    database = parse_database_url(os.environ["DATABASE_URL"])
+    if database.kind == "postgres":
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(database.dsn, timeout=3)
+        except (OSError, asyncpg.PostgresError) as error:
+            if CI:
+                pytest.exit(f"PostgreSQL unreachable under CI=true: {error}", returncode=1)
+            pytest.exit(f"PostgreSQL unreachable ({error}); skipped the PostgreSQL run", returncode=0)
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.close()
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(database.path + suffix).unlink(missing_ok=True)
+        db.make_engine(database)  # re-applies WAL on the new file
+    result = await run_forwards(app_name="all")
+    assert result.success, result.message
+
+
+async def truncate_all() -> None:
+    from piccolo.apps.migrations.auto.migration_manager import sort_table_classes
+    from piccolo.conf.apps import Finder
+
+    tables = sort_table_classes(Finder().get_table_classes())
+    for table in reversed(tables):
+        await table.delete(force=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database():
+    await reset_database()
+    from app import db
+
+    await db.start()
+    yield
+    await db.stop()
+
+
+@pytest.fixture
+async def demo_data(database):
+    """A clean database with the demo clinics, for tests that change data."""
+    from app.seed import seed
+    from tenants.resolution import forget_cache
+
+    await truncate_all()
+    await seed()
+    forget_cache()
+    yield
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return REDIS_TEST_URL
+
+
+@pytest.fixture
+def require_redis():
+    require("Redis at 127.0.0.1:6379", port_open("127.0.0.1", 6379))

@@ -1,0 +1,12 @@
+"""Piccolo's configuration: SQLite (embedded default) or PostgreSQL, from DATABASE_URL."""
+
+import os
+
+from piccolo.conf.apps import AppRegistry
+
+from app.db import make_engine
+from app.settings import parse_database_url
+
+DB = make_engine(parse_database_url(os.environ.get("DATABASE_URL") or "sqlite:///var/clinic.db"))
+
+APP_REGISTRY = AppRegistry(apps=["tenants.piccolo_app"])

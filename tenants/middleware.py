@@ -1,0 +1,61 @@
+"""Resolves the clinic from the Host header before any handler runs, and the locale
+with it. Unknown hosts stop here with a 404: nothing downstream sees a request
+without its clinic (or the explicit platform marker)."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from litestar.datastructures import Headers
+from litestar.exceptions import NotFoundException
+from litestar.middleware import ASGIMiddleware
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from app import i18n
+from tenants.resolution import resolve
+
+# Paths that serve no clinic data and must answer on any host (load balancers, assets).
+HOST_FREE_PATHS = r"^/(healthz|static/)"
+
+
+class ClinicMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = HOST_FREE_PATHS
+
+    def __init__(self, base_domain: str) -> None:
+        self.base_domain = base_domain
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        headers = Headers.from_scope(scope)
+        kind, clinic = await resolve(headers.get("host", ""), self.base_domain)
+        state = scope.setdefault("state", {})
+        state["host_kind"] = kind
+        state["clinic"] = clinic
+        i18n.activate(
+            i18n.negotiate(
+                query=_query_lang(scope),
+                cookie=_cookie(headers, i18n.COOKIE),
+                accept_language=headers.get("accept-language"),
+                default=clinic.default_language if clinic else "en",
+            )
+        )
+        if kind == "unknown":
+            raise NotFoundException("unknown host")
+        await next_app(scope, receive, send)
+
+
+def _query_lang(scope: Scope) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang")
+    return values[0] if values else None
+
+
+def _cookie(headers: Headers, name: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # noqa: BLE001 - a malformed cookie header is no cookie
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None

@@ -1,0 +1,109 @@
+"""Host header → clinic. Fails closed: anything not positively matched is unknown."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tenants.tables import Clinic, ClinicDomain
+
+CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ClinicRef:
+    """What a request needs to know of its clinic, cached between requests."""
+
+    id: int
+    slug: str
+    name: str
+    time_zone: str
+    default_language: str
+    country: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class HostMatch:
+    kind: str  # "platform" (the bare base domain), "clinic" or "unknown"
+    slug: str | None = None  # the subdomain, for kind "clinic" via subdomain
+
+
+def normalise_host(host: str) -> str:
+    """Lower case, no port, no trailing dot. IPv6 literals keep their brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.split("]")[0] + "]"
+    return host.split(":")[0].rstrip(".")
+
+
+def classify(host: str, base_domain: str) -> HostMatch:
+    """Pure: which kind of host this is. A custom domain is any other host,
+    and is decided by the ClinicDomain table (see resolve)."""
+    host = normalise_host(host)
+    if host == base_domain:
+        return HostMatch("platform")
+    suffix = "." + base_domain
+    if host.endswith(suffix):
+        label = host[: -len(suffix)]
+        # Only one label: a.b.localhost is not a clinic, it is unknown.
+        if label and "." not in label:
+            return HostMatch("clinic", slug=label)
+        return HostMatch("unknown")
+    return HostMatch("clinic") if host else HostMatch("unknown")
+
+
+_cache: dict[str, tuple[float, ClinicRef | None]] = {}
+
+
+def forget_cache() -> None:
+    _cache.clear()
+
+
+def _ref(row: dict) -> ClinicRef:
+    return ClinicRef(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        time_zone=row["time_zone"],
+        default_language=row["default_language"],
+        country=row["country"],
+        phone=row["phone"],
+    )
+
+
+_FIELDS = ("id", "slug", "name", "time_zone", "default_language", "country", "phone")
+
+
+async def _lookup(match: HostMatch, host: str) -> ClinicRef | None:
+    if match.slug is not None:
+        row = (
+            await Clinic.select(*[getattr(Clinic, f) for f in _FIELDS])
+            .where((Clinic.slug == match.slug) & (Clinic.status == "active"))
+            .first()
+        )
+    else:
+        domain = await ClinicDomain.select(ClinicDomain.clinic).where(ClinicDomain.host == host).first()
+        if domain is None:
+            return None
+        row = (
+            await Clinic.select(*[getattr(Clinic, f) for f in _FIELDS])
+            .where((Clinic.id == domain["clinic"]) & (Clinic.status == "active"))
+            .first()
+        )
+    return _ref(row) if row else None
+
+
+async def resolve(host: str, base_domain: str) -> tuple[str, ClinicRef | None]:
+    """("platform", None), ("clinic", ref) or ("unknown", None)."""
+    match = classify(host, base_domain)
+    if match.kind != "clinic":
+        return match.kind, None
+    key = normalise_host(host)
+    cached = _cache.get(key)
+    if cached and cached[0] > time.monotonic():
+        ref = cached[1]
+    else:
+        ref = await _lookup(match, key)
+        _cache[key] = (time.monotonic() + CACHE_SECONDS, ref)
+    return ("clinic", ref) if ref else ("unknown", None)

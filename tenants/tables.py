@@ -1,0 +1,37 @@
+"""Clinics (tenants), the hosts that reach them, and their work sites."""
+
+from piccolo.columns import Boolean, ForeignKey, Text, Varchar
+from piccolo.table import Table
+
+
+class Clinic(Table):
+    slug = Varchar(length=63, unique=True)
+    name = Varchar(length=200)
+    time_zone = Varchar(length=64, default="America/Montreal")
+    default_language = Varchar(length=2, default="fr")
+    country = Varchar(length=2, default="CA")  # default region for phone numbers
+    phone = Varchar(length=32)
+    status = Varchar(length=16, default="active")  # active | suspended
+
+
+class ClinicDomain(Table):
+    """A custom domain a clinic points at the platform (CNAME)."""
+
+    host = Varchar(length=253, unique=True)
+    clinic = ForeignKey(references=Clinic, null=False)
+
+
+class WorkSite(Table):
+    clinic = ForeignKey(references=Clinic, null=False)
+    slug = Varchar(length=63)  # unique within its clinic: see migration 0002
+    name_fr = Varchar(length=200)
+    name_en = Varchar(length=200)
+    address = Text()
+    phone = Varchar(length=32)
+    contact_details = Text()  # shown to patients at the end of booking
+    patient_message_fr = Text()
+    patient_message_en = Text()
+    portal_active = Boolean(default=True)
+    patient_can_cancel = Boolean(default=True)
+    patient_can_check_in = Boolean(default=False)
+    questionnaire_url = Varchar(length=500)

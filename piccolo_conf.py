@@ -9,4 +9,11 @@ from app.settings import parse_database_url
 
 DB = make_engine(parse_database_url(os.environ.get("DATABASE_URL") or "sqlite:///var/clinic.db"))
 
-APP_REGISTRY = AppRegistry(apps=["tenants.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "tenants.piccolo_app",
+        "app.scheduling.piccolo_app",
+        "app.patients.piccolo_app",
+        "app.booking.piccolo_app",
+    ]
+)

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app import clock
+from app.scheduling.services import SchedulingService
+from app.scheduling.tables import (
+    Activity,
+    AppointmentType,
+    Practitioner,
+    PractitionerSite,
+    ScheduleOpening,
+    ScheduleTemplate,
+    ScheduleTemplateBlock,
+    Slot,
+)
 from tenants.tables import Clinic, WorkSite
 
 CLINICS = [
@@ -59,7 +74,64 @@ CLINICS = [
 ]
 
 
-async def seed() -> None:
+APPOINTMENT_TYPES = {
+    "demo": [
+        {"name_fr": "Sur place", "name_en": "On site", "on_site": True},
+        {"name_fr": "Télémédecine", "name_en": "Telemedicine", "on_site": False, "telemedicine": True},
+        {"name_fr": "Téléphone", "name_en": "Telephone", "on_site": False, "telephone": True},
+    ],
+    "autre": [{"name_fr": "Au cabinet", "name_en": "In the office", "on_site": True}],
+}
+
+# name_fr, name_en, minutes, appointment type (by French name)
+ACTIVITIES = {
+    "demo": [
+        ("Consultation urgente", "Urgent consultation", 15, "Sur place"),
+        ("Suivi", "Follow-up", 30, "Sur place"),
+        ("Vaccination", "Vaccination", 10, "Sur place"),
+        ("Téléconsultation", "Teleconsultation", 20, "Télémédecine"),
+    ],
+    "autre": [("Consultation", "Consultation", 20, "Au cabinet")],
+}
+
+# name, kind, family doctor, sites
+PRACTITIONERS = {
+    "demo": [
+        ("Dre Julie Roy", "gp", True, ["centre-ville"]),
+        ("Dr Marc Gagnon", "gp", False, ["centre-ville", "laval"]),
+        ("Sophie Lavoie, IPS", "nurse_practitioner", False, ["laval"]),
+        ("Luc Bergeron, inf.", "nurse", False, ["centre-ville"]),
+    ],
+    "autre": [("Dr Claire Martin", "gp", True, ["principal"])],
+}
+
+WEEKDAYS = (0, 1, 2, 3, 4)
+# template name: (weekdays, [(start, end, activity French name)])
+TEMPLATES = {
+    "demo": {
+        "Julie Roy, semaine": (WEEKDAYS, [("08:00", "12:00", "Suivi"), ("12:00", "15:00", "Consultation urgente"), ("15:00", "17:00", "Téléconsultation")]),
+        "Marc Gagnon, centre-ville": ((0, 2, 4), [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Suivi")]),
+        "Marc Gagnon, Laval": ((1, 3), [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Suivi")]),
+        "Sophie Lavoie, semaine": (WEEKDAYS, [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Vaccination")]),
+        "Luc Bergeron, semaine": (WEEKDAYS, [("08:00", "17:00", "Vaccination")]),
+    },
+    "autre": {"Claire Martin, semaine": (WEEKDAYS, [("09:00", "12:00", "Consultation")])},
+}
+# template, practitioner, site, days ahead (from today)
+APPLICATIONS = {
+    "demo": [
+        ("Julie Roy, semaine", "Dre Julie Roy", "centre-ville", 30),
+        ("Marc Gagnon, centre-ville", "Dr Marc Gagnon", "centre-ville", 30),
+        ("Marc Gagnon, Laval", "Dr Marc Gagnon", "laval", 30),
+        ("Sophie Lavoie, semaine", "Sophie Lavoie, IPS", "laval", 30),
+        ("Luc Bergeron, semaine", "Luc Bergeron, inf.", "centre-ville", 30),
+    ],
+    "autre": [("Claire Martin, semaine", "Dr Claire Martin", "principal", 7)],
+}
+
+
+async def seed(*, schedules: bool = True) -> None:
+    """The demo clinics; with schedules, their practitioners' slots from today on."""
     for spec in CLINICS:
         clinic_fields = {k: v for k, v in spec.items() if k != "sites"}
         clinic = await Clinic.objects().get(Clinic.slug == spec["slug"])
@@ -72,3 +144,98 @@ async def seed() -> None:
             )
             if not exists:
                 await WorkSite(clinic=clinic.id, **site_spec).save()
+        if schedules:
+            await _seed_scheduling(clinic)
+
+
+async def _get_or_create(table, clinic_id: int, match: dict, values: dict | None = None) -> int:
+    where = table.clinic == clinic_id
+    for column, value in match.items():
+        where &= getattr(table, column) == value
+    row = await table.select(table.id).where(where).first()
+    if row:
+        return row["id"]
+    created = table(clinic=clinic_id, **match, **(values or {}))
+    await created.save()
+    return created.id
+
+
+def _time(text: str) -> time:
+    return time.fromisoformat(text)
+
+
+async def _seed_scheduling(clinic: Clinic) -> None:
+    slug = clinic.slug
+    sites = {s["slug"]: s["id"] for s in await WorkSite.select().where(WorkSite.clinic == clinic.id)}
+    types = {}
+    for spec in APPOINTMENT_TYPES[slug]:
+        types[spec["name_fr"]] = await _get_or_create(AppointmentType, clinic.id, {"name_fr": spec["name_fr"]}, {k: v for k, v in spec.items() if k != "name_fr"})
+    activities = {}
+    for name_fr, name_en, minutes, type_name in ACTIVITIES[slug]:
+        activities[name_fr] = await _get_or_create(
+            Activity, clinic.id, {"name_fr": name_fr},
+            {"name_en": name_en, "duration_minutes": minutes, "appointment_type": types[type_name]},
+        )
+    practitioners = {}
+    for name, kind, family_doctor, site_slugs in PRACTITIONERS[slug]:
+        practitioners[name] = await _get_or_create(Practitioner, clinic.id, {"name": name}, {"kind": kind, "is_family_doctor": family_doctor})
+        for site_slug in site_slugs:
+            await _get_or_create(PractitionerSite, clinic.id, {"practitioner": practitioners[name], "site": sites[site_slug]})
+    templates = {}
+    for name, (weekdays, blocks) in TEMPLATES[slug].items():
+        template_id = await _get_or_create(ScheduleTemplate, clinic.id, {"name": name})
+        templates[name] = template_id
+        if not await ScheduleTemplateBlock.exists().where(ScheduleTemplateBlock.template == template_id):
+            await ScheduleTemplateBlock.insert(*[
+                ScheduleTemplateBlock(clinic=clinic.id, template=template_id, weekday=day, start_time=_time(start), end_time=_time(end), activity=activities[activity])
+                for day in weekdays for start, end, activity in blocks
+            ])
+    today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
+    service = SchedulingService(clinic_id=clinic.id)
+    for template, practitioner, site, days_ahead in APPLICATIONS[slug]:
+        # Rolling: open from the day after the last one already opened, so a re-run
+        # (or tomorrow's run) only extends the demo and never overlaps it.
+        first_day = await _next_unopened_day(practitioners[practitioner], templates[template], today)
+        last_day = today + timedelta(days=days_ahead - 1)
+        if first_day <= last_day:
+            await service.apply_template(
+                template_id=templates[template], practitioner_id=practitioners[practitioner],
+                site_id=sites[site], first_day=first_day, last_day=last_day, created_by="seed",
+            )
+    if slug == "demo":
+        await _seed_demo_extras(service, practitioners, sites, activities, today)
+
+
+async def _next_unopened_day(practitioner_id: int, template_id: int, today: date) -> date:
+    last = (
+        await ScheduleOpening.select(ScheduleOpening.last_day)
+        .where((ScheduleOpening.practitioner == practitioner_id) & (ScheduleOpening.template == template_id))
+        .order_by(ScheduleOpening.last_day, ascending=False)
+        .first()
+    )
+    return max(today, last["last_day"] + timedelta(days=1)) if last else today
+
+
+async def _seed_demo_extras(service: SchedulingService, practitioners: dict, sites: dict, activities: dict, today: date) -> None:
+    """A Saturday morning published later, and a recurrence (never online)."""
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    roy = practitioners["Dre Julie Roy"]
+    has_future_manual = await Slot.exists().where(
+        (Slot.practitioner == roy) & (Slot.origin == "manual") & (Slot.local_date >= today)
+    )
+    if not has_future_manual:
+        await service.open_manual(
+            practitioner_id=roy, site_id=sites["centre-ville"], activity_id=activities["Consultation urgente"],
+            day=saturday, start=time(9, 0), end=time(11, 0),
+            publish_at=clock.now() + timedelta(days=2), created_by="seed",
+        )
+    gagnon = practitioners["Dr Marc Gagnon"]
+    has_recurrence = await Slot.exists().where(
+        (Slot.practitioner == gagnon) & (Slot.origin == "recurrence") & (Slot.local_date >= today)
+    )
+    if not has_recurrence:
+        await service.open_recurrence(
+            practitioner_id=gagnon, site_id=sites["centre-ville"], activity_id=activities["Suivi"],
+            rule="FREQ=WEEKLY;BYDAY=SA", first_day=today, last_day=today + timedelta(days=27),
+            start=time(13, 0), end=time(15, 0), created_by="seed",
+        )

@@ -1,6 +1,6 @@
 """Clinics (tenants), the hosts that reach them, and their work sites."""
 
-from piccolo.columns import Boolean, ForeignKey, Text, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Varchar
 from piccolo.table import Table
 
 
@@ -12,6 +12,7 @@ class Clinic(Table):
     country = Varchar(length=2, default="CA")  # default region for phone numbers
     phone = Varchar(length=32)
     status = Varchar(length=16, default="active")  # active | suspended
+    min_booking_notice_minutes = Integer(default=60)  # patients cannot book sooner than this
 
 
 class ClinicDomain(Table):

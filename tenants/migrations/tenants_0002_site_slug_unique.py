@@ -4,7 +4,7 @@ Piccolo's Unique constraint emits ALTER TABLE … ADD CONSTRAINT, which SQLite l
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.table import Table
 
-ID = "2026-11-22T01:50:00:000000"
+ID = "2026-11-22T01:43:56:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "work site slug unique per clinic"
 

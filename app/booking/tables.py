@@ -1,0 +1,38 @@
+"""Appointments. A slot has at most one active appointment, enforced by a partial
+unique index (see the migration), on top of the conditional update that takes it."""
+
+from piccolo.columns import JSON, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from app.patients.tables import Patient
+from app.scheduling.tables import Activity, AppointmentType, Practitioner, Slot
+from tenants.tables import Clinic, WorkSite
+
+STATUSES = ("booked", "confirmed", "arrived", "no_show", "cancelled", "completed")
+ACTIVE_STATUSES = ("booked", "confirmed", "arrived", "no_show", "completed")
+
+
+class Appointment(Table):
+    clinic = ForeignKey(references=Clinic, null=False)
+    slot = ForeignKey(references=Slot, null=False)
+    site = ForeignKey(references=WorkSite, null=False)
+    practitioner = ForeignKey(references=Practitioner, null=False)
+    activity = ForeignKey(references=Activity, null=False)
+    appointment_type = ForeignKey(references=AppointmentType, null=True, default=None)
+    starts_at = Timestamptz()  # copied from the slot, so the agenda and messages need no join
+    ends_at = Timestamptz()
+    patient = ForeignKey(references=Patient, null=True, default=None)
+    # What the patient typed: the confirmation goes there; for an unidentified
+    # patient, also the provisional identity staff later attach to a file.
+    contact_email = Varchar(length=254, null=True, default=None)
+    contact_phone = Varchar(length=32, null=True, default=None)
+    provisional = JSON(null=True, default=None)
+    language = Varchar(length=2, default="fr")
+    source = Varchar(length=8)  # staff | online
+    status = Varchar(length=16, default="booked")
+    reason = Text(default="")
+    details = Text(default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    created_by = Varchar(length=100, default="")
+    cancelled_at = Timestamptz(null=True, default=None)

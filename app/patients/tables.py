@@ -1,0 +1,28 @@
+"""Patient files and their ordered contact details (position 1 is the main contact)."""
+
+from piccolo.columns import Date, ForeignKey, SmallInt, Timestamptz, Varchar
+from piccolo.table import Table
+
+from app.scheduling.tables import Practitioner
+from tenants.tables import Clinic
+
+
+class Patient(Table):
+    clinic = ForeignKey(references=Clinic, null=False)
+    first_name = Varchar(length=100)
+    last_name = Varchar(length=100)
+    date_of_birth = Date()
+    sex = Varchar(length=1)  # F | M | X
+    health_insurance_number = Varchar(length=32, null=True, default=None)
+    file_number = Varchar(length=32, null=True, default=None)
+    family_doctor = ForeignKey(references=Practitioner, null=True, default=None)
+    status = Varchar(length=16, default="active")
+    created_at = Timestamptz()
+
+
+class ContactDetail(Table):
+    clinic = ForeignKey(references=Clinic, null=False)
+    patient = ForeignKey(references=Patient, null=False)
+    kind = Varchar(length=8)  # email | cell | home
+    value = Varchar(length=254)  # normalised: lower-case email, E.164 phone
+    position = SmallInt()

@@ -94,12 +94,13 @@ async def database():
 
 @pytest.fixture
 async def demo_data(database):
-    """A clean database with the demo clinics, for tests that change data."""
+    """A clean database with the demo clinics and sites, for tests that change data.
+    No schedules: tests open their own slots, so they can assert exactly what they opened."""
     from app.seed import seed
     from tenants.resolution import forget_cache
 
     await truncate_all()
-    await seed()
+    await seed(schedules=False)
     forget_cache()
     yield
 

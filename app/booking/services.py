@@ -46,6 +46,7 @@ class BookingDetails:
     reason: str = ""
     details: str = ""
     appointment_type_id: int | None = None  # None: the activity's default type
+    service_id: int | None = None  # the online service, when booked through the portal
 
 
 def _free(now: datetime, token: str | None = None):
@@ -219,6 +220,7 @@ class BookingService:
             contact_phone=details.contact_phone,
             provisional=details.provisional,
             language=details.language,
+            service=details.service_id,
             source=details.source,
             status="booked",
             reason=details.reason,

@@ -1,7 +1,7 @@
 """Appointments. A slot has at most one active appointment, enforced by a partial
 unique index (see the migration), on top of the conditional update that takes it."""
 
-from piccolo.columns import JSON, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.patients.tables import Patient
@@ -28,6 +28,7 @@ class Appointment(Table):
     contact_phone = Varchar(length=32, null=True, default=None)
     provisional = JSON(null=True, default=None)
     language = Varchar(length=2, default="fr")
+    service = Integer(null=True, default=None)  # the online service booked, for rescheduling
     source = Varchar(length=8)  # staff | online
     status = Varchar(length=16, default="booked")
     reason = Text(default="")
@@ -36,3 +37,28 @@ class Appointment(Table):
     updated_at = Timestamptz()
     created_by = Varchar(length=100, default="")
     cancelled_at = Timestamptz(null=True, default=None)
+
+
+class BookingSession(Table):
+    """The portal wizard's state, kept on the server and keyed by an unguessable token
+    carried in the URL (so the wizard works in a third-party iframe without cookies).
+    The token is also the hold token of the slot under review."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    site = ForeignKey(references=WorkSite, null=False)
+    token = Varchar(length=64, unique=True)
+    identity = JSON(default="{}")  # what the patient typed at step 1, shown back to them
+    patient = ForeignKey(references=Patient, null=True, default=None)
+    identified = Varchar(length=16, default="unidentified")  # identified | unidentified
+    service = Integer(null=True, default=None)  # online service id (online_services app)
+    reason = Text(default="")
+    details = Text(default="")
+    preference = Varchar(length=8, default="asap")  # asap | date
+    from_date = Date(null=True, default=None)
+    day_part = Varchar(length=16, null=True, default=None)
+    shown = SmallInt(default=5)  # how many availabilities the list shows
+    slot = ForeignKey(references=Slot, null=True, default=None)  # under review (held)
+    appointment = ForeignKey(references=Appointment, null=True, default=None)
+    language = Varchar(length=2, default="fr")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()

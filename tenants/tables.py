@@ -13,6 +13,9 @@ class Clinic(Table):
     phone = Varchar(length=32)
     status = Varchar(length=16, default="active")  # active | suspended
     min_booking_notice_minutes = Integer(default=60)  # patients cannot book sooner than this
+    # Origins allowed to embed the portal (CSP frame-ancestors), space-separated,
+    # e.g. "https://www.clinique-demo.ca https://clinique-demo.ca".
+    embed_origins = Text(default="")
 
 
 class ClinicDomain(Table):

@@ -21,6 +21,7 @@ class ClinicRef:
     default_language: str
     country: str
     phone: str
+    hin_format: str = "qc_ramq"  # how the portal checks health insurance numbers
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,11 @@ def _ref(row: dict) -> ClinicRef:
         default_language=row["default_language"],
         country=row["country"],
         phone=row["phone"],
+        hin_format=row["hin_format"],
     )
 
 
-_FIELDS = ("id", "slug", "name", "time_zone", "default_language", "country", "phone")
+_FIELDS = ("id", "slug", "name", "time_zone", "default_language", "country", "phone", "hin_format")
 
 
 async def _lookup(match: HostMatch, host: str) -> ClinicRef | None:

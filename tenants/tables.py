@@ -16,6 +16,9 @@ class Clinic(Table):
     # Origins allowed to embed the portal (CSP frame-ancestors), space-separated,
     # e.g. "https://www.clinique-demo.ca https://clinique-demo.ca".
     embed_origins = Text(default="")
+    # How patients' health insurance numbers are checked: qc_ramq (Quebec: 4 letters,
+    # 8 digits), fr_nir (French social security number) or any (not checked).
+    hin_format = Varchar(length=16, default="qc_ramq")
 
 
 class ClinicDomain(Table):

@@ -2,8 +2,9 @@
 
 Blocks are in the clinic's wall-clock time; slots are stepped in wall-clock time
 and converted to UTC one by one, so 09:00 stays 09:00 local on both sides of a
-DST change. A wall time that does not exist (the spring-forward gap) opens no
-slot; an ambiguous one (the fall-back hour) takes its first occurrence."""
+DST change. Every slot lasts exactly its activity's duration: a slot that would
+start, end or run through the spring-forward gap is not opened; in the fall-back
+hour the first occurrence is used and the repeated hour opens nothing."""
 
 from __future__ import annotations
 
@@ -63,12 +64,14 @@ def expand_block(block: Block, zone: ZoneInfo) -> list[SlotTime]:
     wall = datetime.combine(block.day, block.start)
     block_end = datetime.combine(block.day, block.end)
     while wall + step <= block_end:
-        starts = _to_utc(block.day, wall.time(), zone)
         end_wall = wall + step
-        ends = _to_utc(end_wall.date(), end_wall.time(), zone)
-        if starts is not None and ends is not None and ends > starts:
+        starts = _to_utc(block.day, wall.time(), zone)
+        next_starts = _to_utc(end_wall.date(), end_wall.time(), zone)
+        # Real duration, not wall duration: across the fall-back change the wall
+        # end lies an hour later, across the spring-forward gap an hour sooner.
+        if starts is not None and next_starts is not None and starts + step <= next_starts:
             slots.append(
-                SlotTime(starts, ends, block.day, day_part(wall.time()), block.activity_id)
+                SlotTime(starts, starts + step, block.day, day_part(wall.time()), block.activity_id)
             )
         wall = end_wall
     return slots
@@ -106,6 +109,20 @@ class InvalidRecurrence(ValueError):
     pass
 
 
+DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+
+def _check_rule_parts(text: str, rule: str) -> None:
+    """What dateutil lets through but RFC 5545 (or a schedule of days) forbids:
+    no FREQ, a sub-daily FREQ (also a runaway loop over a year), COUNT with UNTIL,
+    a COUNT that is not a positive number."""
+    parts = dict(part.partition("=")[::2] for part in text.upper().split(";"))
+    if parts.get("FREQ") not in DAY_FREQUENCIES or ("COUNT" in parts and "UNTIL" in parts):
+        raise InvalidRecurrence(rule)
+    if "COUNT" in parts and not (parts["COUNT"].isdigit() and int(parts["COUNT"]) > 0):
+        raise InvalidRecurrence(rule)
+
+
 def recurrence_days(rule: str, first_day: date, last_day: date) -> list[date]:
     """The days an RFC 5545 RRULE (e.g. FREQ=WEEKLY;BYDAY=TU,TH) falls on, from
     first_day up to last_day included. COUNT and UNTIL in the rule are honoured."""
@@ -114,6 +131,7 @@ def recurrence_days(rule: str, first_day: date, last_day: date) -> list[date]:
         text = text[6:]
     if not text or "\n" in text:
         raise InvalidRecurrence(rule)
+    _check_rule_parts(text, rule)
     start = datetime.combine(first_day, time(0, 0))
     try:
         parsed = rrulestr(text, dtstart=start, ignoretz=True)

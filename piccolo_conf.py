@@ -14,6 +14,7 @@ APP_REGISTRY = AppRegistry(
         "tenants.piccolo_app",
         "app.scheduling.piccolo_app",
         "app.patients.piccolo_app",
+        "app.online_services.piccolo_app",
         "app.booking.piccolo_app",
     ]
 )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app import clock
+from app.online_services.tables import OnlineService, ServiceActivity
+from app.patients import normalise
+from app.patients.tables import ContactDetail, Patient
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import (
     Activity,
@@ -27,6 +31,7 @@ CLINICS = [
         "default_language": "fr",
         "country": "CA",
         "phone": "514 555 0100",
+        "hin_format": "qc_ramq",
         "sites": [
             {
                 "slug": "centre-ville",
@@ -58,6 +63,7 @@ CLINICS = [
         "default_language": "fr",
         "country": "FR",
         "phone": "01 45 55 01 00",
+        "hin_format": "fr_nir",
         "sites": [
             {
                 "slug": "principal",
@@ -129,23 +135,101 @@ APPLICATIONS = {
     "autre": [("Claire Martin, semaine", "Dr Claire Martin", "principal", 7)],
 }
 
+# Online services, in display order. Criteria as in app.online_services.tables; a
+# service without any is open to everyone, so `autre` (criteria only) turns strangers away.
+SERVICES = {
+    "demo": [
+        {
+            "name_fr": "Consultation urgente",
+            "name_en": "Urgent consultation",
+            "description_fr": "Un problème de santé qui ne peut pas attendre : fièvre, infection, douleur, blessure légère.",
+            "description_en": "A health problem that cannot wait: fever, infection, pain, minor injury.",
+            "activities": ["Consultation urgente"],
+        },
+        {
+            "name_fr": "Suivi avec mon médecin de famille",
+            "name_en": "Follow-up with my family doctor",
+            "description_fr": "Un rendez-vous de suivi avec votre médecin de famille de la clinique.",
+            "description_en": "A follow-up appointment with your family doctor at the clinic.",
+            "activities": ["Suivi"],
+            "requires_family_doctor": True,
+            "with_own_family_doctor": True,
+        },
+        {
+            "name_fr": "Vaccination",
+            "name_en": "Vaccination",
+            "description_fr": "Vaccins courants et saisonniers, pour les patients de la clinique.",
+            "description_en": "Routine and seasonal vaccines, for the clinic's patients.",
+            "activities": ["Vaccination"],
+            "requires_file": True,
+        },
+        {
+            "name_fr": "Téléconsultation",
+            "name_en": "Teleconsultation",
+            "description_fr": "Une consultation en vidéo depuis chez vous, pour les patients de la clinique.",
+            "description_en": "A video consultation from home, for the clinic's patients.",
+            "activities": ["Téléconsultation"],
+            "requires_file": True,
+        },
+    ],
+    "autre": [
+        {
+            "name_fr": "Consultation",
+            "name_en": "Consultation",
+            "description_fr": "Pour les patients suivis au cabinet.",
+            "description_en": "For the office's own patients.",
+            "activities": ["Consultation"],
+            "requires_file": True,
+        },
+    ],
+}
+
+# Patient files; contacts in order (the first is the main contact), typed as people write them.
+PATIENTS = {
+    "demo": [
+        {
+            "first_name": "Marie", "last_name": "Tremblay", "date_of_birth": date(1985, 4, 12), "sex": "F",
+            "health_insurance_number": "TREM85541219", "family_doctor": "Dre Julie Roy",
+            "contacts": [("cell", "+1 514 555 0101"), ("email", "marie.tremblay@example.org")],
+        },
+        {
+            "first_name": "Jean", "last_name": "Côté", "date_of_birth": date(1972, 11, 3), "sex": "M",
+            "health_insurance_number": "COTJ72110318", "family_doctor": None,
+            "contacts": [("email", "jean.cote@example.org")],
+        },
+    ],
+    "autre": [
+        {
+            "first_name": "Camille", "last_name": "Dubois", "date_of_birth": date(1990, 5, 14), "sex": "F",
+            "health_insurance_number": "290057512345669", "family_doctor": "Dr Claire Martin",
+            "contacts": [("cell", "06 12 34 56 78"), ("email", "camille.dubois@example.fr")],
+        },
+    ],
+}
+
 
 async def seed(*, schedules: bool = True) -> None:
-    """The demo clinics; with schedules, their practitioners' slots from today on."""
+    """The demo clinics with their staff, activities, online services and patients;
+    with schedules, their practitioners' slots from today on."""
     for spec in CLINICS:
         clinic_fields = {k: v for k, v in spec.items() if k != "sites"}
         clinic = await Clinic.objects().get(Clinic.slug == spec["slug"])
         if clinic is None:
             clinic = Clinic(**clinic_fields)
             await clinic.save()
+        elif clinic.hin_format != spec["hin_format"]:  # a database seeded before the column existed
+            await Clinic.update({Clinic.hin_format: spec["hin_format"]}).where(Clinic.id == clinic.id)
         for site_spec in spec["sites"]:
             exists = await WorkSite.exists().where(
                 (WorkSite.clinic == clinic.id) & (WorkSite.slug == site_spec["slug"])
             )
             if not exists:
                 await WorkSite(clinic=clinic.id, **site_spec).save()
+        staff = await _seed_staff(clinic)
+        await _seed_online_services(clinic.id, SERVICES[clinic.slug], staff)
+        await _seed_patients(clinic, PATIENTS[clinic.slug], staff)
         if schedules:
-            await _seed_scheduling(clinic)
+            await _seed_scheduling(clinic, staff)
 
 
 async def _get_or_create(table, clinic_id: int, match: dict, values: dict | None = None) -> int:
@@ -164,7 +248,18 @@ def _time(text: str) -> time:
     return time.fromisoformat(text)
 
 
-async def _seed_scheduling(clinic: Clinic) -> None:
+@dataclass(frozen=True)
+class Staff:
+    """Ids by name (French name for activities, slug for sites)."""
+
+    sites: dict[str, int]
+    activities: dict[str, int]
+    practitioners: dict[str, int]
+
+
+async def _seed_staff(clinic: Clinic) -> Staff:
+    """Appointment types, activities and practitioners: what services and patient files
+    refer to, so they exist in both seed modes."""
     slug = clinic.slug
     sites = {s["slug"]: s["id"] for s in await WorkSite.select().where(WorkSite.clinic == clinic.id)}
     types = {}
@@ -181,6 +276,12 @@ async def _seed_scheduling(clinic: Clinic) -> None:
         practitioners[name] = await _get_or_create(Practitioner, clinic.id, {"name": name}, {"kind": kind, "is_family_doctor": family_doctor})
         for site_slug in site_slugs:
             await _get_or_create(PractitionerSite, clinic.id, {"practitioner": practitioners[name], "site": sites[site_slug]})
+    return Staff(sites=sites, activities=activities, practitioners=practitioners)
+
+
+async def _seed_scheduling(clinic: Clinic, staff: Staff) -> None:
+    slug = clinic.slug
+    sites, activities, practitioners = staff.sites, staff.activities, staff.practitioners
     templates = {}
     for name, (weekdays, blocks) in TEMPLATES[slug].items():
         template_id = await _get_or_create(ScheduleTemplate, clinic.id, {"name": name})
@@ -239,3 +340,28 @@ async def _seed_demo_extras(service: SchedulingService, practitioners: dict, sit
             rule="FREQ=WEEKLY;BYDAY=SA", first_day=today, last_day=today + timedelta(days=27),
             start=time(13, 0), end=time(15, 0), created_by="seed",
         )
+
+
+async def _seed_online_services(clinic_id: int, specs: list[dict], staff: Staff) -> None:
+    for order, spec in enumerate(specs):
+        values = {k: v for k, v in spec.items() if k not in ("name_fr", "activities")}
+        service_id = await _get_or_create(
+            OnlineService, clinic_id, {"name_fr": spec["name_fr"]}, {**values, "display_order": order}
+        )
+        for activity in spec["activities"]:
+            await _get_or_create(ServiceActivity, clinic_id, {"service": service_id, "activity": staff.activities[activity]})
+
+
+async def _seed_patients(clinic: Clinic, specs: list[dict], staff: Staff) -> None:
+    for spec in specs:
+        values = {k: v for k, v in spec.items() if k not in ("health_insurance_number", "family_doctor", "contacts")}
+        doctor = spec["family_doctor"]
+        patient_id = await _get_or_create(
+            Patient,
+            clinic.id,
+            {"health_insurance_number": normalise.hin(spec["health_insurance_number"])},
+            {**values, "family_doctor": staff.practitioners[doctor] if doctor else None, "created_at": clock.now()},
+        )
+        for position, (kind, raw) in enumerate(spec["contacts"], start=1):
+            value = normalise.email(raw) if kind == "email" else normalise.phone_e164(raw, region=clinic.country)
+            await _get_or_create(ContactDetail, clinic.id, {"patient": patient_id, "value": value}, {"kind": kind, "position": position})

@@ -13,7 +13,7 @@ class Patient(Table):
     last_name = Varchar(length=100)
     date_of_birth = Date()
     sex = Varchar(length=1)  # F | M | X
-    health_insurance_number = Varchar(length=32, null=True, default=None)
+    health_insurance_number = Varchar(length=32, null=True, default=None)  # normalise.hin
     file_number = Varchar(length=32, null=True, default=None)
     family_doctor = ForeignKey(references=Practitioner, null=True, default=None)
     status = Varchar(length=16, default="active")
@@ -26,3 +26,14 @@ class ContactDetail(Table):
     kind = Varchar(length=8)  # email | cell | home
     value = Varchar(length=254)  # normalised: lower-case email, E.164 phone
     position = SmallInt()
+
+
+class IdentificationAttempt(Table):
+    """A failed (or in-flight) identification, counted for rate limiting and kept only
+    for the length of the window. Keys are digests: no names or addresses in clear."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    client_key = Varchar(length=64)  # the client's address
+    identity_key = Varchar(length=64)  # the first and last name typed
+    hin_key = Varchar(length=64, null=True, default=None)  # the health insurance number typed
+    attempted_at = Timestamptz()

@@ -1,0 +1,81 @@
+"""A file's contact details, and who receives each message about an appointment.
+
+Who receives what (SPEC §5):
+- the booking confirmation goes to the contacts typed on the form, kept on the
+  appointment (contact_email, contact_phone);
+- reminders go to the file's main contact (position 1). Each channel takes the first
+  contact of its kind in the file's order: the first email, and the first cell phone
+  (text messages cannot reach a home phone). So the main contact always gets the
+  reminder on its own channel, and a clinic sending both emails and texts also
+  reaches the patient's other kind of contact;
+- an appointment without a patient file (unidentified patient) only has the contacts
+  typed on the form, so its reminders go there too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.booking.tables import Appointment
+from app.db import write_transaction
+from app.patients.forms import IdentityForm
+from app.patients.tables import ContactDetail, Patient
+
+PURPOSES = ("confirmation", "reminder")
+
+
+@dataclass(frozen=True)
+class Recipients:
+    email: str | None
+    phone: str | None  # E.164, able to receive text messages
+
+
+async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: IdentityForm) -> list[str]:
+    """Append the form's contacts the file lacks, after the existing ones (the cell
+    phone before the email, as on the form). Returns the values added."""
+    typed = [("cell", form.cell_phone), ("email", form.email)]
+    added: list[str] = []
+    async with write_transaction():
+        if not await Patient.exists().where((Patient.id == patient_id) & (Patient.clinic == clinic_id)):
+            return added
+        existing = await ContactDetail.select(ContactDetail.value, ContactDetail.position).where(
+            (ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id)
+        )
+        # Emails on file may predate normalisation; a phone number never differs by case.
+        known = {row["value"].lower() for row in existing}
+        position = max((row["position"] for row in existing), default=0)
+        for kind, value in typed:
+            if not value or value.lower() in known:
+                continue
+            position += 1
+            # A double submission racing this one may insert the same value first:
+            # the unique index on (patient, value) keeps one.
+            inserted = await ContactDetail.insert(
+                ContactDetail(clinic=clinic_id, patient=patient_id, kind=kind, value=value, position=position)
+            ).on_conflict(action="DO NOTHING").returning(ContactDetail.id)
+            if inserted:
+                known.add(value.lower())
+                added.append(value)
+    return added
+
+
+async def recipients(*, clinic_id: int, appointment_id: int, purpose: str) -> Recipients:
+    """Who gets a message about this appointment; nobody for another clinic's appointment."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {PURPOSES}, not {purpose!r}")
+    appointment = (
+        await Appointment.select(Appointment.patient, Appointment.contact_email, Appointment.contact_phone)
+        .where((Appointment.id == appointment_id) & (Appointment.clinic == clinic_id))
+        .first()
+    )
+    if appointment is None:
+        return Recipients(email=None, phone=None)
+    typed = Recipients(email=appointment["contact_email"], phone=appointment["contact_phone"])
+    if purpose == "confirmation" or appointment["patient"] is None:
+        return typed
+    on_file = await ContactDetail.select(ContactDetail.kind, ContactDetail.value).where(
+        (ContactDetail.clinic == clinic_id) & (ContactDetail.patient == appointment["patient"])
+    ).order_by(ContactDetail.position, ContactDetail.id)
+    return Recipients(
+        email=next((c["value"] for c in on_file if c["kind"] == "email"), None),
+        phone=next((c["value"] for c in on_file if c["kind"] == "cell"), None),
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 from app import clock
 from app.booking.tables import Appointment
-from app.db import write_transaction
+from app.db import is_postgres, write_transaction
 from app.scheduling.tables import Slot
 
 DEFAULT_HOLD = timedelta(minutes=5)
@@ -57,6 +57,23 @@ def _free(now: datetime, token: str | None = None):
     return condition
 
 
+async def _one_at_a_time(token: str) -> None:
+    """Queues concurrent holds of one holder, so they end with one hold, not one per
+    slot, and never deadlock releasing each other's. SQLite's IMMEDIATE transactions
+    already queue every writer."""
+    if is_postgres():
+        await Slot.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"hold:{token}")
+
+
+async def _locked(query) -> dict | None:
+    """The first row, locked until the transaction ends on PostgreSQL, so a racing
+    cancel or move waits and then sees what this one did (SQLite already queues
+    writers and has no FOR UPDATE)."""
+    if is_postgres():
+        query = query.lock_rows()
+    return await query.first()
+
+
 class BookingService:
     def __init__(self, *, clinic_id: int, hold_for: timedelta = DEFAULT_HOLD) -> None:
         self.clinic_id = clinic_id
@@ -68,6 +85,7 @@ class BookingService:
         now = clock.now()
         until = now + self.hold_for
         async with write_transaction():
+            await _one_at_a_time(token)
             won = await Slot.update({Slot.hold_token: token, Slot.hold_until: until}).where(
                 (Slot.id == slot_id)
                 & (Slot.clinic == self.clinic_id)
@@ -151,14 +169,12 @@ class BookingService:
         moving through the portal passes their hold token; staff pass none."""
         now = clock.now()
         async with write_transaction():
-            current = (
-                await Appointment.select(Appointment.slot)
-                .where(
+            current = await _locked(
+                Appointment.select(Appointment.slot).where(
                     (Appointment.id == appointment_id)
                     & (Appointment.clinic == self.clinic_id)
                     & (Appointment.status != "cancelled")
                 )
-                .first()
             )
             if current is None:
                 return Outcome("not_found", appointment_id)

@@ -1,0 +1,109 @@
+"""python -m bench [--backend sqlite|postgres] [--only engine]: run the benchmarks, print
+a table, and merge the figures into bench/results.json.
+
+Each benchmark module runs in its own process per backend and prints one JSON object
+of figures; they land under the backend's name in results.json, key by key, so
+figures other benchmarks wrote there are kept."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.database import BACKENDS, URLS
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+ROOT = RESULTS.parent.parent
+# Benchmark name: module run as `python -m <module> --backend <backend>`.
+BENCHMARKS = {"engine": "bench.engine"}
+# Figure: (target, "max" or "exact"), checked in the table.
+TARGETS = {
+    "search_next5_p95_ms": (10, "max"),
+    "search_next50_p95_ms": (25, "max"),
+    "search_next5_daypart_p95_ms": (10, "max"),
+    "search_next50_daypart_p95_ms": (25, "max"),
+    "race_double_bookings": (0, "exact"),
+}
+RACE_EXPECTED = "race_slots"  # every raced slot ends booked exactly once
+
+
+def run_one(module: str, backend: str, extra: list[str]) -> dict | None:
+    command = [sys.executable, "-m", module, "--backend", backend, *extra]
+    print(f"\n== {module} on {backend} ({URLS[backend]})", file=sys.stderr, flush=True)
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        print(f"!! {module} on {backend} failed (exit {done.returncode})", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def merge(results: dict, backend: str, figures: dict) -> None:
+    results.setdefault(backend, {}).update(figures)
+
+
+def verdict(key: str, value, row: dict) -> str:
+    if key == "race_bookings":
+        return "ok" if value == row.get(RACE_EXPECTED) else "MISSED"
+    if key not in TARGETS:
+        return ""
+    target, kind = TARGETS[key]
+    met = value <= target if kind == "max" else value == target
+    return "ok" if met else "MISSED"
+
+
+def table(results: dict, backends: list[str], keys: list[str]) -> str:
+    width = max(len(k) for k in keys) + 2
+    lines = [f"{'figure':{width}}" + "".join(f"{b:>22}" for b in backends) + "   target"]
+    for key in keys:
+        cells = []
+        for backend in backends:
+            row = results.get(backend, {})
+            value = row.get(key, "-")
+            mark = verdict(key, value, row) if key in row else ""
+            cells.append(f"{_show(value)}{' ' + mark if mark else '':>7}".rjust(22))
+        target = TARGETS.get(key)
+        hint = f"{'≤' if target[1] == 'max' else '='} {target[0]}" if target else ("= race_slots" if key == "race_bookings" else "")
+        lines.append(f"{key:{width}}" + "".join(cells) + f"   {hint}")
+    return "\n".join(lines)
+
+
+def _show(value) -> str:
+    if isinstance(value, dict):
+        return ",".join(f"{k}:{v}" for k, v in value.items())
+    return str(value)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=BACKENDS, action="append", help="default: both")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append", help="default: all")
+    args, extra = parser.parse_known_args()  # the rest goes to each benchmark (e.g. --searches 500)
+    backends = args.backend or list(BACKENDS)
+    names = args.only or list(BENCHMARKS)
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    measured: list[str] = []
+    failed = False
+    for backend in backends:
+        for name in names:
+            figures = run_one(BENCHMARKS[name], backend, extra)
+            if figures is None:
+                failed = True
+                continue
+            merge(results, backend, figures)
+            measured += [k for k in figures if k not in measured]
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print()
+    print(table(results, backends, measured))
+    digests = {b: results.get(b, {}).get("search_digest") for b in backends}
+    if len(set(digests.values())) > 1:
+        print("\n!! the backends returned different search results:", digests)
+        failed = True
+    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The benchmark databases: their own SQLite file and PostgreSQL database, never the
+ones `make run` or the tests use, rebuilt from zero so the real migrations (and
+their indexes) are the ones measured.
+
+Call use(backend) before anything imports piccolo_conf: the engine is chosen then."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+BACKENDS = ("sqlite", "postgres")
+URLS = {
+    "sqlite": os.environ.get("BENCH_SQLITE_URL", "sqlite:///var/bench.db"),
+    "postgres": os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench"),
+}
+
+
+def log(*parts: Any) -> None:
+    """Progress goes to stderr; stdout carries only the figures."""
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def use(backend: str) -> None:
+    os.environ["DATABASE_URL"] = URLS[backend]
+
+
+async def reset() -> None:
+    """An empty database (created if missing), then every migration from zero."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from app import db
+    from app.settings import parse_database_url
+
+    database = parse_database_url(os.environ["DATABASE_URL"])
+    if database.kind == "postgres":
+        await _create_postgres_database(database.dsn)
+        import asyncpg
+
+        conn = await asyncpg.connect(database.dsn)
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await conn.close()
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(database.path + suffix).unlink(missing_ok=True)
+        db.make_engine(database)  # re-applies WAL to the new file
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+
+
+async def _create_postgres_database(dsn: str) -> None:
+    import asyncpg
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        conn = await asyncpg.connect(dsn, timeout=5)
+    except asyncpg.InvalidCatalogNameError:
+        parts = urlsplit(dsn)
+        name = parts.path.strip("/")
+        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=5)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        return
+    await conn.close()
+
+
+async def bulk_insert(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Many rows at once without building Table objects: COPY on PostgreSQL, one
+    executemany in one transaction on SQLite (values go through Piccolo's adapters,
+    so they are stored exactly as the ORM stores them)."""
+    from piccolo.engine.postgres import PostgresEngine
+
+    from app.db import engine
+
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        conn = await db.get_new_connection()
+        try:
+            await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+            if "id" in columns:  # explicit ids: move the sequence past them
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM \"{table}\"))"
+                )
+        finally:
+            await conn.close()
+        return
+    conn = await db.get_connection()
+    try:
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        await conn.execute("BEGIN")
+        await conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+        await conn.execute("COMMIT")
+    finally:
+        await conn.close()
+
+
+async def analyze() -> None:
+    """Refresh the planner's statistics after a bulk load."""
+    from app.db import engine
+
+    await engine().run_ddl("ANALYZE")

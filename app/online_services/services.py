@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from app import clock
 from app.booking.search import Criteria
-from app.i18n import gettext
 from app.online_services.eligibility import PatientFacts, Rules, is_eligible, practitioners
 from app.online_services.tables import OnlineService, ServiceActivity, ServicePractitioner
 from app.patients.tables import Patient
@@ -54,13 +53,6 @@ class OnlineOffer:
             and practitioner_id not in service.exclude
             for service in self.services
         )
-
-
-def not_eligible_message(*, phone: str) -> str:
-    """What the portal says when a person may book no service online."""
-    return gettext(
-        "You are not eligible to book online. Please call the clinic at %(phone)s.", phone=phone
-    )
 
 
 async def eligible_services(*, clinic_id: int, patient_id: int | None) -> list[ServiceOffer]:

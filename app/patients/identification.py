@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app import clock
-from app.i18n import gettext
 from app.patients.forms import IdentityForm
 from app.patients.matching import FileIdentity, match
 from app.patients.normalise import digest, fold_name
@@ -26,10 +25,6 @@ WINDOW = timedelta(minutes=10)
 class Identification:
     status: str  # identified | unidentified | rate_limited
     patient_id: int | None = None
-
-
-def rate_limited_message() -> str:
-    return gettext("Too many attempts. Please wait a few minutes, then try again.")
 
 
 async def identify(*, clinic_id: int, form: IdentityForm, client_key: str) -> Identification:

@@ -6,22 +6,38 @@ import logging
 from pathlib import Path
 
 from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.file_system import BaseLocalFileSystem
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app import db
 from app.health import healthz
 from app.htmx import page_or_fragment
-from app.portal.controllers import home, site_portal
+from app.portal.controllers import home
+from app.portal.details import AppointmentDetails, AppointmentLinkInvalid
+from app.portal.guard import PortalClosed
+from app.portal.widget import embed, widget_js
+from app.portal.wizard import Wizard
 from app.settings import Settings
 from app.templating import make_environment
 from tenants.middleware import ClinicMiddleware
 from tenants.resolution import ClinicRef
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+class StaticFiles(BaseLocalFileSystem):
+    """Litestar answers a path through a file (/static/app.css/x) with a 500; it is a 404."""
+
+    async def info(self, path, **kwargs):
+        try:
+            return await super().info(path, **kwargs)
+        except NotADirectoryError as error:
+            raise FileNotFoundError(path) from error
 log = logging.getLogger("app")
 
 
@@ -43,13 +59,24 @@ def error_page(request: Request, exc: Exception) -> Response:
     return page_or_fragment(request, template, {"status": status}, status_code=status)
 
 
+def closed_portal(request: Request, exc: PortalClosed) -> Response:
+    return page_or_fragment(request, "portal/closed.html", {"site": exc.site})
+
+
+def invalid_link(request: Request, exc: AppointmentLinkInvalid) -> Response:
+    return page_or_fragment(request, "portal/link_invalid.html", status_code=404)
+
+
 def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             home,
-            site_portal,
+            Wizard,
+            widget_js,
+            embed,
+            AppointmentDetails,
             healthz,
-            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+            create_static_files_router(path="/static", directories=[STATIC], name="static", file_system=StaticFiles()),
         ],
         dependencies={"clinic": Provide(current_clinic, sync_to_thread=False)},
         middleware=[ClinicMiddleware(settings.base_domain)],
@@ -59,7 +86,8 @@ def create_app(settings: Settings) -> Litestar:
             header_name="x-csrftoken",
             cookie_samesite="lax",
         ),
-        exception_handlers={Exception: error_page},
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        exception_handlers={Exception: error_page, PortalClosed: closed_portal, AppointmentLinkInvalid: invalid_link},
         on_startup=[db.start],
         on_shutdown=[db.stop],
         debug=settings.debug,

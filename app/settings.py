@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -34,6 +35,7 @@ class Settings:
     secret_key: str
     smtp_url: str | None
     debug: bool
+    hold_duration: timedelta = timedelta(minutes=5)  # how long a patient's slot is held
 
     @property
     def embedded(self) -> bool:
@@ -80,6 +82,13 @@ def _port(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    if not raw.isdigit() or int(raw) == 0:
+        raise SettingsError(f"{name}: expected a positive whole number, got {raw!r}")
+    return int(raw)
+
+
 def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
     value = env.get(name) or None
     if value and urlsplit(value).scheme not in schemes:
@@ -105,4 +114,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=_secret_key(env),
         smtp_url=_optional_url(env, "SMTP_URL", ("smtp", "smtps")),
         debug=env.get("DEBUG", "") in ("1", "true"),
+        hold_duration=timedelta(seconds=_positive_int(env, "HOLD_SECONDS", 300)),
     )

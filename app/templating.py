@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -22,4 +26,16 @@ def make_environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["localized"] = localized
+    env.filters["local_day"] = local_day
+    env.filters["local_time"] = local_time
     return env
+
+
+def local_day(moment: datetime, time_zone: str) -> str:
+    """"lundi 23 novembre 2026" / "Monday, November 23, 2026" in the clinic's zone."""
+    return format_date(moment.astimezone(ZoneInfo(time_zone)).date(), format="full", locale=i18n.current())
+
+
+def local_time(moment: datetime, time_zone: str) -> str:
+    """"09 h 00" / "9:00 AM" in the clinic's zone."""
+    return format_time(moment.astimezone(ZoneInfo(time_zone)), format="short", locale=i18n.current())

@@ -43,7 +43,7 @@ class ClinicMiddleware(ASGIMiddleware):
         )
         if kind == "unknown":
             raise NotFoundException("unknown host")
-        await next_app(scope, receive, send)
+        await next_app(scope, receive, _with_frame_policy(send, clinic.embed_origins if clinic else ()))
 
 
 def _query_lang(scope: Scope) -> str | None:
@@ -59,3 +59,21 @@ def _cookie(headers: Headers, name: str) -> str | None:
         return None
     morsel = jar.get(name)
     return morsel.value if morsel else None
+
+
+def frame_ancestors(origins: tuple[str, ...]) -> str:
+    """Only the clinic itself and the websites it lists may frame its pages."""
+    return "frame-ancestors " + " ".join(("'self'", *origins))
+
+
+def _with_frame_policy(send: Send, origins: tuple[str, ...]) -> Send:
+    policy = frame_ancestors(origins).encode()
+
+    async def send_with_policy(message):
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            headers.append((b"content-security-policy", policy))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_policy

@@ -21,6 +21,7 @@ class ClinicRef:
     default_language: str
     country: str
     phone: str
+    embed_origins: tuple[str, ...] = ()
     hin_format: str = "qc_ramq"  # how the portal checks health insurance numbers
 
 
@@ -71,10 +72,11 @@ def _ref(row: dict) -> ClinicRef:
         country=row["country"],
         phone=row["phone"],
         hin_format=row["hin_format"],
+        embed_origins=tuple(row["embed_origins"].split()),
     )
 
 
-_FIELDS = ("id", "slug", "name", "time_zone", "default_language", "country", "phone", "hin_format")
+_FIELDS = ("id", "slug", "name", "time_zone", "default_language", "country", "phone", "hin_format", "embed_origins")
 
 
 async def _lookup(match: HostMatch, host: str) -> ClinicRef | None:

@@ -25,7 +25,12 @@ async def list_sites(*, clinic_id: int) -> list[dict]:
     return await WorkSite.select().where(WorkSite.clinic == clinic_id).order_by(WorkSite.id)
 
 
-def localized(row: dict, field: str, locale: str) -> str:
-    """row["name_fr"] or row["name_en"], falling back to the other language when empty."""
+def localized(row: object, field: str, locale: str) -> str:
+    """row["name_fr"] or row["name_en"] (a dict or an object's attributes), falling
+    back to the other language when empty."""
     other = "en" if locale == "fr" else "fr"
-    return row.get(f"{field}_{locale}") or row.get(f"{field}_{other}") or ""
+
+    def value(name: str) -> str:
+        return (row.get(name) if isinstance(row, dict) else getattr(row, name, None)) or ""
+
+    return value(f"{field}_{locale}") or value(f"{field}_{other}")

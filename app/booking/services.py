@@ -22,8 +22,8 @@ DEFAULT_HOLD = timedelta(minutes=5)
 @dataclass(frozen=True)
 class Outcome:
     """What happened, for the UI to show. `code` is one of:
-    held, booked, moved, cancelled, no_longer_available, hold_expired,
-    already_cancelled, not_found."""
+    held, booked, moved, cancelled, confirmed, arrived, no_longer_available,
+    hold_expired, already_cancelled, not_found."""
 
     code: str
     appointment_id: int | None = None
@@ -31,7 +31,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.code in ("held", "booked", "moved", "cancelled")
+        return self.code in ("held", "booked", "moved", "cancelled", "confirmed", "arrived")
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,17 @@ class BookingService:
                 (Slot.id == current["slot"]) & (Slot.clinic == self.clinic_id)
             )
         return Outcome("moved", appointment_id=appointment_id)
+
+    async def set_status(self, *, appointment_id: int, status: str, from_statuses: tuple[str, ...]) -> Outcome:
+        """A patient confirms their presence or says they have arrived: one conditional
+        update, so a repeated click or a racing staff change cannot skip a state."""
+        now = clock.now()
+        changed = await Appointment.update({Appointment.status: status, Appointment.updated_at: now}).where(
+            (Appointment.id == appointment_id)
+            & (Appointment.clinic == self.clinic_id)
+            & Appointment.status.is_in(list(from_statuses))
+        ).returning(Appointment.id)
+        return Outcome(status if changed else "not_found", appointment_id)
 
     async def _create_appointment(self, slot_id: int, details: BookingDetails, now: datetime) -> int:
         slot = (

@@ -48,6 +48,7 @@ async def get(*, clinic_id: int, site_id: int, token: str) -> dict | None:
             & (BookingSession.token == token)
             & (BookingSession.expires_at > clock.now())
         )
+        .output(load_json=True)
         .first()
     )
 

@@ -7,7 +7,8 @@ async def test_clinic_default_is_french(client):
     response = await client.get("/centre-ville/", headers={"host": "demo.localhost"})
     assert '<html lang="fr">' in response.text
     assert "Prendre rendez-vous" in response.text
-    assert "Présentez-vous 10 minutes" in response.text  # the site's French message
+    assert "Enregistrer et continuer" in response.text
+    assert "<strong>Centre-ville</strong>" in response.text  # the site's French name
 
 
 async def test_browser_preference_beats_the_clinic_default(client):
@@ -16,7 +17,8 @@ async def test_browser_preference_beats_the_clinic_default(client):
     )
     assert '<html lang="en">' in response.text
     assert "Book an appointment" in response.text
-    assert "Please arrive 10 minutes early" in response.text
+    assert "Save and continue" in response.text
+    assert "<strong>Downtown</strong>" in response.text
 
 
 async def test_switch_sets_a_cookie_that_later_pages_follow(client):
@@ -38,7 +40,7 @@ async def test_unknown_language_falls_back_and_changes_nothing(client):
 async def test_a_clinic_whose_default_is_english(client):
     await Clinic.update({Clinic.default_language: "en"}).where(Clinic.slug == "autre")
     response = await client.get("/principal/", headers={"host": "autre.localhost"})
-    assert "Please bring your Carte Vitale." in response.text
+    assert "<strong>Main office</strong>" in response.text
 
 
 async def test_the_404_page_is_translated(client):

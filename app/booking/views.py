@@ -1,0 +1,48 @@
+"""Read models for pages and messages: a slot or an appointment with the names to show."""
+
+from __future__ import annotations
+
+from app.booking.tables import Appointment
+from app.scheduling.tables import Slot
+
+_SITE = ("slug", "name_fr", "name_en", "address", "phone", "contact_details",
+         "patient_message_fr", "patient_message_en", "patient_can_cancel",
+         "patient_can_check_in", "questionnaire_url")
+
+
+def _with_names(table):
+    columns = [
+        table.practitioner.name.as_alias("practitioner_name"),
+        table.activity.name_fr.as_alias("activity_name_fr"),
+        table.activity.name_en.as_alias("activity_name_en"),
+    ]
+    columns += [getattr(table.site, field).as_alias(f"site_{field}") for field in _SITE]
+    return columns
+
+
+async def slot_view(*, clinic_id: int, slot_id: int) -> dict | None:
+    return (
+        await Slot.select(Slot.all_columns(), *_with_names(Slot))
+        .where((Slot.id == slot_id) & (Slot.clinic == clinic_id))
+        .first()
+    )
+
+
+async def appointment_view(*, clinic_id: int, appointment_id: int) -> dict | None:
+    kind = Appointment.appointment_type
+    return (
+        await Appointment.select(
+            Appointment.all_columns(),
+            *_with_names(Appointment),
+            kind.on_site.as_alias("type_on_site"),
+            kind.telemedicine.as_alias("type_telemedicine"),
+            kind.telephone.as_alias("type_telephone"),
+        )
+        .where((Appointment.id == appointment_id) & (Appointment.clinic == clinic_id))
+        .first()
+    )
+
+
+def site_of(view: dict) -> dict:
+    """The site fields of a view, under their own names, for the site templates."""
+    return {field: view[f"site_{field}"] for field in _SITE}

@@ -1,0 +1,178 @@
+"""The appointment details page (SPEC §7), reached by the signed link in every message.
+
+The link is the credential: it names one appointment of this clinic and expires
+after it. Actions outside their window are refused with the time they open."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+
+from app import clock, i18n
+from app.booking import self_service
+from app.booking.calendar import appointment_ics
+from app.booking.links import make_token, read_token
+from app.booking.search import Criteria, search
+from app.booking.services import BookingService
+from app.booking.views import appointment_view, site_of
+from app.htmx import page_or_fragment
+from app.online_services.services import search_criteria
+from app.portal.guard import check_form_token, form_token
+from app.templating import local_day, local_time
+from tenants.resolution import ClinicRef
+from tenants.sites import localized
+from tenants.tables import Clinic
+
+RESCHEDULE_CHOICES = 10
+
+
+class AppointmentLinkInvalid(NotFoundException):
+    """A malformed, tampered or expired link: one clear page, whatever the cause."""
+
+
+def windows(view: dict, now) -> dict[str, self_service.Window]:
+    starts, status = view["starts_at"], view["status"]
+    on_site = bool(view["type_on_site"]) and not view["type_telemedicine"] and not view["type_telephone"]
+    return {
+        "cancel": self_service.cancel(starts_at=starts, status=status, site_allows=view["site_patient_can_cancel"], now=now),
+        "confirm": self_service.confirm(starts_at=starts, status=status, now=now),
+        "arrive": self_service.arrive(starts_at=starts, status=status, site_allows=view["site_patient_can_check_in"], on_site=on_site, now=now),
+        "reschedule": self_service.reschedule(starts_at=starts, status=status, online_service=view["service"] is not None, now=now),
+        "questionnaire": self_service.Window(on_site and bool(view["site_questionnaire_url"]) and status in self_service.OPEN_STATUSES),
+    }
+
+
+def refusal(window: self_service.Window, time_zone: str) -> str:
+    """Why an action is refused, and when it will be possible, in the patient's words."""
+    if window.opens_at:
+        return i18n.gettext(
+            "This is possible from %(day)s at %(time)s.",
+            day=local_day(window.opens_at, time_zone), time=local_time(window.opens_at, time_zone),
+        )
+    if window.closed_at:
+        return i18n.gettext(
+            "This was possible until %(day)s at %(time)s. Please call the clinic.",
+            day=local_day(window.closed_at, time_zone), time=local_time(window.closed_at, time_zone),
+        )
+    return i18n.gettext("This is not possible for this appointment. Please call the clinic.")
+
+
+class AppointmentDetails(Controller):
+    path = "/a/{token:str}"
+    opt = {"exclude_from_csrf": True}  # the signed link plus a signed form token guard these
+
+    @get("/", name="appointment_details")
+    async def show(self, request: Request, clinic: ClinicRef, token: str) -> Response:
+        view = await self._appointment(request, clinic, token)
+        notice = {"cancelled": i18n.gettext("Your appointment is cancelled."),
+                  "confirmed": i18n.gettext("Thank you, your presence is confirmed."),
+                  "arrived": i18n.gettext("Thank you, the clinic knows you have arrived."),
+                  "moved": i18n.gettext("Your appointment has been moved.")}.get(request.query_params.get("done", ""))
+        return self._page(request, clinic, token, view, notice=notice)
+
+    @get("/calendar.ics", name="appointment_ics")
+    async def calendar(self, request: Request, clinic: ClinicRef, token: str) -> Response:
+        view = await self._appointment(request, clinic, token)
+        site = site_of(view)
+        locale = i18n.current()
+        body = appointment_ics(
+            uid=f"appointment-{view['id']}@{clinic.slug}",
+            starts_at=view["starts_at"], ends_at=view["ends_at"], time_zone=clinic.time_zone,
+            summary=f"{localized(view, 'activity_name', locale)} · {clinic.name}",
+            location=f"{localized(site, 'name', locale)}, {site['address']}",
+            description=f"{view['practitioner_name']}\n{localized(site, 'patient_message', locale)}",
+            url=str(request.url.with_replacements(path=request.app.route_reverse("appointment_details", token=token), query="")),
+            stamp=clock.now(),
+        )
+        return Response(body, media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="appointment.ics"'})
+
+    @post("/{action:str}", name="appointment_action")
+    async def act(self, request: Request, clinic: ClinicRef, token: str, action: str) -> Response:
+        if action not in ("cancel", "confirm", "arrive"):
+            raise NotFoundException("no such action")
+        view, refused = await self._checked(request, clinic, token, action)
+        if refused:
+            return refused
+        booking = BookingService(clinic_id=clinic.id)
+        if action == "cancel":
+            outcome = await booking.cancel(appointment_id=view["id"])
+        elif action == "confirm":
+            outcome = await booking.set_status(appointment_id=view["id"], status="confirmed", from_statuses=("booked",))
+        else:
+            outcome = await booking.set_status(appointment_id=view["id"], status="arrived", from_statuses=("booked", "confirmed"))
+        if not outcome.ok:
+            return self._page(request, clinic, token, view, error=i18n.gettext("This could not be done. Please call the clinic."), status_code=409)
+        done = {"cancel": "cancelled", "confirm": "confirmed", "arrive": "arrived"}[action]
+        return Redirect(request.app.route_reverse("appointment_details", token=token) + f"?done={done}", status_code=303)
+
+    @post("/reschedule", name="appointment_move")
+    async def move(self, request: Request, clinic: ClinicRef, token: str) -> Response:
+        view, refused = await self._checked(request, clinic, token, "reschedule")
+        if refused:
+            return refused
+        slot = (await request.form()).get("slot", "")
+        if not slot.isdigit():
+            return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("Choose an appointment."), status_code=422)
+        outcome = await BookingService(clinic_id=clinic.id).move(appointment_id=view["id"], new_slot_id=int(slot))
+        if not outcome.ok:
+            return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("This appointment is no longer available"), status_code=409)
+        # A new link: the old one names the same appointment, but expires with the old time.
+        moved = await appointment_view(clinic_id=clinic.id, appointment_id=view["id"])
+        new_token = make_token(request.app.state.settings.secret_key, view["id"], moved["ends_at"])
+        return Redirect(request.app.route_reverse("appointment_details", token=new_token) + "?done=moved", status_code=303)
+
+    @get("/reschedule", name="appointment_reschedule")
+    async def reschedule(self, request: Request, clinic: ClinicRef, token: str) -> Response:
+        view = await self._appointment(request, clinic, token)
+        window = windows(view, clock.now())["reschedule"]
+        if not window.open:
+            return self._page(request, clinic, token, view, error=refusal(window, clinic.time_zone), status_code=422)
+        return await self._reschedule_page(request, clinic, token, view)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    async def _checked(self, request: Request, clinic: ClinicRef, token: str, action: str) -> tuple[dict, Response | None]:
+        """The appointment, and a refusal page when the form is stale or the action is out of its window."""
+        view = await self._appointment(request, clinic, token)
+        data = await request.form()
+        if not check_form_token(request, data.get("form_token", ""), f"appointment:{view['id']}"):
+            return view, self._page(request, clinic, token, view, error=i18n.gettext("This page expired. Please try again."), status_code=422)
+        window = windows(view, clock.now())[action]
+        if not window.open:
+            return view, self._page(request, clinic, token, view, error=refusal(window, clinic.time_zone), status_code=422)
+        return view, None
+
+    async def _appointment(self, request: Request, clinic: ClinicRef, token: str) -> dict:
+        appointment_id = read_token(request.app.state.settings.secret_key, token)
+        view = await appointment_view(clinic_id=clinic.id, appointment_id=appointment_id) if appointment_id else None
+        if view is None:
+            raise AppointmentLinkInvalid("invalid appointment link")
+        return view
+
+    def _page(self, request, clinic, token, view, *, notice=None, error=None, status_code=200) -> Response:
+        return page_or_fragment(request, "portal/details.html", {
+            "appointment": view, "site": site_of(view), "token": token, "notice": notice, "error": error,
+            "windows": windows(view, clock.now()), "form_token": form_token(request, f"appointment:{view['id']}"),
+        }, block="details", status_code=status_code)
+
+    async def _reschedule_page(self, request, clinic, token, view, *, error=None, status_code=200) -> Response:
+        criteria = await search_criteria(clinic_id=clinic.id, service_id=view["service"], patient_id=view["patient"])
+        slots = []
+        if criteria is not None:
+            notice = await Clinic.select(Clinic.min_booking_notice_minutes).where(Clinic.id == clinic.id).first()
+            slots = await search(
+                clinic_id=clinic.id,
+                criteria=Criteria(activity_ids=criteria.activity_ids, include_practitioners=criteria.include_practitioners,
+                                  exclude_practitioners=criteria.exclude_practitioners, site_id=view["site"]),
+                limit=RESCHEDULE_CHOICES,
+                min_notice=timedelta(minutes=notice["min_booking_notice_minutes"]),
+            )
+        return page_or_fragment(request, "portal/reschedule.html", {
+            "appointment": view, "site": site_of(view), "token": token, "slots": slots, "error": error,
+            "form_token": form_token(request, f"appointment:{view['id']}"),
+        }, block="details", status_code=status_code)
+

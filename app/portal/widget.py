@@ -1,0 +1,58 @@
+"""The embeddable widget: a script that puts the site's portal in an iframe sized to
+its content, and the snippets a clinic copies onto its website."""
+
+from __future__ import annotations
+
+import json
+
+from litestar import Request, Response, get
+from litestar.di import Provide
+
+from app.htmx import page_or_fragment
+from app.portal.guard import portal_site
+
+WIDGET_JS = """(function () {
+  var script = document.currentScript;
+  var src = %(src)s, origin = %(origin)s;
+  var frame = document.createElement("iframe");
+  frame.src = src;
+  frame.title = %(title)s;
+  frame.loading = "lazy";
+  frame.style.cssText = "width:100%%;min-height:640px;border:0;display:block;";
+  frame.setAttribute("allow", "camera; microphone; fullscreen");
+  script.parentNode.insertBefore(frame, script.nextSibling);
+  window.addEventListener("message", function (event) {
+    // Only the portal may resize its frame.
+    if (event.origin !== origin || event.source !== frame.contentWindow) return;
+    var data = event.data || {};
+    if (data.type === "clinic-booking:height" && typeof data.height === "number") {
+      frame.style.height = Math.max(320, Math.min(data.height, 20000)) + "px";
+    }
+  });
+})();
+"""
+
+
+def portal_url(request: Request, site: dict) -> str:
+    base = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    return base + request.app.route_reverse("identify", site_slug=site["slug"])
+
+
+@get("/{site_slug:str}/widget.js", name="widget_js", dependencies={"site": Provide(portal_site)})
+async def widget_js(request: Request, site: dict) -> Response:
+    url = portal_url(request, site)
+    origin = url.split("/", 3)
+    body = WIDGET_JS % {
+        "src": json.dumps(url),
+        "origin": json.dumps(f"{origin[0]}//{origin[2]}"),
+        "title": json.dumps(site["name_fr"] if not site["name_en"] else f"{site['name_fr']} / {site['name_en']}"),
+    }
+    return Response(body, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+
+
+@get("/{site_slug:str}/embed", name="embed", dependencies={"site": Provide(portal_site)})
+async def embed(request: Request, site: dict) -> Response:
+    url = portal_url(request, site)
+    script = f'<script src="{url}widget.js" async></script>'
+    iframe = f'<iframe src="{url}" title="{site["name_fr"]}" style="width:100%;min-height:900px;border:0"></iframe>'
+    return page_or_fragment(request, "portal/embed.html", {"site": site, "script_snippet": script, "iframe_snippet": iframe, "portal_url": url})

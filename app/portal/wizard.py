@@ -1,0 +1,303 @@
+"""The booking wizard (SPEC §6): identify → service → availabilities → review → done.
+
+Every step has its own URL and works as a plain page; with HTMX the step's block is
+swapped in place and the address bar follows (HX-Push-Url). The wizard's state is a
+BookingSession row whose unguessable token is in the URL: no cookie is needed, so it
+works inside a third-party iframe. Forms carry a token signed for that session (or,
+on step 1, for the site and the hour), checked on every POST."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+
+from app import clock, i18n
+from app.booking import sessions
+from app.booking.links import make_token
+from app.booking.search import Criteria, results_for_page, search
+from app.booking.services import BookingDetails, BookingService
+from app.booking.views import appointment_view, slot_view
+from app.htmx import is_fragment_request, page_or_fragment
+from app.online_services.services import eligible_services, search_criteria
+from app.patients.contacts import add_missing_contacts
+from app.patients.forms import parse_identity
+from app.patients.identification import identify
+from app.portal.forms import parse_service_step
+from app.portal.guard import check_form_token, form_token, portal_site
+from tenants.resolution import ClinicRef
+from tenants.tables import Clinic
+
+STEPS = ("identify", "service", "slots", "review", "done")
+
+
+async def clinic_options(clinic_id: int) -> dict:
+    return (
+        await Clinic.select(
+            Clinic.country, Clinic.hin_format, Clinic.min_booking_notice_minutes
+        )
+        .where(Clinic.id == clinic_id)
+        .first()
+    )
+
+
+def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    response = page_or_fragment(request, template, context, block="step", status_code=status_code)
+    if is_fragment_request(request) and status_code == 200:
+        # After a redirect htmx swaps the final page; make the address bar follow it.
+        response.headers["HX-Push-Url"] = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    return response
+
+
+def step_url(request: Request, name: str, site: dict, token: str, **query: Any) -> str:
+    url = request.app.route_reverse(name, site_slug=site["slug"], token=token)
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+def go(request: Request, name: str, site: dict, token: str, **query: Any) -> Redirect:
+    return Redirect(step_url(request, name, site, token, **query), status_code=303)
+
+
+class Wizard(Controller):
+    path = "/{site_slug:str}"
+    dependencies = {"site": Provide(portal_site)}
+    opt = {"exclude_from_csrf": True}  # forms carry their own signed token (see guard.py)
+
+    # -- step 1: identify -----------------------------------------------------------
+
+    @get("/", name="identify")
+    async def identify_form(self, request: Request, clinic: ClinicRef, site: dict) -> Response:
+        return self._identify_page(request, clinic, site, values={}, errors={})
+
+    @post("/", name="identify_submit")
+    async def identify_submit(self, request: Request, clinic: ClinicRef, site: dict) -> Response:
+        data = dict(await request.form())
+        if not check_form_token(request, data.get("form_token", ""), f"identify:{site['id']}"):
+            return self._identify_page(request, clinic, site, data, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
+        options = await clinic_options(clinic.id)
+        form, errors = parse_identity(data, country=options["country"], hin_format=options["hin_format"])
+        if form is None:
+            return self._identify_page(request, clinic, site, data, errors, 422)
+        client = request.client.host if request.client else "unknown"
+        found = await identify(clinic_id=clinic.id, form=form, client_key=client)
+        if found.status == "rate_limited":
+            message = i18n.gettext("Too many attempts. Please try again in a few minutes, or call us at %(phone)s.", phone=clinic.phone)
+            return self._identify_page(request, clinic, site, data, {"form": message}, 429)
+        if found.patient_id:
+            # Contacts typed on the form that the file lacks join it, after the others.
+            await add_missing_contacts(clinic_id=clinic.id, patient_id=found.patient_id, form=form)
+        services = await eligible_services(clinic_id=clinic.id, patient_id=found.patient_id)
+        if not services:
+            return render(request, "portal/not_eligible.html", {"site": site, "steps": STEPS, "step": "identify"})
+        identity = {key: data.get(key, "") for key in ("first_name", "last_name", "date_of_birth", "sex", "health_insurance_number", "cell_phone", "email")}
+        identity["normalised"] = {"cell_phone": form.cell_phone, "email": form.email}
+        session = await sessions.start(
+            clinic_id=clinic.id, site_id=site["id"], identity=identity,
+            patient_id=found.patient_id, language=i18n.current(),
+        )
+        return go(request, "service", site, session["token"])
+
+    def _identify_page(self, request, clinic, site, values, errors, status_code=200) -> Response:
+        return render(request, "portal/identify.html", {
+            "site": site, "values": values, "errors": errors, "steps": STEPS, "step": "identify",
+            "form_token": form_token(request, f"identify:{site['id']}"),
+        }, status_code)
+
+    # -- step 2: service ------------------------------------------------------------
+
+    @get("/b/{token:str}/service", name="service")
+    async def service_form(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        values = {
+            "service": str(session["service"] or ""), "reason": session["reason"], "details": session["details"],
+            "preference": session["preference"], "from_date": session["from_date"].isoformat() if session["from_date"] else "",
+            "day_part": session["day_part"] or "",
+        }
+        return await self._service_page(request, clinic, site, session, values, {})
+
+    @post("/b/{token:str}/service", name="service_submit")
+    async def service_submit(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        data = dict(await request.form())
+        if not check_form_token(request, data.get("form_token", ""), session["token"]):
+            return await self._service_page(request, clinic, site, session, data, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
+        offers = await eligible_services(clinic_id=clinic.id, patient_id=session["patient"])
+        today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
+        choice, errors = parse_service_step(data, service_ids={o.id for o in offers}, today=today)
+        if choice is None:
+            return await self._service_page(request, clinic, site, session, data, errors, 422)
+        await sessions.update(
+            clinic_id=clinic.id, session_id=session["id"], service=choice.service_id, reason=choice.reason,
+            details=choice.details, preference=choice.preference, from_date=choice.from_date,
+            day_part=choice.day_part, shown=results_for_page(1),
+        )
+        return go(request, "service", site, token, saved=1)
+
+    async def _service_page(self, request, clinic, site, session, values, errors, status_code=200) -> Response:
+        offers = await eligible_services(clinic_id=clinic.id, patient_id=session["patient"])
+        chosen = next((o for o in offers if o.id == session["service"]), None)
+        saved = request.query_params.get("saved") == "1" and chosen is not None and not errors
+        return render(request, "portal/service.html", {
+            "site": site, "session": session, "offers": offers, "chosen": chosen, "saved": saved,
+            "values": values, "errors": errors, "steps": STEPS, "step": "service",
+            "form_token": form_token(request, session["token"]),
+        }, status_code)
+
+    # -- step 3: availabilities -----------------------------------------------------
+
+    @get("/b/{token:str}/slots", name="slots")
+    async def slots(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        if session["service"] is None:
+            return go(request, "service", site, token)
+        more = request.query_params.get("shown", "")
+        if more.isdigit():
+            shown = results_for_page(int(more) // 5)
+            await sessions.update(clinic_id=clinic.id, session_id=session["id"], shown=shown)
+            session["shown"] = shown
+        return await self._slots_page(request, clinic, site, session, error=request.query_params.get("error"))
+
+    @post("/b/{token:str}/slots", name="slots_submit")
+    async def slots_submit(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        data = dict(await request.form())
+        raw = data.get("slot", "")
+        if not check_form_token(request, data.get("form_token", ""), session["token"]):
+            return await self._slots_page(request, clinic, site, session, error="expired", status_code=422)
+        if not raw.isdigit():
+            return await self._slots_page(request, clinic, site, session, error="choose", status_code=422)
+        offered = await self._available(clinic, site, session, limit=50)
+        if int(raw) not in {a.slot_id for a in offered}:
+            return await self._slots_page(request, clinic, site, session, error="taken", status_code=409)
+        outcome = await self._booking(clinic, request).hold(slot_id=int(raw), token=session["token"])
+        if not outcome.ok:
+            return await self._slots_page(request, clinic, site, session, error="taken", status_code=409)
+        await sessions.update(clinic_id=clinic.id, session_id=session["id"], slot=int(raw))
+        return go(request, "review", site, token)
+
+    async def _available(self, clinic, site, session, limit: int):
+        criteria = await search_criteria(clinic_id=clinic.id, service_id=session["service"], patient_id=session["patient"])
+        if criteria is None:
+            return []
+        criteria = Criteria(
+            activity_ids=criteria.activity_ids,
+            include_practitioners=criteria.include_practitioners,
+            exclude_practitioners=criteria.exclude_practitioners,
+            site_id=site["id"],
+            from_date=session["from_date"],
+            day_part=session["day_part"],
+            holder=session["token"],
+        )
+        options = await clinic_options(clinic.id)
+        return await search(
+            clinic_id=clinic.id, criteria=criteria, limit=limit,
+            min_notice=timedelta(minutes=options["min_booking_notice_minutes"]),
+        )
+
+    async def _slots_page(self, request, clinic, site, session, error=None, status_code=200) -> Response:
+        shown = session["shown"] or 5
+        found = await self._available(clinic, site, session, limit=shown + 1)
+        messages = {
+            "taken": i18n.gettext("This appointment is no longer available"),
+            "expired": i18n.gettext("This page expired. Please try again."),
+            "choose": i18n.gettext("Choose an appointment."),
+        }
+        return render(request, "portal/slots.html", {
+            "site": site, "session": session, "slots": found[:shown], "has_more": len(found) > shown and shown < 50,
+            "next_shown": shown + 5, "error": messages.get(error or ""), "error_code": error,
+            "steps": STEPS, "step": "slots", "form_token": form_token(request, session["token"]),
+        }, status_code)
+
+    # -- step 4: review ---------------------------------------------------------------
+
+    @get("/b/{token:str}/review", name="review")
+    async def review(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        if session["appointment"]:
+            return go(request, "done", site, token)
+        if session["slot"] is None:
+            return go(request, "slots", site, token)
+        view = await slot_view(clinic_id=clinic.id, slot_id=session["slot"])
+        live = view and view["hold_token"] == token and view["hold_until"] and view["hold_until"] > clock.now()
+        if not live:
+            return go(request, "slots", site, token, error="taken")
+        return render(request, "portal/review.html", {
+            "site": site, "session": session, "slot": view, "steps": STEPS, "step": "review",
+            "seconds_left": int((view["hold_until"] - clock.now()).total_seconds()),
+            "form_token": form_token(request, session["token"]),
+        })
+
+    @post("/b/{token:str}/review", name="review_submit")
+    async def book(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        data = dict(await request.form())
+        if not check_form_token(request, data.get("form_token", ""), session["token"]):
+            return go(request, "review", site, token)
+        if session["appointment"]:
+            return go(request, "done", site, token)
+        if session["slot"] is None:
+            return go(request, "slots", site, token)
+        identity = session["identity"] or {}
+        contacts = identity.get("normalised", {})
+        details = BookingDetails(
+            source="online",
+            created_by="patient",
+            patient_id=session["patient"],
+            contact_email=contacts.get("email"),
+            contact_phone=contacts.get("cell_phone"),
+            provisional=None if session["patient"] else {k: v for k, v in identity.items() if k != "normalised"},
+            language=session["language"],
+            reason=session["reason"],
+            details=session["details"],
+            service_id=session["service"],
+        )
+        outcome = await self._booking(clinic, request).book(slot_id=session["slot"], token=token, details=details)
+        if not outcome.ok:
+            await sessions.update(clinic_id=clinic.id, session_id=session["id"], slot=None)
+            return go(request, "slots", site, token, error="taken")
+        await sessions.update(clinic_id=clinic.id, session_id=session["id"], appointment=outcome.appointment_id)
+        return go(request, "done", site, token)
+
+    # -- step 5: done -----------------------------------------------------------------
+
+    @get("/b/{token:str}/done", name="done")
+    async def done(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        if not session["appointment"]:
+            return go(request, "review", site, token)
+        view = await appointment_view(clinic_id=clinic.id, appointment_id=session["appointment"])
+        details_url = request.app.route_reverse(
+            "appointment_details",
+            token=make_token(request.app.state.settings.secret_key, view["id"], view["ends_at"]),
+        )
+        return render(request, "portal/done.html", {
+            "site": site, "session": session, "appointment": view, "details_url": details_url,
+            "ics_url": details_url + "/calendar.ics", "steps": STEPS, "step": "done",
+        })
+
+    # -- helpers ------------------------------------------------------------------------
+
+    async def _session(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> dict:
+        session = await sessions.get(clinic_id=clinic.id, site_id=site["id"], token=token)
+        if session is None:
+            raise NotFoundException("no such booking session")
+        # The session keeps the patient's language: in a third-party iframe the
+        # language cookie may be blocked. The switch (?lang=) changes it.
+        chosen = request.query_params.get("lang")
+        if chosen in i18n.LOCALES and chosen != session["language"]:
+            await sessions.update(clinic_id=clinic.id, session_id=session["id"], language=chosen)
+            session["language"] = chosen
+        i18n.activate(session["language"])
+        return session
+
+    @staticmethod
+    def _booking(clinic: ClinicRef, request: Request) -> BookingService:
+        return BookingService(clinic_id=clinic.id, hold_for=request.app.state.settings.hold_duration)
+

@@ -1,0 +1,97 @@
+"""Shared steps for the portal's HTTP tests: read the page as a patient would."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+from app import clock
+from app.scheduling.services import SchedulingService
+from app.scheduling.tables import Activity, Practitioner
+from tenants.tables import Clinic, WorkSite
+
+DEMO = {"host": "demo.localhost"}
+AUTRE = {"host": "autre.localhost"}
+# Monday 23 November 2026, 07:00 in Montreal.
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+MARIE = {
+    "first_name": "Marie", "last_name": "Tremblay", "date_of_birth": "1985-04-12", "sex": "F",
+    "health_insurance_number": "TREM85541219", "cell_phone": "", "email": "marie.tremblay@example.org",
+    "accept_terms": "on",
+}
+STRANGER = {
+    "first_name": "Paul", "last_name": "Inconnu", "date_of_birth": "1990-01-01", "sex": "M",
+    "health_insurance_number": "", "cell_phone": "514 555 0199", "email": "", "accept_terms": "on",
+}
+
+
+def form_token(html: str) -> str:
+    found = re.search(r'name="form_token" value="([^"]+)"', html)
+    assert found, "the page has a form token"
+    return found.group(1)
+
+
+def slot_ids(html: str) -> list[int]:
+    return [int(v) for v in re.findall(r'name="slot" value="(\d+)"', html)]
+
+
+def option_labels(html: str, select_id: str) -> list[str]:
+    block = re.search(rf'<select id="{select_id}".*?</select>', html, re.S)
+    assert block
+    return [label.strip() for label in re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", block.group(0))]
+
+
+async def open_follow_ups(days: int = 2, per_day_hours: tuple[int, int] = (9, 12)) -> None:
+    """Dre Julie Roy's follow-ups at centre-ville, from the day after NOW."""
+    demo = await Clinic.objects().get(Clinic.slug == "demo")
+    roy = await Practitioner.select(Practitioner.id).where((Practitioner.clinic == demo.id) & (Practitioner.name == "Dre Julie Roy")).first()
+    suivi = await Activity.select(Activity.id).where((Activity.clinic == demo.id) & (Activity.name_fr == "Suivi")).first()
+    site = await WorkSite.select(WorkSite.id).where((WorkSite.clinic == demo.id) & (WorkSite.slug == "centre-ville")).first()
+    service = SchedulingService(clinic_id=demo.id)
+    for offset in range(1, days + 1):
+        await service.open_manual(
+            practitioner_id=roy["id"], site_id=site["id"], activity_id=suivi["id"],
+            day=date(2026, 11, 23) + timedelta(days=offset),
+            start=time(per_day_hours[0]), end=time(per_day_hours[1]),
+        )
+
+
+async def identify(client, who: dict, headers=DEMO, site: str = "centre-ville"):
+    page = await client.get(f"/{site}/", headers=headers)
+    return await client.post(f"/{site}/", data={**who, "form_token": form_token(page.text)}, headers=headers)
+
+
+async def choose_service(client, service_url: str, service_name: str, headers=DEMO, **choice):
+    page = await client.get(service_url, headers=headers)
+    ids = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page.text))
+    service_id = next(k for k, v in ids.items() if v.strip() == service_name)
+    data = {"service": service_id, "reason": "Contrôle annuel", "details": "", "preference": "asap", "form_token": form_token(page.text)}
+    data.update(choice)
+    return await client.post(service_url, data=data, headers=headers)
+
+
+def freeze() -> None:
+    clock.freeze(NOW)
+
+
+async def book_marie_follow_up(client) -> str:
+    """Marie books her first follow-up; returns the confirmation page's HTML."""
+    identified = await identify(client, MARIE)
+    service_url = identified.headers["location"]
+    await choose_service(client, service_url, "Suivi avec mon médecin de famille")
+    slots_url = service_url.replace("/service", "/slots")
+    listing = await client.get(slots_url, headers=DEMO)
+    chosen = slot_ids(listing.text)[0]
+    held = await client.post(slots_url, data={"slot": chosen, "form_token": form_token(listing.text)}, headers=DEMO)
+    review = await client.get(held.headers["location"], headers=DEMO)
+    booked = await client.post(held.headers["location"], data={"form_token": form_token(review.text)}, headers=DEMO)
+    done = await client.get(booked.headers["location"], headers=DEMO)
+    return done.text
+
+
+def text(response) -> str:
+    """The page as a patient reads it: entities decoded, Babel's narrow and
+    no-break spaces ("9:00\u202fAM") read as plain spaces."""
+    return html.unescape(response.text).replace("\u202f", " ").replace("\xa0", " ")

@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "app.patients.piccolo_app",
         "app.online_services.piccolo_app",
         "app.booking.piccolo_app",
+        "app.messaging.piccolo_app",
     ]
 )

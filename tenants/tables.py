@@ -1,6 +1,8 @@
 """Clinics (tenants), the hosts that reach them, and their work sites."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Varchar
+from datetime import time
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Time, Varchar
 from piccolo.table import Table
 
 
@@ -19,6 +21,13 @@ class Clinic(Table):
     # How patients' health insurance numbers are checked: qc_ramq (Quebec: 4 letters,
     # 8 digits), fr_nir (French social security number) or any (not checked).
     hin_format = Varchar(length=16, default="qc_ramq")
+    # Automated communications: which channels, SMS price, and the night during
+    # which reminders wait for morning (clinic time).
+    notify_by_email = Boolean(default=True)
+    notify_by_sms = Boolean(default=True)
+    sms_price_cents = Integer(default=5)
+    quiet_hours_start = Time(default=time(21, 0))
+    quiet_hours_end = Time(default=time(8, 0))
 
 
 class ClinicDomain(Table):

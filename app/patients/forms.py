@@ -17,7 +17,7 @@ SEXES = ("F", "M", "X")
 NAME_MAX = 100
 PHONE_MAX = 32
 OLDEST = 130  # years: anything older is a mistyped year
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(frozen=True)

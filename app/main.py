@@ -17,6 +17,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from app import db
 from app.health import healthz
 from app.htmx import page_or_fragment
+from app.messaging.background import InProcessDispatch
+from app.messaging.dispatch import Dispatcher
+from app.messaging.outbox_page import dev_outbox
 from app.portal.controllers import home
 from app.portal.details import AppointmentDetails, AppointmentLinkInvalid
 from app.portal.guard import PortalClosed
@@ -68,6 +71,9 @@ def invalid_link(request: Request, exc: AppointmentLinkInvalid) -> Response:
 
 
 def create_app(settings: Settings) -> Litestar:
+    jinja = make_environment()
+    # Without Redis the outbox is delivered from this process (see app/messaging/background.py).
+    background = None if settings.redis_url else InProcessDispatch(Dispatcher(settings, jinja))
     app = Litestar(
         route_handlers=[
             home,
@@ -76,6 +82,7 @@ def create_app(settings: Settings) -> Litestar:
             embed,
             AppointmentDetails,
             healthz,
+            *([dev_outbox] if settings.embedded else []),
             create_static_files_router(path="/static", directories=[STATIC], name="static", file_system=StaticFiles()),
         ],
         dependencies={"clinic": Provide(current_clinic, sync_to_thread=False)},
@@ -88,10 +95,10 @@ def create_app(settings: Settings) -> Litestar:
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         exception_handlers={Exception: error_page, PortalClosed: closed_portal, AppointmentLinkInvalid: invalid_link},
-        on_startup=[db.start],
-        on_shutdown=[db.stop],
+        on_startup=[db.start, *([background.start] if background else [])],
+        on_shutdown=[*([background.stop] if background else []), db.stop],
         debug=settings.debug,
     )
     app.state.settings = settings
-    app.state.jinja = make_environment()
+    app.state.jinja = jinja
     return app

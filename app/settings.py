@@ -36,11 +36,27 @@ class Settings:
     smtp_url: str | None
     debug: bool
     hold_duration: timedelta = timedelta(minutes=5)  # how long a patient's slot is held
+    public_scheme: str = "http"  # how links in messages reach the platform
+    email_from: str = "rendez-vous@localhost"
+    sms: "SmsSettings | None" = None  # no provider: SMS go to the dev outbox
 
     @property
     def embedded(self) -> bool:
         """The laptop default: SQLite and jobs in-process."""
         return self.database.kind == "sqlite" and self.redis_url is None
+
+    def clinic_url(self, slug: str) -> str:
+        """The address of a clinic's pages, for links in emails and SMS."""
+        port = f":{self.port}" if self.public_scheme == "http" and self.port != 80 else ""
+        return f"{self.public_scheme}://{slug}.{self.base_domain}{port}"
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    url: str
+    account_sid: str
+    auth_token: str
+    sender: str
 
 
 def parse_database_url(url: str) -> Database:
@@ -115,4 +131,25 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         smtp_url=_optional_url(env, "SMTP_URL", ("smtp", "smtps")),
         debug=env.get("DEBUG", "") in ("1", "true"),
         hold_duration=timedelta(seconds=_positive_int(env, "HOLD_SECONDS", 300)),
+        public_scheme=_public_scheme(env),
+        email_from=env.get("EMAIL_FROM") or f"rendez-vous@{_base_domain(env)}",
+        sms=_sms(env),
     )
+
+
+def _public_scheme(env: Mapping[str, str]) -> str:
+    default = "http" if _base_domain(env) in ("localhost", "127.0.0.1") else "https"
+    value = env.get("PUBLIC_SCHEME", default)
+    if value not in ("http", "https"):
+        raise SettingsError(f"PUBLIC_SCHEME: expected http or https, got {value!r}")
+    return value
+
+
+def _sms(env: Mapping[str, str]) -> SmsSettings | None:
+    url = _optional_url(env, "SMS_URL", ("http", "https"))
+    if url is None:
+        return None
+    missing = [name for name in ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM") if not env.get(name)]
+    if missing:
+        raise SettingsError(f"{missing[0]}: required when SMS_URL is set")
+    return SmsSettings(url, env["SMS_ACCOUNT_SID"], env["SMS_AUTH_TOKEN"], env["SMS_FROM"])

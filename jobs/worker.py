@@ -5,10 +5,13 @@ twice, so every job must be safe to repeat."""
 
 from __future__ import annotations
 
+from arq import cron
 from arq.connections import RedisSettings
 
 from app import db
+from app.messaging.dispatch import Dispatcher
 from app.settings import load
+from app.templating import make_environment
 
 
 async def ping(ctx: dict) -> str:
@@ -16,8 +19,14 @@ async def ping(ctx: dict) -> str:
     return "pong" if await db.ping() else "no database"
 
 
+async def dispatch_due(ctx: dict) -> int:
+    """Deliver what is due. Every worker runs it each second; their claims never overlap."""
+    return await ctx["dispatcher"].run_until_idle(max_batches=50)
+
+
 async def startup(ctx: dict) -> None:
     await db.start()
+    ctx["dispatcher"] = Dispatcher(load(), make_environment())
 
 
 async def shutdown(ctx: dict) -> None:
@@ -30,7 +39,8 @@ def redis_settings() -> RedisSettings:
 
 
 class WorkerSettings:
-    functions = [ping]
+    functions = [ping, dispatch_due]
+    cron_jobs = [cron(dispatch_due, second=set(range(60)), unique=False, run_at_startup=True, timeout=300)]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings()

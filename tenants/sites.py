@@ -7,7 +7,7 @@ import re
 from tenants.tables import WorkSite
 
 # Paths the platform itself uses at the root of a clinic host: never a site slug.
-RESERVED_SLUGS = frozenset({"static", "healthz", "staff", "api", "admin", "a", "widget", "embed"})
+RESERVED_SLUGS = frozenset({"static", "healthz", "staff", "api", "admin", "a", "widget", "embed", "dev"})
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 

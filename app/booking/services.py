@@ -14,6 +14,7 @@ from typing import Any
 from app import clock
 from app.booking.tables import Appointment
 from app.db import is_postgres, write_transaction
+from app.messaging.planner import plan
 from app.scheduling.tables import Slot
 
 DEFAULT_HOLD = timedelta(minutes=5)
@@ -119,6 +120,7 @@ class BookingService:
             ).returning(Slot.id)
             if taken:
                 appointment_id = await self._create_appointment(slot_id, details, now)
+                await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="created")
                 return Outcome("booked", appointment_id=appointment_id)
         # Tell a lapsed hold from a slot that went to someone else.
         still_ours = await Slot.exists().where(
@@ -138,6 +140,7 @@ class BookingService:
             if not taken:
                 return Outcome("no_longer_available")
             appointment_id = await self._create_appointment(slot_id, details, now)
+            await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="created")
         return Outcome("booked", appointment_id=appointment_id)
 
     async def cancel(self, *, appointment_id: int) -> Outcome:
@@ -162,6 +165,7 @@ class BookingService:
             await Slot.update({Slot.state: "open"}).where(
                 (Slot.id == cancelled[0]["slot"]) & (Slot.clinic == self.clinic_id)
             )
+            await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="cancelled")
         return Outcome("cancelled", appointment_id=appointment_id)
 
     async def move(self, *, appointment_id: int, new_slot_id: int, token: str | None = None) -> Outcome:
@@ -207,6 +211,7 @@ class BookingService:
             await Slot.update({Slot.state: "open"}).where(
                 (Slot.id == current["slot"]) & (Slot.clinic == self.clinic_id)
             )
+            await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="changed")
         return Outcome("moved", appointment_id=appointment_id)
 
     async def set_status(self, *, appointment_id: int, status: str, from_statuses: tuple[str, ...]) -> Outcome:

@@ -2,7 +2,8 @@
 
 Who receives what (SPEC §5):
 - the booking confirmation goes to the contacts typed on the form, kept on the
-  appointment (contact_email, contact_phone);
+  appointment (contact_email, contact_phone); an appointment booked by staff has
+  none, and its confirmation goes to the file's contacts as reminders do;
 - reminders go to the file's main contact (position 1). Each channel takes the first
   contact of its kind in the file's order: the first email, and the first cell phone
   (text messages cannot reach a home phone). So the main contact always gets the
@@ -70,8 +71,8 @@ async def recipients(*, clinic_id: int, appointment_id: int, purpose: str) -> Re
     if appointment is None:
         return Recipients(email=None, phone=None)
     typed = Recipients(email=appointment["contact_email"], phone=appointment["contact_phone"])
-    if purpose == "confirmation" or appointment["patient"] is None:
-        return typed
+    if appointment["patient"] is None or (purpose == "confirmation" and (typed.email or typed.phone)):
+        return typed  # an appointment booked by staff has no typed contacts: the file's serve
     on_file = await ContactDetail.select(ContactDetail.kind, ContactDetail.value).where(
         (ContactDetail.clinic == clinic_id) & (ContactDetail.patient == appointment["patient"])
     ).order_by(ContactDetail.position, ContactDetail.id)

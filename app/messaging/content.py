@@ -1,0 +1,103 @@
+"""What a message says, in the patient's language and for the appointment's modality.
+
+Only the date, time, place and practitioner appear: no reason, activity or other
+health detail goes into an email or an SMS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from jinja2 import Environment
+
+from app import i18n
+from app.booking.calendar import appointment_ics
+from app.templating import local_day, local_time
+from tenants.sites import localized
+
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalog; it is translated when used."""
+    return message
+
+
+SUBJECTS = {
+    "confirmation": N_("Your appointment is confirmed"),
+    "change": N_("Your appointment has changed"),
+    "cancellation": N_("Your appointment is cancelled"),
+    "reminder": N_("Reminder: your appointment on %(day)s"),
+    "teleconsult_invitation": N_("Your teleconsultation starts soon"),
+}
+WITH_CALENDAR = ("confirmation", "change")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str
+    ics: bytes | None
+
+
+def modality(view: dict) -> str:
+    """on_site, telemedicine, telephone, or '' for "an appointment" (SPEC §8)."""
+    if view.get("type_telemedicine"):
+        return "telemedicine"
+    if view.get("type_telephone"):
+        return "telephone"
+    if view.get("type_on_site"):
+        return "on_site"
+    return ""
+
+
+def render(
+    env: Environment,
+    *,
+    kind: str,
+    view: dict,
+    clinic: dict,
+    language: str,
+    details_url: str,
+    now: datetime,
+) -> Rendered:
+    i18n.activate(language)
+    zone = clinic["time_zone"]
+    how = modality(view)
+    site = {key[5:]: value for key, value in view.items() if key.startswith("site_")}
+    facts = {
+        "day": local_day(view["starts_at"], zone),
+        "day_short": format_date(view["starts_at"].astimezone(ZoneInfo(zone)).date(), format="medium", locale=language),
+        "time": local_time(view["starts_at"], zone),
+        "practitioner_name": view["practitioner_name"],
+        "site_name": localized(site, "name", language),
+        "site_address": site["address"],
+        "site_phone": site["phone"],
+        "patient_message": localized(site, "patient_message", language),
+        "clinic_name": clinic["name"],
+    }
+    questionnaire = site["questionnaire_url"] if kind == "reminder" and how == "on_site" else ""
+    subject = i18n.gettext(SUBJECTS[kind], day=facts["day"])
+    context = {
+        "kind": kind, "modality": how, "a": facts, "details_url": details_url,
+        "questionnaire_url": questionnaire, "language": language, "subject": subject,
+    }
+    ics = None
+    if kind in WITH_CALENDAR:
+        ics = appointment_ics(
+            uid=f"appointment-{view['id']}@{clinic['slug']}",
+            starts_at=view["starts_at"], ends_at=view["ends_at"], time_zone=zone,
+            summary=f"{clinic['name']} · {facts['practitioner_name']}",
+            location=facts["site_name"] if how in ("on_site", "") else "",
+            description=details_url, url=details_url, stamp=now,
+        )
+    return Rendered(
+        subject=subject,
+        text=env.get_template("emails/message.txt").render(**context),
+        html=env.get_template("emails/message.html").render(**context),
+        sms=" ".join(env.get_template("emails/sms.txt").render(**context).split()),
+        ics=ics,
+    )

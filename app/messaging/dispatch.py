@@ -1,0 +1,186 @@
+"""Delivering the outbox: claim due messages, send each once, record what happened.
+
+A claim is one conditional UPDATE that marks rows `sending` with a lease (and, on
+PostgreSQL, skips rows another worker has locked), so two workers never take the
+same message. A worker killed mid-send leaves its rows `sending`; when the lease
+lapses another worker takes them again, so nothing is lost. The provider's id is
+recorded in the same write that marks the message sent. Between the provider
+accepting a message and that write, a crash can still cause one resend: email
+carries the same Message-ID each time so it can be recognised downstream."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jinja2 import Environment
+
+from app import clock
+from app.booking.links import make_token
+from app.booking.views import appointment_view
+from app.db import is_postgres
+from app.messaging.content import render
+from app.messaging.email import SmtpSender, build_email, parse_smtp_url
+from app.messaging.planner import LATER
+from app.messaging.sms import ProviderError, TwilioConfig, TwilioSender, segments
+from app.messaging.tables import Message
+from app.patients.contacts import recipients
+from app.settings import Settings
+from tenants.tables import Clinic
+
+log = logging.getLogger("app.messaging")
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+BATCH = 100
+CONCURRENCY = 20
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at one hour: a server down for a day still gets its mail."""
+    return timedelta(seconds=min(30 * 2 ** max(0, attempts - 1), 3600))
+
+
+class DevSender:
+    """No provider configured: the message is kept in the outbox, readable on the dev page."""
+
+    name = "dev"
+
+    async def send(self, *args, **kwargs) -> str:
+        return f"dev-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Senders:
+    email: SmtpSender | DevSender
+    sms: TwilioSender | DevSender
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Senders":
+        email = SmtpSender(parse_smtp_url(settings.smtp_url, settings.email_from)) if settings.smtp_url else DevSender()
+        sms = TwilioSender(TwilioConfig(settings.sms.url, settings.sms.account_sid, settings.sms.auth_token, settings.sms.sender)) if settings.sms else DevSender()
+        return cls(email=email, sms=sms)
+
+
+_CLAIM = """
+UPDATE message SET status = 'sending', claimed_by = {}, claimed_until = {}, attempts = attempts + 1
+WHERE id IN (
+    SELECT id FROM message
+    WHERE status IN ('pending', 'sending') AND next_attempt_at <= {}
+      AND (status = 'pending' OR claimed_until < {})
+    ORDER BY next_attempt_at
+    LIMIT {} %s
+)
+RETURNING id
+"""
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings, env: Environment, senders: Senders | None = None, worker: str | None = None) -> None:
+        self.settings = settings
+        self.env = env
+        self.senders = senders or Senders.from_settings(settings)
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    async def claim(self, limit: int = BATCH) -> list[int]:
+        now = clock.now()
+        sql = _CLAIM % ("FOR UPDATE SKIP LOCKED" if is_postgres() else "")
+        rows = await Message.raw(sql, self.worker, now + LEASE, now, now, limit)
+        return [row["id"] for row in rows]
+
+    async def run_once(self, limit: int = BATCH) -> int:
+        """Claim one batch and deliver it; returns how many were claimed."""
+        claimed = await self.claim(limit)
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(message_id: int) -> None:
+            async with gate:
+                await self.deliver(message_id)
+
+        await asyncio.gather(*(one(message_id) for message_id in claimed))
+        return len(claimed)
+
+    async def run_until_idle(self, max_batches: int = 1000) -> int:
+        total = 0
+        for _ in range(max_batches):
+            done = await self.run_once()
+            total += done
+            if not done:
+                break
+        return total
+
+    async def deliver(self, message_id: int) -> None:
+        message = await Message.select().where((Message.id == message_id) & (Message.claimed_by == self.worker)).first()
+        if message is None or message["status"] != "sending":
+            return  # our lease lapsed and another worker took it
+        try:
+            await self._deliver(message)
+        except ProviderError as error:
+            await self._failed(message, str(error), transient=error.transient)
+        except Exception as error:  # noqa: BLE001 - a bug must not stop the other messages
+            log.exception("message %s could not be prepared", message_id)
+            await self._failed(message, f"{type(error).__name__}: {error}", transient=True)
+
+    async def _deliver(self, message: dict) -> None:
+        now = clock.now()
+        view = await appointment_view(clinic_id=message["clinic"], appointment_id=message["appointment"])
+        reason = _stale(message, view, now)
+        if reason:
+            await self._finish(message, {Message.status: "dropped", Message.last_error: reason})
+            return
+        clinic = await Clinic.select().where(Clinic.id == message["clinic"]).first()
+        purpose = "confirmation" if message["kind"] == "confirmation" else "reminder"
+        who = await recipients(clinic_id=message["clinic"], appointment_id=message["appointment"], purpose=purpose)
+        address = who.email if message["channel"] == "email" else who.phone
+        if not address:
+            await self._finish(message, {Message.status: "dropped", Message.last_error: "no contact on this channel"})
+            return
+        token = make_token(self.settings.secret_key, view["id"], view["ends_at"])
+        details_url = f"{self.settings.clinic_url(clinic['slug'])}/a/{token}"
+        content = render(self.env, kind=message["kind"], view=view, clinic=clinic, language=message["language"],
+                         details_url=details_url, now=now)
+        if message["channel"] == "email":
+            sender_address = getattr(getattr(self.senders.email, "config", None), "sender", self.settings.email_from)
+            email = build_email(sender_name=clinic["name"], sender=sender_address, to=address, subject=content.subject,
+                                text=content.text, html=content.html, message_key=message["idempotency_key"], ics=content.ics)
+            provider_id = await self.senders.email.send(email)
+            sent = {Message.subject: content.subject, Message.body: content.text}
+        else:
+            provider_id = await self.senders.sms.send(to=address, body=content.sms)
+            sent = {Message.body: content.sms, Message.segments: segments(content.sms).count}
+        await self._finish(message, {
+            Message.status: "sent", Message.provider: self.senders.email.name if message["channel"] == "email" else self.senders.sms.name,
+            Message.provider_id: provider_id, Message.recipient: address, Message.sent_at: clock.now(),
+            Message.last_error: "", **sent,
+        })
+
+    async def _failed(self, message: dict, error: str, *, transient: bool) -> None:
+        if transient and message["attempts"] < MAX_ATTEMPTS:
+            retry = clock.now() + backoff(message["attempts"])
+            await self._finish(message, {Message.status: "pending", Message.next_attempt_at: retry, Message.last_error: error})
+        else:
+            await self._finish(message, {Message.status: "failed", Message.last_error: error})
+
+    async def _finish(self, message: dict, values: dict) -> None:
+        await Message.update({**values, Message.claimed_by: None, Message.claimed_until: None}).where(
+            (Message.id == message["id"]) & (Message.claimed_by == self.worker)
+        )
+
+
+def _stale(message: dict, view: dict | None, now: datetime) -> str:
+    """Why a message no longer makes sense, or '' when it does."""
+    if view is None:
+        return "appointment not found"
+    if view["status"] == "cancelled" and message["kind"] != "cancellation":
+        return "appointment cancelled"
+    if message["kind"] in LATER:
+        if view["starts_at"] <= now:
+            return "appointment already started"
+        if view["starts_at"].isoformat() not in message["idempotency_key"]:
+            return "appointment moved"
+    return ""

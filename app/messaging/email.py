@@ -1,0 +1,89 @@
+"""Email over SMTP (aiosmtplib): multipart text and HTML, with an optional .ics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from app.messaging.sms import ProviderError
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool  # implicit TLS (smtps://)
+    start_tls: bool  # STARTTLS on a plain connection (?starttls=true)
+    sender: str
+
+
+def parse_smtp_url(url: str, default_sender: str) -> SmtpConfig:
+    """smtp://user:pass@host:587?starttls=true&from=rdv@clinic.example, or smtps://…"""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    implicit = parts.scheme == "smtps"
+    return SmtpConfig(
+        host=parts.hostname or "localhost",
+        port=parts.port or (465 if implicit else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_tls=implicit,
+        start_tls=query.get("starttls", ["false"])[0] in ("1", "true"),
+        sender=query.get("from", [default_sender])[0],
+    )
+
+
+def build_email(
+    *,
+    sender_name: str,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_key: str,
+    ics: bytes | None = None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((sender_name, sender))
+    message["To"] = to
+    message["Subject"] = subject
+    # The same outbox row always yields the same Message-ID, so a resend after a
+    # crash can be recognised downstream as the same message.
+    message["Message-ID"] = make_msgid(idstring=message_key.replace(":", "."), domain=sender.split("@")[-1])
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if ics is not None:
+        message.add_attachment(ics, maintype="text", subtype="calendar", filename="appointment.ics", params={"method": "PUBLISH"})
+    return message
+
+
+class SmtpSender:
+    name = "smtp"
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+
+    async def send(self, message: EmailMessage) -> str:
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.config.host,
+                port=self.config.port,
+                username=self.config.username,
+                password=self.config.password,
+                use_tls=self.config.use_tls,
+                start_tls=self.config.start_tls,
+                timeout=15,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            raise ProviderError(f"recipient refused: {error}", transient=False) from error
+        except (aiosmtplib.SMTPException, OSError) as error:
+            raise ProviderError(f"mail server: {type(error).__name__}: {error}", transient=True) from error
+        return message["Message-ID"]

@@ -43,6 +43,8 @@ def serve(settings: settings_module.Settings) -> int:
     print(f"  {base.format('demo')}/centre-ville/   (Clinique Démo, Centre-ville)")
     print(f"  {base.format('demo')}/laval/          (Clinique Démo, Laval)")
     print(f"  {base.format('autre')}/principal/      (Clinique Autre)")
+    if settings.embedded:
+        print(f"  {base.format('demo')}/dev/outbox         (emails and SMS sent, dev only)")
     print(f"  http://{settings.base_domain}{port}/healthz")
     print(f"Database: {settings.database.kind}; jobs: {'arq on ' + settings.redis_url if settings.redis_url else 'in-process'}\n")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

@@ -1,11 +1,3 @@
-import os
+from app.piccolo_apps import domain_app
 
-from piccolo.conf.apps import AppConfig, table_finder
-
-APP_CONFIG = AppConfig(
-    app_name="booking",
-    migrations_folder_path=os.path.join(os.path.dirname(__file__), "migrations"),
-    table_classes=table_finder(modules=["app.booking.tables"], exclude_imported=True),
-    migration_dependencies=["app.patients.piccolo_app", "app.scheduling.piccolo_app"],
-    commands=[],
-)
+APP_CONFIG = domain_app("booking", __file__, depends_on=["app.patients.piccolo_app", "app.scheduling.piccolo_app"])

@@ -9,9 +9,11 @@ async def test_portal_on_a_phone_switches_language(page: Page, live_server):
     await page.set_viewport_size(PHONE)
     await page.goto(live_server.format(clinic="demo") + "/centre-ville/")
 
+    # The site's portal opens on the first step of the wizard.
     await expect(page.get_by_role("heading", level=1)).to_have_text("Prendre rendez-vous")
     await expect(page.locator("html")).to_have_attribute("lang", "fr")
-    await expect(page.get_by_text("Présentez-vous 10 minutes avant")).to_be_visible()
+    await expect(page.get_by_text("Centre-ville", exact=True)).to_be_visible()
+    await expect(page.get_by_label("Prénom")).to_be_visible()
     # Nothing wider than the phone: no sideways scrolling.
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await page.screenshot(path=screenshot_path("portal-fr-phone"), full_page=True)
@@ -19,7 +21,7 @@ async def test_portal_on_a_phone_switches_language(page: Page, live_server):
     await page.get_by_role("navigation", name="Langue").get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Book an appointment")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
-    await expect(page.get_by_text("Please arrive 10 minutes early")).to_be_visible()
+    await expect(page.get_by_text("Downtown", exact=True)).to_be_visible()
     await page.screenshot(path=screenshot_path("portal-en-phone"), full_page=True)
 
     # The choice sticks: the next page (no ?lang=) is still English.

@@ -8,6 +8,7 @@ on step 1, for the site and the hour), checked on every POST."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -230,7 +231,8 @@ class Wizard(Controller):
             return go(request, "slots", site, token, error="taken")
         return render(request, "portal/review.html", {
             "site": site, "session": session, "slot": view, "steps": STEPS, "step": "review",
-            "seconds_left": int((view["hold_until"] - clock.now()).total_seconds()),
+            # Rounded up: the page's countdown must not reach 0:00 while the hold still runs.
+            "seconds_left": math.ceil((view["hold_until"] - clock.now()).total_seconds()),
             "form_token": form_token(request, session["token"]),
         })
 

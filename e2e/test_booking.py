@@ -33,7 +33,7 @@ async def test_marie_books_a_follow_up_with_her_family_doctor(page: Page, live_s
         [{"fr": "Choisir", "en": "Choose"}[lang], w["urgent"], w["follow_up"], "Vaccination", {"fr": "Téléconsultation", "en": "Teleconsultation"}[lang]]
     )
     await page.get_by_label(w["category"]).select_option(label=w["follow_up"])
-    await expect(page.get_by_text(w["follow_up_description"])).to_be_visible()  # shown on selection
+    await expect(page.get_by_text(w["follow_up_description"], exact=True)).to_be_visible()  # shown on selection
     await page.get_by_label(w["reason"]).fill("Contrôle annuel")
     await check_page(page, f"2-service-{lang}")
     await page.get_by_role("button", name=w["save"]).click()

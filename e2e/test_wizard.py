@@ -27,9 +27,14 @@ async def test_a_stranger_is_told_they_are_not_eligible_at_autre(page: Page, liv
     await heading(page, "Vous n'êtes pas admissible à la prise de rendez-vous en ligne")
     await expect(page.get_by_role("link", name="Appeler le 01 45 55 01 00")).to_be_visible()
     await check_page(page, "not-eligible-fr")
-    # Nothing was kept of the attempt: checking the entries starts the form again.
-    await page.get_by_role("link", name="Vérifier les renseignements saisis").click()
-    await heading(page, FR["identify_title"])
+    # A typo can hide a file: the form is there again, as typed, to check and send again.
+    recheck = page.get_by_role("region", name="Vérifier les renseignements saisis")
+    await expect(recheck.get_by_label(FR["first_name"], exact=True)).to_have_value("Paul")
+    await expect(recheck.get_by_label(FR["cell_phone"])).to_have_value("06 12 34 56 78")
+    await expect(recheck.get_by_label(FR["terms"])).to_be_checked()
+    await recheck.get_by_label(FR["last_name"], exact=True).fill("Inconnu-Dupont")
+    await recheck.get_by_role("button", name=FR["save"]).click()
+    await heading(page, "Vous n'êtes pas admissible à la prise de rendez-vous en ligne")
 
 
 async def test_two_patients_race_for_one_slot_and_only_one_gets_it(new_context, live_server):

@@ -96,7 +96,8 @@ class Wizard(Controller):
             await add_missing_contacts(clinic_id=clinic.id, patient_id=found.patient_id, form=form)
         services = await eligible_services(clinic_id=clinic.id, patient_id=found.patient_id)
         if not services:
-            return render(request, "portal/not_eligible.html", {"site": site, "steps": STEPS, "step": "identify"})
+            # The form comes back filled in, for the patient to check for a typo.
+            return self._identify_page(request, clinic, site, data, {}, template="portal/not_eligible.html")
         identity = {key: data.get(key, "") for key in ("first_name", "last_name", "date_of_birth", "sex", "health_insurance_number", "cell_phone", "email")}
         identity["normalised"] = {"cell_phone": form.cell_phone, "email": form.email}
         session = await sessions.start(
@@ -105,8 +106,8 @@ class Wizard(Controller):
         )
         return go(request, "service", site, session["token"])
 
-    def _identify_page(self, request, clinic, site, values, errors, status_code=200) -> Response:
-        return render(request, "portal/identify.html", {
+    def _identify_page(self, request, clinic, site, values, errors, status_code=200, template="portal/identify.html") -> Response:
+        return render(request, template, {
             "site": site, "values": values, "errors": errors, "steps": STEPS, "step": "identify",
             "form_token": form_token(request, f"identify:{site['id']}"),
         }, status_code)

@@ -86,7 +86,9 @@ async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_bef
     await expect(page.get_by_role("link", name="Changer l'heure")).to_be_visible()
     await check_page(page, "details-3-days-fr")
 
-    await button(page, "Annuler").click()
+    await page.get_by_text("Annuler", exact=True).click()  # cancelling asks once more
+    await check_page(page, "details-cancel-asks-fr")
+    await button(page, "Oui, annuler mon rendez-vous").click()
     await expect(page.get_by_role("status")).to_have_text("Votre rendez-vous est annulé.")
     await expect(page.locator(".status")).to_have_text("Annulé")
     await expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)  # nothing left to do
@@ -97,7 +99,7 @@ async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_bef
 async def test_the_day_before_presence_can_be_confirmed_but_not_cancelled_or_moved(page: Page, live_server, clinic):
     appointment = await appointment_in(clinic, timedelta(hours=20))
     await page.goto(live_server.url(appointment["url"]))
-    await expect(button(page, "Annuler")).to_have_count(0)
+    await expect(page.get_by_text("Annuler", exact=True)).to_have_count(0)
     await expect(page.get_by_text("Pour annuler moins de 24 heures avant, veuillez appeler la clinique.")).to_be_visible()
     await expect(page.get_by_role("link", name="Changer l'heure")).to_have_count(0)
 

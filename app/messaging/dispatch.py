@@ -36,7 +36,9 @@ from tenants.tables import Clinic
 log = logging.getLogger("app.messaging")
 
 LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 12
+# With the backoff below, 32 attempts span a little over a day; a message whose
+# appointment starts meanwhile is dropped as stale before that.
+MAX_ATTEMPTS = 32
 BATCH = 100
 CONCURRENCY = 20
 
@@ -162,14 +164,17 @@ class Dispatcher:
     async def _failed(self, message: dict, error: str, *, transient: bool) -> None:
         if transient and message["attempts"] < MAX_ATTEMPTS:
             retry = clock.now() + backoff(message["attempts"])
-            await self._finish(message, {Message.status: "pending", Message.next_attempt_at: retry, Message.last_error: error})
+            # Only while still ours to send: a message re-planned meanwhile stays dropped.
+            await self._finish(message, {Message.status: "pending", Message.next_attempt_at: retry, Message.last_error: error},
+                               still_sending=True)
         else:
-            await self._finish(message, {Message.status: "failed", Message.last_error: error})
+            await self._finish(message, {Message.status: "failed", Message.last_error: error}, still_sending=True)
 
-    async def _finish(self, message: dict, values: dict) -> None:
-        await Message.update({**values, Message.claimed_by: None, Message.claimed_until: None}).where(
-            (Message.id == message["id"]) & (Message.claimed_by == self.worker)
-        )
+    async def _finish(self, message: dict, values: dict, *, still_sending: bool = False) -> None:
+        mine = (Message.id == message["id"]) & (Message.claimed_by == self.worker)
+        if still_sending:
+            mine &= Message.status == "sending"
+        await Message.update({**values, Message.claimed_by: None, Message.claimed_until: None}).where(mine)
 
 
 def _stale(message: dict, view: dict | None, now: datetime) -> str:
@@ -178,9 +183,10 @@ def _stale(message: dict, view: dict | None, now: datetime) -> str:
         return "appointment not found"
     if view["status"] == "cancelled" and message["kind"] != "cancellation":
         return "appointment cancelled"
-    if message["kind"] in LATER:
-        if view["starts_at"] <= now:
-            return "appointment already started"
-        if view["starts_at"].isoformat() not in message["idempotency_key"]:
-            return "appointment moved"
+    # Whatever it says, a message reaching the patient after the start is no use
+    # (e.g. a confirmation held back while the mail server was down).
+    if view["starts_at"] <= now:
+        return "appointment already started"
+    if message["kind"] in LATER and f":{view['starts_at'].isoformat()}:" not in message["idempotency_key"]:
+        return "appointment moved"
     return ""

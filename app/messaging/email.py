@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import hashlib
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -56,7 +57,8 @@ def build_email(
     message["Subject"] = subject
     # The same outbox row always yields the same Message-ID, so a resend after a
     # crash can be recognised downstream as the same message.
-    message["Message-ID"] = make_msgid(idstring=message_key.replace(":", "."), domain=sender.split("@")[-1])
+    digest = hashlib.sha256(message_key.encode()).hexdigest()[:32]
+    message["Message-ID"] = f"<{digest}@{sender.split('@')[-1]}>"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     if ics is not None:
@@ -83,7 +85,10 @@ class SmtpSender:
                 timeout=15,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
-            raise ProviderError(f"recipient refused: {error}", transient=False) from error
+            # 5xx: this address will never take it; 4xx (greylisting, full mailbox) may later.
+            transient = any(refused.code < 500 for refused in error.recipients)
+            detail = "; ".join(f"{refused.code} {refused.message}" for refused in error.recipients)
+            raise ProviderError(f"recipient refused: {detail}", transient=transient) from error
         except (aiosmtplib.SMTPException, OSError) as error:
             raise ProviderError(f"mail server: {type(error).__name__}: {error}", transient=True) from error
         return message["Message-ID"]

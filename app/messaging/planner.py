@@ -76,11 +76,15 @@ async def plan(*, clinic_id: int, appointment_id: int, event: str) -> int:
         await drop_pending(clinic_id=clinic_id, appointment_id=appointment_id, kinds=LATER)
     if suppressed(facts):
         return 0
-    stamp = facts["starts_at"].isoformat()
+    # Keys name what a message is about. Later messages carry the start they were
+    # planned for (the dispatcher drops them if the appointment has moved since) and
+    # the change that planned them, so a move away and back plans them afresh
+    # instead of colliding with the ones the first move dropped.
+    stamp = f"{facts['starts_at'].isoformat()}:{facts['updated_at'].isoformat()}"
     notice = NOTICES[event]
     purpose = "confirmation" if notice == "confirmation" else "reminder"
     # A change notice is keyed by the change, so each change sends one.
-    notice_key = f"{appointment_id}:{notice}" + (f":{facts['updated_at'].isoformat()}" if notice == "change" else "")
+    notice_key = f"{appointment_id}:{notice}" + (f":{stamp}" if notice == "change" else "")
     planned = [
         (notice, channel, now, f"{notice_key}:{channel}")
         for channel in await _channels(clinic_id, appointment_id, purpose, email=facts["by_email"], sms=facts["by_sms"])
@@ -113,10 +117,12 @@ async def plan(*, clinic_id: int, appointment_id: int, event: str) -> int:
 
 
 async def drop_pending(*, clinic_id: int, appointment_id: int, kinds: tuple[str, ...]) -> None:
+    """Also drops messages a worker has claimed but not yet sent: it finds them
+    dropped and leaves them (one already in the provider's hands still goes)."""
     await Message.update({Message.status: "dropped", Message.last_error: "re-planned"}).where(
         (Message.clinic == clinic_id)
         & (Message.appointment == appointment_id)
-        & (Message.status == "pending")
+        & Message.status.is_in(["pending", "sending"])
         & Message.kind.is_in(list(kinds))
     )
 

@@ -76,9 +76,9 @@ def freeze() -> None:
     clock.freeze(NOW)
 
 
-async def book_marie_follow_up(client) -> str:
-    """Marie books her first follow-up; returns the confirmation page's HTML."""
-    identified = await identify(client, MARIE)
+async def book_marie_follow_up(client, who: dict = MARIE) -> str:
+    """Marie books her first follow-up (typing `who`); returns the confirmation page's HTML."""
+    identified = await identify(client, who)
     service_url = identified.headers["location"]
     await choose_service(client, service_url, "Suivi avec mon médecin de famille")
     slots_url = service_url.replace("/service", "/slots")

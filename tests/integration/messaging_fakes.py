@@ -1,0 +1,159 @@
+"""Real servers standing in for the outside world: an SMTP server (aiosmtpd, in the
+test's event loop) and an HTTP server speaking the Twilio Messages API. Both record
+what reached them, so tests assert what a patient would have received."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email
+import itertools
+import json
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+from aiosmtpd.smtp import SMTP
+
+# Every SMTP command and HTTP request would otherwise fill the failure reports.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class SmtpSink:
+    """An SMTP server that keeps every accepted email. `refuse_data` / `refuse_rcpt`
+    make it answer with an SMTP error (e.g. "451 4.3.0 try later") until cleared."""
+
+    def __init__(self) -> None:
+        self.received: list[EmailMessage] = []
+        self.refuse_data: str | None = None
+        self.refuse_rcpt: str | None = None
+        self.refused = 0
+        self._arrived = asyncio.Condition()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}?from=rendez-vous@clinique.test"
+
+    async def start(self) -> None:
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: SMTP(self, hostname="sink.test"), "127.0.0.1", 0
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
+        if self.refuse_rcpt:
+            self.refused += 1
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.refuse_data:
+            self.refused += 1
+            return self.refuse_data
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        async with self._arrived:
+            self.received.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        """Until `count` emails have arrived (for deliveries made by a background task)."""
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.received) >= count), timeout)
+        return self.received
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.received if m["To"] == address]
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str
+    sender: str
+    body: str
+    sid: str
+
+
+class SmsProvider:
+    """An HTTP server speaking the Twilio Messages API: POST
+    /2010-04-01/Accounts/{sid}/Messages.json with basic auth and the form fields To,
+    From, Body; answers 201 with the message's "sid", or whatever answer_next() queued
+    (500, 429, 400 with Twilio's error JSON)."""
+
+    account_sid = "AC0123456789abcdef0123456789abcdef"
+    auth_token = "provider-token"
+    sender = "+15145550000"
+
+    def __init__(self) -> None:
+        self.sent: list[Sms] = []
+        self.requests = 0
+        self._answers: deque[tuple[int, dict]] = deque()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+                provider._handle(self)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer_next(self, status: int, body: dict, times: int = 1) -> None:
+        with self._lock:
+            self._answers.extend([(status, body)] * times)
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length", 0))
+        form = {k: v[0] for k, v in parse_qs(request.rfile.read(length).decode()).items()}
+        expected_auth = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        with self._lock:
+            self.requests += 1
+            if request.path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json":
+                status, body = 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
+            elif request.headers.get("Authorization") != expected_auth:
+                status, body = 401, {"code": 20003, "message": "Authenticate", "status": 401}
+            elif self._answers:
+                status, body = self._answers.popleft()
+            else:
+                sid = f"SM{next(self._ids):032x}"
+                status = 201
+                body = {"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"), "body": form.get("Body")}
+                self.sent.append(Sms(to=form.get("To", ""), sender=form.get("From", ""), body=form.get("Body", ""), sid=sid))
+        payload = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)
+
+    def to(self, number: str) -> list[Sms]:
+        return [m for m in self.sent if m.to == number]

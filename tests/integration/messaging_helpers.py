@@ -1,0 +1,185 @@
+"""The world of the messaging tests: the seeded demo clinics, an SMTP server and an
+SMS provider, staff bookings made with the real services, and a dispatcher wired to
+those servers exactly as settings would wire it.
+
+The clock is frozen on Monday 23 November 2026, 07:00 in Montreal; tests move it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app import clock
+from app.booking.services import BookingDetails, BookingService
+from app.messaging.dispatch import Dispatcher
+from app.messaging.tables import Message
+from app.scheduling.services import SchedulingService
+from app.scheduling.tables import Activity, AppointmentType, Slot
+from app.settings import Settings, SmsSettings, load
+from app.templating import make_environment
+from tenants.tables import Clinic, WorkSite
+from tests.integration.demo_lookup import clinic_id, patient_id, practitioner_id, site_id
+from tests.integration.messaging_fakes import SmsProvider, SmtpSink
+
+MONTREAL = ZoneInfo("America/Montreal")
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)  # Monday 07:00 in Montreal
+MARIE_EMAIL, MARIE_CELL = "marie.tremblay@example.org", "+15145550101"
+JEAN_EMAIL = "jean.cote@example.org"
+# What patients tell the clinic and that must never travel by email or SMS.
+REASON, DETAILS = "Douleur thoracique depuis hier", "Antécédents d'infarctus"
+
+
+def local(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=MONTREAL)
+
+
+@dataclass
+class Comms:
+    clinic: int
+    smtp: SmtpSink
+    sms: SmsProvider
+    settings: Settings
+    sites: dict[str, int] = field(default_factory=dict)
+    patients: dict[str, int] = field(default_factory=dict)
+    roy: int = 0
+    dispatcher: Dispatcher | None = None
+
+    @property
+    def booking(self) -> BookingService:
+        return BookingService(clinic_id=self.clinic)
+
+    async def activity(self, name_fr: str, *, type_fr: str = "Sur place", **type_statuses) -> int:
+        """An activity of the given appointment type; with statuses, a new type carrying them."""
+        kind = await AppointmentType.select(AppointmentType.id).where(
+            (AppointmentType.clinic == self.clinic) & (AppointmentType.name_fr == type_fr)
+        ).first()
+        type_id = kind["id"]
+        if type_statuses:
+            created = AppointmentType(clinic=self.clinic, name_fr=name_fr, name_en=name_fr, **type_statuses)
+            await created.save()
+            type_id = created.id
+        existing = await Activity.select(Activity.id).where(
+            (Activity.clinic == self.clinic) & (Activity.name_fr == name_fr)
+        ).first()
+        if existing:
+            await Activity.update({Activity.appointment_type: type_id}).where(Activity.id == existing["id"])
+            return existing["id"]
+        activity = Activity(clinic=self.clinic, name_fr=name_fr, name_en=name_fr, duration_minutes=30, appointment_type=type_id)
+        await activity.save()
+        return activity.id
+
+    async def slot(self, starts: datetime, *, activity: int | None = None, site: str = "centre-ville") -> int:
+        """Dre Julie Roy's slot starting at `starts`: the one already open there, or a new one."""
+        activity = activity or await self.activity("Suivi")
+        existing = await Slot.select(Slot.id).where(
+            (Slot.practitioner == self.roy) & (Slot.starts_at == starts) & (Slot.state == "open")
+        ).first()
+        if existing:
+            return existing["id"]
+        wall = starts.astimezone(MONTREAL)
+        minutes = (await Activity.select(Activity.duration_minutes).where(Activity.id == activity).first())["duration_minutes"]
+        end = (datetime.combine(wall.date(), wall.time()) + timedelta(minutes=minutes)).time()
+        opened = await SchedulingService(clinic_id=self.clinic).open_manual(
+            practitioner_id=self.roy, site_id=self.sites[site], activity_id=activity,
+            day=wall.date(), start=wall.time(), end=end,
+        )
+        row = await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first()
+        return row["id"]
+
+    async def staff_book(self, starts: datetime, *, patient: str | None = "marie", language: str = "fr",
+                         activity: int | None = None, site: str = "centre-ville", **contacts) -> int:
+        """Reception books a slot for a patient's file (no contacts typed, unless given)."""
+        slot_id = await self.slot(starts, activity=activity, site=site)
+        outcome = await self.booking.staff_book(slot_id=slot_id, details=BookingDetails(
+            source="staff", created_by="reception", patient_id=self.patients[patient] if patient else None,
+            language=language, reason=REASON, details=DETAILS, **contacts,
+        ))
+        assert outcome.code == "booked", outcome
+        return outcome.appointment_id
+
+    async def move(self, appointment_id: int, starts: datetime) -> None:
+        outcome = await self.booking.move(appointment_id=appointment_id, new_slot_id=await self.slot(starts))
+        assert outcome.code == "moved", outcome
+
+    async def cancel(self, appointment_id: int) -> None:
+        assert (await self.booking.cancel(appointment_id=appointment_id)).code == "cancelled"
+
+    async def deliver(self) -> int:
+        """What a worker does each second: deliver everything due now."""
+        return await self.dispatcher.run_until_idle()
+
+    async def at(self, moment: datetime) -> int:
+        """The clock reaches `moment` and a worker runs."""
+        clock.freeze(moment)
+        return await self.deliver()
+
+    def emails(self, address: str = MARIE_EMAIL) -> list[EmailMessage]:
+        return self.smtp.to(address)
+
+    def subjects(self, address: str = MARIE_EMAIL) -> list[str]:
+        return [m["Subject"] for m in self.smtp.to(address)]
+
+    def texts(self, number: str = MARIE_CELL) -> list[str]:
+        return [m.body for m in self.sms.to(number)]
+
+
+def settings_for(smtp: SmtpSink, sms: SmsProvider) -> Settings:
+    return replace(
+        load(), smtp_url=smtp.url,
+        sms=SmsSettings(sms.url, SmsProvider.account_sid, SmsProvider.auth_token, SmsProvider.sender),
+    )
+
+
+def new_dispatcher(settings: Settings) -> Dispatcher:
+    return Dispatcher(settings, make_environment())
+
+
+async def outbox(appointment_id: int | None = None, **where) -> list[dict]:
+    """The outbox rows, oldest first, optionally of one appointment and matching `where`."""
+    condition = Message.id > 0
+    if appointment_id is not None:
+        condition &= Message.appointment == appointment_id
+    for column, value in where.items():
+        condition &= getattr(Message, column) == value
+    return await Message.select().where(condition).order_by(Message.id)
+
+
+def body(message: EmailMessage, subtype: str = "plain") -> str:
+    """One part of an email as the patient reads it (SMTP's CRLF line ends as plain ones)."""
+    return message.get_body(preferencelist=(subtype,)).get_content().replace("\r\n", "\n")
+
+
+@pytest.fixture
+async def servers():
+    smtp, sms = SmtpSink(), SmsProvider()
+    await smtp.start()
+    sms.start()
+    yield smtp, sms
+    await smtp.stop()
+    sms.stop()
+
+
+@pytest.fixture
+async def comms(demo_data, servers):
+    smtp, sms = servers
+    clock.freeze(NOW)
+    demo = await clinic_id("demo")
+    world = Comms(clinic=demo, smtp=smtp, sms=sms, settings=settings_for(smtp, sms))
+    world.sites = {slug: await site_id(demo, slug) for slug in ("centre-ville", "laval")}
+    world.patients = {"marie": await patient_id(demo, "Tremblay"), "jean": await patient_id(demo, "Côté")}
+    world.roy = await practitioner_id(demo, "Dre Julie Roy")
+    world.dispatcher = new_dispatcher(world.settings)
+    yield world
+    clock.reset()
+
+
+async def set_clinic(clinic: int, **values) -> None:
+    await Clinic.update({getattr(Clinic, k): v for k, v in values.items()}).where(Clinic.id == clinic)
+
+
+async def set_site(site: int, **values) -> None:
+    await WorkSite.update({getattr(WorkSite, k): v for k, v in values.items()}).where(WorkSite.id == site)

@@ -1,0 +1,279 @@
+"""When each message goes out (SPEC §8), with the clock moved as the days pass:
+confirmation, change and cancellation notices, the reminder 36 h before, the
+teleconsultation invitation 15 min before, quiet hours, the DST week, and re-planning
+when an appointment moves or is cancelled."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from icalendar import Calendar
+
+from app import clock
+from app.booking.tables import Appointment
+from tests.integration.messaging_helpers import (  # noqa: F401 - fixtures
+    JEAN_EMAIL,
+    MARIE_CELL,
+    MARIE_EMAIL,
+    body,
+    comms,
+    local,
+    outbox,
+    servers,
+    set_clinic,
+    set_site,
+)
+from tests.integration.portal_helpers import MARIE, book_marie_follow_up, open_follow_ups
+
+TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (date(2026, 11, d) for d in (24, 25, 26, 27))
+MONDAY_AFTER = date(2026, 11, 30)
+CONFIRMED, CHANGED, CANCELLED = "Votre rendez-vous est confirmé", "Votre rendez-vous a changé", "Votre rendez-vous est annulé"
+
+
+def reminders(subjects: list[str]) -> list[str]:
+    return [s for s in subjects if s.startswith("Rappel")]
+
+
+async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_files_main_contact(comms, client):
+    clock.freeze(local(date(2026, 11, 21), time(10)))  # Saturday: the first slot is three days away
+    await open_follow_ups()
+    await book_marie_follow_up(client, {**MARIE, "email": "marie.bureau@example.org"})
+    await comms.deliver()
+    # The confirmation goes where she asked, right away, and only there.
+    assert comms.subjects("marie.bureau@example.org") == [CONFIRMED]
+    assert comms.emails(MARIE_EMAIL) == [] and comms.texts() == []
+
+    # Tuesday 09:00: the reminder, 36 h before, falls at 21:00 on Sunday, in the
+    # clinic's quiet hours, so it reaches the file's main contact at 08:00 Monday.
+    assert await comms.at(local(date(2026, 11, 23), time(7, 59))) == 0
+    await comms.at(local(date(2026, 11, 23), time(8)))
+    assert len(comms.texts()) == 1 and "Veuillez confirmer votre présence" in comms.texts()[0]
+    assert reminders(comms.subjects(MARIE_EMAIL)) == ["Rappel : votre rendez-vous du mardi 24 novembre 2026"]
+    assert comms.subjects("marie.bureau@example.org") == [CONFIRMED]
+
+
+async def test_staff_booking_confirms_at_once_to_the_files_contacts(comms):
+    await comms.staff_book(local(THURSDAY, time(10)))
+    await comms.deliver()
+    assert comms.subjects() == [CONFIRMED]
+    assert len(comms.texts()) == 1 and "Nous confirmons votre rendez-vous sur place" in comms.texts()[0]
+    # Jean's file has an email only: no text message is attempted for him.
+    await comms.staff_book(local(THURSDAY, time(11)), patient="jean")
+    await comms.deliver()
+    assert comms.subjects(JEAN_EMAIL) == [CONFIRMED] and len(comms.sms.sent) == 1
+
+
+async def test_the_reminder_goes_36_hours_before_asking_to_confirm_with_the_questionnaire(comms):
+    await set_site(comms.sites["centre-ville"], questionnaire_url="https://forms.example.org/previsite")
+    appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
+    await comms.deliver()
+    assert await comms.at(local(TUESDAY, time(20, 29))) == 0
+    await comms.at(local(TUESDAY, time(20, 30)))  # exactly 36 h before
+
+    reminder = comms.emails()[-1]
+    assert reminder["Subject"] == "Rappel : votre rendez-vous du jeudi 26 novembre 2026"
+    text = body(reminder)
+    assert "Un rappel de votre rendez-vous sur place. Veuillez confirmer votre présence." in text
+    assert "Confirmez votre présence ou modifiez votre rendez-vous :" in text
+    link = text.split("Confirmez votre présence ou modifiez votre rendez-vous :\n")[1].split("\n")[0]
+    assert link.startswith("http://demo.localhost:8000/a/")
+    assert "https://forms.example.org/previsite" in text
+    assert "https://forms.example.org/previsite" in body(reminder, "html")
+    assert "Confirmer ma présence" in body(reminder, "html")
+    assert reminder.get_body(preferencelist=("calendar",)) is None and not list(reminder.iter_attachments())
+    assert link in comms.texts()[-1]
+    # Once: a later pass of the worker sends nothing more.
+    assert await comms.at(local(WEDNESDAY, time(12))) == 0
+    assert len(comms.emails()) == 2 and len(comms.texts()) == 2
+    sent = [(m["kind"], m["channel"]) for m in await outbox(appointment, status="sent")]
+    assert sent == [("confirmation", "email"), ("confirmation", "sms"), ("reminder", "email"), ("reminder", "sms")]
+
+
+async def test_no_questionnaire_for_visits_that_are_not_on_site(comms):
+    await set_site(comms.sites["centre-ville"], questionnaire_url="https://forms.example.org/previsite")
+    by_phone = await comms.activity("Suivi téléphonique", type_fr="Téléphone")
+    await comms.staff_book(local(THURSDAY, time(8, 30)), activity=by_phone)
+    await comms.deliver()
+    await comms.at(local(TUESDAY, time(20, 30)))
+    reminder = comms.emails()[-1]
+    assert "Un rappel de votre rendez-vous téléphonique." in body(reminder)
+    assert "previsite" not in body(reminder) and "previsite" not in body(reminder, "html")
+
+
+async def test_the_teleconsultation_invitation_goes_15_minutes_before_by_email_and_sms(comms):
+    # Even a clinic that writes only emails sends the invitation by text message too.
+    await set_clinic(comms.clinic, notify_by_sms=False)
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    await comms.staff_book(local(THURSDAY, time(15)), activity=video)
+    await comms.deliver()
+    assert comms.subjects() == [CONFIRMED] and comms.texts() == []
+    await comms.at(local(WEDNESDAY, time(8)))  # the reminder: email only, as the clinic chose
+    assert len(comms.emails()) == 2 and comms.texts() == []
+
+    assert await comms.at(local(THURSDAY, time(14, 44))) == 0
+    await comms.at(local(THURSDAY, time(14, 45)))
+    assert comms.subjects()[-1] == "Votre téléconsultation commence bientôt"
+    assert "Rejoindre la salle d'attente :" in body(comms.emails()[-1])
+    assert len(comms.texts()) == 1
+    assert "C'est bientôt l'heure de votre rendez-vous en télémédecine" in comms.texts()[0]
+    assert "http://demo.localhost:8000/a/" in comms.texts()[0]
+
+
+async def test_booked_less_than_36_hours_ahead_there_is_no_reminder(comms):
+    appointment = await comms.staff_book(local(TUESDAY, time(10)))  # 27 h away
+    await comms.deliver()
+    for moment in (local(TUESDAY, time(8)), local(TUESDAY, time(9, 59)), local(TUESDAY, time(12))):
+        await comms.at(moment)
+    assert comms.subjects() == [CONFIRMED] and len(comms.texts()) == 1
+    assert {m["kind"] for m in await outbox(appointment)} == {"confirmation"}
+
+
+async def test_nothing_is_sent_once_the_appointment_has_started(comms):
+    # The workers were down from the booking until after the appointment.
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    appointment = await comms.staff_book(local(THURSDAY, time(8, 30)), activity=video)
+    await comms.at(local(THURSDAY, time(8, 31)))
+    assert comms.smtp.received == [] and comms.sms.sent == []
+    rows = await outbox(appointment)
+    assert {m["status"] for m in rows} == {"dropped"}
+    assert {m["last_error"] for m in rows} == {"appointment already started"}
+
+
+async def test_a_move_sends_a_notice_each_time_and_the_reminder_follows_the_new_time(comms):
+    appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
+    await comms.deliver()
+    await comms.move(appointment, local(FRIDAY, time(8, 30)))
+    await comms.move(appointment, local(MONDAY_AFTER, time(8, 30)))  # at once, the same minute
+    await comms.deliver()
+    assert comms.subjects() == [CONFIRMED, CHANGED, CHANGED]
+    assert "lundi 30 novembre 2026" in body(comms.emails()[-1])
+    assert len(comms.texts()) == 3
+
+    # Neither Thursday's nor Friday's reminder goes out; Monday's does, 36 h before.
+    for day in (TUESDAY, WEDNESDAY, date(2026, 11, 28)):
+        await comms.at(local(day, time(20, 30)))
+    assert reminders(comms.subjects()) == ["Rappel : votre rendez-vous du lundi 30 novembre 2026"]
+    assert len(comms.texts()) == 4
+    dropped = [m for m in await outbox(appointment, kind="reminder") if m["status"] == "dropped"]
+    assert len(dropped) == 4 and {m["last_error"] for m in dropped} == {"re-planned"}
+
+
+async def test_moved_away_and_back_the_reminder_still_goes(comms):
+    appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
+    clock.advance(timedelta(minutes=5))
+    await comms.move(appointment, local(FRIDAY, time(8, 30)))
+    clock.advance(timedelta(minutes=5))
+    await comms.move(appointment, local(THURSDAY, time(8, 30)))  # back to the first slot
+    await comms.deliver()
+    assert sorted(comms.subjects()) == [CHANGED, CHANGED, CONFIRMED]
+    await comms.at(local(TUESDAY, time(20, 30)))
+    assert reminders(comms.subjects()) == ["Rappel : votre rendez-vous du jeudi 26 novembre 2026"]
+    assert len(await outbox(appointment, kind="reminder", status="pending")) == 0
+
+
+async def test_a_cancelled_appointment_gets_its_notice_and_no_reminder(comms):
+    appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
+    await comms.deliver()
+    await comms.cancel(appointment)
+    await comms.deliver()
+    assert comms.subjects() == [CONFIRMED, CANCELLED]
+    notice = body(comms.emails()[-1])
+    assert "Nous avons annulé votre rendez-vous sur place." in notice and "jeudi 26 novembre 2026" in notice
+    assert "/a/" not in notice  # the details link is dead: nothing to see or confirm
+    assert not list(comms.emails()[-1].iter_attachments())
+    assert "Nous avons annulé" in comms.texts()[-1]
+
+    await comms.at(local(TUESDAY, time(20, 30)))
+    await comms.at(local(THURSDAY, time(8)))
+    assert comms.subjects() == [CONFIRMED, CANCELLED] and len(comms.texts()) == 2
+    assert {m["status"] for m in await outbox(appointment, kind="reminder")} == {"dropped"}
+
+
+async def test_a_worker_holding_a_reminder_when_the_appointment_is_cancelled_drops_it(comms):
+    appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
+    await comms.deliver()
+    clock.freeze(local(TUESDAY, time(20, 30)))
+    claimed = await comms.dispatcher.claim()  # the reminder is in a worker's hands…
+    assert len(claimed) == 2
+    await comms.cancel(appointment)  # …when reception cancels
+    for message_id in claimed:
+        await comms.dispatcher.deliver(message_id)
+    await comms.deliver()
+    assert comms.subjects() == [CONFIRMED, CANCELLED]
+    assert {m["status"] for m in await outbox(appointment, kind="reminder")} == {"dropped"}
+
+
+async def test_the_dispatcher_itself_drops_reminders_of_appointments_changed_behind_its_back(comms):
+    # Changes made without re-planning (a fix by hand in the database, say) leave
+    # pending reminders; each is checked against the appointment before it goes.
+    cancelled = await comms.staff_book(local(THURSDAY, time(8, 30)))
+    moved = await comms.staff_book(local(THURSDAY, time(9, 30)), patient="jean")
+    await comms.deliver()
+    await Appointment.update({Appointment.status: "cancelled"}).where(Appointment.id == cancelled)
+    later = datetime(2026, 11, 27, 14, 30, tzinfo=timezone.utc)
+    await Appointment.update({Appointment.starts_at: later, Appointment.ends_at: later + timedelta(minutes=30)}).where(
+        Appointment.id == moved
+    )
+    await comms.at(local(WEDNESDAY, time(12)))
+    assert reminders(comms.subjects()) == [] and reminders(comms.subjects(JEAN_EMAIL)) == []
+    assert {m["last_error"] for m in await outbox(cancelled, kind="reminder")} == {"appointment cancelled"}
+    assert {m["last_error"] for m in await outbox(moved, kind="reminder")} == {"appointment moved"}
+
+
+async def test_a_worker_holding_a_reminder_when_the_appointment_moves_sends_the_new_one_only(comms):
+    appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
+    await comms.deliver()
+    clock.freeze(local(TUESDAY, time(20, 30)))
+    claimed = await comms.dispatcher.claim()
+    await comms.move(appointment, local(FRIDAY, time(8, 30)))
+    for message_id in claimed:
+        await comms.dispatcher.deliver(message_id)
+    await comms.deliver()
+    assert reminders(comms.subjects()) == []
+    await comms.at(local(WEDNESDAY, time(20, 30)))
+    assert reminders(comms.subjects()) == ["Rappel : votre rendez-vous du vendredi 27 novembre 2026"]
+
+
+async def test_reminders_due_at_night_wait_for_the_morning(comms):
+    # 11:00 Thursday: 36 h before is 23:00 on Tuesday, inside 21:00–08:00.
+    await comms.staff_book(local(THURSDAY, time(11)))
+    await comms.deliver()
+    for moment in (local(TUESDAY, time(23)), local(WEDNESDAY, time(3)), local(WEDNESDAY, time(7, 59))):
+        assert await comms.at(moment) == 0
+    await comms.at(local(WEDNESDAY, time(8)))
+    assert len(reminders(comms.subjects())) == 1 and len(comms.texts()) == 2
+
+
+async def test_quiet_hours_are_the_clinics_own(comms):
+    await set_clinic(comms.clinic, quiet_hours_start=time(20), quiet_hours_end=time(9, 30))
+    await comms.staff_book(local(THURSDAY, time(8, 30)))  # 36 h before: 20:30 Tuesday
+    await comms.deliver()
+    assert await comms.at(local(TUESDAY, time(20, 30))) == 0
+    assert await comms.at(local(WEDNESDAY, time(9, 29))) == 0
+    await comms.at(local(WEDNESDAY, time(9, 30)))
+    assert len(reminders(comms.subjects())) == 1
+
+
+async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
+    # Clocks go back at 02:00 on Sunday 1 November 2026 in Montreal (EDT → EST).
+    clock.freeze(datetime(2026, 10, 29, 16, 0, tzinfo=timezone.utc))  # Thursday, noon EDT
+    appointment = await comms.staff_book(local(date(2026, 11, 2), time(9)))  # Monday, 09:00 EST
+    await comms.deliver()
+    ics = next(comms.emails()[0].iter_attachments()).get_content()
+    event = Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == datetime(2026, 11, 2, 9, tzinfo=event.decoded("dtstart").tzinfo)
+    assert str(event.decoded("dtstart").tzinfo) == "America/Montreal"
+    assert "DTSTART;TZID=America/Montreal:20261102T090000" in ics.decode() if isinstance(ics, bytes) else ics
+
+    # 36 h before is 22:00 on Saturday (EDT), in the quiet hours; the reminder waits
+    # for 08:00 on Sunday, which is EST by then: 13:00 UTC, not 12:00.
+    assert await comms.at(datetime(2026, 11, 1, 12, 59, tzinfo=timezone.utc)) == 0
+    await comms.at(datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc))
+    reminder = comms.emails()[-1]
+    assert reminder["Subject"] == "Rappel : votre rendez-vous du lundi 2 novembre 2026"
+    assert "Heure : 09:00" in body(reminder) or "Heure: 09:00" in body(reminder)
+    sent = (await outbox(appointment, kind="reminder", channel="email"))[0]
+    assert sent["sent_at"] == datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc)
+    assert (await Appointment.select(Appointment.starts_at).where(Appointment.id == appointment).first())[
+        "starts_at"
+    ] == datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)

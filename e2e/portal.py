@@ -97,12 +97,13 @@ async def hold_first_slot(page: Page, lang: str = "fr") -> str:
 async def check_page(page: Page, name: str, *, axe: bool = True) -> None:
     """What every portal page owes a patient: no accessibility violation (axe-core),
     no sideways scrolling at 320 px, tap targets at least 44 px high. Screenshots of
-    the page at phone and desktop sizes land in e2e/artifacts/."""
+    the page at 320 px, phone and desktop sizes land in e2e/artifacts/."""
     size = page.viewport_size
     if axe:
         await assert_accessible(page)
     await page.set_viewport_size(NARROW)
     await assert_phone_friendly(page)
+    await page.screenshot(path=screenshot_path(f"{name}-320"), full_page=True)
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         await page.set_viewport_size(viewport)
         await page.screenshot(path=screenshot_path(f"{name}-{label}"), full_page=True)

@@ -4,9 +4,11 @@ slot, a hold that lapses, errors, and the whole flow without JavaScript."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from playwright.async_api import Page, expect
 
+from app.booking.tables import BookingSession
 from e2e.conftest import SHORT_HOLD_SECONDS
 from e2e.portal import WORDS, check_page, choose_service, heading, hold_first_slot, identify, slot_radios
 from tests.integration.portal_helpers import MARIE, STRANGER
@@ -157,3 +159,55 @@ async def test_the_whole_flow_works_without_javascript(new_context, live_server)
     await page.get_by_role("button", name="Oui, annuler mon rendez-vous").click()
     await expect(page.get_by_role("status")).to_have_text("Votre rendez-vous est annulé.")
     await check_page(page, "6-details-cancelled-nojs-fr", axe=False)
+
+
+async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(page: Page, live_server):
+    await page.goto(live_server.url("/centre-ville/"))
+    await identify(page, MARIE)
+    await choose_service(page, FR["follow_up"], "Contrôle annuel")
+    # After each swap the new step's heading has the focus; Tab goes on from there.
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
+    await page.keyboard.press("Tab")
+    radios = slot_radios(page)
+    await expect(radios.first).to_be_focused()
+    await page.keyboard.press("ArrowDown")  # arrows move through the choices and pick one
+    await expect(radios.nth(1)).to_be_focused()
+    await expect(radios.nth(1)).to_be_checked()
+    second = await page.locator(f"label[for='{await radios.nth(1).get_attribute('id')}']").inner_text()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name=FR["more"])).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name=FR["review"])).to_be_focused()
+    await page.keyboard.press("Enter")
+
+    await heading(page, FR["review_title"])
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
+    await expect(page.locator(".summary")).to_contain_text(second.split("\n")[0].split(", ")[-1])  # the time chosen
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name=FR["book"])).to_be_focused()
+    await page.keyboard.press("Enter")
+    await heading(page, FR["done_title"])
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name=FR["view"])).to_be_focused()
+    await page.keyboard.press("Enter")
+    await heading(page, FR["details_title"])
+
+
+async def test_a_booking_left_open_too_long_says_so_and_starts_again(page: Page, live_server):
+    await page.goto(live_server.url("/centre-ville/"))
+    await identify(page, MARIE)
+    await heading(page, FR["service_title"])
+    token = page.url.split("/b/")[1].split("/")[0]
+    # Two hours later (the session's lifetime), the patient sends the form.
+    await BookingSession.update({BookingSession.expires_at: datetime.now(timezone.utc) - timedelta(minutes=1)}).where(
+        BookingSession.token == token
+    )
+    await page.get_by_label(FR["category"]).select_option(label=FR["follow_up"])
+    await page.get_by_label(FR["reason"]).fill("Contrôle annuel")
+    await page.get_by_role("button", name=FR["save"]).click()
+    await heading(page, "Cette page a expiré")  # swapped in, not a silent failure
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
+    await check_page(page, "session-expired-fr")
+    await page.get_by_role("link", name="Recommencer").click()
+    await heading(page, FR["identify_title"])

@@ -37,6 +37,19 @@ from tenants.tables import Clinic
 STEPS = ("identify", "service", "slots", "review", "done")
 
 
+class BookingSessionGone(NotFoundException):
+    """The token names no live session here: expired (after two hours), or never was."""
+
+    def __init__(self, site: dict) -> None:
+        super().__init__("no such booking session")
+        self.site = site
+
+
+def session_gone(request: Request, exc: BookingSessionGone) -> Response:
+    # A page that says what happened and how to go on, rather than a bare "not found".
+    return page_or_fragment(request, "portal/session_expired.html", {"site": exc.site}, status_code=404)
+
+
 async def clinic_options(clinic_id: int) -> dict:
     return (
         await Clinic.select(
@@ -70,6 +83,7 @@ class Wizard(Controller):
     path = "/{site_slug:str}"
     dependencies = {"site": Provide(portal_site)}
     opt = {"exclude_from_csrf": True}  # forms carry their own signed token (see guard.py)
+    exception_handlers = {BookingSessionGone: session_gone}
 
     # -- step 1: identify -----------------------------------------------------------
 
@@ -290,7 +304,7 @@ class Wizard(Controller):
     async def _session(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> dict:
         session = await sessions.get(clinic_id=clinic.id, site_id=site["id"], token=token)
         if session is None:
-            raise NotFoundException("no such booking session")
+            raise BookingSessionGone(site)
         # The session keeps the patient's language: in a third-party iframe the
         # language cookie may be blocked. The switch (?lang=) changes it.
         chosen = request.query_params.get("lang")

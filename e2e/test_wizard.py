@@ -173,7 +173,14 @@ async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(page: Page, l
     await page.keyboard.press("ArrowDown")  # arrows move through the choices and pick one
     await expect(radios.nth(1)).to_be_focused()
     await expect(radios.nth(1)).to_be_checked()
-    second = await page.locator(f"label[for='{await radios.nth(1).get_attribute('id')}']").inner_text()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name=FR["more"])).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(radios).to_have_count(10)
+    await expect(radios.nth(5)).to_be_focused()  # the first new choice, where the patient left off
+    await page.keyboard.press("Space")
+    await expect(radios.nth(5)).to_be_checked()
+    chosen = await page.locator(f"label[for='{await radios.nth(5).get_attribute('id')}']").inner_text()
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("link", name=FR["more"])).to_be_focused()
     await page.keyboard.press("Tab")
@@ -182,7 +189,7 @@ async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(page: Page, l
 
     await heading(page, FR["review_title"])
     await expect(page.get_by_role("heading", level=1)).to_be_focused()
-    await expect(page.locator(".summary")).to_contain_text(second.split("\n")[0].split(", ")[-1])  # the time chosen
+    await expect(page.locator(".summary")).to_contain_text(chosen.split("\n")[0].split(", ")[-1])  # the time chosen
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("button", name=FR["book"])).to_be_focused()
     await page.keyboard.press("Enter")

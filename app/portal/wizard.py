@@ -228,6 +228,8 @@ class Wizard(Controller):
         return render(request, "portal/slots.html", {
             "site": site, "session": session, "slots": found[:shown], "has_more": len(found) > shown and shown < 50,
             "next_shown": shown + 5, "error": messages.get(error or ""), "error_code": error,
+            # After "See more", focus goes to the first new choice, not back to the top.
+            "first_new": shown - 5 if request.query_params.get("shown", "").isdigit() and shown > 5 else None,
             "steps": STEPS, "step": "slots", "form_token": form_token(request, session["token"]),
         }, status_code)
 

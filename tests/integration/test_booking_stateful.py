@@ -10,6 +10,7 @@ worker thread and hands each call to that loop (run_coroutine_threadsafe)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -21,8 +22,8 @@ from app import clock
 from app.booking.search import Criteria, search
 from app.booking.services import BookingDetails
 from app.booking.tables import Appointment
-from app.scheduling.tables import ScheduleOpening, Slot
-from tests.integration.engine_fixtures import NOW, STAFF, Tenant, consistency_problems, open_slots, world  # noqa: F401
+from app.scheduling.tables import Slot
+from tests.integration.engine_fixtures import NOW, STAFF, TUESDAY, Tenant, consistency_problems, open_slots, world  # noqa: F401
 
 HOLD = timedelta(minutes=5)
 TOKENS = ("alice", "bob")
@@ -47,6 +48,7 @@ class Booked:
 
 def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]:
     booking = tenant.booking(hold_for=HOLD)
+    days = itertools.count()
 
     def run(awaitable):
         async def wait():  # a Piccolo query is awaitable but not a coroutine
@@ -58,17 +60,14 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
         def __init__(self) -> None:
             super().__init__()
             clock.freeze(NOW)
-            self.slots: list[int] = run(self._fresh_slots())
+            # Each run gets slots of its own on a day of its own; earlier runs' rows stay.
+            self.day = TUESDAY + timedelta(days=next(days))
+            self.slots: list[int] = run(
+                open_slots(tenant, who="roy", site="centre-ville", activity="followup", day=self.day, start=time(9, 0), end=time(10, 30))
+            )
             self.holds: dict[int, Hold] = {}  # slot index → its hold, live or lapsed
             self.booked: dict[int, Booked] = {}  # slot index → its active appointment
             self.appointments: list[Booked] = []
-
-        @staticmethod
-        async def _fresh_slots() -> list[int]:
-            await Appointment.delete().where(Appointment.clinic == tenant.id)
-            await Slot.delete().where(Slot.clinic == tenant.id)
-            await ScheduleOpening.delete().where(ScheduleOpening.clinic == tenant.id)
-            return await open_slots(tenant, who="roy", site="centre-ville", activity="followup", start=time(9, 0), end=time(10, 30))
 
         # -- what the model expects ------------------------------------------------------
 
@@ -173,7 +172,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
                 assert (row["hold_token"], row["hold_until"]) == ((hold.token, hold.until) if hold else (None, None))
             active = run(
                 Appointment.select(Appointment.id, Appointment.slot).where(
-                    (Appointment.clinic == tenant.id) & (Appointment.status != "cancelled")
+                    Appointment.slot.is_in(self.slots) & (Appointment.status != "cancelled")
                 )
             )
             assert {(r["id"], r["slot"]) for r in active} == {(a.id, self.slots[i]) for i, a in self.booked.items()}
@@ -182,7 +181,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
         def lapsed_holds_free_their_slots(self) -> None:
             # What a patient without a hold sees: every slot neither booked nor held live.
             found = run(
-                search(clinic_id=tenant.id, criteria=Criteria(activity_ids=(tenant.activities["followup"],)), limit=50)
+                search(clinic_id=tenant.id, criteria=Criteria(activity_ids=(tenant.activities["followup"],), from_date=self.day), limit=50)
             )
             expected = [
                 slot_id
@@ -197,7 +196,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
 async def test_booking_state_machine_keeps_the_invariants(world):
     machine = machine_for(world.demo, asyncio.get_running_loop())
     bounded = settings(
-        max_examples=40,
+        max_examples=30,
         stateful_step_count=20,
         deadline=None,
         database=None,  # nothing written into the work tree

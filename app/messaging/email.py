@@ -62,7 +62,9 @@ def build_email(
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     if ics is not None:
-        message.add_attachment(ics, maintype="text", subtype="calendar", filename="appointment.ics", params={"method": "PUBLISH"})
+        # Without its charset a calendar reads "Clinique D\u00c3\u00a9mo" in some mail programs.
+        message.add_attachment(ics, maintype="text", subtype="calendar", filename="appointment.ics",
+                               params={"method": "PUBLISH", "charset": "utf-8"})
     return message
 
 

@@ -129,13 +129,16 @@ async def drop_pending(*, clinic_id: int, appointment_id: int, kinds: tuple[str,
 
 async def resend_confirmation(*, clinic_id: int, appointment_id: int, by: str) -> str:
     """Staff send the confirmation again by hand. Refused ("refused") for a type with
-    no automated or manual communication, or hidden from the portal; "sent" when
-    queued; "no_contact" when there is nowhere to send it."""
+    no automated or manual communication, or hidden from the portal; "cancelled" for
+    a cancelled appointment; "sent" when queued; "no_contact" when there is nowhere
+    to send it."""
     facts = await _facts(clinic_id, appointment_id)
     if facts is None:
         return "not_found"
     if facts["no_communication"] or facts["hidden_from_portal"]:
         return "refused"
+    if facts["status"] == "cancelled":
+        return "cancelled"  # the dispatcher would drop it: say so instead of "sent"
     now = clock.now()
     channels = await _channels(clinic_id, appointment_id, "confirmation", email=facts["by_email"], sms=facts["by_sms"])
     if not channels:

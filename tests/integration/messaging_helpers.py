@@ -45,7 +45,8 @@ class Comms:
     settings: Settings
     sites: dict[str, int] = field(default_factory=dict)
     patients: dict[str, int] = field(default_factory=dict)
-    roy: int = 0
+    practitioner: int = 0  # who the slots are with
+    usual: tuple[str, str] = ("Suivi", "Sur place")  # the usual activity and its type
     dispatcher: Dispatcher | None = None
 
     @property
@@ -53,15 +54,17 @@ class Comms:
         return BookingService(clinic_id=self.clinic)
 
     async def activity(self, name_fr: str, *, type_fr: str = "Sur place", **type_statuses) -> int:
-        """An activity of the given appointment type; with statuses, a new type carrying them."""
-        kind = await AppointmentType.select(AppointmentType.id).where(
-            (AppointmentType.clinic == self.clinic) & (AppointmentType.name_fr == type_fr)
-        ).first()
-        type_id = kind["id"]
+        """An activity of the appointment type named `type_fr`; with statuses, a new type
+        of that name carrying them."""
         if type_statuses:
-            created = AppointmentType(clinic=self.clinic, name_fr=name_fr, name_en=name_fr, **type_statuses)
+            created = AppointmentType(clinic=self.clinic, name_fr=type_fr, name_en=type_fr, **type_statuses)
             await created.save()
             type_id = created.id
+        else:
+            kind = await AppointmentType.select(AppointmentType.id).where(
+                (AppointmentType.clinic == self.clinic) & (AppointmentType.name_fr == type_fr)
+            ).first()
+            type_id = kind["id"]
         existing = await Activity.select(Activity.id).where(
             (Activity.clinic == self.clinic) & (Activity.name_fr == name_fr)
         ).first()
@@ -72,26 +75,28 @@ class Comms:
         await activity.save()
         return activity.id
 
-    async def slot(self, starts: datetime, *, activity: int | None = None, site: str = "centre-ville") -> int:
-        """Dre Julie Roy's slot starting at `starts`: the one already open there, or a new one."""
-        activity = activity or await self.activity("Suivi")
+    async def slot(self, starts: datetime, *, activity: int | None = None, site: str | None = None) -> int:
+        """The practitioner's slot starting at `starts`: the one already open there, or a new one."""
+        activity = activity or await self.activity(self.usual[0], type_fr=self.usual[1])
         existing = await Slot.select(Slot.id).where(
-            (Slot.practitioner == self.roy) & (Slot.starts_at == starts) & (Slot.state == "open")
+            (Slot.practitioner == self.practitioner) & (Slot.starts_at == starts) & (Slot.state == "open")
         ).first()
         if existing:
             return existing["id"]
-        wall = starts.astimezone(MONTREAL)
+        zone = ZoneInfo((await Clinic.select(Clinic.time_zone).where(Clinic.id == self.clinic).first())["time_zone"])
+        wall = starts.astimezone(zone)
         minutes = (await Activity.select(Activity.duration_minutes).where(Activity.id == activity).first())["duration_minutes"]
         end = (datetime.combine(wall.date(), wall.time()) + timedelta(minutes=minutes)).time()
         opened = await SchedulingService(clinic_id=self.clinic).open_manual(
-            practitioner_id=self.roy, site_id=self.sites[site], activity_id=activity,
+            practitioner_id=self.practitioner, site_id=self.sites[site] if site else next(iter(self.sites.values())),
+            activity_id=activity,
             day=wall.date(), start=wall.time(), end=end,
         )
         row = await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first()
         return row["id"]
 
     async def staff_book(self, starts: datetime, *, patient: str | None = "marie", language: str = "fr",
-                         activity: int | None = None, site: str = "centre-ville", **contacts) -> int:
+                         activity: int | None = None, site: str | None = None, **contacts) -> int:
         """Reception books a slot for a patient's file (no contacts typed, unless given)."""
         slot_id = await self.slot(starts, activity=activity, site=site)
         outcome = await self.booking.staff_book(slot_id=slot_id, details=BookingDetails(
@@ -163,17 +168,30 @@ async def servers():
     sms.stop()
 
 
+async def autre_world(demo: Comms) -> Comms:
+    """The other clinic (Paris), on the same servers and workers as `demo`."""
+    autre = await clinic_id("autre")
+    return Comms(
+        clinic=autre, smtp=demo.smtp, sms=demo.sms, settings=demo.settings, dispatcher=demo.dispatcher,
+        sites={"principal": await site_id(autre, "principal")}, patients={"camille": await patient_id(autre, "Dubois")},
+        practitioner=await practitioner_id(autre, "Dr Claire Martin"), usual=("Consultation", "Au cabinet"),
+    )
+
+
 @pytest.fixture
 async def comms(demo_data, servers):
+    """Clinique Démo (Montreal): Dre Julie Roy's patients Marie (cell phone, then email)
+    and Jean (email only)."""
     smtp, sms = servers
     clock.freeze(NOW)
     demo = await clinic_id("demo")
-    world = Comms(clinic=demo, smtp=smtp, sms=sms, settings=settings_for(smtp, sms))
-    world.sites = {slug: await site_id(demo, slug) for slug in ("centre-ville", "laval")}
-    world.patients = {"marie": await patient_id(demo, "Tremblay"), "jean": await patient_id(demo, "Côté")}
-    world.roy = await practitioner_id(demo, "Dre Julie Roy")
-    world.dispatcher = new_dispatcher(world.settings)
-    yield world
+    settings = settings_for(smtp, sms)
+    yield Comms(
+        clinic=demo, smtp=smtp, sms=sms, settings=settings, dispatcher=new_dispatcher(settings),
+        sites={slug: await site_id(demo, slug) for slug in ("centre-ville", "laval")},
+        patients={"marie": await patient_id(demo, "Tremblay"), "jean": await patient_id(demo, "Côté")},
+        practitioner=await practitioner_id(demo, "Dre Julie Roy"),
+    )
     clock.reset()
 
 

@@ -76,11 +76,12 @@ def freeze() -> None:
     clock.freeze(NOW)
 
 
-async def book_marie_follow_up(client, who: dict = MARIE) -> str:
-    """Marie books her first follow-up (typing `who`); returns the confirmation page's HTML."""
+async def book_marie_follow_up(client, who: dict = MARIE, service: str = "Suivi avec mon médecin de famille") -> str:
+    """Marie books her first follow-up (typing `who`, choosing `service` by the name
+    shown in her language); returns the confirmation page's HTML."""
     identified = await identify(client, who)
     service_url = identified.headers["location"]
-    await choose_service(client, service_url, "Suivi avec mon médecin de famille")
+    await choose_service(client, service_url, service)
     slots_url = service_url.replace("/service", "/slots")
     listing = await client.get(slots_url, headers=DEMO)
     chosen = slot_ids(listing.text)[0]

@@ -3,6 +3,7 @@ the clinic's zone; overlaps and bad input refused with a clear message and nothi
 created; publication states."""
 
 import asyncio
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,62 @@ async def make_template(tenant, blocks: list[tuple[int, str, str, str]]) -> int:
 
 async def totals(clinic_id: int) -> tuple[int, int]:
     return await slot_count(clinic_id), await ScheduleOpening.count().where(ScheduleOpening.clinic == clinic_id)
+
+
+@asynccontextmanager
+async def nothing_opened(world, match: str | None = None):
+    """The opening inside is refused with ScheduleError, and no slot or opening of
+    either clinic was created."""
+    before = (await totals(world.demo.id), await totals(world.autre.id))
+    with pytest.raises(ScheduleError, match=match) as refusal:
+        yield refusal
+    assert (await totals(world.demo.id), await totals(world.autre.id)) == before
+
+
+def roy_urgent(world) -> dict:
+    """Dre Roy, centre-ville, urgent, 09:00–10:00: arguments a test then changes."""
+    demo = world.demo
+    return dict(
+        practitioner_id=demo.practitioners["roy"],
+        site_id=demo.sites["centre-ville"],
+        activity_id=demo.activities["urgent"],
+        start=time(9, 0),
+        end=time(10, 0),
+    )
+
+
+def manual(world, **changes):
+    return world.demo.scheduling.open_manual(**{**roy_urgent(world), "day": TUESDAY, **changes})
+
+
+def recurrence(world, **changes):
+    monday = dict(rule="FREQ=WEEKLY;BYDAY=MO", first_day=date(2026, 6, 1), last_day=date(2026, 6, 30))
+    return world.demo.scheduling.open_recurrence(**{**roy_urgent(world), **monday, **changes})
+
+
+def roy_template(world, template_id: int, first_day: date = date(2026, 6, 1), last_day: date = date(2026, 6, 7)):
+    demo = world.demo
+    return demo.scheduling.apply_template(
+        template_id=template_id,
+        practitioner_id=demo.practitioners["roy"],
+        site_id=demo.sites["centre-ville"],
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+def lavoie_tuesdays_and_thursdays(world, last_day: date):
+    demo = world.demo
+    return recurrence(
+        world,
+        practitioner_id=demo.practitioners["lavoie"],
+        site_id=demo.sites["laval"],
+        activity_id=demo.activities["followup"],
+        rule="FREQ=WEEKLY;BYDAY=TU,TH",
+        last_day=last_day,
+        start=time(13, 0),
+        end=time(14, 0),
+    )
 
 
 # -- what each opening creates -------------------------------------------------------------
@@ -138,17 +195,7 @@ async def test_a_template_keeps_local_hours_across_the_paris_change(world):
 
 
 async def test_open_recurrence_follows_the_rule_and_is_never_published(world):
-    demo = world.demo
-    opened = await demo.scheduling.open_recurrence(
-        practitioner_id=demo.practitioners["lavoie"],
-        site_id=demo.sites["laval"],
-        activity_id=demo.activities["followup"],
-        rule="FREQ=WEEKLY;BYDAY=TU,TH",
-        first_day=date(2026, 6, 1),
-        last_day=date(2026, 6, 14),
-        start=time(13, 0),
-        end=time(14, 0),
-    )
+    opened = await lavoie_tuesdays_and_thursdays(world, last_day=date(2026, 6, 14))
     rows = await slots_of(opened.opening_id)
     assert opened.slot_count == len(rows) == 8
     assert sorted({r["local_date"] for r in rows}) == [date(2026, 6, 2), date(2026, 6, 4), date(2026, 6, 9), date(2026, 6, 11)]
@@ -163,16 +210,14 @@ async def test_open_recurrence_follows_the_rule_and_is_never_published(world):
 async def test_an_overlapping_manual_opening_is_refused_naming_the_conflict(world):
     demo = world.demo
     await open_slots(demo, who="roy", site="centre-ville", activity="urgent", start=time(9, 0), end=time(10, 0))
-    before = await totals(demo.id)
     i18n.activate("fr")
-    with pytest.raises(ScheduleError) as refused:
+    async with nothing_opened(world) as refused:
         await open_slots(demo, who="roy", site="centre-ville", activity="followup", start=time(9, 50), end=time(11, 0))
     message = str(refused.value)
     assert "Dre Julie Roy" in message
     assert "mardi 2 juin 2026" in message
     # The existing slot it collides with (09:45–10:00), not the requested one.
     assert "09:45" in message and "10:00" in message
-    assert await totals(demo.id) == before
 
 
 async def test_the_conflict_message_follows_the_staff_language(world):
@@ -201,20 +246,16 @@ async def test_adjacent_openings_and_other_practitioners_are_not_conflicts(world
 async def test_a_practitioner_cannot_be_opened_at_two_sites_at_once(world):
     demo = world.demo
     await open_slots(demo, who="gagnon", site="centre-ville", activity="followup", start=time(9, 0), end=time(12, 0))
-    before = await totals(demo.id)
-    with pytest.raises(ScheduleError, match="Dr Marc Gagnon"):
+    async with nothing_opened(world, "Dr Marc Gagnon"):
         await open_slots(demo, who="gagnon", site="laval", activity="urgent", start=time(11, 45), end=time(13, 0))
-    assert await totals(demo.id) == before
 
 
 async def test_a_booked_slot_also_blocks_an_overlapping_opening(world):
     demo = world.demo
     [slot_id] = await open_slots(demo, who="roy", site="centre-ville", activity="followup", start=time(15, 0), end=time(15, 30))
     assert (await demo.booking().staff_book(slot_id=slot_id, details=STAFF)).code == "booked"
-    before = await totals(demo.id)
-    with pytest.raises(ScheduleError, match="Dre Julie Roy"):
+    async with nothing_opened(world, "Dre Julie Roy"):
         await open_slots(demo, who="roy", site="centre-ville", activity="urgent", start=time(15, 15), end=time(15, 30))
-    assert await totals(demo.id) == before
 
 
 async def test_a_template_overlapping_one_existing_slot_opens_nothing_on_any_day(world):
@@ -222,50 +263,23 @@ async def test_a_template_overlapping_one_existing_slot_opens_nothing_on_any_day
     # One slot on Wednesday 10 June, in the middle of a two-week template.
     await open_slots(demo, who="roy", site="centre-ville", activity="urgent", day=date(2026, 6, 10), start=time(10, 30), end=time(10, 45))
     template_id = await make_template(demo, [(d, "08:00", "12:00", "followup") for d in range(5)])
-    before = await totals(demo.id)
-    with pytest.raises(ScheduleError) as refused:
-        await demo.scheduling.apply_template(
-            template_id=template_id,
-            practitioner_id=demo.practitioners["roy"],
-            site_id=demo.sites["centre-ville"],
-            first_day=date(2026, 6, 1),
-            last_day=date(2026, 6, 12),
-        )
+    async with nothing_opened(world) as refused:
+        await roy_template(world, template_id, last_day=date(2026, 6, 12))
     assert "10 juin 2026" in str(refused.value) and "10:30" in str(refused.value)
-    assert await totals(demo.id) == before
 
 
 async def test_a_recurrence_overlapping_an_existing_slot_opens_nothing(world):
     demo = world.demo
     await open_slots(demo, who="lavoie", site="laval", activity="urgent", day=date(2026, 6, 11), start=time(13, 30), end=time(13, 45))
-    before = await totals(demo.id)
-    with pytest.raises(ScheduleError, match="Sophie Lavoie"):
-        await demo.scheduling.open_recurrence(
-            practitioner_id=demo.practitioners["lavoie"],
-            site_id=demo.sites["laval"],
-            activity_id=demo.activities["followup"],
-            rule="FREQ=WEEKLY;BYDAY=TU,TH",
-            first_day=date(2026, 6, 1),
-            last_day=date(2026, 6, 30),
-            start=time(13, 0),
-            end=time(14, 0),
-        )
-    assert await totals(demo.id) == before
+    async with nothing_opened(world, "Sophie Lavoie"):
+        await lavoie_tuesdays_and_thursdays(world, last_day=date(2026, 6, 30))
 
 
 async def test_overlapping_blocks_within_one_template_are_refused(world):
     demo = world.demo
     template_id = await make_template(demo, [(1, "09:00", "11:00", "followup"), (1, "10:30", "12:00", "urgent")])
-    before = await totals(demo.id)
-    with pytest.raises(ScheduleError, match="Dre Julie Roy"):
-        await demo.scheduling.apply_template(
-            template_id=template_id,
-            practitioner_id=demo.practitioners["roy"],
-            site_id=demo.sites["centre-ville"],
-            first_day=date(2026, 6, 1),
-            last_day=date(2026, 6, 7),
-        )
-    assert await totals(demo.id) == before
+    async with nothing_opened(world, "Dre Julie Roy"):
+        await roy_template(world, template_id)
 
 
 async def test_two_overlapping_openings_racing_open_only_one(world):
@@ -288,43 +302,13 @@ async def test_two_overlapping_openings_racing_open_only_one(world):
 
 
 async def refused(world, message: str, call) -> None:
-    before = (await totals(world.demo.id), await totals(world.autre.id))
     i18n.activate("en")
     try:
-        with pytest.raises(ScheduleError) as error:
+        async with nothing_opened(world) as error:
             await call
     finally:
         i18n.activate("fr")
     assert str(error.value) == message
-    assert (await totals(world.demo.id), await totals(world.autre.id)) == before
-
-
-def manual(world, **changes):
-    demo = world.demo
-    arguments = dict(
-        practitioner_id=demo.practitioners["roy"],
-        site_id=demo.sites["centre-ville"],
-        activity_id=demo.activities["urgent"],
-        day=TUESDAY,
-        start=time(9, 0),
-        end=time(10, 0),
-    )
-    return demo.scheduling.open_manual(**{**arguments, **changes})
-
-
-def recurrence(world, **changes):
-    demo = world.demo
-    arguments = dict(
-        practitioner_id=demo.practitioners["roy"],
-        site_id=demo.sites["centre-ville"],
-        activity_id=demo.activities["urgent"],
-        rule="FREQ=WEEKLY;BYDAY=MO",
-        first_day=date(2026, 6, 1),
-        last_day=date(2026, 6, 30),
-        start=time(9, 0),
-        end=time(10, 0),
-    )
-    return demo.scheduling.open_recurrence(**{**arguments, **changes})
 
 
 async def test_another_clinics_activity_practitioner_or_site_is_refused(world):
@@ -354,20 +338,15 @@ async def test_bad_ranges_are_refused(world):
     await refused(world, "The last day comes before the first day.", recurrence(world, last_day=date(2026, 5, 31)))
     await refused(world, "Open at most one year at a time.", recurrence(world, last_day=date(2026, 6, 1) + timedelta(days=366)))
     template_id = await make_template(world.demo, [(0, "09:00", "10:00", "urgent")])
-    template = dict(
-        template_id=template_id,
-        practitioner_id=world.demo.practitioners["roy"],
-        site_id=world.demo.sites["centre-ville"],
-    )
     await refused(
         world,
         "The last day comes before the first day.",
-        world.demo.scheduling.apply_template(**template, first_day=date(2026, 6, 8), last_day=date(2026, 6, 7)),
+        roy_template(world, template_id, first_day=date(2026, 6, 8), last_day=date(2026, 6, 7)),
     )
     await refused(
         world,
         "Open at most one year at a time.",
-        world.demo.scheduling.apply_template(**template, first_day=date(2026, 6, 1), last_day=date(2027, 6, 2)),
+        roy_template(world, template_id, last_day=date(2027, 6, 2)),
     )
 
 
@@ -386,13 +365,7 @@ async def test_another_clinics_template_is_refused(world):
     await refused(
         world,
         "This schedule template does not exist or has no blocks.",
-        world.demo.scheduling.apply_template(
-            template_id=template_id,
-            practitioner_id=world.demo.practitioners["roy"],
-            site_id=world.demo.sites["centre-ville"],
-            first_day=date(2026, 6, 1),
-            last_day=date(2026, 6, 7),
-        ),
+        roy_template(world, template_id),
     )
 
 

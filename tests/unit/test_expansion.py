@@ -154,41 +154,28 @@ def test_template_blocks_follow_the_weekly_pattern_over_the_range_both_ends_incl
     assert template_blocks(pattern, date(2026, 3, 10), date(2026, 3, 12)) == []  # Tue–Thu
 
 
-def test_recurrence_days_by_day_from_the_first_day_to_the_last_day_included():
-    # 2026-01-01 is a Thursday.
-    assert recurrence_days("FREQ=WEEKLY;BYDAY=TU,TH", date(2026, 1, 1), date(2026, 1, 13)) == [
-        date(2026, 1, 1),
-        date(2026, 1, 6),
-        date(2026, 1, 8),
-        date(2026, 1, 13),
-    ]
-    # Every other week, counted from the first day's week (that of Monday 2025-12-29).
-    assert recurrence_days("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", date(2026, 1, 1), date(2026, 2, 1)) == [
-        date(2026, 1, 12),
-        date(2026, 1, 26),
-    ]
+def d(text: str) -> date:
+    return date.fromisoformat(text)
 
 
-def test_recurrence_count_and_until_are_honoured_and_the_range_still_bounds_them():
-    assert recurrence_days("FREQ=DAILY;COUNT=3", date(2026, 3, 7), date(2026, 3, 31)) == [
-        date(2026, 3, 7),
-        date(2026, 3, 8),
-        date(2026, 3, 9),
-    ]
-    assert recurrence_days("FREQ=WEEKLY;BYDAY=MO;UNTIL=20260119", date(2026, 1, 1), date(2026, 12, 31)) == [
-        date(2026, 1, 5),
-        date(2026, 1, 12),
-        date(2026, 1, 19),
-    ]
-    assert recurrence_days("FREQ=DAILY;UNTIL=20260110T235959Z", date(2026, 1, 8), date(2026, 1, 9)) == [
-        date(2026, 1, 8),
-        date(2026, 1, 9),
-    ]
-    assert recurrence_days("FREQ=MONTHLY;BYDAY=1MO", date(2026, 1, 1), date(2026, 3, 31)) == [
-        date(2026, 1, 5),
-        date(2026, 2, 2),
-        date(2026, 3, 2),
-    ]
+@pytest.mark.parametrize(
+    "rule, first_day, last_day, expected",
+    [
+        # 2026-01-01 is a Thursday; both ends of the range are included.
+        ("FREQ=WEEKLY;BYDAY=TU,TH", "2026-01-01", "2026-01-13", "2026-01-01 2026-01-06 2026-01-08 2026-01-13"),
+        # Every other week, counted from the first day's week (that of Monday 2025-12-29).
+        ("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", "2026-01-01", "2026-02-01", "2026-01-12 2026-01-26"),
+        # COUNT counts from the first day, across Montreal's change.
+        ("FREQ=DAILY;COUNT=3", "2026-03-07", "2026-03-31", "2026-03-07 2026-03-08 2026-03-09"),
+        ("FREQ=WEEKLY;BYDAY=MO;UNTIL=20260119", "2026-01-01", "2026-12-31", "2026-01-05 2026-01-12 2026-01-19"),
+        # The range still bounds an UNTIL that goes further.
+        ("FREQ=DAILY;UNTIL=20260110T235959Z", "2026-01-08", "2026-01-09", "2026-01-08 2026-01-09"),
+        ("FREQ=MONTHLY;BYDAY=1MO", "2026-01-01", "2026-03-31", "2026-01-05 2026-02-02 2026-03-02"),
+        ("FREQ=WEEKLY;BYDAY=SA", "2026-01-05", "2026-01-09", ""),
+    ],
+)
+def test_recurrence_days(rule, first_day, last_day, expected):
+    assert recurrence_days(rule, d(first_day), d(last_day)) == [d(day) for day in expected.split()]
 
 
 def test_recurrence_blocks_keep_local_times_across_the_change():

@@ -112,6 +112,17 @@ async def test_include_and_exclude_practitioners(agenda):
     ]
 
 
+async def test_a_long_include_list_gives_the_same_answer(agenda):
+    # Enough chosen practitioners that the search filters on them instead of
+    # querying each one separately: the answer must not change.
+    demo = agenda.demo
+    unknown = tuple(range(900_000, 900_020))
+    for chosen in (("gagnon",), ("roy", "lavoie")):
+        ids = tuple(demo.practitioners[p] for p in chosen)
+        criteria = Criteria(activity_ids=tuple(demo.activities.values()), include_practitioners=ids + unknown)
+        assert labels(await search(clinic_id=demo.id, criteria=criteria, limit=50)) == await find(agenda, include_practitioners=chosen)
+
+
 async def test_site_filter(agenda):
     assert await find(agenda, site="laval") == ["Lavoie, Mon 08:30", "Lavoie, Mon 08:45", "Marc Tue 13:00", "Marc Tue 13:15"]
     # Gagnon works at both sites; his centre-ville slots only.

@@ -91,6 +91,10 @@ class SmtpSender:
             transient = any(refused.code < 500 for refused in error.recipients)
             detail = "; ".join(f"{refused.code} {refused.message}" for refused in error.recipients)
             raise ProviderError(f"recipient refused: {detail}", transient=transient) from error
+        except aiosmtplib.SMTPResponseException as error:
+            # Refused after connecting (busy, over quota, bad credentials…): a server-wide
+            # problem that someone can fix, so the message waits rather than fails.
+            raise ProviderError(f"mail server refused ({error.code}): {error.message}", transient=True) from error
         except (aiosmtplib.SMTPException, OSError) as error:
-            raise ProviderError(f"mail server: {type(error).__name__}: {error}", transient=True) from error
+            raise ProviderError(f"mail server unreachable: {type(error).__name__}: {error}", transient=True) from error
         return message["Message-ID"]

@@ -6,10 +6,26 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from app.htmx import page_or_fragment
+from app.messaging.content import N_
 from app.messaging.tables import Message
 from tenants.resolution import ClinicRef
 
 SHOWN = 100
+# What the outbox's codes read as, translated on the page.
+LABELS = {
+    "confirmation": N_("Confirmation"),
+    "change": N_("Change notice"),
+    "cancellation": N_("Cancellation notice"),
+    "reminder": N_("Reminder"),
+    "teleconsult_invitation": N_("Teleconsultation invitation"),
+    "email": N_("Email"),
+    "sms": N_("Text message"),
+    "pending": N_("waiting"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+    "dropped": N_("dropped"),
+}
 
 
 @get("/dev/outbox", name="dev_outbox")
@@ -20,4 +36,4 @@ async def dev_outbox(request: Request, clinic: ClinicRef) -> Response:
         .order_by(Message.id, ascending=False)
         .limit(SHOWN)
     )
-    return page_or_fragment(request, "dev/outbox.html", {"messages": messages})
+    return page_or_fragment(request, "dev/outbox.html", {"messages": messages, "labels": LABELS})

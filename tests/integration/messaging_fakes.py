@@ -27,13 +27,18 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 class SmtpSink:
     """An SMTP server that keeps every accepted email. `refuse_data` / `refuse_rcpt`
-    make it answer with an SMTP error (e.g. "451 4.3.0 try later") until cleared."""
+    make it answer with an SMTP error (e.g. "451 4.3.0 try later"), for every email
+    or for some addresses, until cleared;
+    `hold` keeps senders waiting at RCPT until it is set; stop() and start() again
+    take it down and bring it back on the same port."""
 
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
         self.refuse_data: str | None = None
-        self.refuse_rcpt: str | None = None
-        self.refused = 0
+        self.refuse_rcpt: dict[str, str] = {}  # address → the error it gets at RCPT
+        self.refused_ids: list[str] = []  # Message-IDs of the emails refused at DATA
+        self.hold: asyncio.Event | None = None
+        self.held = 0
         self._arrived = asyncio.Condition()
         self._server: asyncio.Server | None = None
         self.port = 0
@@ -44,7 +49,7 @@ class SmtpSink:
 
     async def start(self) -> None:
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: SMTP(self, hostname="sink.test"), "127.0.0.1", 0
+            lambda: SMTP(self, hostname="sink.test"), "127.0.0.1", self.port, reuse_address=True
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -54,27 +59,38 @@ class SmtpSink:
             await self._server.wait_closed()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
-        if self.refuse_rcpt:
-            self.refused += 1
-            return self.refuse_rcpt
+        if self.hold is not None:
+            async with self._arrived:
+                self.held += 1
+                self._arrived.notify_all()
+            await self.hold.wait()
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        if self.refuse_data:
-            self.refused += 1
-            return self.refuse_data
         message = email.message_from_bytes(envelope.content, policy=policy.default)
+        if self.refuse_data:
+            self.refused_ids.append(message["Message-ID"])
+            return self.refuse_data
         async with self._arrived:
             self.received.append(message)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
-    async def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+    async def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
         """Until `count` emails have arrived (for deliveries made by a background task)."""
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.received) >= count), timeout)
+        await self._until(lambda: len(self.received) >= count, timeout)
         return self.received
+
+    async def wait_held(self, count: int, timeout: float = 30) -> None:
+        """Until `count` senders are kept waiting by `hold`."""
+        await self._until(lambda: self.held >= count, timeout)
+
+    async def _until(self, condition, timeout: float) -> None:
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(condition), timeout)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.received if m["To"] == address]

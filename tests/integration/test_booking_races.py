@@ -117,7 +117,7 @@ async def test_concurrent_mixes_keep_one_active_appointment_per_slot(world, book
 async def test_moves_of_one_appointment_racing_each_other_and_a_cancel(booking, slots):
     for _ in range(5):
         taken = await Slot.select(Slot.id).where(Slot.id.is_in(slots) & (Slot.state == "open")).first()
-        [appointment_id] = [(await booking.staff_book(slot_id=taken["id"], details=STAFF)).appointment_id]
+        appointment_id = (await booking.staff_book(slot_id=taken["id"], details=STAFF)).appointment_id
         others = [s for s in slots if s != taken["id"]]
         outcomes = await asyncio.gather(
             *[booking.move(appointment_id=appointment_id, new_slot_id=s) for s in others],

@@ -61,22 +61,36 @@ async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: Identit
 
 async def recipients(*, clinic_id: int, appointment_id: int, purpose: str) -> Recipients:
     """Who gets a message about this appointment; nobody for another clinic's appointment."""
+    found = await recipients_of(clinic_id=clinic_id, appointment_ids=[appointment_id], purpose=purpose)
+    return found[appointment_id]
+
+
+async def recipients_of(*, clinic_id: int, appointment_ids: list[int], purpose: str) -> dict[int, Recipients]:
+    """recipients() for several appointments in two queries (the outbox sends in batches)."""
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}, not {purpose!r}")
-    appointment = (
-        await Appointment.select(Appointment.patient, Appointment.contact_email, Appointment.contact_phone)
-        .where((Appointment.id == appointment_id) & (Appointment.clinic == clinic_id))
-        .first()
-    )
-    if appointment is None:
-        return Recipients(email=None, phone=None)
-    typed = Recipients(email=appointment["contact_email"], phone=appointment["contact_phone"])
-    if appointment["patient"] is None or (purpose == "confirmation" and (typed.email or typed.phone)):
-        return typed  # an appointment booked by staff has no typed contacts: the file's serve
-    on_file = await ContactDetail.select(ContactDetail.kind, ContactDetail.value).where(
-        (ContactDetail.clinic == clinic_id) & (ContactDetail.patient == appointment["patient"])
-    ).order_by(ContactDetail.position, ContactDetail.id)
-    return Recipients(
-        email=next((c["value"] for c in on_file if c["kind"] == "email"), None),
-        phone=next((c["value"] for c in on_file if c["kind"] == "cell"), None),
-    )
+    found = {appointment_id: Recipients(email=None, phone=None) for appointment_id in appointment_ids}
+    appointments = await Appointment.select(
+        Appointment.id, Appointment.patient, Appointment.contact_email, Appointment.contact_phone
+    ).where(Appointment.id.is_in(list(appointment_ids)) & (Appointment.clinic == clinic_id))
+    from_file: dict[int, int] = {}  # appointment → patient whose file's contacts serve
+    for appointment in appointments:
+        typed = Recipients(email=appointment["contact_email"], phone=appointment["contact_phone"])
+        if appointment["patient"] is None or (purpose == "confirmation" and (typed.email or typed.phone)):
+            found[appointment["id"]] = typed  # an appointment booked by staff has no typed contacts: the file's serve
+        else:
+            from_file[appointment["id"]] = appointment["patient"]
+    if not from_file:
+        return found
+    on_file: dict[int, list[dict]] = {}
+    for contact in await ContactDetail.select(ContactDetail.patient, ContactDetail.kind, ContactDetail.value).where(
+        (ContactDetail.clinic == clinic_id) & ContactDetail.patient.is_in(list(set(from_file.values())))
+    ).order_by(ContactDetail.position, ContactDetail.id):
+        on_file.setdefault(contact["patient"], []).append(contact)
+    for appointment_id, patient_id in from_file.items():
+        contacts = on_file.get(patient_id, [])
+        found[appointment_id] = Recipients(
+            email=next((c["value"] for c in contacts if c["kind"] == "email"), None),
+            phone=next((c["value"] for c in contacts if c["kind"] == "cell"), None),
+        )
+    return found

@@ -7,7 +7,6 @@ instead of skipping."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import tempfile

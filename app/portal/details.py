@@ -5,7 +5,6 @@ after it. Actions outside their window are refused with the time they open."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -15,16 +14,14 @@ from app import clock, i18n
 from app.booking import self_service
 from app.booking.calendar import appointment_ics
 from app.booking.links import make_token, read_token
-from app.booking.search import Criteria, search
 from app.booking.services import BookingService
 from app.booking.views import appointment_view, site_of
 from app.htmx import page_or_fragment
-from app.online_services.services import search_criteria
+from app.portal.availability import bookable_slots, is_bookable
 from app.portal.guard import check_form_token, form_token
 from app.templating import local_day, local_time
 from tenants.resolution import ClinicRef
 from tenants.sites import localized
-from tenants.tables import Clinic
 
 RESCHEDULE_CHOICES = 10
 
@@ -117,8 +114,10 @@ class AppointmentDetails(Controller):
         slot = (await request.form()).get("slot", "")
         if not slot.isdigit():
             return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("Choose an appointment."), status_code=422)
-        outcome = await BookingService(clinic_id=clinic.id).move(appointment_id=view["id"], new_slot_id=int(slot))
-        if not outcome.ok:
+        # Only a slot this patient could have been offered: a forged id is "no longer available".
+        offered = await is_bookable(int(slot), **self._offer(clinic, view))
+        outcome = await BookingService(clinic_id=clinic.id).move(appointment_id=view["id"], new_slot_id=int(slot)) if offered else None
+        if outcome is None or not outcome.ok:
             return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("This appointment is no longer available"), status_code=409)
         # A new link: the old one names the same appointment, but expires with the old time.
         moved = await appointment_view(clinic_id=clinic.id, appointment_id=view["id"])
@@ -159,18 +158,12 @@ class AppointmentDetails(Controller):
             "windows": windows(view, clock.now()), "form_token": form_token(request, f"appointment:{view['id']}"),
         }, block="details", status_code=status_code)
 
+    @staticmethod
+    def _offer(clinic: ClinicRef, view: dict) -> dict:
+        return {"clinic_id": clinic.id, "service_id": view["service"], "patient_id": view["patient"], "site_id": view["site"]}
+
     async def _reschedule_page(self, request, clinic, token, view, *, error=None, status_code=200) -> Response:
-        criteria = await search_criteria(clinic_id=clinic.id, service_id=view["service"], patient_id=view["patient"])
-        slots = []
-        if criteria is not None:
-            notice = await Clinic.select(Clinic.min_booking_notice_minutes).where(Clinic.id == clinic.id).first()
-            slots = await search(
-                clinic_id=clinic.id,
-                criteria=Criteria(activity_ids=criteria.activity_ids, include_practitioners=criteria.include_practitioners,
-                                  exclude_practitioners=criteria.exclude_practitioners, site_id=view["site"]),
-                limit=RESCHEDULE_CHOICES,
-                min_notice=timedelta(minutes=notice["min_booking_notice_minutes"]),
-            )
+        slots = await bookable_slots(limit=RESCHEDULE_CHOICES, **self._offer(clinic, view))
         return page_or_fragment(request, "portal/reschedule.html", {
             "appointment": view, "site": site_of(view), "token": token, "slots": slots, "error": error,
             "form_token": form_token(request, f"appointment:{view['id']}"),

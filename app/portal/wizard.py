@@ -9,7 +9,6 @@ on step 1, for the site and the hour), checked on every POST."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,18 +20,18 @@ from litestar.response import Redirect
 from app import clock, i18n
 from app.booking import sessions
 from app.booking.links import make_token
-from app.booking.search import Criteria, results_for_page, search
+from app.booking.search import results_for_page
 from app.booking.services import BookingDetails, BookingService
 from app.booking.views import appointment_view, slot_view
 from app.htmx import is_fragment_request, page_or_fragment
-from app.online_services.services import eligible_services, search_criteria
+from app.online_services.services import eligible_services
 from app.patients.contacts import add_missing_contacts
 from app.patients.forms import parse_identity
 from app.patients.identification import identify
+from app.portal.availability import bookable_slots
 from app.portal.forms import parse_service_step
 from app.portal.guard import check_form_token, form_token, portal_site
 from tenants.resolution import ClinicRef
-from tenants.tables import Clinic
 
 STEPS = ("identify", "service", "slots", "review", "done")
 
@@ -48,16 +47,6 @@ class BookingSessionGone(NotFoundException):
 def session_gone(request: Request, exc: BookingSessionGone) -> Response:
     # A page that says what happened and how to go on, rather than a bare "not found".
     return page_or_fragment(request, "portal/session_expired.html", {"site": exc.site}, status_code=404)
-
-
-async def clinic_options(clinic_id: int) -> dict:
-    return (
-        await Clinic.select(
-            Clinic.country, Clinic.hin_format, Clinic.min_booking_notice_minutes
-        )
-        .where(Clinic.id == clinic_id)
-        .first()
-    )
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -96,8 +85,7 @@ class Wizard(Controller):
         data = dict(await request.form())
         if not check_form_token(request, data.get("form_token", ""), f"identify:{site['id']}"):
             return self._identify_page(request, clinic, site, data, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
-        options = await clinic_options(clinic.id)
-        form, errors = parse_identity(data, country=options["country"], hin_format=options["hin_format"])
+        form, errors = parse_identity(data, country=clinic.country, hin_format=clinic.hin_format)
         if form is None:
             return self._identify_page(request, clinic, site, data, errors, 422)
         client = request.client.host if request.client else "unknown"
@@ -199,22 +187,9 @@ class Wizard(Controller):
         return go(request, "review", site, token)
 
     async def _available(self, clinic, site, session, limit: int):
-        criteria = await search_criteria(clinic_id=clinic.id, service_id=session["service"], patient_id=session["patient"])
-        if criteria is None:
-            return []
-        criteria = Criteria(
-            activity_ids=criteria.activity_ids,
-            include_practitioners=criteria.include_practitioners,
-            exclude_practitioners=criteria.exclude_practitioners,
-            site_id=site["id"],
-            from_date=session["from_date"],
-            day_part=session["day_part"],
-            holder=session["token"],
-        )
-        options = await clinic_options(clinic.id)
-        return await search(
-            clinic_id=clinic.id, criteria=criteria, limit=limit,
-            min_notice=timedelta(minutes=options["min_booking_notice_minutes"]),
+        return await bookable_slots(
+            clinic_id=clinic.id, service_id=session["service"], patient_id=session["patient"], site_id=site["id"],
+            limit=limit, from_date=session["from_date"], day_part=session["day_part"], holder=session["token"],
         )
 
     async def _slots_page(self, request, clinic, site, session, error=None, status_code=200) -> Response:

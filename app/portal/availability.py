@@ -1,0 +1,40 @@
+"""The slots a patient may book for one online service: the service's activities and
+practitioners (for this person), at one site, after the clinic's minimum notice.
+Both the wizard and rescheduling offer exactly these, and accept nothing else."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+from app.booking.search import MAX_RESULTS, Available, search
+from app.online_services.services import search_criteria
+from tenants.tables import Clinic
+
+
+async def bookable_slots(
+    *,
+    clinic_id: int,
+    service_id: int | None,
+    patient_id: int | None,
+    site_id: int,
+    limit: int,
+    from_date: date | None = None,
+    day_part: str | None = None,
+    holder: str | None = None,
+) -> list[Available]:
+    criteria = await search_criteria(clinic_id=clinic_id, service_id=service_id, patient_id=patient_id) if service_id else None
+    if criteria is None:
+        return []
+    notice = await Clinic.select(Clinic.min_booking_notice_minutes).where(Clinic.id == clinic_id).first()
+    return await search(
+        clinic_id=clinic_id,
+        criteria=dataclasses.replace(criteria, site_id=site_id, from_date=from_date, day_part=day_part, holder=holder),
+        limit=limit,
+        min_notice=timedelta(minutes=notice["min_booking_notice_minutes"]),
+    )
+
+
+async def is_bookable(slot_id: int, **query) -> bool:
+    """Whether a slot a form sent back is one this person could have been offered."""
+    return slot_id in {slot.slot_id for slot in await bookable_slots(limit=MAX_RESULTS, **query)}

@@ -125,3 +125,28 @@ async def test_unknown_actions_and_bad_input_change_nothing(client, booked):
     assert (await client.post(booked + "/cancel", data={"form_token": "nope"}, headers=DEMO)).status_code == 422
     assert (await client.post(booked + "/reschedule", data={"slot": "abc", "form_token": form_token(page.text)}, headers=DEMO)).status_code == 422
     assert (await Appointment.objects().first()).status == "booked"
+
+
+async def test_reschedule_refuses_a_slot_that_was_never_offered(client, booked):
+    """A forged form cannot move onto an unpublished slot (or a recurrence, another
+    service's, another site's): only what the patient could have been offered."""
+    from datetime import date, time
+
+    from app.scheduling.services import SchedulingService
+    from app.scheduling.tables import Activity, Practitioner
+
+    before = await Appointment.objects().first()
+    roy = await Practitioner.objects().get(Practitioner.name == "Dre Julie Roy")
+    suivi = await Activity.objects().get((Activity.name_fr == "Suivi") & (Activity.clinic == before.clinic))
+    opened = await SchedulingService(clinic_id=before.clinic).open_manual(
+        practitioner_id=roy.id, site_id=before.site, activity_id=suivi.id, day=date(2026, 11, 27),
+        start=time(9), end=time(9, 30), publish_at=NOW + timedelta(days=30),
+    )
+    hidden = (await Slot.objects().get(Slot.opening == opened.opening_id)).id
+    choices = await client.get(booked + "/reschedule", headers=DEMO)
+    assert hidden not in slot_ids(choices.text)
+    refused = await client.post(booked + "/reschedule", data={"slot": hidden, "form_token": form_token(choices.text)}, headers=DEMO)
+    assert refused.status_code == 409
+    after = await Appointment.objects().first()
+    assert after.slot == before.slot
+    assert (await Slot.objects().get(Slot.id == hidden)).state == "open"

@@ -31,6 +31,6 @@ class InProcessDispatch:
             try:
                 if await self.dispatcher.run_once():
                     continue  # more may be due: no pause between full batches
-            except Exception:  # noqa: BLE001 - keep the loop alive; the next pass retries
+            except Exception:  # keep the loop alive; the next pass retries
                 log.exception("dispatching the outbox failed")
             await asyncio.sleep(IDLE_SECONDS)

@@ -18,7 +18,6 @@ from app.templating import local_day, local_time
 from tenants.sites import localized
 
 
-
 def N_(message: str) -> str:
     """Marks a string for the catalog; it is translated when used."""
     return message

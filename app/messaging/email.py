@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import hashlib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
 from urllib.parse import parse_qs, unquote, urlsplit

@@ -3,6 +3,7 @@ import pytest
 
 from app.main import create_app
 from app.settings import load
+from tests.integration.messaging_helpers import comms, servers  # noqa: F401 - the messaging tests' fixtures
 
 
 @pytest.fixture

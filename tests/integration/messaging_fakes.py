@@ -58,7 +58,8 @@ class SmtpSink:
             self._server.close()
             await self._server.wait_closed()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
+    # aiosmtpd calls the handler's hooks by these names.
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.hold is not None:
             async with self._arrived:
                 self.held += 1
@@ -69,7 +70,7 @@ class SmtpSink:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         if self.refuse_data:
             self.refused_ids.append(message["Message-ID"])
@@ -123,7 +124,7 @@ class SmsProvider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+            def do_POST(self) -> None:
                 provider._handle(self)
 
             def log_message(self, *args) -> None:

@@ -7,7 +7,7 @@ The clock is frozen on Monday 23 November 2026, 07:00 in Montreal; tests move it
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from tests.integration.demo_lookup import clinic_id, patient_id, practitioner_id
 from tests.integration.messaging_fakes import SmsProvider, SmtpSink
 
 MONTREAL = ZoneInfo("America/Montreal")
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)  # Monday 07:00 in Montreal
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # Monday 07:00 in Montreal
 MARIE_EMAIL, MARIE_CELL = "marie.tremblay@example.org", "+15145550101"
 JEAN_EMAIL = "jean.cote@example.org"
 # What patients tell the clinic and that must never travel by email or SMS.

@@ -7,20 +7,19 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 
 from app import clock
 from app.messaging.tables import Message
-from tests.integration.messaging_helpers import (  # noqa: F401 - fixtures
+from tests.integration.messaging_helpers import (
     DETAILS,
     MARIE_EMAIL,
     REASON,
     autre_world,
     body,
-    comms,
     local,
     outbox,
-    servers,
 )
 from tests.integration.portal_helpers import DEMO, MARIE, book_marie_follow_up, open_follow_ups
 
@@ -40,35 +39,41 @@ def plain(text: str) -> str:
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
-async def test_a_patient_who_booked_in_english_reads_english(comms):
-    await comms.staff_book(local(THURSDAY, time(8, 30)), language="en")
+ENGLISH = {
+    "subject": "Your appointment is confirmed",
+    "lines": ("Hello,", "This confirms your on-site appointment.", "Date: Thursday, November 26, 2026",
+              "Time: 8:30 AM", "With: Dre Julie Roy", "Where: Downtown, 1000 rue Sainte-Catherine Ouest",
+              "Please arrive 10 minutes early with your health insurance card.", "See or change your appointment:"),
+    "button": "View my appointment",
+    "reminder": ("Reminder: your appointment on Thursday, November 26, 2026",
+                 "A reminder of your on-site appointment. Please confirm your presence."),
+    "sms": "Clinique Démo: This confirms your on-site appointment. Nov 26, 2026 8:30 AM, Downtown",
+}
+FRENCH = {
+    "subject": "Votre rendez-vous est confirmé",
+    "lines": ("Bonjour,", "Nous confirmons votre rendez-vous sur place.", "Date : jeudi 26 novembre 2026",
+              "Heure : 08:30", "Avec : Dre Julie Roy", "Lieu : Centre-ville, 1000 rue Sainte-Catherine Ouest",
+              "Présentez-vous 10 minutes avant votre rendez-vous", "Voir ou modifier votre rendez-vous :"),
+    "button": "Voir mon rendez-vous",
+    "reminder": ("Rappel : votre rendez-vous du jeudi 26 novembre 2026",
+                 "Un rappel de votre rendez-vous sur place. Veuillez confirmer votre présence."),
+    "sms": "Clinique Démo : Nous confirmons votre rendez-vous sur place. 26 nov. 2026 08:30, Centre-ville",
+}
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", ENGLISH), ("fr", FRENCH)])
+async def test_the_patient_reads_the_language_they_booked_in(comms, language, expected):
+    await comms.staff_book(local(THURSDAY, time(8, 30)), language=language)
     await comms.deliver()
     await comms.at(local(date(2026, 11, 24), time(20, 30)))
     confirmation, reminder = comms.emails()
-    assert confirmation["Subject"] == "Your appointment is confirmed"
+    assert confirmation["Subject"] == expected["subject"]
     text = plain(body(confirmation))
-    for line in ("Hello,", "This confirms your on-site appointment.", "Date: Thursday, November 26, 2026",
-                 "Time: 8:30 AM", "With: Dre Julie Roy", "Where: Downtown, 1000 rue Sainte-Catherine Ouest",
-                 "Please arrive 10 minutes early with your health insurance card.", "See or change your appointment:"):
-        assert line in text
-    assert '<html lang="en">' in body(confirmation, "html") and "View my appointment" in body(confirmation, "html")
-    assert reminder["Subject"] == "Reminder: your appointment on Thursday, November 26, 2026"
-    assert "A reminder of your on-site appointment. Please confirm your presence." in body(reminder)
-    first_sms = plain(comms.texts()[0])
-    assert first_sms.startswith("Clinique Démo: This confirms your on-site appointment. Nov 26, 2026 8:30 AM, Downtown")
-
-
-async def test_a_patient_who_booked_in_french_reads_french(comms):
-    await comms.staff_book(local(THURSDAY, time(8, 30)), language="fr")
-    await comms.deliver()
-    [confirmation] = comms.emails()
-    text = plain(body(confirmation))
-    for line in ("Bonjour,", "Nous confirmons votre rendez-vous sur place.", "Date : jeudi 26 novembre 2026",
-                 "Heure : 08:30", "Avec : Dre Julie Roy", "Lieu : Centre-ville, 1000 rue Sainte-Catherine Ouest",
-                 "Présentez-vous 10 minutes avant votre rendez-vous", "Voir ou modifier votre rendez-vous :"):
-        assert line in text
-    assert '<html lang="fr">' in body(confirmation, "html") and "Voir mon rendez-vous" in body(confirmation, "html")
-    assert plain(comms.texts()[0]).startswith("Clinique Démo : Nous confirmons votre rendez-vous sur place. 26 nov. 2026 08:30")
+    assert [line for line in expected["lines"] if line not in text] == []
+    assert f'<html lang="{language}">' in body(confirmation, "html") and expected["button"] in body(confirmation, "html")
+    subject, headline = expected["reminder"]
+    assert reminder["Subject"] == subject and headline in body(reminder)
+    assert plain(comms.texts()[0]).startswith(expected["sms"])
 
 
 async def test_the_portal_language_is_the_messages_language(comms, client):

@@ -17,15 +17,13 @@ from app.main import create_app
 from app.messaging.sms import segments
 from app.messaging.usage import sms_usage
 from app.settings import Database, Settings, load
-from tests.integration.messaging_helpers import (  # noqa: F401 - fixtures
+from tests.integration.messaging_helpers import (
     MARIE_CELL,
     NOW,
     autre_world,
-    comms,
     local,
     new_dispatcher,
     outbox,
-    servers,
     set_clinic,
 )
 

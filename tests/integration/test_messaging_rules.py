@@ -9,15 +9,13 @@ from datetime import date, time
 import pytest
 
 from app.messaging.planner import resend_confirmation
-from tests.integration.messaging_helpers import (  # noqa: F401 - fixtures
+from tests.integration.messaging_helpers import (
     JEAN_EMAIL,
     MARIE_CELL,
     MARIE_EMAIL,
     body,
-    comms,
     local,
     outbox,
-    servers,
     set_clinic,
 )
 

@@ -5,21 +5,18 @@ when an appointment moves or is cancelled."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Calendar
 
 from app import clock
 from app.booking.tables import Appointment
-from tests.integration.messaging_helpers import (  # noqa: F401 - fixtures
+from tests.integration.messaging_helpers import (
     JEAN_EMAIL,
-    MARIE_CELL,
     MARIE_EMAIL,
     body,
-    comms,
     local,
     outbox,
-    servers,
     set_clinic,
     set_site,
 )
@@ -210,7 +207,7 @@ async def test_the_dispatcher_itself_drops_reminders_of_appointments_changed_beh
     moved = await comms.staff_book(local(THURSDAY, time(9, 30)), patient="jean")
     await comms.deliver()
     await Appointment.update({Appointment.status: "cancelled"}).where(Appointment.id == cancelled)
-    later = datetime(2026, 11, 27, 14, 30, tzinfo=timezone.utc)
+    later = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
     await Appointment.update({Appointment.starts_at: later, Appointment.ends_at: later + timedelta(minutes=30)}).where(
         Appointment.id == moved
     )
@@ -256,7 +253,7 @@ async def test_quiet_hours_are_the_clinics_own(comms):
 
 async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
     # Clocks go back at 02:00 on Sunday 1 November 2026 in Montreal (EDT → EST).
-    clock.freeze(datetime(2026, 10, 29, 16, 0, tzinfo=timezone.utc))  # Thursday, noon EDT
+    clock.freeze(datetime(2026, 10, 29, 16, 0, tzinfo=UTC))  # Thursday, noon EDT
     appointment = await comms.staff_book(local(date(2026, 11, 2), time(9)))  # Monday, 09:00 EST
     await comms.deliver()
     ics = next(comms.emails()[0].iter_attachments()).get_content()
@@ -267,13 +264,13 @@ async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
 
     # 36 h before is 22:00 on Saturday (EDT), in the quiet hours; the reminder waits
     # for 08:00 on Sunday, which is EST by then: 13:00 UTC, not 12:00.
-    assert await comms.at(datetime(2026, 11, 1, 12, 59, tzinfo=timezone.utc)) == 0
-    await comms.at(datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc))
+    assert await comms.at(datetime(2026, 11, 1, 12, 59, tzinfo=UTC)) == 0
+    await comms.at(datetime(2026, 11, 1, 13, 0, tzinfo=UTC))
     reminder = comms.emails()[-1]
     assert reminder["Subject"] == "Rappel : votre rendez-vous du lundi 2 novembre 2026"
     assert "Heure : 09:00" in body(reminder)
     sent = (await outbox(appointment, kind="reminder", channel="email"))[0]
-    assert sent["sent_at"] == datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc)
+    assert sent["sent_at"] == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)
     assert (await Appointment.select(Appointment.starts_at).where(Appointment.id == appointment).first())[
         "starts_at"
-    ] == datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)
+    ] == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)

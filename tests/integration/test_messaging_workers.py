@@ -21,16 +21,14 @@ from app import clock, db
 from app.main import create_app
 from app.messaging.dispatch import CONCURRENCY, LEASE
 from jobs.worker import WorkerSettings
-from tests.integration.messaging_helpers import (  # noqa: F401 - fixtures
+from tests.integration.messaging_fakes import SmsProvider
+from tests.integration.messaging_helpers import (
     Comms,
-    comms,
     local,
     new_dispatcher,
     outbox,
-    servers,
     set_clinic,
 )
-from tests.integration.messaging_fakes import SmsProvider
 from tests.integration.portal_helpers import book_marie_follow_up, open_follow_ups
 
 # Database 14: the other Redis tests use 15, and each flushes its own.

@@ -1,7 +1,7 @@
 """Reminders due during the clinic's night wait for its end, in the clinic's time,
 across DST changes."""
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,14 +26,14 @@ def montreal(*args) -> datetime:
         (montreal(2026, 11, 25, 7, 59), montreal(2026, 11, 25, 8, 0)),
         (montreal(2026, 11, 25, 8, 0), montreal(2026, 11, 25, 8, 0)),
         # Clocks go back at 02:00 on 1 November: 08:00 that morning is 13:00 UTC, not 12:00.
-        (montreal(2026, 10, 31, 22, 0), datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc)),
+        (montreal(2026, 10, 31, 22, 0), datetime(2026, 11, 1, 13, 0, tzinfo=UTC)),
         # Clocks go forward at 02:00 on 8 March: 08:00 that morning is 12:00 UTC.
-        (montreal(2026, 3, 7, 23, 0), datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)),
+        (montreal(2026, 3, 7, 23, 0), datetime(2026, 3, 8, 12, 0, tzinfo=UTC)),
     ],
 )
 def test_overnight_quiet_hours(due, sent):
-    moved = after_quiet_hours(due.astimezone(timezone.utc), **NIGHT)
-    assert moved == sent and moved.tzinfo == timezone.utc
+    moved = after_quiet_hours(due.astimezone(UTC), **NIGHT)
+    assert moved == sent and moved.tzinfo == UTC
 
 
 def test_a_quiet_stretch_inside_one_day():

@@ -116,6 +116,21 @@ async def test_the_teleconsultation_invitation_goes_15_minutes_before_by_email_a
     assert "http://demo.localhost:8000/a/" in comms.texts()[0]
 
 
+async def test_a_moved_teleconsultation_invites_15_minutes_before_its_new_time(comms):
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    appointment = await comms.staff_book(local(THURSDAY, time(15)), activity=video)
+    await comms.deliver()
+    await comms.move(appointment, local(FRIDAY, time(10)))
+    await comms.deliver()
+    await comms.at(local(THURSDAY, time(14, 45)))
+    assert "Votre téléconsultation commence bientôt" not in comms.subjects()
+    assert await comms.at(local(FRIDAY, time(9, 44))) == 0
+    await comms.at(local(FRIDAY, time(9, 45)))
+    assert comms.subjects().count("Votre téléconsultation commence bientôt") == 1
+    invitations = await outbox(appointment, kind="teleconsult_invitation")
+    assert sorted(m["status"] for m in invitations) == ["dropped", "dropped", "sent", "sent"]
+
+
 async def test_booked_less_than_36_hours_ahead_there_is_no_reminder(comms):
     appointment = await comms.staff_book(local(TUESDAY, time(10)))  # 27 h away
     await comms.deliver()

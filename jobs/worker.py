@@ -5,6 +5,8 @@ twice, so every job must be safe to repeat."""
 
 from __future__ import annotations
 
+import asyncio
+
 from arq import cron
 from arq.connections import RedisSettings
 
@@ -20,13 +22,21 @@ async def ping(ctx: dict) -> str:
 
 
 async def dispatch_due(ctx: dict) -> int:
-    """Deliver what is due. Every worker runs it each second; their claims never overlap."""
-    return await ctx["dispatcher"].run_until_idle(max_batches=50)
+    """Deliver what is due. Every worker runs it each second; their claims never overlap.
+    One run at a time per worker: a run goes on until nothing is due, so the runs later
+    ticks would start meanwhile (up to arq's max_jobs) would only share this process's
+    CPU and database connections with it."""
+    running: asyncio.Lock = ctx["dispatching"]
+    if running.locked():
+        return 0
+    async with running:
+        return await ctx["dispatcher"].run_until_idle(max_batches=50)
 
 
 async def startup(ctx: dict) -> None:
     await db.start()
     ctx["dispatcher"] = Dispatcher(load(), make_environment())
+    ctx["dispatching"] = asyncio.Lock()  # each job gets a copy of ctx: the lock is shared
 
 
 async def shutdown(ctx: dict) -> None:

@@ -47,6 +47,9 @@ async def test_booking_through_the_widget_without_third_party_cookies(cookieless
         await shoot(page, "widget-1-identify-phone")
 
         await identify(frame, MARIE)
+        # The button was at the bottom of a tall frame: the next step shows from its top.
+        await heading(frame, FR["service_title"])
+        await expect(frame.get_by_role("heading", level=1)).to_be_in_viewport()
         await choose_service(frame, FR["follow_up"], "Contrôle annuel")
         await hold_first_slot(frame)
         await heading(frame, FR["review_title"])

@@ -3,6 +3,7 @@
 from playwright.async_api import Page, expect
 
 from e2e.conftest import DESKTOP, PHONE, screenshot_path
+from e2e.portal import check_page
 
 
 async def test_portal_on_a_phone_switches_language(page: Page, live_server):
@@ -45,3 +46,12 @@ async def test_unknown_clinic_host_shows_the_404_page(page: Page, live_server):
     response = await page.goto(live_server.format(clinic="nobody") + "/centre-ville/")
     assert response is not None and response.status == 404
     await expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+
+
+async def test_the_clinic_home_lists_its_sites(page: Page, live_server):
+    await page.goto(live_server.format(clinic="demo") + "/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Clinique Démo")
+    await check_page(page, "clinic-home-fr")
+    await page.get_by_role("link", name="Laval").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Prendre rendez-vous")
+    await expect(page.get_by_text("3000 boulevard Le Carrefour", exact=False)).to_be_visible()

@@ -11,7 +11,7 @@ from icalendar import Calendar
 from playwright.async_api import Page, expect
 
 from e2e.conftest import DESKTOP, PHONE
-from e2e.portal import WORDS, check_page, choose_service, heading, hold_first_slot, identify, slot_radios
+from e2e.portal import WORDS, check_page, heading, hold_first_slot, identify, slot_radios
 from tests.integration.portal_helpers import MARIE
 
 

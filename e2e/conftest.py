@@ -61,12 +61,11 @@ def start_server(name: str, **env: str) -> Server:
     """python -m app serve on a free port, on the suite's database; waits for /healthz."""
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / f"{name}.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve"], cwd=ROOT, stdout=log, stderr=log,
-        env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "BASE_DOMAIN": "localhost", **env},
-    )
-    log.close()  # the child keeps its own descriptor
+    with open(ARTIFACTS / f"{name}.log", "w") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve"], cwd=ROOT, stdout=log, stderr=log,
+            env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "BASE_DOMAIN": "localhost", **env},
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -88,7 +87,7 @@ def stop_server(server: Server) -> None:
 class EmbeddingPage(BaseHTTPRequestHandler):
     """A clinic's own website: one page that embeds the widget named in ?widget=."""
 
-    def do_GET(self):  # noqa: N802 - the http.server API
+    def do_GET(self):
         widget = parse_qs(urlsplit(self.path).query).get("widget", [""])[0]
         body = (
             "<!doctype html><html lang=fr><head><meta charset=utf-8>"

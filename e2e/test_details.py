@@ -4,7 +4,7 @@ are placed at the right distance from now so each action is inside or outside it
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,7 +44,7 @@ async def clinic(live_server):
 async def appointment_in(clinic: dict, delay: timedelta) -> dict:
     """Marie's vaccination (on site, booked online) starting about `delay` from now;
     returns its id, start and details link."""
-    start = (datetime.now(timezone.utc) + delay).astimezone(ZoneInfo(ZONE)).replace(second=0, microsecond=0)
+    start = (datetime.now(UTC) + delay).astimezone(ZoneInfo(ZONE)).replace(second=0, microsecond=0)
     start += timedelta(minutes=5 - start.minute % 5)
     if start.hour == 23 and start.minute > 45:  # the 10-minute slot must end the same day
         start = (start + timedelta(days=1)).replace(hour=0, minute=0)
@@ -159,7 +159,7 @@ async def test_expired_and_tampered_links_get_a_clear_page_and_nothing_else(page
         "tampered": f"{number}.{expires}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}",
         "another appointment": f"{int(number) + 1}.{expires}.{signature}",
         "truncated": f"{number}.{expires}",
-        "expired": make_token(os.environ["SECRET_KEY"], appointment["id"], datetime.now(timezone.utc) - timedelta(hours=13)),
+        "expired": make_token(os.environ["SECRET_KEY"], appointment["id"], datetime.now(UTC) - timedelta(hours=13)),
     }
     for name, link in links.items():
         response = await page.goto(live_server.url(f"/a/{link}"))

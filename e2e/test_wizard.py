@@ -4,13 +4,21 @@ slot, a hold that lapses, errors, and the whole flow without JavaScript."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Page, expect
 
 from app.booking.tables import BookingSession
 from e2e.conftest import SHORT_HOLD_SECONDS
-from e2e.portal import WORDS, check_page, choose_service, heading, hold_first_slot, identify, slot_radios
+from e2e.portal import (
+    WORDS,
+    check_page,
+    choose_service,
+    heading,
+    hold_first_slot,
+    identify,
+    slot_radios,
+)
 from tests.integration.portal_helpers import MARIE, STRANGER
 
 FR = WORDS["fr"]
@@ -208,7 +216,7 @@ async def test_a_booking_left_open_too_long_says_so_and_starts_again(page: Page,
     await heading(page, FR["service_title"])
     token = page.url.split("/b/")[1].split("/")[0]
     # Two hours later (the session's lifetime), the patient sends the form.
-    await BookingSession.update({BookingSession.expires_at: datetime.now(timezone.utc) - timedelta(minutes=1)}).where(
+    await BookingSession.update({BookingSession.expires_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
         BookingSession.token == token
     )
     await page.get_by_label(FR["category"]).select_option(label=FR["follow_up"])

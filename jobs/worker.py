@@ -40,6 +40,8 @@ async def startup(ctx: dict) -> None:
 
 
 async def shutdown(ctx: dict) -> None:
+    if "dispatcher" in ctx:
+        await ctx["dispatcher"].close()
     await db.stop()
 
 

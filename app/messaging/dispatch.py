@@ -91,6 +91,11 @@ class Dispatcher:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.writes = _GroupCommit()
 
+    async def close(self) -> None:
+        """Close the mail server connections kept open between messages."""
+        if isinstance(self.senders.email, SmtpSender):
+            await self.senders.email.close()
+
     async def claim(self, limit: int = BATCH) -> list[int]:
         now = clock.now()
         sql = _CLAIM % ("FOR UPDATE SKIP LOCKED" if is_postgres() else "")

@@ -92,6 +92,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_name="csrftoken",
             header_name="x-csrftoken",
             cookie_samesite="lax",
+            exclude=["/static", "/healthz"],  # no cookie on assets
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         exception_handlers={Exception: error_page, PortalClosed: closed_portal, AppointmentLinkInvalid: invalid_link},

@@ -20,15 +20,19 @@ from bench.database import BACKENDS, URLS
 RESULTS = Path(__file__).resolve().parent / "results.json"
 ROOT = RESULTS.parent.parent
 # Benchmark name: module run as `python -m <module> --backend <backend>`.
-BENCHMARKS = {"engine": "bench.engine"}
-# Figure: (target, "max" or "exact"), checked in the table.
+BENCHMARKS = {"engine": "bench.engine", "messaging": "bench.messaging"}
+# Figure: (target, "max", "min" or "exact"), checked in the table.
 TARGETS = {
     "search_next5_p95_ms": (10, "max"),
     "search_next50_p95_ms": (25, "max"),
     "search_next5_daypart_p95_ms": (10, "max"),
     "search_next50_daypart_p95_ms": (25, "max"),
     "race_double_bookings": (0, "exact"),
+    "messages_per_s": (300, "min"),
+    "messages_duplicated": (0, "exact"),
+    "messages_lost": (0, "exact"),
 }
+SIGNS = {"max": "≤", "min": "≥", "exact": "="}
 RACE_EXPECTED = "race_slots"  # every raced slot ends booked exactly once
 
 
@@ -52,7 +56,7 @@ def verdict(key: str, value, row: dict) -> str:
     if key not in TARGETS:
         return ""
     target, kind = TARGETS[key]
-    met = value <= target if kind == "max" else value == target
+    met = {"max": value <= target, "min": value >= target, "exact": value == target}[kind]
     return "ok" if met else "MISSED"
 
 
@@ -67,7 +71,7 @@ def table(results: dict, backends: list[str], keys: list[str]) -> str:
             mark = verdict(key, value, row) if key in row else ""
             cells.append(f"{_show(value)}{' ' + mark if mark else '':>7}".rjust(22))
         target = TARGETS.get(key)
-        hint = f"{'≤' if target[1] == 'max' else '='} {target[0]}" if target else ("= race_slots" if key == "race_bookings" else "")
+        hint = f"{SIGNS[target[1]]} {target[0]}" if target else ("= race_slots" if key == "race_bookings" else "")
         lines.append(f"{key:{width}}" + "".join(cells) + f"   {hint}")
     return "\n".join(lines)
 

@@ -193,6 +193,15 @@ async def wait_ready(workers: list[tuple[subprocess.Popen, Path]]) -> None:
         await asyncio.sleep(0.1)
 
 
+def cpu_seconds(processes: list[subprocess.Popen]) -> float | None:
+    """User and system CPU the processes have used so far (Linux's /proc; None elsewhere)."""
+    try:
+        stats = [Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split() for p in processes]
+    except OSError:
+        return None
+    return sum(int(fields[11]) + int(fields[12]) for fields in stats) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_workers(workers: list[tuple[subprocess.Popen, Path]]) -> None:
     for process, _ in workers:
         if process.poll() is None:
@@ -245,12 +254,15 @@ async def run(backend: str, count: int, worker_count: int, timeout_s: float) -> 
             rows = reminders(clinic, clock.now())
             await database.bulk_insert("message", MESSAGE_COLUMNS, rows)
             due = timer.perf_counter()
+            cpu_before = cpu_seconds([process for process, _ in workers])
             deadline = due + timeout_s
             left = count
             while left and timer.perf_counter() < deadline:
                 await asyncio.sleep(POLL_S)
                 left = await unfinished()
             elapsed = timer.perf_counter() - due
+            cpu_after = cpu_seconds([process for process, _ in workers])
+            load = os.getloadavg()[0]
         finally:
             stop_workers(workers)
         message_ids, addresses = list(sink.message_ids), list(sink.recipients)
@@ -276,6 +288,12 @@ async def run(backend: str, count: int, worker_count: int, timeout_s: float) -> 
         "messages_retried": len(attempts),
         "messages_status": dict(sorted(statuses.items())),
         "messages_generate_s": round(generated_s, 1),
+        # The workers' CPU per message, and how busy the machine was: a figure
+        # measured beside other work is slower for want of CPU, not of code.
+        "messages_worker_cpu_ms": round((cpu_after - cpu_before) / max(1, count - left) * 1000, 2)
+        if cpu_before is not None and cpu_after is not None else None,
+        "messages_load_avg_1m": round(load, 1),
+        "messages_cpus": os.cpu_count(),
     }
     log(f"  {count - left} messages in {elapsed:.1f} s = {figures['messages_per_s']} /s; "
         f"received {len(message_ids)}, duplicated {figures['messages_duplicated']}, lost {figures['messages_lost']}; "

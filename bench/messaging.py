@@ -172,7 +172,7 @@ def start_workers(count: int, smtp_port: int, logs: Path) -> list[tuple[subproce
         path = logs / f"bench-worker-{n + 1}.log"
         with path.open("w") as out:
             process = subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "arq"), "jobs.worker.WorkerSettings"],
+                [sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"],  # what `make worker` runs
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )
         workers.append((process, path))
@@ -257,7 +257,7 @@ async def run(backend: str, count: int, worker_count: int, timeout_s: float) -> 
             cpu_before = cpu_seconds([process for process, _ in workers])
             deadline = due + timeout_s
             left = count
-            while left and timer.perf_counter() < deadline:
+            while left and timer.perf_counter() < deadline and any(p.poll() is None for p, _ in workers):
                 await asyncio.sleep(POLL_S)
                 left = await unfinished()
             elapsed = timer.perf_counter() - due

@@ -4,7 +4,8 @@ a table, and merge the figures into bench/results.json.
 Each benchmark module runs in its own process per backend and prints one JSON object
 of figures; they land under the backend's name in results.json, key by key, so
 figures other benchmarks wrote there are kept. To add a benchmark, add its module to
-BENCHMARKS: it takes --backend and prints its figures as one JSON line on stdout.
+BENCHMARKS: it takes --backend and prints its figures as one JSON line on stdout
+(bench.database.main does both).
 Other options (--searches 500) are passed to every benchmark run: pair them with --only."""
 
 from __future__ import annotations

@@ -6,10 +6,14 @@ Call use(backend) before anything imports piccolo_conf: the engine is chosen the
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 BACKENDS = ("sqlite", "postgres")
 URLS = {
@@ -25,6 +29,20 @@ def log(*parts: Any) -> None:
 
 def use(backend: str) -> None:
     os.environ["DATABASE_URL"] = URLS[backend]
+
+
+def main(doc: str, measure: Callable[[argparse.Namespace], Awaitable[dict]], **options: tuple[Any, str]) -> None:
+    """A benchmark's command line: --backend and its own options (name=(default, help);
+    the type is the default's), then its figures as one JSON line on stdout."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--backend", choices=BACKENDS, required=True)
+    for name, (default, help_text) in options.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default, help=help_text)
+    args = parser.parse_args()
+    use(args.backend)
+    with contextlib.redirect_stdout(sys.stderr):  # migrations print their progress
+        figures = asyncio.run(measure(args))
+    print(json.dumps(figures))
 
 
 async def reset() -> None:

@@ -11,14 +11,10 @@ must return the same slots (the digest in the output)."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import hashlib
-import json
 import random
 import statistics
-import sys
 import time as timer
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -375,16 +371,12 @@ async def run(backend: str, searches: int, clients: int, race_pool: int) -> dict
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=database.BACKENDS, required=True)
-    parser.add_argument("--searches", type=int, default=300, help="searches per kind (p50/p95 over these)")
-    parser.add_argument("--clients", type=int, default=200, help="concurrent clients in the race")
-    parser.add_argument("--race-pool", type=int, default=40, help="PostgreSQL connections during the race")
-    args = parser.parse_args()
-    database.use(args.backend)
-    with contextlib.redirect_stdout(sys.stderr):  # migrations print their progress
-        figures = asyncio.run(run(args.backend, args.searches, args.clients, args.race_pool))
-    print(json.dumps(figures))
+    database.main(
+        __doc__, lambda args: run(args.backend, args.searches, args.clients, args.race_pool),
+        searches=(300, "searches per kind (p50/p95 over these)"),
+        clients=(200, "concurrent clients in the race"),
+        race_pool=(40, "PostgreSQL connections during the race"),
+    )
 
 
 if __name__ == "__main__":

@@ -15,10 +15,7 @@ The workers use the real clock, so the appointments are generated from now."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
-import json
 import os
 import re
 import signal
@@ -302,16 +299,12 @@ async def run(backend: str, count: int, worker_count: int, timeout_s: float) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=database.BACKENDS, required=True)
-    parser.add_argument("--messages", type=int, default=10_000, help="due reminders to deliver")
-    parser.add_argument("--workers", type=int, default=2, help="arq worker processes")
-    parser.add_argument("--timeout", type=float, default=300, help="give up after this many seconds")
-    args = parser.parse_args()
-    database.use(args.backend)
-    with contextlib.redirect_stdout(sys.stderr):  # migrations print their progress
-        figures = asyncio.run(run(args.backend, args.messages, args.workers, args.timeout))
-    print(json.dumps(figures))
+    database.main(
+        __doc__, lambda args: run(args.backend, args.messages, args.workers, args.timeout),
+        messages=(10_000, "due reminders to deliver"),
+        workers=(2, "arq worker processes"),
+        timeout=(300.0, "give up after this many seconds"),
+    )
 
 
 if __name__ == "__main__":

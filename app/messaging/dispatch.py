@@ -27,7 +27,7 @@ from app.booking.views import appointment_views
 from app.db import is_postgres, write_transaction
 from app.messaging.content import render
 from app.messaging.email import SmtpSender, build_email, parse_smtp_url
-from app.messaging.planner import LATER
+from app.messaging.planner import LATER, after_quiet_hours
 from app.messaging.sms import ProviderError, TwilioConfig, TwilioSender, segments
 from app.messaging.tables import Message
 from app.patients.contacts import Recipients, recipients_of
@@ -180,6 +180,12 @@ class Dispatcher:
     async def _failed(self, message: dict, error: str, *, transient: bool) -> None:
         if transient and message["attempts"] < MAX_ATTEMPTS:
             retry = clock.now() + backoff(message["attempts"])
+            if message["kind"] == "reminder":
+                # A retried reminder waits for morning like the first attempt did.
+                night = await Clinic.select(Clinic.time_zone, Clinic.quiet_hours_start, Clinic.quiet_hours_end).where(
+                    Clinic.id == message["clinic"]).first()
+                retry = after_quiet_hours(retry, time_zone=night["time_zone"], start=night["quiet_hours_start"],
+                                          end=night["quiet_hours_end"])
             # Only while still ours to send: a message re-planned meanwhile stays dropped.
             await self._finish(message, {Message.status: "pending", Message.next_attempt_at: retry, Message.last_error: error},
                                still_sending=True)

@@ -236,3 +236,21 @@ async def test_monthly_sms_count_and_cost_at_the_clinics_price(comms):
     assert (await sms_usage(clinic_id=autre.clinic, month=date(2026, 12, 1))).messages == 1
     assert (await sms_usage(clinic_id=autre.clinic, month=november)).cost_cents == 0
     assert (await sms_usage(clinic_id=autre.clinic, month=november)).price_cents == 5  # the default
+
+
+async def test_a_reminder_retried_into_the_night_waits_for_morning(comms):
+    # The reminder is due at 20:30 (36 h before Thursday 08:30), just before a night
+    # that starts at 20:30:10; the mail server refuses, so the retry would fall at night.
+    await set_clinic(comms.clinic, quiet_hours_start=time(20, 30, 10), notify_by_sms=False)
+    appointment = await comms.staff_book(VISIT)
+    await comms.deliver()  # the confirmation
+    comms.smtp.refuse_data = "451 4.3.0 Try again later"
+    await comms.at(local(date(2026, 11, 24), time(20, 30)))
+    row = await only(appointment, "email", kind="reminder")
+    assert row["status"] == "pending" and row["attempts"] == 1
+    assert row["next_attempt_at"] == local(date(2026, 11, 25), time(8, 0))
+    comms.smtp.refuse_data = None
+    await comms.at(local(date(2026, 11, 25), time(7, 59)))
+    assert (await only(appointment, "email", kind="reminder"))["status"] == "pending"
+    await comms.at(local(date(2026, 11, 25), time(8, 0)))
+    assert (await only(appointment, "email", kind="reminder"))["status"] == "sent"

@@ -25,6 +25,7 @@ class InProcessDispatch:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+        await self.dispatcher.close()
 
     async def _loop(self) -> None:
         while True:

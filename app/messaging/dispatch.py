@@ -92,9 +92,11 @@ class Dispatcher:
         self.writes = _GroupCommit()
 
     async def close(self) -> None:
-        """Close the mail server connections kept open between messages."""
+        """Close the connections kept open between messages (mail server, SMS provider)."""
         if isinstance(self.senders.email, SmtpSender):
             await self.senders.email.close()
+        if isinstance(self.senders.sms, TwilioSender):
+            await self.senders.sms.client.aclose()
 
     async def claim(self, limit: int = BATCH) -> list[int]:
         now = clock.now()

@@ -47,8 +47,6 @@ def free_port() -> int:
 
 async def reset_database() -> None:
     """An empty database, then every migration from zero."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
     from app import db
     from app.settings import parse_database_url
 
@@ -57,19 +55,12 @@ async def reset_database() -> None:
         import asyncpg
 
         try:
-            conn = await asyncpg.connect(database.dsn, timeout=3)
+            await (await asyncpg.connect(database.dsn, timeout=3)).close()
         except (OSError, asyncpg.PostgresError) as error:
             if CI:
                 pytest.exit(f"PostgreSQL unreachable under CI=true: {error}", returncode=1)
             pytest.exit(f"PostgreSQL unreachable ({error}); skipped the PostgreSQL run", returncode=0)
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        await conn.close()
-    else:
-        for suffix in ("", "-wal", "-shm"):
-            Path(database.path + suffix).unlink(missing_ok=True)
-        db.make_engine(database)  # re-applies WAL on the new file
-    result = await run_forwards(app_name="all")
-    assert result.success, result.message
+    await db.rebuild(database)
 
 
 async def truncate_all() -> None:

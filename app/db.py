@@ -69,3 +69,24 @@ async def ping() -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "not answering"
         return False
+
+
+async def rebuild(database: Database) -> None:
+    """Empty the database and run every migration from zero (tests and benchmarks only)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    if database.kind == "postgres":
+        import asyncpg
+
+        conn = await asyncpg.connect(database.dsn, timeout=5)
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await conn.close()
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(database.path + suffix).unlink(missing_ok=True)
+        make_engine(database)  # re-applies WAL to the new file
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Sequence
 
 BACKENDS = ("sqlite", "postgres")
@@ -47,28 +46,13 @@ def main(doc: str, measure: Callable[[argparse.Namespace], Awaitable[dict]], **o
 
 async def reset() -> None:
     """An empty database (created if missing), then every migration from zero."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
     from app import db
     from app.settings import parse_database_url
 
     database = parse_database_url(os.environ["DATABASE_URL"])
     if database.kind == "postgres":
         await _create_postgres_database(database.dsn)
-        import asyncpg
-
-        conn = await asyncpg.connect(database.dsn)
-        try:
-            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        finally:
-            await conn.close()
-    else:
-        for suffix in ("", "-wal", "-shm"):
-            Path(database.path + suffix).unlink(missing_ok=True)
-        db.make_engine(database)  # re-applies WAL to the new file
-    result = await run_forwards(app_name="all")
-    if not result.success:
-        raise RuntimeError(f"migrations failed: {result.message}")
+    await db.rebuild(database)
 
 
 async def _create_postgres_database(dsn: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
+from jinja2 import Environment, nodes
 from jinja2_fragments import render_block
 from litestar import Request, Response
 from litestar.enums import MediaType
@@ -16,6 +18,18 @@ from app import i18n
 def is_fragment_request(request: Request) -> bool:
     # Boosted requests replace the whole body, so they get the whole page.
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+@lru_cache(maxsize=None)
+def block_owner(env: Environment, template: str, block: str) -> str | None:
+    """The template that defines `block` for `template`: itself or the nearest parent."""
+    if block in env.get_template(template).blocks:
+        return template
+    source = env.loader.get_source(env, template)[0]
+    parent = next(iter(env.parse(source).find_all(nodes.Extends)), None)
+    if parent is None or not isinstance(parent.template, nodes.Const):
+        return None
+    return block_owner(env, parent.template.value, block)
 
 
 def base_context(request: Request) -> dict[str, Any]:
@@ -48,7 +62,11 @@ def page_or_fragment(
     env = request.app.state.jinja
     full_context = {**base_context(request), **(context or {})}
     if block and is_fragment_request(request):
-        html = render_block(env, template, block, **full_context)
+        # htmx sets the document's title from a <title> in the swapped content, so the
+        # new step is announced by its name, as a full page load would be.
+        owner = block_owner(env, template, "title")
+        title = f"<title>{render_block(env, owner, 'title', **full_context).strip()}</title>" if owner else ""
+        html = title + render_block(env, template, block, **full_context)
     else:
         html = env.get_template(template).render(**full_context)
     response = Response(

@@ -156,7 +156,11 @@ async def test_htmx_gets_the_step_fragment_and_the_url_to_show(portal):
     service_url = (await identify(portal, MARIE)).headers["location"]
     fragment = await portal.get(service_url, headers={**DEMO, "HX-Request": "true"})
     assert fragment.status_code == 200
-    assert fragment.text.lstrip().startswith('<div id="step">') and "<html" not in text(fragment)
+    assert "<html" not in text(fragment) and "<header" not in text(fragment)
+    # The step's own title, which htmx puts on the tab, then the step block.
+    title, _, rest = text(fragment).partition("</title>")
+    assert title == "<title>Service · Centre-ville · Clinique Démo"
+    assert rest.lstrip().startswith('<div id="step">')
     assert fragment.headers["hx-push-url"] == service_url
     assert "HX-Request" in fragment.headers["vary"]
 

@@ -94,6 +94,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_samesite="lax",
             exclude=["/static", "/healthz"],  # no cookie on assets
         ),
+        openapi_config=None,  # an HTML product, not an API; its viewers would load from a CDN
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         exception_handlers={Exception: error_page, PortalClosed: closed_portal, AppointmentLinkInvalid: invalid_link},
         on_startup=[db.start, *([background.start] if background else [])],

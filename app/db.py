@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -44,11 +45,33 @@ async def write_transaction() -> AsyncIterator[None]:
     busy timeout instead of failing with 'database is locked' when they upgrade."""
     db = engine()
     if isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate):
+        async with _sqlite_transaction(db):
             yield
     else:
         async with db.transaction():
             yield
+
+
+@asynccontextmanager
+async def _sqlite_transaction(db: SQLiteEngine) -> AsyncIterator[None]:
+    # Piccolo opens the connection, then waits on BEGIN IMMEDIATE for the write lock.
+    # If that wait fails or is cancelled (a worker stopping), Piccolo never closes the
+    # connection, whose thread then outlives the task and keeps the process from exiting.
+    transaction = db.transaction(transaction_type=TransactionType.immediate)
+    try:
+        await transaction.__aenter__()
+    except BaseException:
+        connection = getattr(transaction, "connection", None)
+        if connection is not None:
+            await asyncio.shield(connection.close())
+        raise
+    try:
+        yield
+    except BaseException as error:
+        await transaction.__aexit__(type(error), error, error.__traceback__)
+        raise
+    else:
+        await transaction.__aexit__(None, None, None)
 
 
 async def start() -> None:

@@ -10,28 +10,37 @@ from app.messaging.dispatch import Dispatcher
 
 log = logging.getLogger("app.messaging")
 IDLE_SECONDS = 2.0
+STOP_GRACE_SECONDS = 10.0
 
 
 class InProcessDispatch:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self.task: asyncio.Task | None = None
+        self.stopping = asyncio.Event()
 
     async def start(self) -> None:
+        self.stopping.clear()
         self.task = asyncio.create_task(self._loop(), name="dispatch-outbox")
 
     async def stop(self) -> None:
+        """Let the current pass finish: a pass cancelled inside a query would leave its
+        database connection (and, on SQLite, that connection's thread) open."""
+        self.stopping.set()
         if self.task:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            try:
+                await asyncio.wait_for(self.task, STOP_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.task  # wait_for has cancelled it
         await self.dispatcher.close()
 
     async def _loop(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             try:
                 if await self.dispatcher.run_once():
                     continue  # more may be due: no pause between full batches
-            except Exception:  # keep the loop alive; the next pass retries
+            except Exception:  # noqa: BLE001 - keep the loop alive; the next pass retries
                 log.exception("dispatching the outbox failed")
-            await asyncio.sleep(IDLE_SECONDS)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), IDLE_SECONDS)

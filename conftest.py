@@ -80,6 +80,22 @@ async def database():
     await db.start()
     yield
     await db.stop()
+    await close_leaked_sqlite_connections()
+
+
+async def close_leaked_sqlite_connections() -> None:
+    """An aiosqlite connection left open runs a non-daemon thread that would keep this
+    process from ever exiting (CI would hang instead of reporting). Close any, and say so."""
+    import gc
+    import warnings
+
+    import aiosqlite
+
+    leaked = [obj for obj in gc.get_objects() if isinstance(obj, aiosqlite.Connection) and obj._running]
+    for connection in leaked:
+        await connection.close()
+    if leaked:
+        warnings.warn(f"{len(leaked)} SQLite connection(s) were left open by the tests", stacklevel=1)
 
 
 @pytest.fixture

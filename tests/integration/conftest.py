@@ -5,8 +5,6 @@ own event loop (the database pool lives there); and one client per clinic, `demo
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import AsyncIterator
 
@@ -14,11 +12,11 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from app import db
 from app.main import create_app
 from app.settings import Settings, load
 from conftest import MESSAGING_REDIS_TEST_URL
 from tests.integration.messaging_helpers import comms, servers  # noqa: F401 - the messaging tests' fixtures
+from tests.integration.web import clinic_client, running
 
 
 @pytest.fixture
@@ -31,39 +29,10 @@ def app_settings(request) -> Settings:
     return load()
 
 
-@asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[Litestar]:
-    """The app started and stopped as an ASGI server does it (the lifespan protocol), in
-    a task of its own: pytest-asyncio sets a fixture up and tears it down in different
-    tasks, which the app's own lifespan() context manager refuses."""
-    to_app: asyncio.Queue = asyncio.Queue()
-    from_app: asyncio.Queue = asyncio.Queue()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    task = asyncio.create_task(app(scope, to_app.get, from_app.put), name="lifespan")
-    await to_app.put({"type": "lifespan.startup"})
-    started = await from_app.get()
-    assert started["type"] == "lifespan.startup.complete", started
-    try:
-        yield app
-    finally:
-        await to_app.put({"type": "lifespan.shutdown"})
-        stopped = await from_app.get()
-        await task
-        await db.start()  # the app's shut-down closed the suite's PostgreSQL pool
-        assert stopped["type"] == "lifespan.shutdown.complete", stopped
-
-
 @pytest.fixture
 async def web_app(demo_data, app_settings) -> AsyncIterator[Litestar]:
     async with running(create_app(app_settings)) as app:
         yield app
-
-
-@asynccontextmanager
-async def clinic_client(app: Litestar, slug: str) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{slug}.localhost") as client:
-        yield client
 
 
 @pytest.fixture

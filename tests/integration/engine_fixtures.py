@@ -84,8 +84,7 @@ async def world(demo_data):
         {"urgent": 15, "followup": 30},
     )
     autre = await _tenant("autre", {"martin": ("Dr Claire Martin", ["principal"])}, {"consult": 20})
-    yield World(demo, autre)
-    clock.reset()
+    return World(demo, autre)
 
 
 async def open_slots(

@@ -6,7 +6,8 @@ doctor, whose agenda holds nothing but what the test opens."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page, expect
@@ -111,7 +112,7 @@ async def test_within_30_minutes_the_patient_says_they_have_arrived(page: Page, 
 
 async def test_reschedule_moves_the_appointment_in_one_step(page: Page, live_server, patient: OwnPatient):
     appointment = await appointment_in(patient, timedelta(days=3, hours=1))
-    [other] = await patient.open_slots((clock.now() + timedelta(days=5)).astimezone(ZoneInfo(ZONE)).date(), time(10), time(10, 30))
+    [other] = await patient.open_slots((clock.now() + timedelta(days=5)).astimezone(ZoneInfo(ZONE)).date(), clock_time(10), clock_time(10, 30))
     await page.goto(live_server.url(appointment["url"]))
     await page.get_by_role("link", name="Changer l'heure").click()
     await heading(page, "Choisir une nouvelle heure")

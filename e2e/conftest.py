@@ -208,8 +208,10 @@ async def patient(live_server) -> OwnPatient:
     await doctor.save()
     await PractitionerSite(clinic=clinic, practitioner=doctor.id, site=site).save()
     email = f"marie.{tag.lower()}@example.org"
-    file = Patient(clinic=clinic, first_name="Marie", last_name=f"Tremblay-{tag}", date_of_birth=date(1985, 4, 12),
-                   sex="F", family_doctor=doctor.id, created_at=clock.now())
+    file = Patient(
+        clinic=clinic, first_name="Marie", last_name=f"Tremblay-{tag}", date_of_birth=date(1985, 4, 12),
+        sex="F", family_doctor=doctor.id, created_at=clock.now(),
+    )
     await file.save()
     await ContactDetail(clinic=clinic, patient=file.id, kind="email", value=email, position=1).save()
     return OwnPatient(

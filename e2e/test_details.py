@@ -53,7 +53,9 @@ def button(page: Page, name: str):
     return page.get_by_role("main").get_by_role("button", name=name, exact=True)
 
 
-async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_before(page: Page, live_server, patient: OwnPatient):
+async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_before(
+    page: Page, live_server, patient: OwnPatient
+):
     appointment = await appointment_in(patient, timedelta(days=3))
     await page.goto(live_server.url(appointment["url"]))
     await heading(page, "Votre rendez-vous")
@@ -77,7 +79,9 @@ async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_bef
     await check_page(page, "details-cancelled-fr")
 
 
-async def test_the_day_before_presence_can_be_confirmed_but_not_cancelled_or_moved(page: Page, live_server, patient: OwnPatient):
+async def test_the_day_before_presence_can_be_confirmed_but_not_cancelled_or_moved(
+    page: Page, live_server, patient: OwnPatient
+):
     appointment = await appointment_in(patient, timedelta(hours=20))
     await page.goto(live_server.url(appointment["url"]))
     await expect(page.get_by_text("Annuler", exact=True)).to_have_count(0)
@@ -98,7 +102,9 @@ async def test_the_day_before_presence_can_be_confirmed_but_not_cancelled_or_mov
     await expect(alert).to_be_focused()
 
 
-async def test_within_30_minutes_the_patient_says_they_have_arrived(page: Page, live_server, patient: OwnPatient):
+async def test_within_30_minutes_the_patient_says_they_have_arrived(
+    page: Page, live_server, patient: OwnPatient
+):
     appointment = await appointment_in(patient, timedelta(minutes=15))
     await page.goto(live_server.url(appointment["url"] + "?lang=en"))
     await heading(page, "Your appointment")
@@ -110,9 +116,12 @@ async def test_within_30_minutes_the_patient_says_they_have_arrived(page: Page, 
     assert (await Appointment.select(Appointment.status).where(Appointment.id == appointment["id"]).first())["status"] == "arrived"
 
 
-async def test_reschedule_moves_the_appointment_in_one_step(page: Page, live_server, patient: OwnPatient):
+async def test_reschedule_moves_the_appointment_in_one_step(
+    page: Page, live_server, patient: OwnPatient
+):
     appointment = await appointment_in(patient, timedelta(days=3, hours=1))
-    [other] = await patient.open_slots((clock.now() + timedelta(days=5)).astimezone(ZoneInfo(ZONE)).date(), clock_time(10), clock_time(10, 30))
+    later = (clock.now() + timedelta(days=5)).astimezone(ZoneInfo(ZONE)).date()
+    [other] = await patient.open_slots(later, clock_time(10), clock_time(10, 30))
     await page.goto(live_server.url(appointment["url"]))
     await page.get_by_role("link", name="Changer l'heure").click()
     await heading(page, "Choisir une nouvelle heure")
@@ -135,7 +144,9 @@ async def test_reschedule_moves_the_appointment_in_one_step(page: Page, live_ser
     assert (await Slot.select(Slot.state).where(Slot.id == appointment["slot"]).first())["state"] == "open"
 
 
-async def test_expired_and_tampered_links_get_a_clear_page_and_nothing_else(page: Page, live_server, patient: OwnPatient):
+async def test_expired_and_tampered_links_get_a_clear_page_and_nothing_else(
+    page: Page, live_server, patient: OwnPatient
+):
     appointment = await appointment_in(patient, timedelta(days=4))
     token = appointment["url"].removeprefix("/a/")
     number, expires, signature = token.split(".")

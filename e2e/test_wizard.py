@@ -49,7 +49,9 @@ async def test_a_stranger_is_told_they_are_not_eligible_at_autre(page: Page, liv
     await heading(page, "Vous n'êtes pas admissible à la prise de rendez-vous en ligne")
 
 
-async def test_two_patients_race_for_one_slot_and_only_one_gets_it(new_context, live_server, follow_ups: OwnPatient):
+async def test_two_patients_race_for_one_slot_and_only_one_gets_it(
+    new_context, live_server, follow_ups: OwnPatient
+):
     pages = [await (await new_context()).new_page() for _ in range(2)]
     for page in pages:
         await page.goto(live_server.url("/centre-ville/"))
@@ -75,7 +77,9 @@ async def test_two_patients_race_for_one_slot_and_only_one_gets_it(new_context, 
     await heading(winner, FR["done_title"])
 
 
-async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(page: Page, short_hold_server, follow_ups: OwnPatient):
+async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(
+    page: Page, short_hold_server, follow_ups: OwnPatient
+):
     await page.goto(short_hold_server.url("/centre-ville/"))
     await identify(page, follow_ups.who)
     await heading(page, FR["service_title"])
@@ -107,7 +111,9 @@ async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(page: Page, sho
     await expect(page.get_by_label("Symptômes ou autres renseignements")).to_have_value("Tension un peu haute le matin")
 
 
-async def test_errors_are_announced_and_take_the_focus(page: Page, live_server, patient: OwnPatient):
+async def test_errors_are_announced_and_take_the_focus(
+    page: Page, live_server, patient: OwnPatient
+):
     for lang, title in (("fr", "Veuillez corriger ce qui suit"), ("en", "Please correct the following")):
         w = WORDS[lang]
         await page.goto(live_server.url(f"/centre-ville/?lang={lang}"))
@@ -133,7 +139,9 @@ async def test_errors_are_announced_and_take_the_focus(page: Page, live_server, 
     await check_page(page, "2-service-errors-en")
 
 
-async def test_the_whole_flow_works_without_javascript(new_context, live_server, follow_ups: OwnPatient):
+async def test_the_whole_flow_works_without_javascript(
+    new_context, live_server, follow_ups: OwnPatient
+):
     context = await new_context(java_script_enabled=False)
     page = await context.new_page()
     await page.goto(live_server.url("/centre-ville/"))
@@ -172,7 +180,9 @@ async def test_the_whole_flow_works_without_javascript(new_context, live_server,
     await check_page(page, "6-details-cancelled-nojs-fr", axe=False)
 
 
-async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(page: Page, live_server, follow_ups: OwnPatient):
+async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(
+    page: Page, live_server, follow_ups: OwnPatient
+):
     await page.goto(live_server.url("/centre-ville/"))
     await identify(page, follow_ups.who)
     await choose_service(page, FR["follow_up"], "Contrôle annuel")
@@ -212,7 +222,9 @@ async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(page: Page, l
     await heading(page, FR["details_title"])
 
 
-async def test_a_booking_left_open_too_long_says_so_and_starts_again(page: Page, live_server, patient: OwnPatient):
+async def test_a_booking_left_open_too_long_says_so_and_starts_again(
+    page: Page, live_server, patient: OwnPatient
+):
     await page.goto(live_server.url("/centre-ville/"))
     await identify(page, patient.who)
     await heading(page, FR["service_title"])

@@ -3,18 +3,27 @@
 The database is chosen here, before anything imports piccolo_conf: SQLite in a
 temporary file by default, PostgreSQL when TEST_DATABASE_URL is set (make test
 runs both). Under CI=true a missing PostgreSQL, Redis or Chromium fails the run
-instead of skipping."""
+instead of skipping.
+
+The clock too, before anything imports app.clock: CLOCK_OFFSET_SECONDS makes this
+process, and the servers it starts (they inherit the environment), begin the run on
+tests.moments.RUN_START, a Monday morning, whatever the machine's date; and every test
+ends with the clock reset to that flowing clock, even when its set-up failed."""
 
 from __future__ import annotations
 
 import os
 import socket
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.moments import RUN_START
+
 CI = os.environ.get("CI") == "true"
+os.environ["CLOCK_OFFSET_SECONDS"] = str((RUN_START - datetime.now(UTC)).total_seconds())
 _tmp = Path(tempfile.mkdtemp(prefix="clinic-tests-"))
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp}/test.db"
 os.environ["SECRET_KEY"] = "test-secret-key-not-for-production"
@@ -22,6 +31,8 @@ os.environ["BASE_DOMAIN"] = "localhost"
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("SMTP_URL", None)
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The messaging tests' own database, which they flush: apart from the others' 15.
+MESSAGING_REDIS_TEST_URL = os.environ.get("TEST_MESSAGING_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def require(what: str, available: bool) -> None:
@@ -70,6 +81,15 @@ async def truncate_all() -> None:
     tables = sort_table_classes(Finder().get_table_classes())
     for table in reversed(tables):
         await table.delete(force=True)
+
+
+@pytest.fixture(autouse=True)
+def reset_clock():
+    """Whatever a test froze or advanced, the next one starts on the run's flowing clock."""
+    from app import clock
+
+    yield
+    clock.reset()
 
 
 @pytest.fixture(scope="session", autouse=True)

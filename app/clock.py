@@ -1,10 +1,19 @@
-"""The single source of time. Tests move it; nothing else calls datetime.now()."""
+"""The single source of time. Tests move it; nothing else calls datetime.now().
+
+`CLOCK_OFFSET_SECONDS` (test-only, read once at import) shifts the whole process's
+clock from the machine's. The test suite gives the same value to itself and to the
+servers it starts, so they all see one time, which begins at a fixed instant and flows
+as usual (holds still lapse). `reset()` returns to that shifted, flowing clock."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
-_offset = timedelta(0)
+from app.settings import clock_offset
+
+_base = clock_offset(os.environ)
+_offset = _base
 _frozen: datetime | None = None
 
 
@@ -30,4 +39,4 @@ def advance(delta: timedelta) -> None:
 
 def reset() -> None:
     global _offset, _frozen
-    _offset, _frozen = timedelta(0), None
+    _offset, _frozen = _base, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+MAX_CLOCK_OFFSET = timedelta(days=36500)  # beyond, datetime arithmetic overflows
 
 
 class SettingsError(Exception):
@@ -39,6 +41,9 @@ class Settings:
     public_scheme: str = "http"  # how links in messages reach the platform
     email_from: str = "rendez-vous@localhost"
     sms: "SmsSettings | None" = None  # no provider: SMS go to the dev outbox
+    # Test-only. app.clock reads it itself at import; it is here so that a wrong value
+    # stops start-up with one line like any other setting.
+    clock_offset: timedelta = timedelta(0)
 
     @property
     def embedded(self) -> bool:
@@ -134,6 +139,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         public_scheme=_public_scheme(env),
         email_from=env.get("EMAIL_FROM") or f"rendez-vous@{_base_domain(env)}",
         sms=_sms(env),
+        clock_offset=clock_offset(env),
     )
 
 
@@ -153,3 +159,15 @@ def _sms(env: Mapping[str, str]) -> SmsSettings | None:
     if missing:
         raise SettingsError(f"{missing[0]}: required when SMS_URL is set")
     return SmsSettings(url, env["SMS_ACCOUNT_SID"], env["SMS_AUTH_TOKEN"], env["SMS_FROM"])
+
+
+def clock_offset(env: Mapping[str, str]) -> timedelta:
+    """CLOCK_OFFSET_SECONDS, test-only: how far app.clock is moved from the machine's clock."""
+    raw = env.get("CLOCK_OFFSET_SECONDS", "0")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not abs(seconds) <= MAX_CLOCK_OFFSET.total_seconds():  # NaN and infinities too
+        raise SettingsError(f"CLOCK_OFFSET_SECONDS: expected a number of seconds, got {raw!r}")
+    return timedelta(seconds=seconds)

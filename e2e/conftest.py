@@ -1,12 +1,19 @@
 """Browser tests: live servers on free ports, Debian's Chromium, *.localhost hosts.
 
-One server for the session (demo data seeded, schedules relative to today), plus a
-second one on the same database whose holds last seconds, for the lapsed hold; and
-two tiny websites on 127.0.0.1 (another site than *.localhost) that embed the widget:
-one the demo clinic lists in its embed origins, one it does not."""
+One server for the session (demo data seeded), plus a second one on the same database
+whose holds last seconds, for the lapsed hold; and two tiny websites on 127.0.0.1
+(another site than *.localhost) that embed the widget: one the demo clinic lists in
+its embed origins, one it does not.
+
+Time: the servers inherit this process's CLOCK_OFFSET_SECONDS (see the root conftest),
+so they, the seed and the tests share one clock, which starts the run on a Monday at
+10:00 in Montreal and flows. Data: the servers are shared, so each test that books gets
+a patient of its own (`patient`) whose family doctor sees nobody else, and opens that
+doctor's slots (`follow_ups`): no test sees or takes another's."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -14,14 +21,18 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
+from datetime import time as clock_time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from conftest import CI, free_port, require, truncate_all
+from tests.moments import RUN_START
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "e2e" / "artifacts"
@@ -144,10 +155,87 @@ def short_hold_server(live_server):
     stop_server(server)
 
 
+MONDAY = RUN_START.astimezone(ZoneInfo("America/Montreal")).date()  # the run's first day
+FOLLOW_UP_DAYS = (MONDAY + timedelta(days=2), MONDAY + timedelta(days=3))  # Wednesday, Thursday
+FOLLOW_UP_HOURS = (clock_time(9), clock_time(12))  # six 30-minute follow-ups a day
+_patients = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class OwnPatient:
+    """A demo patient with a file and a family doctor of her own (at centre-ville), so
+    that "Follow-up with my family doctor" offers her that doctor's slots and no one
+    else's. She types `who` on step 1 (no number: name, birth, sex and email match)."""
+
+    who: dict
+    doctor: str
+    doctor_id: int
+    patient_id: int
+    clinic_id: int
+    site_id: int
+    activity_id: int  # "Suivi", 30 minutes, on site
+    service_id: int  # "Follow-up with my family doctor"
+
+    async def open_slots(self, day: date, start: clock_time, end: clock_time) -> list[int]:
+        """Her doctor's follow-ups from `start` to `end` on `day`; their ids in order."""
+        from app.scheduling.services import SchedulingService
+        from app.scheduling.tables import Slot
+
+        opened = await SchedulingService(clinic_id=self.clinic_id).open_manual(
+            practitioner_id=self.doctor_id, site_id=self.site_id, activity_id=self.activity_id,
+            day=day, start=start, end=end,
+        )
+        rows = await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).order_by(Slot.starts_at)
+        return [row["id"] for row in rows]
+
+
+def letters(number: int) -> str:
+    """1 → "B", 12 → "BC": a name part that a name field accepts."""
+    return "".join(chr(ord("A") + int(digit)) for digit in str(number))
+
+
+@pytest.fixture
+async def patient(live_server) -> OwnPatient:
+    from app import clock
+    from app.patients.tables import ContactDetail, Patient
+    from app.scheduling.tables import Practitioner, PractitionerSite
+    from tests.integration import demo_lookup
+
+    tag = letters(next(_patients))
+    clinic = await demo_lookup.clinic_id("demo")
+    site = await demo_lookup.site_id(clinic, "centre-ville")
+    doctor = Practitioner(clinic=clinic, name=f"Dre Claire Roy-{tag}", kind="gp", is_family_doctor=True)
+    await doctor.save()
+    await PractitionerSite(clinic=clinic, practitioner=doctor.id, site=site).save()
+    email = f"marie.{tag.lower()}@example.org"
+    file = Patient(
+        clinic=clinic, first_name="Marie", last_name=f"Tremblay-{tag}", date_of_birth=date(1985, 4, 12),
+        sex="F", family_doctor=doctor.id, created_at=clock.now(),
+    )
+    await file.save()
+    await ContactDetail(clinic=clinic, patient=file.id, kind="email", value=email, position=1).save()
+    return OwnPatient(
+        who={"first_name": "Marie", "last_name": file.last_name, "date_of_birth": "1985-04-12", "sex": "F",
+             "health_insurance_number": "", "cell_phone": "", "email": email},
+        doctor=doctor.name, doctor_id=doctor.id, patient_id=file.id, clinic_id=clinic, site_id=site,
+        activity_id=await demo_lookup.activity_id(clinic, "Suivi"),
+        service_id=await demo_lookup.service_id(clinic, "Follow-up with my family doctor"),
+    )
+
+
+@pytest.fixture
+async def follow_ups(patient) -> OwnPatient:
+    """`patient`, with twelve follow-ups open: Wednesday and Thursday of the run's week,
+    09:00 to 12:00, two days or more ahead (so they can still be cancelled)."""
+    for day in FOLLOW_UP_DAYS:
+        await patient.open_slots(day, *FOLLOW_UP_HOURS)
+    return patient
+
+
 def screenshot_path(name: str) -> str:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     db = "postgres" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
     return str(ARTIFACTS / f"{name}-{db}.png")
 
 
-__all__ = ["CI", "DESKTOP", "NARROW", "PHONE", "SHORT_HOLD_SECONDS", "Server", "screenshot_path"]
+__all__ = ["CI", "DESKTOP", "NARROW", "PHONE", "SHORT_HOLD_SECONDS", "OwnPatient", "Server", "screenshot_path"]

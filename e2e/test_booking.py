@@ -1,5 +1,6 @@
 """Marie books a follow-up with her family doctor, end to end, in French and in English;
-every step is checked (axe-core, phone layout) and photographed at both sizes."""
+every step is checked (axe-core, phone layout) and photographed at both sizes. Each run
+has its own Marie and doctor (`follow_ups`): twelve slots, none taken by another test."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import pytest
 from icalendar import Calendar
 from playwright.async_api import Page, expect
 
-from e2e.conftest import DESKTOP, PHONE
+from e2e.conftest import DESKTOP, PHONE, OwnPatient
 from e2e.portal import WORDS, check_page, heading, hold_first_slot, identify, slot_radios
-from tests.integration.portal_helpers import MARIE
 
 
 @pytest.mark.parametrize("lang, viewport", [("fr", PHONE), ("en", DESKTOP)], ids=["fr-phone", "en-desktop"])
-async def test_marie_books_a_follow_up_with_her_family_doctor(page: Page, live_server, lang, viewport, tmp_path: Path):
+async def test_marie_books_a_follow_up_with_her_family_doctor(
+    page: Page, live_server, follow_ups: OwnPatient, lang, viewport, tmp_path: Path
+):
     w = WORDS[lang]
     await page.set_viewport_size(viewport)
     await page.goto(live_server.url("/centre-ville/"))
@@ -27,7 +29,7 @@ async def test_marie_books_a_follow_up_with_her_family_doctor(page: Page, live_s
     await expect(page.locator("html")).to_have_attribute("lang", lang)
     await check_page(page, f"1-identify-{lang}")
 
-    await identify(page, MARIE, lang)
+    await identify(page, follow_ups.who, lang)
     await heading(page, w["service_title"])
     await expect(page.get_by_label(w["category"]).locator("option")).to_have_text(
         [{"fr": "Choisir", "en": "Choose"}[lang], w["urgent"], w["follow_up"], "Vaccination", {"fr": "Téléconsultation", "en": "Teleconsultation"}[lang]]
@@ -44,7 +46,7 @@ async def test_marie_books_a_follow_up_with_her_family_doctor(page: Page, live_s
     await heading(page, w["slots_title"])
     await expect(slot_radios(page, lang)).to_have_count(5)
     first_five = await slot_radios(page, lang).evaluate_all("(radios) => radios.map((r) => r.value)")
-    await expect(page.get_by_text("Dre Julie Roy").first).to_be_visible()
+    await expect(page.get_by_text(follow_ups.doctor).first).to_be_visible()
     await check_page(page, f"3-slots-{lang}")
     await page.get_by_role("link", name=w["more"]).click()
     await expect(slot_radios(page, lang)).to_have_count(10)
@@ -72,10 +74,10 @@ async def test_marie_books_a_follow_up_with_her_family_doctor(page: Page, live_s
     assert "BEGIN:VEVENT" in text and "TZID=America/Montreal" in text
     event = Calendar.from_ical(text).walk("VEVENT")[0]
     assert str(event["DTSTART"].dt.tzinfo) == "America/Montreal"
-    assert "Dre Julie Roy" in str(event["DESCRIPTION"])
+    assert follow_ups.doctor in str(event["DESCRIPTION"])
 
     await page.get_by_role("link", name=w["view"]).click()
     await heading(page, w["details_title"])
-    await expect(page.get_by_role("main")).to_contain_text("Dre Julie Roy")
+    await expect(page.get_by_role("main")).to_contain_text(follow_ups.doctor)
     await expect(page.get_by_role("main")).to_contain_text(day)
     await check_page(page, f"6-details-{lang}")

@@ -1,65 +1,46 @@
-"""The appointment details page in a real browser, against the real clock: appointments
-are placed at the right distance from now so each action is inside or outside its window."""
+"""The appointment details page in a real browser, on the run's flowing clock (the
+server's too): each appointment is placed at the right distance from now, so each action
+is inside or outside its window. Each test has its own patient and her own family
+doctor, whose agenda holds nothing but what the test opens."""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.async_api import Page, expect
 
-from app import i18n
+from app import clock, i18n
 from app.booking.links import make_token
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
-from app.scheduling.services import SchedulingService
-from app.scheduling.tables import Practitioner, PractitionerSite, Slot
+from app.scheduling.tables import Slot
 from app.templating import local_day, local_time
+from e2e.conftest import OwnPatient
 from e2e.portal import check_page, heading
-from tests.integration import demo_lookup
 
 ZONE = "America/Montreal"
 LINK_DOES_NOT_WORK = "Ce lien ne fonctionne pas"
 
 
-@pytest.fixture(scope="module")
-async def clinic(live_server):
-    """The demo clinic, with a nurse whose agenda is empty, so that slots can be opened
-    at any time of any day without meeting the demo schedules."""
-    demo = await demo_lookup.clinic_id("demo")
-    site = await demo_lookup.site_id(demo, "centre-ville")
-    nurse = Practitioner(clinic=demo, name="Geneviève Côté, inf.", kind="nurse")
-    await nurse.save()
-    await PractitionerSite(clinic=demo, practitioner=nurse.id, site=site).save()
-    return {
-        "id": demo, "site": site, "nurse": nurse.id,
-        "vaccination": await demo_lookup.activity_id(demo, "Vaccination"),
-        "service": await demo_lookup.service_id(demo, "Vaccination"),
-        "marie": await demo_lookup.patient_id(demo, "Tremblay"),
-    }
-
-
-async def appointment_in(clinic: dict, delay: timedelta) -> dict:
-    """Marie's vaccination (on site, booked online) starting about `delay` from now;
-    returns its id, start and details link."""
-    start = (datetime.now(UTC) + delay).astimezone(ZoneInfo(ZONE)).replace(second=0, microsecond=0)
+async def appointment_in(patient: OwnPatient, delay: timedelta) -> dict:
+    """The patient's follow-up (on site, booked online) starting about `delay` from now,
+    on a slot opened for it; returns its id, slot, start and details link."""
+    start = (clock.now() + delay).astimezone(ZoneInfo(ZONE)).replace(second=0, microsecond=0)
     start += timedelta(minutes=5 - start.minute % 5)
-    if start.hour == 23 and start.minute > 45:  # the 10-minute slot must end the same day
-        start = (start + timedelta(days=1)).replace(hour=0, minute=0)
-    opened = await SchedulingService(clinic_id=clinic["id"]).open_manual(
-        practitioner_id=clinic["nurse"], site_id=clinic["site"], activity_id=clinic["vaccination"],
-        day=start.date(), start=start.time(), end=(start + timedelta(minutes=10)).time(),
-    )
-    slot = await Slot.select(Slot.id, Slot.starts_at, Slot.ends_at).where(Slot.opening == opened.opening_id).first()
-    booked = await BookingService(clinic_id=clinic["id"]).staff_book(slot_id=slot["id"], details=BookingDetails(
-        source="online", created_by="patient", patient_id=clinic["marie"], contact_email="marie.tremblay@example.org",
-        language="fr", reason="Vaccin contre la grippe", service_id=clinic["service"],
+    end = start + timedelta(minutes=30)
+    assert end.date() == start.date(), f"{start} leaves no room for a 30-minute slot before midnight"
+    [slot_id] = await patient.open_slots(start.date(), start.time(), end.time())
+    slot = await Slot.select(Slot.starts_at, Slot.ends_at).where(Slot.id == slot_id).first()
+    booked = await BookingService(clinic_id=patient.clinic_id).staff_book(slot_id=slot_id, details=BookingDetails(
+        source="online", created_by="patient", patient_id=patient.patient_id, contact_email=patient.who["email"],
+        language="fr", reason="Renouvellement d'ordonnance", service_id=patient.service_id,
     ))
     assert booked.ok
     token = make_token(os.environ["SECRET_KEY"], booked.appointment_id, slot["ends_at"])
-    return {"id": booked.appointment_id, "slot": slot["id"], "starts_at": slot["starts_at"], "url": f"/a/{token}"}
+    return {"id": booked.appointment_id, "slot": slot_id, "starts_at": slot["starts_at"], "url": f"/a/{token}"}
 
 
 def french(moment: datetime) -> tuple[str, str]:
@@ -72,11 +53,13 @@ def button(page: Page, name: str):
     return page.get_by_role("main").get_by_role("button", name=name, exact=True)
 
 
-async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_before(page: Page, live_server, clinic):
-    appointment = await appointment_in(clinic, timedelta(days=3))
+async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_before(
+    page: Page, live_server, patient: OwnPatient
+):
+    appointment = await appointment_in(patient, timedelta(days=3))
     await page.goto(live_server.url(appointment["url"]))
     await heading(page, "Votre rendez-vous")
-    await expect(page.get_by_role("main")).to_contain_text("Geneviève Côté, inf.")
+    await expect(page.get_by_role("main")).to_contain_text(patient.doctor)
     day, time = french(appointment["starts_at"] - timedelta(hours=48))
     await expect(page.get_by_text(f"Vous pourrez confirmer votre présence à partir du {day} à {time}.")).to_be_visible()
     _, arrival = french(appointment["starts_at"] - timedelta(minutes=30))
@@ -96,8 +79,10 @@ async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_bef
     await check_page(page, "details-cancelled-fr")
 
 
-async def test_the_day_before_presence_can_be_confirmed_but_not_cancelled_or_moved(page: Page, live_server, clinic):
-    appointment = await appointment_in(clinic, timedelta(hours=20))
+async def test_the_day_before_presence_can_be_confirmed_but_not_cancelled_or_moved(
+    page: Page, live_server, patient: OwnPatient
+):
+    appointment = await appointment_in(patient, timedelta(hours=20))
     await page.goto(live_server.url(appointment["url"]))
     await expect(page.get_by_text("Annuler", exact=True)).to_have_count(0)
     await expect(page.get_by_text("Pour annuler moins de 24 heures avant, veuillez appeler la clinique.")).to_be_visible()
@@ -117,8 +102,10 @@ async def test_the_day_before_presence_can_be_confirmed_but_not_cancelled_or_mov
     await expect(alert).to_be_focused()
 
 
-async def test_within_30_minutes_the_patient_says_they_have_arrived(page: Page, live_server, clinic):
-    appointment = await appointment_in(clinic, timedelta(minutes=15))
+async def test_within_30_minutes_the_patient_says_they_have_arrived(
+    page: Page, live_server, patient: OwnPatient
+):
+    appointment = await appointment_in(patient, timedelta(minutes=15))
     await page.goto(live_server.url(appointment["url"] + "?lang=en"))
     await heading(page, "Your appointment")
     await check_page(page, "details-arrival-en")
@@ -129,8 +116,12 @@ async def test_within_30_minutes_the_patient_says_they_have_arrived(page: Page, 
     assert (await Appointment.select(Appointment.status).where(Appointment.id == appointment["id"]).first())["status"] == "arrived"
 
 
-async def test_reschedule_moves_the_appointment_in_one_step(page: Page, live_server, clinic):
-    appointment = await appointment_in(clinic, timedelta(days=3, hours=1))
+async def test_reschedule_moves_the_appointment_in_one_step(
+    page: Page, live_server, patient: OwnPatient
+):
+    appointment = await appointment_in(patient, timedelta(days=3, hours=1))
+    later = (clock.now() + timedelta(days=5)).astimezone(ZoneInfo(ZONE)).date()
+    [other] = await patient.open_slots(later, clock_time(10), clock_time(10, 30))
     await page.goto(live_server.url(appointment["url"]))
     await page.get_by_role("link", name="Changer l'heure").click()
     await heading(page, "Choisir une nouvelle heure")
@@ -138,7 +129,9 @@ async def test_reschedule_moves_the_appointment_in_one_step(page: Page, live_ser
     choices = page.get_by_role("group", name="Disponibilités").get_by_role("radio")
     await expect(choices.first).to_be_visible()
     await check_page(page, "details-reschedule-fr")
+    await expect(choices).to_have_count(1)  # the only other slot of her doctor's
     new_slot = int(await choices.first.get_attribute("value"))
+    assert new_slot == other
     await choices.first.check()
     await page.get_by_role("button", name="Déplacer mon rendez-vous").click()
 
@@ -151,20 +144,23 @@ async def test_reschedule_moves_the_appointment_in_one_step(page: Page, live_ser
     assert (await Slot.select(Slot.state).where(Slot.id == appointment["slot"]).first())["state"] == "open"
 
 
-async def test_expired_and_tampered_links_get_a_clear_page_and_nothing_else(page: Page, live_server, clinic):
-    appointment = await appointment_in(clinic, timedelta(days=4))
+async def test_expired_and_tampered_links_get_a_clear_page_and_nothing_else(
+    page: Page, live_server, patient: OwnPatient
+):
+    appointment = await appointment_in(patient, timedelta(days=4))
     token = appointment["url"].removeprefix("/a/")
     number, expires, signature = token.split(".")
+    another = (await appointment_in(patient, timedelta(days=5)))["url"].removeprefix("/a/").split(".")[0]
     links = {
         "tampered": f"{number}.{expires}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}",
-        "another appointment": f"{int(number) + 1}.{expires}.{signature}",
+        "another appointment": f"{another}.{expires}.{signature}",  # a real one, hers too
         "truncated": f"{number}.{expires}",
-        "expired": make_token(os.environ["SECRET_KEY"], appointment["id"], datetime.now(UTC) - timedelta(hours=13)),
+        "expired": make_token(os.environ["SECRET_KEY"], appointment["id"], clock.now() - timedelta(hours=13)),
     }
     for name, link in links.items():
         response = await page.goto(live_server.url(f"/a/{link}"))
         assert response.status == 404, name
         await heading(page, LINK_DOES_NOT_WORK)
-        await expect(page.get_by_role("main")).not_to_contain_text("Geneviève Côté")
+        await expect(page.get_by_role("main")).not_to_contain_text(patient.doctor)
         await expect(page.get_by_role("link", name="514 555 0100").first).to_be_visible()
     await check_page(page, "details-link-invalid-fr")

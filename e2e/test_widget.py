@@ -8,9 +8,8 @@ from urllib.parse import quote
 import pytest
 from playwright.async_api import expect
 
-from e2e.conftest import LAUNCH_ARGS, PHONE, screenshot_path
+from e2e.conftest import LAUNCH_ARGS, PHONE, OwnPatient, screenshot_path
 from e2e.portal import WORDS, choose_service, heading, hold_first_slot, identify
-from tests.integration.portal_helpers import MARIE
 
 FR = WORDS["fr"]
 PROBE = "document.cookie = 'probe=1; SameSite=None; Secure; Path=/'; document.cookie.includes('probe=1')"
@@ -30,7 +29,9 @@ def website(origin: str, live_server) -> str:
     return f"{origin}/?widget={quote(live_server.url('/centre-ville/widget.js'), safe='')}"
 
 
-async def test_booking_through_the_widget_without_third_party_cookies(cookieless_browser, live_server, clinic_websites):
+async def test_booking_through_the_widget_without_third_party_cookies(
+    cookieless_browser, live_server, clinic_websites, follow_ups: OwnPatient
+):
     context = await cookieless_browser.new_context(locale="fr-CA", viewport=PHONE)
     try:
         page = await context.new_page()
@@ -46,7 +47,7 @@ async def test_booking_through_the_widget_without_third_party_cookies(cookieless
         await assert_frame_fits(page, inner)
         await shoot(page, "widget-1-identify-phone")
 
-        await identify(frame, MARIE)
+        await identify(frame, follow_ups.who)
         # The button was at the bottom of a tall frame: the next step shows from its top.
         await heading(frame, FR["service_title"])
         await expect(frame.get_by_role("heading", level=1)).to_be_in_viewport()

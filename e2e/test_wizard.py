@@ -1,15 +1,17 @@
 """The wizard's other paths in a real browser: a stranger, two patients racing for one
-slot, a hold that lapses, errors, and the whole flow without JavaScript."""
+slot, a hold that lapses, errors, and the whole flow without JavaScript. A test that
+books has a patient and slots of its own (`follow_ups`), so its counts are its own."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from playwright.async_api import Page, expect
 
+from app import clock
 from app.booking.tables import BookingSession
-from e2e.conftest import SHORT_HOLD_SECONDS
+from e2e.conftest import SHORT_HOLD_SECONDS, OwnPatient
 from e2e.portal import (
     WORDS,
     check_page,
@@ -19,7 +21,7 @@ from e2e.portal import (
     identify,
     slot_radios,
 )
-from tests.integration.portal_helpers import MARIE, STRANGER
+from tests.integration.portal_helpers import STRANGER
 
 FR = WORDS["fr"]
 
@@ -47,11 +49,13 @@ async def test_a_stranger_is_told_they_are_not_eligible_at_autre(page: Page, liv
     await heading(page, "Vous n'êtes pas admissible à la prise de rendez-vous en ligne")
 
 
-async def test_two_patients_race_for_one_slot_and_only_one_gets_it(new_context, live_server):
+async def test_two_patients_race_for_one_slot_and_only_one_gets_it(
+    new_context, live_server, follow_ups: OwnPatient
+):
     pages = [await (await new_context()).new_page() for _ in range(2)]
     for page in pages:
         await page.goto(live_server.url("/centre-ville/"))
-        await identify(page, MARIE)
+        await identify(page, follow_ups.who)
         await choose_service(page, FR["follow_up"], "Contrôle annuel")
     winner, loser = pages
     wanted = await slot_radios(winner).first.get_attribute("value")
@@ -73,9 +77,11 @@ async def test_two_patients_race_for_one_slot_and_only_one_gets_it(new_context, 
     await heading(winner, FR["done_title"])
 
 
-async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(page: Page, short_hold_server):
+async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(
+    page: Page, short_hold_server, follow_ups: OwnPatient
+):
     await page.goto(short_hold_server.url("/centre-ville/"))
-    await identify(page, MARIE)
+    await identify(page, follow_ups.who)
     await heading(page, FR["service_title"])
     await page.get_by_label(FR["category"]).select_option(label=FR["follow_up"])
     await page.get_by_label(FR["reason"]).fill("Renouvellement d'ordonnance")
@@ -105,7 +111,9 @@ async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(page: Page, sho
     await expect(page.get_by_label("Symptômes ou autres renseignements")).to_have_value("Tension un peu haute le matin")
 
 
-async def test_errors_are_announced_and_take_the_focus(page: Page, live_server):
+async def test_errors_are_announced_and_take_the_focus(
+    page: Page, live_server, patient: OwnPatient
+):
     for lang, title in (("fr", "Veuillez corriger ce qui suit"), ("en", "Please correct the following")):
         w = WORDS[lang]
         await page.goto(live_server.url(f"/centre-ville/?lang={lang}"))
@@ -122,7 +130,7 @@ async def test_errors_are_announced_and_take_the_focus(page: Page, live_server):
         await expect(page.get_by_label(w["last_name"], exact=True)).to_be_focused()
 
     # The service step too, after an HTMX swap.
-    await identify(page, MARIE, "en")
+    await identify(page, patient.who, "en")
     await heading(page, WORDS["en"]["service_title"])
     await page.get_by_role("button", name=WORDS["en"]["save"]).click()
     alert = page.get_by_role("alert")
@@ -131,14 +139,16 @@ async def test_errors_are_announced_and_take_the_focus(page: Page, live_server):
     await check_page(page, "2-service-errors-en")
 
 
-async def test_the_whole_flow_works_without_javascript(new_context, live_server):
+async def test_the_whole_flow_works_without_javascript(
+    new_context, live_server, follow_ups: OwnPatient
+):
     context = await new_context(java_script_enabled=False)
     page = await context.new_page()
     await page.goto(live_server.url("/centre-ville/"))
     await page.get_by_role("button", name=FR["save"]).click()  # a plain POST answers with the errors
     await expect(page.get_by_role("alert")).to_contain_text("Veuillez corriger ce qui suit")
 
-    await identify(page, MARIE)
+    await identify(page, follow_ups.who)
     await heading(page, FR["service_title"])
     assert "/b/" in page.url and page.url.endswith("/service")  # each step is its own page
     await expect(page.get_by_text(FR["follow_up_description"])).to_be_visible()  # all descriptions, no script needed
@@ -164,15 +174,17 @@ async def test_the_whole_flow_works_without_javascript(new_context, live_server)
     assert "BEGIN:VEVENT" in (await (await download_info.value).path()).read_text()
     await page.get_by_role("link", name=FR["view"]).click()
     await heading(page, FR["details_title"])
-    await page.get_by_text("Annuler", exact=True).click()
+    await page.get_by_text("Annuler", exact=True).click()  # Wednesday's slot: two days ahead
     await page.get_by_role("button", name="Oui, annuler mon rendez-vous").click()
     await expect(page.get_by_role("status")).to_have_text("Votre rendez-vous est annulé.")
     await check_page(page, "6-details-cancelled-nojs-fr", axe=False)
 
 
-async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(page: Page, live_server):
+async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(
+    page: Page, live_server, follow_ups: OwnPatient
+):
     await page.goto(live_server.url("/centre-ville/"))
-    await identify(page, MARIE)
+    await identify(page, follow_ups.who)
     await choose_service(page, FR["follow_up"], "Contrôle annuel")
     # After each swap the new step's heading has the focus; Tab goes on from there.
     await expect(page.get_by_role("heading", level=1)).to_be_focused()
@@ -210,13 +222,15 @@ async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(page: Page, l
     await heading(page, FR["details_title"])
 
 
-async def test_a_booking_left_open_too_long_says_so_and_starts_again(page: Page, live_server):
+async def test_a_booking_left_open_too_long_says_so_and_starts_again(
+    page: Page, live_server, patient: OwnPatient
+):
     await page.goto(live_server.url("/centre-ville/"))
-    await identify(page, MARIE)
+    await identify(page, patient.who)
     await heading(page, FR["service_title"])
     token = page.url.split("/b/")[1].split("/")[0]
     # Two hours later (the session's lifetime), the patient sends the form.
-    await BookingSession.update({BookingSession.expires_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+    await BookingSession.update({BookingSession.expires_at: clock.now() - timedelta(minutes=1)}).where(
         BookingSession.token == token
     )
     await page.get_by_label(FR["category"]).select_option(label=FR["follow_up"])

@@ -3,12 +3,13 @@
 Clinic "demo" (America/Montreal): Roy at centre-ville, Gagnon at centre-ville and
 laval, Lavoie at laval; activities "urgent" (15 min) and "followup" (30 min).
 Clinic "autre" (Europe/Paris): Martin at principal, activity "consult" (20 min).
-The clock is frozen on Monday 2026-06-01 08:00 in Montreal; tests move it."""
+The clock is frozen on tests.moments.NOW, Monday 23 November 2026, 07:00 in Montreal;
+tests move it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -18,9 +19,9 @@ from app.booking.tables import Appointment
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Activity, AppointmentType, Practitioner, PractitionerSite, Slot
 from tenants.tables import Clinic, WorkSite
+from tests.moments import NOW
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # 08:00 in Montreal
-TUESDAY = date(2026, 6, 2)
+TUESDAY = NOW.date() + timedelta(days=1)
 STAFF = BookingDetails(source="staff", created_by="reception")
 
 
@@ -84,8 +85,7 @@ async def world(demo_data):
         {"urgent": 15, "followup": 30},
     )
     autre = await _tenant("autre", {"martin": ("Dr Claire Martin", ["principal"])}, {"consult": 20})
-    yield World(demo, autre)
-    clock.reset()
+    return World(demo, autre)
 
 
 async def open_slots(

@@ -2,12 +2,13 @@
 SMS provider, staff bookings made with the real services, and a dispatcher wired to
 those servers exactly as settings would wire it.
 
-The clock is frozen on Monday 23 November 2026, 07:00 in Montreal; tests move it."""
+The clock is frozen on tests.moments.NOW (Monday 23 November 2026, 07:00 in Montreal);
+tests move it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -24,9 +25,9 @@ from app.templating import make_environment
 from tenants.tables import Clinic, WorkSite
 from tests.integration.demo_lookup import clinic_id, patient_id, practitioner_id, site_id
 from tests.integration.messaging_fakes import SmsProvider, SmtpSink
+from tests.moments import NOW
 
 MONTREAL = ZoneInfo("America/Montreal")
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # Monday 07:00 in Montreal
 MARIE_EMAIL, MARIE_CELL = "marie.tremblay@example.org", "+15145550101"
 JEAN_EMAIL = "jean.cote@example.org"
 # What patients tell the clinic and that must never travel by email or SMS.
@@ -186,13 +187,12 @@ async def comms(demo_data, servers):
     clock.freeze(NOW)
     demo = await clinic_id("demo")
     settings = settings_for(smtp, sms)
-    yield Comms(
+    return Comms(
         clinic=demo, smtp=smtp, sms=sms, settings=settings, dispatcher=new_dispatcher(settings),
         sites={slug: await site_id(demo, slug) for slug in ("centre-ville", "laval")},
         patients={"marie": await patient_id(demo, "Tremblay"), "jean": await patient_id(demo, "Côté")},
         practitioner=await practitioner_id(demo, "Dre Julie Roy"),
     )
-    clock.reset()
 
 
 async def set_clinic(clinic: int, **values) -> None:

@@ -1,20 +1,21 @@
-"""Shared steps for the portal's HTTP tests: read the page as a patient would."""
+"""Shared steps for the portal's HTTP tests: read the page as a patient would.
+
+The steps take the client of the clinic they run on (the `demo` or `autre` fixture);
+`headers=DEMO` or `AUTRE` still picks a clinic by its host for older callers."""
 
 from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import time, timedelta
 
 from app import clock
 from app.scheduling.services import SchedulingService
-from app.scheduling.tables import Activity, Practitioner
-from tenants.tables import Clinic, WorkSite
+from tests.integration import demo_lookup
+from tests.moments import NOW
 
 DEMO = {"host": "demo.localhost"}
 AUTRE = {"host": "autre.localhost"}
-# Monday 23 November 2026, 07:00 in Montreal.
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 MARIE = {
     "first_name": "Marie", "last_name": "Tremblay", "date_of_birth": "1985-04-12", "sex": "F",
@@ -45,25 +46,24 @@ def option_labels(html: str, select_id: str) -> list[str]:
 
 async def open_follow_ups(days: int = 2, per_day_hours: tuple[int, int] = (9, 12)) -> None:
     """Dre Julie Roy's follow-ups at centre-ville, from the day after NOW."""
-    demo = await Clinic.objects().get(Clinic.slug == "demo")
-    roy = await Practitioner.select(Practitioner.id).where((Practitioner.clinic == demo.id) & (Practitioner.name == "Dre Julie Roy")).first()
-    suivi = await Activity.select(Activity.id).where((Activity.clinic == demo.id) & (Activity.name_fr == "Suivi")).first()
-    site = await WorkSite.select(WorkSite.id).where((WorkSite.clinic == demo.id) & (WorkSite.slug == "centre-ville")).first()
-    service = SchedulingService(clinic_id=demo.id)
+    demo = await demo_lookup.clinic_id("demo")
+    service = SchedulingService(clinic_id=demo)
     for offset in range(1, days + 1):
         await service.open_manual(
-            practitioner_id=roy["id"], site_id=site["id"], activity_id=suivi["id"],
-            day=date(2026, 11, 23) + timedelta(days=offset),
+            practitioner_id=await demo_lookup.practitioner_id(demo, "Dre Julie Roy"),
+            site_id=await demo_lookup.site_id(demo, "centre-ville"),
+            activity_id=await demo_lookup.activity_id(demo, "Suivi"),
+            day=NOW.date() + timedelta(days=offset),
             start=time(per_day_hours[0]), end=time(per_day_hours[1]),
         )
 
 
-async def identify(client, who: dict, headers=DEMO, site: str = "centre-ville"):
+async def identify(client, who: dict, headers=None, site: str = "centre-ville"):
     page = await client.get(f"/{site}/", headers=headers)
     return await client.post(f"/{site}/", data={**who, "form_token": form_token(page.text)}, headers=headers)
 
 
-async def choose_service(client, service_url: str, service_name: str, headers=DEMO, **choice):
+async def choose_service(client, service_url: str, service_name: str, headers=None, **choice):
     page = await client.get(service_url, headers=headers)
     ids = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page.text))
     service_id = next(k for k, v in ids.items() if v.strip() == service_name)
@@ -73,7 +73,7 @@ async def choose_service(client, service_url: str, service_name: str, headers=DE
 
 
 def freeze() -> None:
-    clock.freeze(NOW)
+    clock.freeze(NOW)  # the autouse reset_clock fixture undoes it after the test
 
 
 async def book_marie_follow_up(client, who: dict = MARIE, service: str = "Suivi avec mon médecin de famille") -> str:
@@ -83,12 +83,12 @@ async def book_marie_follow_up(client, who: dict = MARIE, service: str = "Suivi 
     service_url = identified.headers["location"]
     await choose_service(client, service_url, service)
     slots_url = service_url.replace("/service", "/slots")
-    listing = await client.get(slots_url, headers=DEMO)
+    listing = await client.get(slots_url)
     chosen = slot_ids(listing.text)[0]
-    held = await client.post(slots_url, data={"slot": chosen, "form_token": form_token(listing.text)}, headers=DEMO)
-    review = await client.get(held.headers["location"], headers=DEMO)
-    booked = await client.post(held.headers["location"], data={"form_token": form_token(review.text)}, headers=DEMO)
-    done = await client.get(booked.headers["location"], headers=DEMO)
+    held = await client.post(slots_url, data={"slot": chosen, "form_token": form_token(listing.text)})
+    review = await client.get(held.headers["location"])
+    booked = await client.post(held.headers["location"], data={"form_token": form_token(review.text)})
+    done = await client.get(booked.headers["location"])
     return done.text
 
 
@@ -96,3 +96,10 @@ def text(response) -> str:
     """The page as a patient reads it: entities decoded, Babel's narrow and
     no-break spaces ("9:00\u202fAM") read as plain spaces."""
     return html.unescape(response.text).replace("\u202f", " ").replace("\xa0", " ")
+
+
+def heading(response) -> str:
+    """The page's main heading (its one h1), as read."""
+    found = re.findall(r"<h1[^>]*>(.*?)</h1>", text(response), re.S)
+    assert len(found) == 1, f"expected one h1, found {found}"
+    return re.sub(r"<[^>]+>", "", found[0]).strip()

@@ -1,7 +1,7 @@
 """Contacts typed on the form join the file; who receives confirmations and reminders."""
 
 import asyncio
-from datetime import date, datetime, time, timezone
+from datetime import date, time
 
 import pytest
 
@@ -13,8 +13,8 @@ from app.patients.tables import ContactDetail
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Slot
 from tests.integration.demo_lookup import activity_id, clinic_id, patient_id, practitioner_id, site_id
+from tests.moments import NOW
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 MARIE = {
     "first_name": "Marie", "last_name": "Tremblay", "date_of_birth": "1985-04-12", "sex": "F",
     "health_insurance_number": "TREM85541219", "cell_phone": "514 555 0101",
@@ -25,8 +25,7 @@ MARIE = {
 @pytest.fixture
 async def demo(demo_data):
     clock.freeze(NOW)
-    yield await clinic_id("demo")
-    clock.reset()
+    return await clinic_id("demo")
 
 
 def typed(**changes):

@@ -1,6 +1,7 @@
 """Identification against the demo files (SPEC §5), rate limiting, and tenant isolation."""
 
-from datetime import date, datetime, timedelta, timezone
+import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -9,8 +10,9 @@ from app.patients.forms import parse_identity
 from app.patients.identification import MAX_FAILURES, WINDOW, Identification, identify
 from app.patients.tables import ContactDetail, Patient
 from tests.integration.demo_lookup import clinic_id, patient_id
+from tests.integration.portal_helpers import identify as identify_over_http
+from tests.moments import NOW
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 MARIE = {
     "first_name": "Marie",
     "last_name": "Tremblay",
@@ -28,11 +30,14 @@ STRANGER = {**MARIE, "first_name": "Paul", "last_name": "Inconnu", "date_of_birt
 UNIDENTIFIED = Identification("unidentified", None)
 
 
+def form_token_free(page: str) -> str:
+    return re.sub(r'name="form_token" value="[^"]+"', 'name="form_token"', page)
+
+
 @pytest.fixture
 async def demo(demo_data):
     clock.freeze(NOW)
-    yield await clinic_id("demo")
-    clock.reset()
+    return await clinic_id("demo")
 
 
 def typed(person: dict, country: str = "CA", hin_format: str = "qc_ramq", **changes):
@@ -102,10 +107,21 @@ async def test_a_number_on_no_file_falls_back_on_the_other_details(demo):
     assert await attempt(demo, MARIE, health_insurance_number="TREM85541299", email="x@example.org") == UNIDENTIFIED
 
 
-async def test_no_file_and_wrong_details_give_the_same_answer(demo):
-    no_file = await attempt(demo, STRANGER)
-    wrong_details = await attempt(demo, MARIE, email="marie@ailleurs.example")
-    assert no_file == wrong_details == UNIDENTIFIED
+async def test_no_file_and_wrong_details_give_the_same_http_answer(demo, client):
+    """What the patient's browser gets, the redirect and the page it leads to, is the same
+    for nobody's details and for a real file's with one detail wrong; the right details
+    do get another answer, so the comparison can tell them apart."""
+    async def answer(who: dict) -> tuple[int, int, str]:
+        identified = await identify_over_http(client, who)
+        page = await client.get(identified.headers["location"])
+        # The session's own token and the form's signature differ on every answer.
+        session = identified.headers["location"].split("/b/")[1].split("/")[0]
+        return identified.status_code, page.status_code, form_token_free(page.text.replace(session, "TOKEN"))
+
+    no_file = await answer(STRANGER)
+    wrong_details = await answer({**MARIE, "email": "marie@ailleurs.example"})
+    assert no_file == wrong_details
+    assert await answer(MARIE) != no_file
 
 
 async def test_a_closed_file_identifies_nobody(demo):

@@ -31,10 +31,10 @@ def reminders(subjects: list[str]) -> list[str]:
     return [s for s in subjects if s.startswith("Rappel")]
 
 
-async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_files_main_contact(comms, client):
+async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_files_main_contact(comms, demo):
     clock.freeze(local(date(2026, 11, 21), time(10)))  # Saturday: the first slot is three days away
     await open_follow_ups()
-    await book_marie_follow_up(client, {**MARIE, "email": "marie.bureau@example.org"})
+    await book_marie_follow_up(demo, {**MARIE, "email": "marie.bureau@example.org"})
     await comms.deliver()
     # The confirmation goes where she asked, right away, and only there.
     assert comms.subjects("marie.bureau@example.org") == [CONFIRMED]
@@ -275,7 +275,7 @@ async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
     event = Calendar.from_ical(ics).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime(2026, 11, 2, 9, tzinfo=event.decoded("dtstart").tzinfo)
     assert str(event.decoded("dtstart").tzinfo) == "America/Montreal"
-    assert "DTSTART;TZID=America/Montreal:20261102T090000" in ics.decode() if isinstance(ics, bytes) else ics
+    assert "DTSTART;TZID=America/Montreal:20261102T090000" in (ics.decode() if isinstance(ics, bytes) else ics)
 
     # 36 h before is 22:00 on Saturday (EDT), in the quiet hours; the reminder waits
     # for 08:00 on Sunday, which is EST by then: 13:00 UTC, not 12:00.

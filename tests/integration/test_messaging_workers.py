@@ -7,20 +7,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import os
 from collections import Counter
 from datetime import date, time, timedelta
 
-import httpx
 import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from app import clock, db
+from app import clock
 from app.main import create_app
 from app.messaging.dispatch import CONCURRENCY, LEASE
+from conftest import MESSAGING_REDIS_TEST_URL as REDIS_URL
 from jobs.worker import WorkerSettings
+from tests.integration.web import clinic_client, running
 from tests.integration.messaging_fakes import SmsProvider
 from tests.integration.messaging_helpers import (
     Comms,
@@ -29,10 +29,8 @@ from tests.integration.messaging_helpers import (
     outbox,
     set_clinic,
 )
+from tests.integration.polling import until
 from tests.integration.portal_helpers import book_marie_follow_up, open_follow_ups
-
-# Database 14: the other Redis tests use 15, and each flushes its own.
-REDIS_URL = os.environ.get("TEST_MESSAGING_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @pytest.fixture
@@ -122,8 +120,11 @@ async def test_two_workers_on_one_outbox_deliver_each_message_once(comms, redis,
     tasks = [asyncio.create_task(w.main()) for w in workers]
     try:
         await comms.smtp.wait_for(120)
-        while await outbox(kind="confirmation", status="pending") or await outbox(kind="confirmation", status="sending"):
-            await asyncio.sleep(0.05)  # the last SMS on their way
+
+        async def all_sent() -> bool:  # the last SMS on their way
+            return not await outbox(kind="confirmation", status="pending") + await outbox(kind="confirmation", status="sending")
+
+        await until(all_sent, what="every confirmation sent")
     finally:
         for running, task in zip(workers, tasks):
             await stop(running, task)
@@ -169,16 +170,11 @@ async def test_make_run_sends_from_the_web_process_without_redis(comms):
     """The laptop default: no REDIS_URL, so the app's own loop delivers the outbox."""
     clock.freeze(local(date(2026, 11, 21), time(10)))
     await open_follow_ups()
-    app = create_app(comms.settings)  # SMTP_URL and an SMS provider, no Redis
-    try:
-        async with app.lifespan():
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://demo.localhost") as patient:
-                await book_marie_follow_up(patient)
-            # Nobody calls the dispatcher: the email arrives by itself.
-            [confirmation] = await comms.smtp.wait_for(1)
-    finally:
-        await db.start()  # the app's shutdown closed the suite's PostgreSQL pool
+    async with running(create_app(comms.settings)) as app:  # SMTP_URL and an SMS provider, no Redis
+        async with clinic_client(app, "demo") as patient:
+            await book_marie_follow_up(patient)
+        # Nobody calls the dispatcher: the email arrives by itself.
+        [confirmation] = await comms.smtp.wait_for(1)
     assert confirmation["Subject"] == "Votre rendez-vous est confirmé"
     assert confirmation["To"] == "marie.tremblay@example.org"
 

@@ -18,8 +18,8 @@ from app.patients.tables import Patient
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Practitioner
 from tests.integration.demo_lookup import activity_id, clinic_id, patient_id, practitioner_id, service_id, site_id
+from tests.moments import NOW
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)  # Monday, 07:00 in Montreal
 TUESDAY = date(2026, 11, 24)
 DEMO_SERVICES = ["Urgent consultation", "Follow-up with my family doctor", "Vaccination", "Teleconsultation"]
 
@@ -27,8 +27,7 @@ DEMO_SERVICES = ["Urgent consultation", "Follow-up with my family doctor", "Vacc
 @pytest.fixture
 async def demo(demo_data):
     clock.freeze(NOW)
-    yield await clinic_id("demo")
-    clock.reset()
+    return await clinic_id("demo")
 
 
 async def names(clinic: int, patient: int | None) -> list[str]:

@@ -76,11 +76,11 @@ def manual(world, **changes):
 
 
 def recurrence(world, **changes):
-    monday = dict(rule="FREQ=WEEKLY;BYDAY=MO", first_day=date(2026, 6, 1), last_day=date(2026, 6, 30))
+    monday = dict(rule="FREQ=WEEKLY;BYDAY=MO", first_day=date(2026, 11, 23), last_day=date(2026, 12, 22))
     return world.demo.scheduling.open_recurrence(**{**roy_urgent(world), **monday, **changes})
 
 
-def roy_template(world, template_id: int, first_day: date = date(2026, 6, 1), last_day: date = date(2026, 6, 7)):
+def roy_template(world, template_id: int, first_day: date = date(2026, 11, 23), last_day: date = date(2026, 11, 29)):
     demo = world.demo
     return demo.scheduling.apply_template(
         template_id=template_id,
@@ -124,12 +124,12 @@ async def test_open_manual_creates_local_slots_with_day_parts_and_publication(wo
     rows = await slots_of(opened.opening_id)
     assert opened.slot_count == len(rows) == 4
     assert [wall(r, MONTREAL) for r in rows] == [
-        "2026-06-02 11:30",
-        "2026-06-02 11:45",
-        "2026-06-02 12:00",
-        "2026-06-02 12:15",
+        "2026-11-24 11:30",
+        "2026-11-24 11:45",
+        "2026-11-24 12:00",
+        "2026-11-24 12:15",
     ]
-    assert rows[0]["starts_at"] == datetime(2026, 6, 2, 15, 30, tzinfo=timezone.utc)  # EDT is UTC-4
+    assert rows[0]["starts_at"] == datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)  # EST is UTC-5
     assert [r["day_part"] for r in rows] == ["morning", "morning", "afternoon", "afternoon"]
     assert all(r["ends_at"] - r["starts_at"] == timedelta(minutes=15) for r in rows)
     assert {(r["origin"], r["local_date"], r["publish_at"], r["state"]) for r in rows} == {
@@ -156,22 +156,22 @@ async def test_apply_template_repeats_the_weekly_pattern_over_the_range(world):
         template_id=template_id,
         practitioner_id=demo.practitioners["gagnon"],
         site_id=demo.sites["laval"],
-        first_day=date(2026, 6, 1),
-        last_day=date(2026, 6, 10),
+        first_day=date(2026, 11, 23),
+        last_day=date(2026, 12, 2),
     )
     rows = await slots_of(opened.opening_id)
-    # Mondays 1 and 8 June (4 × 15 min), Wednesdays 3 and 10 June (2 × 30 min).
+    # Mondays 23 and 30 November (4 × 15 min), Wednesdays 25 November and 2 December (2 × 30 min).
     assert opened.slot_count == len(rows) == 12
     by_day: dict[date, list[str]] = {}
     for r in rows:
         by_day.setdefault(r["local_date"], []).append(r["starts_at"].astimezone(MONTREAL).strftime("%H:%M"))
     assert by_day == {
-        date(2026, 6, 1): ["08:00", "08:15", "08:30", "08:45"],
-        date(2026, 6, 3): ["16:30", "17:00"],
-        date(2026, 6, 8): ["08:00", "08:15", "08:30", "08:45"],
-        date(2026, 6, 10): ["16:30", "17:00"],
+        date(2026, 11, 23): ["08:00", "08:15", "08:30", "08:45"],
+        date(2026, 11, 25): ["16:30", "17:00"],
+        date(2026, 11, 30): ["08:00", "08:15", "08:30", "08:45"],
+        date(2026, 12, 2): ["16:30", "17:00"],
     }
-    wednesday = [r for r in rows if r["local_date"] == date(2026, 6, 3)]
+    wednesday = [r for r in rows if r["local_date"] == date(2026, 11, 25)]
     assert [r["day_part"] for r in wednesday] == ["afternoon", "evening"]
     assert {r["activity"] for r in wednesday} == {demo.activities["followup"]}
     assert {(r["origin"], r["publish_at"]) for r in rows} == {("template", None)}
@@ -195,10 +195,10 @@ async def test_a_template_keeps_local_hours_across_the_paris_change(world):
 
 
 async def test_open_recurrence_follows_the_rule_and_is_never_published(world):
-    opened = await lavoie_tuesdays_and_thursdays(world, last_day=date(2026, 6, 14))
+    opened = await lavoie_tuesdays_and_thursdays(world, last_day=date(2026, 12, 6))
     rows = await slots_of(opened.opening_id)
     assert opened.slot_count == len(rows) == 8
-    assert sorted({r["local_date"] for r in rows}) == [date(2026, 6, 2), date(2026, 6, 4), date(2026, 6, 9), date(2026, 6, 11)]
+    assert sorted({r["local_date"] for r in rows}) == [date(2026, 11, 24), date(2026, 11, 26), date(2026, 12, 1), date(2026, 12, 3)]
     assert {(r["origin"], r["day_part"], r["publish_at"]) for r in rows} == {("recurrence", "afternoon", None)}
     opening = await ScheduleOpening.select().where(ScheduleOpening.id == opened.opening_id).first()
     assert (opening["origin"], opening["rrule"]) == ("recurrence", "FREQ=WEEKLY;BYDAY=TU,TH")
@@ -215,7 +215,7 @@ async def test_an_overlapping_manual_opening_is_refused_naming_the_conflict(worl
         await open_slots(demo, who="roy", site="centre-ville", activity="followup", start=time(9, 50), end=time(11, 0))
     message = str(refused.value)
     assert "Dre Julie Roy" in message
-    assert "mardi 2 juin 2026" in message
+    assert "mardi 24 novembre 2026" in message
     # The existing slot it collides with (09:45–10:00), not the requested one.
     assert "09:45" in message and "10:00" in message
 
@@ -230,7 +230,7 @@ async def test_the_conflict_message_follows_the_staff_language(world):
     finally:
         i18n.activate("fr")
     message = str(refused.value)
-    assert "Dre Julie Roy" in message and "Tuesday, June 2, 2026" in message
+    assert "Dre Julie Roy" in message and "Tuesday, November 24, 2026" in message
     assert "2:00" in message and "2:15" in message and "PM" in message
 
 
@@ -260,19 +260,19 @@ async def test_a_booked_slot_also_blocks_an_overlapping_opening(world):
 
 async def test_a_template_overlapping_one_existing_slot_opens_nothing_on_any_day(world):
     demo = world.demo
-    # One slot on Wednesday 10 June, in the middle of a two-week template.
-    await open_slots(demo, who="roy", site="centre-ville", activity="urgent", day=date(2026, 6, 10), start=time(10, 30), end=time(10, 45))
+    # One slot on Wednesday 2 December, in the middle of a two-week template.
+    await open_slots(demo, who="roy", site="centre-ville", activity="urgent", day=date(2026, 12, 2), start=time(10, 30), end=time(10, 45))
     template_id = await make_template(demo, [(d, "08:00", "12:00", "followup") for d in range(5)])
     async with nothing_opened(world) as refused:
-        await roy_template(world, template_id, last_day=date(2026, 6, 12))
-    assert "10 juin 2026" in str(refused.value) and "10:30" in str(refused.value)
+        await roy_template(world, template_id, last_day=date(2026, 12, 4))
+    assert "2 décembre 2026" in str(refused.value) and "10:30" in str(refused.value)
 
 
 async def test_a_recurrence_overlapping_an_existing_slot_opens_nothing(world):
     demo = world.demo
-    await open_slots(demo, who="lavoie", site="laval", activity="urgent", day=date(2026, 6, 11), start=time(13, 30), end=time(13, 45))
+    await open_slots(demo, who="lavoie", site="laval", activity="urgent", day=date(2026, 12, 3), start=time(13, 30), end=time(13, 45))
     async with nothing_opened(world, "Sophie Lavoie"):
-        await lavoie_tuesdays_and_thursdays(world, last_day=date(2026, 6, 30))
+        await lavoie_tuesdays_and_thursdays(world, last_day=date(2026, 12, 22))
 
 
 async def test_overlapping_blocks_within_one_template_are_refused(world):
@@ -335,27 +335,27 @@ async def test_times_that_open_no_slot_are_refused(world):
 
 
 async def test_bad_ranges_are_refused(world):
-    await refused(world, "The last day comes before the first day.", recurrence(world, last_day=date(2026, 5, 31)))
-    await refused(world, "Open at most one year at a time.", recurrence(world, last_day=date(2026, 6, 1) + timedelta(days=366)))
+    await refused(world, "The last day comes before the first day.", recurrence(world, last_day=date(2026, 11, 22)))
+    await refused(world, "Open at most one year at a time.", recurrence(world, last_day=date(2026, 11, 23) + timedelta(days=366)))
     template_id = await make_template(world.demo, [(0, "09:00", "10:00", "urgent")])
     await refused(
         world,
         "The last day comes before the first day.",
-        roy_template(world, template_id, first_day=date(2026, 6, 8), last_day=date(2026, 6, 7)),
+        roy_template(world, template_id, first_day=date(2026, 11, 30), last_day=date(2026, 11, 29)),
     )
     await refused(
         world,
         "Open at most one year at a time.",
-        roy_template(world, template_id, last_day=date(2027, 6, 2)),
+        roy_template(world, template_id, last_day=date(2027, 11, 24)),
     )
 
 
 async def test_a_full_year_is_accepted(world):
-    opened = await recurrence(world, rule="FREQ=MONTHLY;BYMONTHDAY=1", last_day=date(2026, 6, 1) + timedelta(days=365))
-    assert opened.slot_count == 13 * 4  # 1 June 2026 to 1 June 2027, four 15-minute slots
+    opened = await recurrence(world, rule="FREQ=MONTHLY;BYMONTHDAY=23", last_day=date(2026, 11, 23) + timedelta(days=365))
+    assert opened.slot_count == 13 * 4  # 23 November 2026 to 23 November 2027, four 15-minute slots
 
 
-@pytest.mark.parametrize("rule", ["garbage", "FREQ=WEEKLY;BYDAY=XX", "FREQ=MINUTELY", "FREQ=DAILY;COUNT=2;UNTIL=20260610"])
+@pytest.mark.parametrize("rule", ["garbage", "FREQ=WEEKLY;BYDAY=XX", "FREQ=MINUTELY", "FREQ=DAILY;COUNT=2;UNTIL=20261202"])
 async def test_a_bad_recurrence_rule_is_refused(world, rule):
     await refused(world, "The recurrence rule is not valid.", recurrence(world, rule=rule))
 

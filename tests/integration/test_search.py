@@ -1,7 +1,7 @@
 """Availability search: each filter alone and combined, publication and holds,
 ordering, paging, and tenant isolation.
 
-Now is Monday 1 June 2026, 08:00 in Montreal. The slots opened by `agenda`:
+Now is Monday 23 November 2026, 07:00 in Montreal (tests.moments.NOW). The slots opened by `agenda`:
   lavoie  laval         urgent    Mon 08:30, 08:45          (morning, today)
   roy     centre-ville  urgent    Mon 20:30, 20:45          (evening; Tuesday in UTC)
   roy     centre-ville  urgent    Tue 09:00 … 09:45         (morning)
@@ -19,7 +19,7 @@ from app.scheduling.tables import Slot
 from tests.integration.engine_fixtures import NOW, STAFF, TUESDAY, open_slots, world  # noqa: F401
 
 MONTREAL = ZoneInfo("America/Montreal")
-MONDAY, WEDNESDAY = date(2026, 6, 1), date(2026, 6, 3)
+MONDAY, WEDNESDAY = date(2026, 11, 23), date(2026, 11, 25)
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ async def test_from_date_is_the_clinic_local_date(agenda):
     assert await find(agenda, from_date=TUESDAY) == ALL[4:]
     assert await find(agenda, from_date=MONDAY) == ALL
     assert await find(agenda, from_date=WEDNESDAY) == ["Marc Wed 17:00", "Marc Wed 17:30"]
-    assert await find(agenda, from_date=date(2026, 6, 4)) == []
+    assert await find(agenda, from_date=date(2026, 11, 26)) == []
 
 
 async def test_day_part_filter(agenda):
@@ -145,11 +145,11 @@ async def test_day_part_filter(agenda):
 
 
 async def test_min_notice(agenda):
-    # Now is 08:00: a 30-minute notice still allows 08:30, 45 minutes does not.
-    assert (await find(agenda, min_notice=timedelta(minutes=30)))[:2] == ["Lavoie, Mon 08:30", "Lavoie, Mon 08:45"]
-    assert (await find(agenda, min_notice=timedelta(minutes=45)))[0] == "Lavoie, Mon 08:45"
-    assert await find(agenda, min_notice=timedelta(hours=26)) == ALL[8:]
-    clock.advance(timedelta(minutes=31))  # 08:31: the 08:30 slot has started
+    # Now is 07:00: a 90-minute notice still allows 08:30, 105 minutes does not.
+    assert (await find(agenda, min_notice=timedelta(minutes=90)))[:2] == ["Lavoie, Mon 08:30", "Lavoie, Mon 08:45"]
+    assert (await find(agenda, min_notice=timedelta(minutes=105)))[0] == "Lavoie, Mon 08:45"
+    assert await find(agenda, min_notice=timedelta(hours=27)) == ALL[8:]
+    clock.advance(timedelta(minutes=91))  # 08:31: the 08:30 slot has started
     assert (await find(agenda))[0] == "Lavoie, Mon 08:45"
 
 

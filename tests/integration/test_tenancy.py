@@ -18,8 +18,8 @@ async def test_host_is_case_insensitive_and_port_is_ignored(client):
     assert "3000 boulevard Le Carrefour" in response.text
 
 
-async def test_clinic_home_lists_only_its_own_sites(client):
-    response = await client.get("/", headers={"host": "demo.localhost"})
+async def test_clinic_home_lists_only_its_own_sites(demo):
+    response = await demo.get("/")
     assert response.status_code == 200
     assert "/centre-ville" in response.text and "/laval" in response.text
     assert "/principal" not in response.text and "Clinique Autre" not in response.text
@@ -46,15 +46,15 @@ async def test_unknown_host_is_a_404_page_without_data(client, host):
         assert "Clinique" not in response.text and "Sainte-Catherine" not in response.text
 
 
-async def test_suspended_clinic_is_unknown(client):
+async def test_suspended_clinic_is_unknown(demo):
     await Clinic.update({Clinic.status: "suspended"}).where(Clinic.slug == "demo")
-    response = await client.get("/centre-ville/", headers={"host": "demo.localhost"})
+    response = await demo.get("/centre-ville/")
     assert response.status_code == 404
 
 
-async def test_a_clinic_host_cannot_reach_another_clinics_site(client):
-    assert (await client.get("/centre-ville/", headers={"host": "autre.localhost"})).status_code == 404
-    assert (await client.get("/principal/", headers={"host": "demo.localhost"})).status_code == 404
+async def test_a_clinic_host_cannot_reach_another_clinics_site(demo, autre):
+    assert (await autre.get("/centre-ville/")).status_code == 404
+    assert (await demo.get("/principal/")).status_code == 404
 
 
 async def test_bare_domain_is_the_platform_page_listing_nothing_private(client):
@@ -66,17 +66,17 @@ async def test_bare_domain_is_the_platform_page_listing_nothing_private(client):
     assert (await client.get("/centre-ville/", headers={"host": "localhost"})).status_code == 404
 
 
-async def test_deactivated_portal_says_so_and_gives_the_phone(client):
+async def test_deactivated_portal_says_so_and_gives_the_phone(demo):
     await WorkSite.update({WorkSite.portal_active: False}).where(WorkSite.slug == "laval")
-    response = await client.get("/laval/?lang=en", headers={"host": "demo.localhost"})
+    response = await demo.get("/laval/?lang=en")
     assert response.status_code == 200
     assert "Online booking is not available" in response.text
     assert "450 555 0200" in response.text
 
 
-async def test_malformed_paths_are_404_not_500(client):
+async def test_malformed_paths_are_404_not_500(demo):
     for path in ("/%00/", "/..%2f..%2fetc/passwd", "/" + "x" * 5000 + "/", "/static/", "/static/css/app.css/x", "/centre-ville/nothing-here"):
-        response = await client.get(path, headers={"host": "demo.localhost"})
+        response = await demo.get(path)
         assert response.status_code in (404, 405), path
 
 
@@ -86,12 +86,12 @@ async def test_healthz_reports_database_and_redis(client):
     assert response.json() == {"database": "ok", "redis": "not configured"}
 
 
-async def test_static_assets_are_served_on_clinic_hosts(client):
-    response = await client.get("/static/vendor/htmx-2.0.11.min.js", headers={"host": "demo.localhost"})
+async def test_static_assets_are_served_on_clinic_hosts(demo):
+    response = await demo.get("/static/vendor/htmx-2.0.11.min.js")
     assert response.status_code == 200
     assert "htmx" in response.text[:2000]
 
 
-async def test_pages_load_nothing_from_other_hosts(client):
-    response = await client.get("/centre-ville/", headers={"host": "demo.localhost"})
+async def test_pages_load_nothing_from_other_hosts(demo):
+    response = await demo.get("/centre-ville/")
     assert "https://" not in response.text and "http://" not in response.text

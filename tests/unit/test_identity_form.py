@@ -1,11 +1,12 @@
 """Step A's form: what a patient types, the normal forms kept, and the messages shown."""
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
 from app import clock, i18n
 from app.patients.forms import IdentityForm, parse_identity
+from tests.moments import NOW
 
 MARIE = {
     "first_name": "Marie",
@@ -24,7 +25,6 @@ def english():
     i18n.activate("en")
     yield
     i18n.activate("fr")
-    clock.reset()
 
 
 def parse(country="CA", hin_format="qc_ramq", **changes):
@@ -133,7 +133,7 @@ def test_a_date_that_does_not_exist_is_named_as_such():
 
 
 def test_a_date_of_birth_in_the_future_or_too_old_is_refused():
-    clock.freeze(datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))
+    clock.freeze(NOW)
     assert parse(date_of_birth="2026-12-01", health_insurance_number="")[1] == {
         "date_of_birth": "Your date of birth cannot be in the future."
     }

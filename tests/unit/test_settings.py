@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
@@ -14,6 +15,11 @@ def test_defaults_work_on_a_laptop():
     assert settings.database.path == str(ROOT / "var" / "clinic.db")
     assert (settings.base_domain, settings.host, settings.port) == ("localhost", "127.0.0.1", 8000)
     assert settings.redis_url is None and settings.embedded
+    assert settings.clock_offset == timedelta(0)
+
+
+def test_the_clock_offset_is_seconds_either_way():
+    assert load({**GOOD, "CLOCK_OFFSET_SECONDS": "-3600.5"}).clock_offset == -timedelta(hours=1, milliseconds=500)
 
 
 def test_database_urls():
@@ -35,6 +41,9 @@ def test_database_urls():
         ("SMTP_URL", "mail.example.org"),
         ("BASE_DOMAIN", "http://example.com"),
         ("SECRET_KEY", "short"),
+        ("CLOCK_OFFSET_SECONDS", "next monday"),
+        ("CLOCK_OFFSET_SECONDS", "nan"),
+        ("CLOCK_OFFSET_SECONDS", "1e300"),
     ],
 )
 def test_bad_settings_name_the_variable(name, value):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class Settings:
     public_scheme: str = "http"  # how links in messages reach the platform
     email_from: str = "rendez-vous@localhost"
     sms: "SmsSettings | None" = None  # no provider: SMS go to the dev outbox
+    # Proxies whose X-Forwarded-For is believed (see app.client_address); none by default.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def embedded(self) -> bool:
@@ -134,7 +137,23 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         public_scheme=_public_scheme(env),
         email_from=env.get("EMAIL_FROM") or f"rendez-vous@{_base_domain(env)}",
         sms=_sms(env),
+        trusted_proxies=_trusted_proxies(env),
     )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for item in (part.strip() for part in env.get("TRUSTED_PROXIES", "").split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES: expected IP addresses or networks separated by commas "
+                f"(e.g. 10.0.0.5,10.1.0.0/16), got {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def _public_scheme(env: Mapping[str, str]) -> str:

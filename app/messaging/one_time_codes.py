@@ -38,7 +38,6 @@ class Challenge:
 
     id: int
     expires_at: datetime
-    tries_left: int
 
 
 @dataclass(frozen=True)
@@ -88,15 +87,15 @@ async def send(
                 idempotency_key=f"{KIND}:{code.id}", created_at=now,
             )
         )
-    return Challenge(code.id, code.expires_at, MAX_TRIES)
+    return Challenge(code.id, code.expires_at)
 
 
 async def live(*, clinic_id: int, subject: str) -> Challenge | None:
     """The code that would be checked for `subject` now, if any."""
-    row = await OneTimeCode.select(OneTimeCode.id, OneTimeCode.expires_at, OneTimeCode.tries).where(
+    row = await OneTimeCode.select(OneTimeCode.id, OneTimeCode.expires_at).where(
         _live(clinic_id, subject, clock.now())
     ).first()
-    return Challenge(row["id"], row["expires_at"], MAX_TRIES - row["tries"]) if row else None
+    return Challenge(row["id"], row["expires_at"]) if row else None
 
 
 async def check(*, clinic_id: int, subject: str, typed: str, secret_key: str) -> Checked:

@@ -191,8 +191,7 @@ class Wizard(Controller):
         return render(request, "portal/contacts.html", {
             "site": site, "session": session, "pending": pending, "destination": destination,
             "shown": masked(destination) if destination else "", "challenge": challenge,
-            "digits": one_time_codes.LENGTH, "minutes": int(one_time_codes.LIFETIME.total_seconds() // 60),
-            "values": values or {}, "errors": errors,
+            "digits": one_time_codes.LENGTH, "values": values or {}, "errors": errors,
             "steps": STEPS, "step": "identify", "form_token": form_token(request, session["token"]),
         }, status_code)
 

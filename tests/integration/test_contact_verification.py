@@ -82,7 +82,7 @@ async def test_a_code_sent_to_the_files_main_contact_confirms_the_new_one(comms,
     assert "Clinique Démo" in sms and "10 minutes" in sms
 
     asking = await client.get(contacts_url, headers=DEMO)
-    assert "Nous avons envoyé un code de 6 chiffres à •••01" in text(asking)
+    assert "Nous avons envoyé un code de 6 chiffres à •••01. Il est valide jusqu'à 07:10." in text(asking)
     wrong = await post(client, contacts_url, action="check", code=f"{(int(code) + 1) % 10**6:06d}")
     assert wrong.status_code == 422
     assert "Ce code n'est pas le bon. Il vous reste 4 essais." in text(wrong)

@@ -27,7 +27,6 @@ from tests.integration.portal_helpers import (
     freeze,
     identify,
     option_labels,
-    text,
 )
 from tests.integration.query_log import recorded_statements
 

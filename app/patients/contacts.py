@@ -28,6 +28,9 @@ from app.patients.tables import ContactDetail, Patient
 
 PURPOSES = ("confirmation", "reminder")
 REACHABLE = ("email", "cell")  # kinds a message can be sent to
+# Pending contacts a file keeps for staff to review; beyond, typed ones are not added, so
+# someone who can identify as a patient cannot bury the file's contacts under their own.
+MAX_PENDING = 4
 
 
 @dataclass(frozen=True)
@@ -51,20 +54,21 @@ def typed_contacts(form: IdentityForm) -> list[Contact]:
 
 
 async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: IdentityForm) -> list[str]:
-    """Append the form's contacts the file lacks, pending, after the existing ones.
-    Returns the values added."""
+    """Append the form's contacts the file lacks, pending, after the existing ones (up to
+    MAX_PENDING pending). Returns the values added."""
     added: list[str] = []
     async with write_transaction():
         if not await Patient.exists().where((Patient.id == patient_id) & (Patient.clinic == clinic_id)):
             return added
-        existing = await ContactDetail.select(ContactDetail.value, ContactDetail.position).where(
-            (ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id)
-        )
+        existing = await ContactDetail.select(
+            ContactDetail.value, ContactDetail.position, ContactDetail.verified
+        ).where((ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id))
         # Emails on file may predate normalisation; a phone number never differs by case.
         known = {row["value"].lower() for row in existing}
         position = max((row["position"] for row in existing), default=0)
+        pending = sum(not row["verified"] for row in existing)
         for contact in typed_contacts(form):
-            if contact.value.lower() in known:
+            if contact.value.lower() in known or pending >= MAX_PENDING:
                 continue
             position += 1
             # A double submission racing this one may insert the same value first:
@@ -78,6 +82,7 @@ async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: Identit
             if inserted:
                 known.add(contact.value.lower())
                 added.append(contact.value)
+                pending += 1
     return added
 
 

@@ -16,6 +16,7 @@ from icalendar import Calendar
 from app import clock
 from app.booking.tables import Appointment, BookingSession
 from app.messaging.tables import Message
+from app.patients.contacts import MAX_PENDING
 from app.patients.tables import ContactDetail, Patient
 from app.scheduling.services import SchedulingService
 from tests.integration.demo_lookup import activity_id, clinic_id, patient_id, practitioner_id, site_id
@@ -186,3 +187,15 @@ async def test_no_file_and_a_file_with_wrong_details_give_the_same_answer_after_
     assert with_file[2] == without_file[2]
     assert len(with_file[2]) > 5  # the statements were recorded
     assert await Message.count() == 0
+
+
+async def test_identifying_again_and_again_cannot_bury_his_file_under_new_contacts(client):
+    freeze()
+    try:
+        for n in range(10):
+            assert (await identify(client, {**WITH_HIS_NAME, "cell_phone": f"438 555 01{n:02d}"})).status_code == 303
+    finally:
+        clock.reset()
+    contacts = await jeans_contacts()
+    assert contacts[0] == (JEAN_EMAIL, True)
+    assert [verified for _, verified in contacts[1:]] == [False] * MAX_PENDING

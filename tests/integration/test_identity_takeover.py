@@ -199,3 +199,15 @@ async def test_identifying_again_and_again_cannot_bury_his_file_under_new_contac
     contacts = await jeans_contacts()
     assert contacts[0] == (JEAN_EMAIL, True)
     assert [verified for _, verified in contacts[1:]] == [False] * MAX_PENDING
+
+
+async def test_a_pending_contact_does_not_identify_him_later(client):
+    """With the phone now on his file (pending), his name, birth date and sex and that
+    phone, without the number, still identify nobody."""
+    freeze()
+    try:
+        await identify(client, WITH_HIS_NAME)
+        by_details = {**WITH_HIS_NAME, "first_name": "Jean", "health_insurance_number": ""}
+        assert await offered(client, await identify(client, by_details)) == OPEN_TO_ALL
+    finally:
+        clock.reset()

@@ -204,9 +204,10 @@ class Dispatcher:
             return "code expired or replaced"
         clinic = facts.clinics[message["clinic"]]
 
+        left = max(1, int((code["expires_at"] - now).total_seconds() // 60))  # a retried message says less
+
         def content(digits: str) -> Rendered:
-            return render_code(self.env, code=digits, clinic=clinic, language=message["language"],
-                               minutes=int(one_time_codes.LIFETIME.total_seconds() // 60))
+            return render_code(self.env, code=digits, clinic=clinic, language=message["language"], minutes=left)
 
         sent = content(one_time_codes.code_for(self.settings.secret_key, code["nonce"]))
         kept = sent if isinstance(self._sender(message), DevSender) else content("•" * one_time_codes.LENGTH)

@@ -32,10 +32,20 @@ def main(argv: list[str]) -> int:
     return 2
 
 
-def serve(settings: settings_module.Settings) -> int:
+def server_config(settings: settings_module.Settings):
+    """The web server for these settings. It leaves X-Forwarded-For alone (uvicorn would
+    otherwise believe it from 127.0.0.1): app.client_address reads it, for TRUSTED_PROXIES only."""
     import uvicorn
 
     from app.main import create_app
+
+    return uvicorn.Config(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", proxy_headers=False
+    )
+
+
+def serve(settings: settings_module.Settings) -> int:
+    import uvicorn
 
     port = f":{settings.port}" if settings.port != 80 else ""
     base = f"http://{{}}.{settings.base_domain}{port}"
@@ -47,8 +57,9 @@ def serve(settings: settings_module.Settings) -> int:
         print(f"  {base.format('demo')}/dev/outbox         (emails and SMS sent, dev only)")
     print(f"  http://{settings.base_domain}{port}/healthz")
     print(f"Database: {settings.database.kind}; jobs: {'arq on ' + settings.redis_url if settings.redis_url else 'in-process'}\n")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
-    return 0
+    server = uvicorn.Server(server_config(settings))
+    server.run()
+    return 0 if server.started else 1  # e.g. the port was taken
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ class Settings:
     # Test-only. app.clock reads it itself at import; it is here so that a wrong value
     # stops start-up with one line like any other setting.
     clock_offset: timedelta = timedelta(0)
+    # Proxies whose X-Forwarded-For is believed (see app.client_address); none by default.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def embedded(self) -> bool:
@@ -140,7 +143,23 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         email_from=env.get("EMAIL_FROM") or f"rendez-vous@{_base_domain(env)}",
         sms=_sms(env),
         clock_offset=clock_offset(env),
+        trusted_proxies=_trusted_proxies(env),
     )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for item in (part.strip() for part in env.get("TRUSTED_PROXIES", "").split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES: expected IP addresses or networks separated by commas "
+                f"(e.g. 10.0.0.5,10.1.0.0/16), got {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def _public_scheme(env: Mapping[str, str]) -> str:

@@ -10,7 +10,7 @@ import asyncio
 from arq import cron
 from arq.connections import RedisSettings
 
-from app import db
+from app import db, retention
 from app.messaging.dispatch import Dispatcher
 from app.settings import load
 from app.templating import make_environment
@@ -33,6 +33,11 @@ async def dispatch_due(ctx: dict) -> int:
         return await ctx["dispatcher"].run_until_idle(max_batches=50)
 
 
+async def purge(ctx: dict) -> dict:
+    """Delete expired sessions, attempts and codes (app.retention); safe to run twice."""
+    return vars(await retention.purge())
+
+
 async def startup(ctx: dict) -> None:
     await db.start()
     ctx["dispatcher"] = Dispatcher(load(), make_environment())
@@ -51,8 +56,13 @@ def redis_settings() -> RedisSettings:
 
 
 class WorkerSettings:
-    functions = [ping, dispatch_due]
-    cron_jobs = [cron(dispatch_due, second=set(range(60)), unique=False, run_at_startup=True, timeout=300)]
+    functions = [ping, dispatch_due, purge]
+    cron_jobs = [
+        cron(dispatch_due, second=set(range(60)), unique=False, run_at_startup=True, timeout=300),
+        # One worker is enough; a run missed while all were down is made up at startup.
+        cron(purge, minute=set(range(0, 60, int(retention.EVERY.total_seconds() // 60))), second=0,
+             unique=True, run_at_startup=True, timeout=300),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings()

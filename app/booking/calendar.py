@@ -32,8 +32,10 @@ def appointment_ics(
     event.add("dtend", ends_at.astimezone(zone))
     event.add("summary", summary)
     event.add("location", location)
-    event.add("description", description)
-    event.add("url", url)
+    if description:
+        event.add("description", description)
+    if url:
+        event.add("url", url)
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -42,7 +42,8 @@ class Appointment(Table):
 class BookingSession(Table):
     """The portal wizard's state, kept on the server and keyed by an unguessable token
     carried in the URL (so the wizard works in a third-party iframe without cookies).
-    The token is also the hold token of the slot under review."""
+    The token is also the hold token of the slot under review. Rows hold personal data
+    (what was typed at step 1) and are purged once expired (app.retention)."""
 
     clinic = ForeignKey(references=Clinic, null=False)
     site = ForeignKey(references=WorkSite, null=False)
@@ -60,5 +61,8 @@ class BookingSession(Table):
     slot = ForeignKey(references=Slot, null=True, default=None)  # under review (held)
     appointment = ForeignKey(references=Appointment, null=True, default=None)
     language = Varchar(length=2, default="fr")
+    # Digests, for the limits on live sessions and holds (app.booking.sessions).
+    client_key = Varchar(length=64, default="")  # the client's address
+    identity_key = Varchar(length=64, default="")  # the person typed (identification.identity_key)
     created_at = Timestamptz()
     expires_at = Timestamptz()

@@ -1,11 +1,14 @@
-"""Without Redis (the embedded default), the same dispatcher runs inside the web process."""
+"""Without Redis (the embedded default), the worker's jobs run inside the web process:
+the same dispatcher, and the purge of expired personal data (app.retention)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 
+from app import retention
 from app.messaging.dispatch import Dispatcher
 
 log = logging.getLogger("app.messaging")
@@ -36,7 +39,14 @@ class InProcessDispatch:
         await self.dispatcher.close()
 
     async def _loop(self) -> None:
+        purge_at = time.monotonic()  # at once, then every retention.EVERY (the app's clock may be frozen)
         while not self.stopping.is_set():
+            if time.monotonic() >= purge_at:
+                purge_at = time.monotonic() + retention.EVERY.total_seconds()
+                try:
+                    await retention.purge()
+                except Exception:  # noqa: BLE001 - the next turn retries
+                    log.exception("purging expired data failed")
             try:
                 if await self.dispatcher.run_once():
                     continue  # more may be due: no pause between full batches

@@ -6,7 +6,11 @@ same message. A worker killed mid-send leaves its rows `sending`; when the lease
 lapses another worker takes them again, so nothing is lost. The provider's id is
 recorded in the same write that marks the message sent. Between the provider
 accepting a message and that write, a crash can still cause one resend: email
-carries the same Message-ID each time so it can be recognised downstream."""
+carries the same Message-ID each time so it can be recognised downstream.
+
+A message is about an appointment (read when it goes, so it says what is true then, to
+whom app.patients.contacts says), or carries a one-time code to the address it was asked
+for (app.messaging.one_time_codes)."""
 
 from __future__ import annotations
 
@@ -25,11 +29,12 @@ from app import clock
 from app.booking.links import make_token
 from app.booking.views import appointment_views
 from app.db import is_postgres, write_transaction
-from app.messaging.content import render
+from app.messaging import one_time_codes
+from app.messaging.content import Rendered, render, render_code
 from app.messaging.email import SmtpSender, build_email, parse_smtp_url
 from app.messaging.planner import LATER, after_quiet_hours
 from app.messaging.sms import ProviderError, TwilioConfig, TwilioSender, segments
-from app.messaging.tables import Message
+from app.messaging.tables import Message, OneTimeCode
 from app.patients.contacts import Recipients, recipients_of
 from app.settings import Settings
 from tenants.tables import Clinic
@@ -139,7 +144,7 @@ class Dispatcher:
     async def _deliver_one(self, message: dict, facts: "_Facts | None") -> None:
         try:
             if facts is None:
-                raise RuntimeError("the message's appointment could not be read")
+                raise RuntimeError("what the message is about could not be read")
             await self._deliver(message, facts)
         except ProviderError as error:
             await self._failed(message, str(error), transient=error.transient)
@@ -149,35 +154,64 @@ class Dispatcher:
 
     async def _deliver(self, message: dict, facts: "_Facts") -> None:
         now = clock.now()
-        view = facts.views.get((message["clinic"], message["appointment"]))
-        reason = _stale(message, view, now)
-        if reason:
-            await self._finish(message, {Message.status: "dropped", Message.last_error: reason})
+        prepare = self._code if message["kind"] == one_time_codes.KIND else self._about_appointment
+        prepared = prepare(message, facts, now)
+        if isinstance(prepared, str):
+            await self._finish(message, {Message.status: "dropped", Message.last_error: prepared})
             return
+        address, content, kept = prepared
         clinic = facts.clinics[message["clinic"]]
-        who = facts.recipients[(message["clinic"], message["appointment"], _purpose(message))]
-        address = who.email if message["channel"] == "email" else who.phone
-        if not address:
-            await self._finish(message, {Message.status: "dropped", Message.last_error: "no contact on this channel"})
-            return
-        token = make_token(self.settings.secret_key, view["id"], view["ends_at"])
-        details_url = f"{self.settings.clinic_url(clinic['slug'])}/a/{token}"
-        content = render(self.env, kind=message["kind"], view=view, clinic=clinic, language=message["language"],
-                         details_url=details_url, now=now)
         if message["channel"] == "email":
             sender_address = getattr(getattr(self.senders.email, "config", None), "sender", self.settings.email_from)
             email = build_email(sender_name=clinic["name"], sender=sender_address, to=address, subject=content.subject,
                                 text=content.text, html=content.html, message_key=message["idempotency_key"], ics=content.ics)
             provider_id = await self.senders.email.send(email)
-            sent = {Message.subject: content.subject, Message.body: content.text}
+            sent = {Message.subject: kept.subject, Message.body: kept.text}
         else:
             provider_id = await self.senders.sms.send(to=address, body=content.sms)
-            sent = {Message.body: content.sms, Message.segments: segments(content.sms).count}
+            sent = {Message.body: kept.sms, Message.segments: segments(content.sms).count}
         await self._finish(message, {
-            Message.status: "sent", Message.provider: self.senders.email.name if message["channel"] == "email" else self.senders.sms.name,
+            Message.status: "sent", Message.provider: self._sender(message).name,
             Message.provider_id: provider_id, Message.recipient: address, Message.sent_at: clock.now(),
             Message.last_error: "", **sent,
         })
+
+    def _sender(self, message: dict) -> "SmtpSender | TwilioSender | DevSender":
+        return self.senders.email if message["channel"] == "email" else self.senders.sms
+
+    def _about_appointment(self, message: dict, facts: "_Facts", now: datetime) -> "tuple[str, Rendered, Rendered] | str":
+        """(address, content, what the outbox keeps of it), or why the message is dropped."""
+        view = facts.views.get((message["clinic"], message["appointment"]))
+        reason = _stale(message, view, now)
+        if reason:
+            return reason
+        clinic = facts.clinics[message["clinic"]]
+        who = facts.recipients[(message["clinic"], message["appointment"], _purpose(message))]
+        address = who.email if message["channel"] == "email" else who.phone
+        if not address:
+            return "no contact on this channel"
+        token = make_token(self.settings.secret_key, view["id"], view["ends_at"])
+        details_url = f"{self.settings.clinic_url(clinic['slug'])}/a/{token}"
+        content = render(self.env, kind=message["kind"], view=view, clinic=clinic, language=message["language"],
+                         details_url=details_url, now=now, brief=address in who.brief)
+        return address, content, content
+
+    def _code(self, message: dict, facts: "_Facts", now: datetime) -> "tuple[str, Rendered, Rendered] | str":
+        """A one-time code goes to the address it was asked for; the outbox keeps it masked,
+        except on the dev outbox, the only place a developer can read it."""
+        code = facts.codes.get((message["clinic"], message["one_time_code"]))
+        if code is None or code["used_at"] is not None or code["expires_at"] <= now:
+            return "code expired or replaced"
+        clinic = facts.clinics[message["clinic"]]
+
+        left = max(1, int((code["expires_at"] - now).total_seconds() // 60))  # a retried message says less
+
+        def content(digits: str) -> Rendered:
+            return render_code(self.env, code=digits, clinic=clinic, language=message["language"], minutes=left)
+
+        sent = content(one_time_codes.code_for(self.settings.secret_key, code["nonce"]))
+        kept = sent if isinstance(self._sender(message), DevSender) else content("•" * one_time_codes.LENGTH)
+        return message["recipient"], sent, kept
 
     async def _failed(self, message: dict, error: str, *, transient: bool) -> None:
         if transient and message["attempts"] < MAX_ATTEMPTS:
@@ -257,24 +291,37 @@ def _purpose(message: dict) -> str:
 @dataclass
 class _Facts:
     """What a group of messages needs from the database, keyed by clinic so that one
-    clinic's message never reads another clinic's appointment."""
+    clinic's message never reads another clinic's appointment or code."""
 
     views: dict[tuple[int, int], dict]  # (clinic, appointment) → appointment_view
     clinics: dict[int, dict]
     recipients: dict[tuple[int, int, str], Recipients]  # (clinic, appointment, purpose)
+    codes: dict[tuple[int, int], dict]  # (clinic, one-time code) → its row
 
     @classmethod
     async def read(cls, messages: list[dict]) -> "_Facts":
         wanted: dict[int, set[int]] = {}
         purposes: dict[tuple[int, str], set[int]] = {}
+        codes: dict[int, set[int]] = {}
         for message in messages:
+            if message["kind"] == one_time_codes.KIND:
+                codes.setdefault(message["clinic"], set())
+                if message["one_time_code"] is not None:
+                    codes[message["clinic"]].add(message["one_time_code"])
+                continue
             wanted.setdefault(message["clinic"], set()).add(message["appointment"])
             purposes.setdefault((message["clinic"], _purpose(message)), set()).add(message["appointment"])
-        facts = cls(views={}, clinics={}, recipients={})
+        facts = cls(views={}, clinics={}, recipients={}, codes={})
         for clinic_id, appointment_ids in wanted.items():
             views = await appointment_views(clinic_id=clinic_id, appointment_ids=list(appointment_ids))
             facts.views.update(((clinic_id, appointment_id), view) for appointment_id, view in views.items())
-        for clinic in await Clinic.select().where(Clinic.id.is_in(list(wanted))):
+        for clinic_id, code_ids in codes.items():
+            if code_ids:
+                for row in await OneTimeCode.select().where(
+                    OneTimeCode.id.is_in(list(code_ids)) & (OneTimeCode.clinic == clinic_id)
+                ):
+                    facts.codes[(clinic_id, row["id"])] = row
+        for clinic in await Clinic.select().where(Clinic.id.is_in(list(wanted.keys() | codes.keys()))):
             facts.clinics[clinic["id"]] = clinic
         for (clinic_id, purpose), appointment_ids in purposes.items():
             found = await recipients_of(clinic_id=clinic_id, appointment_ids=list(appointment_ids), purpose=purpose)

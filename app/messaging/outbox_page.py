@@ -18,6 +18,7 @@ LABELS = {
     "cancellation": N_("Cancellation notice"),
     "reminder": N_("Reminder"),
     "teleconsult_invitation": N_("Teleconsultation invitation"),
+    "one_time_code": N_("Verification code"),
     "email": N_("Email"),
     "sms": N_("Text message"),
     "pending": N_("waiting"),

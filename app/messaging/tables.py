@@ -1,21 +1,41 @@
 """The outbox: every email and SMS the platform will send, written in the same
-transaction as the appointment change that causes it, then delivered by a job."""
+transaction as the change that causes it (an appointment's, or a one-time code asked
+for), then delivered by a job."""
 
 from piccolo.columns import ForeignKey, SmallInt, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from app.booking.tables import Appointment
 from tenants.tables import Clinic
 
-KINDS = ("confirmation", "change", "cancellation", "reminder", "teleconsult_invitation")
+KINDS = ("confirmation", "change", "cancellation", "reminder", "teleconsult_invitation", "one_time_code")
 CHANNELS = ("email", "sms")
 # pending → sending (claimed, with a lease) → sent | failed | dropped
 STATUSES = ("pending", "sending", "sent", "failed", "dropped")
 
 
+class OneTimeCode(Table):
+    """A code sent to a contact to prove the person typing holds it (one_time_codes.py).
+    The code is never stored: it is derived from `nonce` with the secret key, so this
+    table holds nothing a reader could type. Purged once expired (app.retention)."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    subject = Varchar(length=100)  # what it proves, e.g. "contacts:session:12"
+    address_key = Varchar(length=64)  # a digest of where it was sent, for the sending limit
+    nonce = Varchar(length=64)
+    tries = SmallInt(default=0)  # wrong codes typed
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)  # typed right, or replaced by a newer code
+
+
 class Message(Table):
     clinic = ForeignKey(references=Clinic, null=False)
     appointment = ForeignKey(references=Appointment, null=True, default=None)
+    # A message about a one-time code rather than an appointment. Purging old codes
+    # keeps the message (its cost was billed) without its link.
+    one_time_code = ForeignKey(references=OneTimeCode, null=True, default=None, on_delete=OnDelete.set_null)
     kind = Varchar(length=32)
     channel = Varchar(length=8)
     recipient = Varchar(length=254, default="")  # filled when sent: the file may change meanwhile

@@ -1,7 +1,9 @@
 """When a form and a patient file are the same person (SPEC §5), as pure functions.
 
-By health insurance number when one is typed: it must equal the file's, and so must
-the date of birth, so a number mistyped into someone else's never opens their file.
+By health insurance number when one is typed: it must equal the file's, and so must the
+last name (without case, accents or surrounding spaces) and the date of birth. A number
+alone proves little (a Quebec one is derived from the name, date of birth and sex but
+for two digits), and a number mistyped into someone else's must not open their file.
 Otherwise first name, last name, date of birth and sex must all equal the file's
 (names without case, accents or surrounding spaces) and at least one contact typed
 must be on the file: the cell phone against any of its phone numbers (E.164), the
@@ -24,13 +26,14 @@ class FileIdentity:
     date_of_birth: date
     sex: str
     health_insurance_number: str | None
-    contacts: frozenset[str]  # the file's normalised contact values
+    contacts: frozenset[str]  # the normalised values of the contacts the file vouches for
 
 
 def same_by_hin(form: IdentityForm, file: FileIdentity) -> bool:
     return (
         form.health_insurance_number is not None
         and form.health_insurance_number == file.health_insurance_number
+        and fold_name(form.last_name) == fold_name(file.last_name)
         and form.date_of_birth == file.date_of_birth
     )
 

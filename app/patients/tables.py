@@ -1,6 +1,6 @@
 """Patient files and their ordered contact details (position 1 is the main contact)."""
 
-from piccolo.columns import Date, ForeignKey, SmallInt, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, SmallInt, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.scheduling.tables import Practitioner
@@ -26,6 +26,10 @@ class ContactDetail(Table):
     kind = Varchar(length=8)  # email | cell | home
     value = Varchar(length=254)  # normalised: lower-case email, E.164 phone
     position = SmallInt()
+    # Whether the file vouches for it: entered by staff, or proved by the patient with a
+    # one-time code. A contact typed on the portal is pending (False) until then, and
+    # receives no message about the file's appointments but a brief booking confirmation.
+    verified = Boolean(default=True)
 
 
 class IdentificationAttempt(Table):
@@ -33,7 +37,7 @@ class IdentificationAttempt(Table):
     for the length of the window. Keys are digests: no names or addresses in clear."""
 
     clinic = ForeignKey(references=Clinic, null=False)
-    client_key = Varchar(length=64)  # the client's address
-    identity_key = Varchar(length=64)  # the first and last name typed
+    client_key = Varchar(length=64)  # the client's address (app.client_address.limit_key)
+    identity_key = Varchar(length=64)  # the last name (folded) and the date of birth typed
     hin_key = Varchar(length=64, null=True, default=None)  # the health insurance number typed
     attempted_at = Timestamptz()

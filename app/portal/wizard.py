@@ -23,11 +23,14 @@ from app.booking.links import make_token
 from app.booking.search import results_for_page
 from app.booking.services import BookingDetails, BookingService
 from app.booking.views import appointment_view, slot_view
+from app.client_address import client_address, limit_key
+from app.db import write_transaction
 from app.htmx import is_fragment_request, page_or_fragment
+from app.messaging import one_time_codes
 from app.online_services.services import eligible_services
-from app.patients.contacts import add_missing_contacts
+from app.patients.contacts import add_missing_contacts, masked, pending_among, verifier, verify
 from app.patients.forms import parse_identity
-from app.patients.identification import identify
+from app.patients.identification import identify, identity_key
 from app.portal.availability import bookable_slots
 from app.portal.forms import parse_service_step
 from app.portal.guard import check_form_token, form_token, portal_site
@@ -68,6 +71,11 @@ def go(request: Request, name: str, site: dict, token: str, **query: Any) -> Red
     return Redirect(step_url(request, name, site, token, **query), status_code=303)
 
 
+def _code_subject(session: dict) -> str:
+    """What a code asked for on the contacts step proves: this session's hold on its file."""
+    return f"contacts:session:{session['id']}"
+
+
 class Wizard(Controller):
     path = "/{site_slug:str}"
     dependencies = {"site": Provide(portal_site)}
@@ -88,14 +96,11 @@ class Wizard(Controller):
         form, errors = parse_identity(data, country=clinic.country, hin_format=clinic.hin_format)
         if form is None:
             return self._identify_page(request, clinic, site, data, errors, 422)
-        client = request.client.host if request.client else "unknown"
-        found = await identify(clinic_id=clinic.id, form=form, client_key=client)
+        address = client_address(request)
+        found = await identify(clinic_id=clinic.id, form=form, client_key=address)
         if found.status == "rate_limited":
             message = i18n.gettext("Too many attempts. Please try again in a few minutes, or call us at %(phone)s.", phone=clinic.phone)
             return self._identify_page(request, clinic, site, data, {"form": message}, 429)
-        if found.patient_id:
-            # Contacts typed on the form that the file lacks join it, after the others.
-            await add_missing_contacts(clinic_id=clinic.id, patient_id=found.patient_id, form=form)
         services = await eligible_services(clinic_id=clinic.id, patient_id=found.patient_id)
         if not services:
             # The form comes back filled in, for the patient to check for a typo.
@@ -105,13 +110,89 @@ class Wizard(Controller):
         session = await sessions.start(
             clinic_id=clinic.id, site_id=site["id"], identity=identity,
             patient_id=found.patient_id, language=i18n.current(),
+            visitor=sessions.Visitor(client_key=limit_key(address), identity_key=identity_key(form)),
         )
+        if session is None:
+            message = i18n.gettext(
+                "You already have several bookings under way. Finish one of them, or try again in a while. You can also call us at %(phone)s.",
+                phone=clinic.phone,
+            )
+            return self._identify_page(request, clinic, site, data, {"form": message}, 429)
+        if found.patient_id:
+            # Contacts typed on the form that the file lacks join it, pending, after the others.
+            await add_missing_contacts(clinic_id=clinic.id, patient_id=found.patient_id, form=form)
         return go(request, "service", site, session["token"])
 
     def _identify_page(self, request, clinic, site, values, errors, status_code=200, template="portal/identify.html") -> Response:
         return render(request, template, {
             "site": site, "values": values, "errors": errors, "steps": STEPS, "step": "identify",
             "form_token": form_token(request, f"identify:{site['id']}"),
+        }, status_code)
+
+    # -- step 1b: confirm new contacts --------------------------------------------------
+    # A contact typed here that the file lacks is pending (see app.patients.contacts). The
+    # patient may prove they hold the file with a code sent to a contact it vouches for;
+    # or go on, and the clinic confirms it later.
+
+    @get("/b/{token:str}/contacts", name="contacts")
+    async def contacts_form(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        return await self._contacts_page(request, clinic, site, session, {})
+
+    @post("/b/{token:str}/contacts", name="contacts_submit")
+    async def contacts_submit(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
+        session = await self._session(request, clinic, site, token)
+        data = dict(await request.form())
+        if not check_form_token(request, data.get("form_token", ""), session["token"]):
+            return await self._contacts_page(request, clinic, site, session, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
+        pending = await self._pending(clinic, session)
+        destination = pending and await verifier(clinic_id=clinic.id, patient_id=session["patient"])
+        if not destination:
+            return go(request, "service", site, token)
+        subject = _code_subject(session)
+        if data.get("action") == "send":
+            sent = await one_time_codes.send(
+                clinic_id=clinic.id, subject=subject, channel="email" if destination.kind == "email" else "sms",
+                address=destination.value, language=session["language"],
+            )
+            if sent is None:
+                message = i18n.gettext("Too many codes were sent to this contact. Please try again in an hour, or go on without confirming.")
+                return await self._contacts_page(request, clinic, site, session, {"form": message}, 429)
+            return go(request, "contacts", site, token)
+        code, errors = one_time_codes.parse_code(data)
+        typed = {"code": str(data.get("code", ""))}
+        if code is None:
+            return await self._contacts_page(request, clinic, site, session, errors, 422, typed)
+        async with write_transaction():
+            checked = await one_time_codes.check(clinic_id=clinic.id, subject=subject, typed=code, secret_key=request.app.state.settings.secret_key)
+            if checked.outcome == "right":
+                await verify(clinic_id=clinic.id, patient_id=session["patient"], values=[c.value for c in pending])
+        if checked.outcome == "right":
+            return go(request, "service", site, token, confirmed=1)
+        if checked.tries_left:
+            message = i18n.ngettext("This code is not right. You have %(num)s more try.", "This code is not right. You have %(num)s more tries.", checked.tries_left)
+            return await self._contacts_page(request, clinic, site, session, {"code": message}, 422, typed)
+        message = i18n.gettext("This code is no longer valid. Ask for a new code.")
+        return await self._contacts_page(request, clinic, site, session, {"form": message}, 422)
+
+    async def _pending(self, clinic, session) -> list:
+        """The contacts typed in this session that the patient's file does not vouch for yet."""
+        if not session["patient"]:
+            return []
+        typed = [v for v in (session["identity"] or {}).get("normalised", {}).values() if v]
+        return await pending_among(clinic_id=clinic.id, patient_id=session["patient"], values=typed)
+
+    async def _contacts_page(self, request, clinic, site, session, errors, status_code=200, values=None) -> Response:
+        pending = await self._pending(clinic, session)
+        if not pending:
+            return go(request, "service", site, session["token"])
+        destination = await verifier(clinic_id=clinic.id, patient_id=session["patient"])
+        challenge = destination and await one_time_codes.live(clinic_id=clinic.id, subject=_code_subject(session))
+        return render(request, "portal/contacts.html", {
+            "site": site, "session": session, "pending": pending, "destination": destination,
+            "shown": masked(destination) if destination else "", "challenge": challenge,
+            "digits": one_time_codes.LENGTH, "values": values or {}, "errors": errors,
+            "steps": STEPS, "step": "identify", "form_token": form_token(request, session["token"]),
         }, status_code)
 
     # -- step 2: service ------------------------------------------------------------
@@ -146,10 +227,12 @@ class Wizard(Controller):
 
     async def _service_page(self, request, clinic, site, session, values, errors, status_code=200) -> Response:
         offers = await eligible_services(clinic_id=clinic.id, patient_id=session["patient"])
+        pending = await self._pending(clinic, session)
         chosen = next((o for o in offers if o.id == session["service"]), None)
         saved = request.query_params.get("saved") == "1" and chosen is not None and not errors
         return render(request, "portal/service.html", {
             "site": site, "session": session, "offers": offers, "chosen": chosen, "saved": saved,
+            "pending": pending, "confirmed": request.query_params.get("confirmed") == "1" and not pending,
             "values": values, "errors": errors, "steps": STEPS, "step": "service",
             "form_token": form_token(request, session["token"]),
         }, status_code)
@@ -180,7 +263,9 @@ class Wizard(Controller):
         offered = await self._available(clinic, site, session, limit=50)
         if int(raw) not in {a.slot_id for a in offered}:
             return await self._slots_page(request, clinic, site, session, error="taken", status_code=409)
-        outcome = await self._booking(clinic, request).hold(slot_id=int(raw), token=session["token"])
+        outcome = await sessions.hold(session=session, slot_id=int(raw), booking=self._booking(clinic, request))
+        if outcome.code == "too_many_holds":
+            return await self._slots_page(request, clinic, site, session, error="holds", status_code=429)
         if not outcome.ok:
             return await self._slots_page(request, clinic, site, session, error="taken", status_code=409)
         await sessions.update(clinic_id=clinic.id, session_id=session["id"], slot=int(raw))
@@ -199,6 +284,7 @@ class Wizard(Controller):
             "taken": i18n.gettext("This appointment is no longer available"),
             "expired": i18n.gettext("This page expired. Please try again."),
             "choose": i18n.gettext("Choose an appointment."),
+            "holds": i18n.gettext("You are already holding several appointments in other windows. Book one of them, or wait a few minutes for them to be released."),
         }
         return render(request, "portal/slots.html", {
             "site": site, "session": session, "slots": found[:shown], "has_more": len(found) > shown and shown < 50,

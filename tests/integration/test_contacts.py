@@ -104,8 +104,9 @@ async def book(clinic: int, **details) -> int:
 async def test_the_confirmation_goes_to_the_form_and_reminders_to_the_file(demo):
     marie = await patient_id(demo, "Tremblay")
     appointment = await book(demo, patient_id=marie, contact_email="marie@nouveau.example", contact_phone="+14385550177")
+    # Typed on the portal and not vouched for by the file: the confirmation there is brief.
     assert await recipients(clinic_id=demo, appointment_id=appointment, purpose="confirmation") == Recipients(
-        email="marie@nouveau.example", phone="+14385550177"
+        email="marie@nouveau.example", phone="+14385550177", brief=frozenset({"marie@nouveau.example", "+14385550177"})
     )
     assert await recipients(clinic_id=demo, appointment_id=appointment, purpose="reminder") == Recipients(
         email="marie.tremblay@example.org", phone="+15145550101"
@@ -116,7 +117,8 @@ async def test_reminders_follow_the_files_order(demo):
     marie = await patient_id(demo, "Tremblay")
     await add_missing_contacts(clinic_id=demo, patient_id=marie, form=typed(email="marie@nouveau.example"))
     appointment = await book(demo, patient_id=marie, contact_email="marie@nouveau.example")
-    # Staff make the new address the main contact.
+    # Staff confirm the new address and make it the main contact.
+    await ContactDetail.update({ContactDetail.verified: True}).where(ContactDetail.value == "marie@nouveau.example")
     await ContactDetail.update({ContactDetail.position: 9}).where(ContactDetail.value == "marie.tremblay@example.org")
     await ContactDetail.update({ContactDetail.position: 1}).where(ContactDetail.value == "marie@nouveau.example")
     await ContactDetail.update({ContactDetail.position: 2}).where(ContactDetail.value == "+15145550101")

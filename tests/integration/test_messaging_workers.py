@@ -180,7 +180,7 @@ async def test_make_run_sends_from_the_web_process_without_redis(comms):
 
 
 def test_the_worker_dispatches_every_second_on_every_worker():
-    [job] = WorkerSettings.cron_jobs
+    [job] = [job for job in WorkerSettings.cron_jobs if job.name == "cron:dispatch_due"]
     assert job.name == "cron:dispatch_due" and job.second == set(range(60))
     # Not unique: every worker runs it, and their claims never overlap.
     assert job.unique is False and job.run_at_startup is True

@@ -1,0 +1,33 @@
+"""Personal data the portal keeps only while it serves: booking sessions (names, dates of
+birth, health insurance numbers and contacts typed) once expired, identification attempts
+once no limit counts them, one-time codes past their windows. purge() is run by the arq
+worker's cron (jobs/worker.py) and, on the embedded default, by the web process's own
+loop (app.messaging.background)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app import clock
+from app.booking import sessions
+from app.messaging import one_time_codes
+from app.patients import identification
+
+EVERY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Purged:
+    sessions: int
+    attempts: int
+    codes: int
+
+
+async def purge() -> Purged:
+    now = clock.now()
+    return Purged(
+        sessions=await sessions.purge(now=now),
+        attempts=await identification.purge(now=now),
+        codes=await one_time_codes.purge(now=now),
+    )

@@ -7,12 +7,16 @@ ran inside a transaction. The engine itself runs unchanged."""
 from __future__ import annotations
 
 import contextlib
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Iterator
 
 from app import db
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
+# Only the work of the block's own task (and what it awaits) is recorded, not that of
+# background tasks started earlier, such as the app's in-process outbox dispatcher.
+_recording: ContextVar[list | None] = ContextVar("recorded_statements", default=None)
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,16 @@ def recorded_statements() -> Iterator[list[Statement]]:
     seen: list[Statement] = []
 
     async def recording(self, querystring, *args, **kwargs):
-        sql, _values = querystring.compile_string(engine_type=self.engine_type)
-        seen.append(Statement(" ".join(sql.split()), self.current_transaction.get() is not None))
+        into = _recording.get()
+        if into is not None:
+            sql, _values = querystring.compile_string(engine_type=self.engine_type)
+            into.append(Statement(" ".join(sql.split()), self.current_transaction.get() is not None))
         return await run(self, querystring, *args, **kwargs)
 
     kind.run_querystring = recording
+    token = _recording.set(seen)
     try:
         yield seen
     finally:
+        _recording.reset(token)
         kind.run_querystring = run

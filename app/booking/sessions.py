@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,9 @@ from app import clock
 from app.booking.tables import BookingSession
 
 LIFETIME = timedelta(hours=2)
+# What secrets.token_urlsafe(32) gives; anything else in a URL (a NUL byte, which
+# PostgreSQL refuses, or a megabyte of text) is no session without asking the database.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 async def start(
@@ -38,7 +42,7 @@ async def start(
 
 async def get(*, clinic_id: int, site_id: int, token: str) -> dict | None:
     """The live session behind a token, only on its own clinic and site."""
-    if not token or len(token) > 64:
+    if not TOKEN_SHAPE.fullmatch(token):
         return None
     return (
         await BookingSession.select()

@@ -61,10 +61,12 @@ def _with_lang(request: HTMXRequest, locale: str) -> str:
 
 
 def _own_url(request: HTMXRequest) -> str:
-    """The path and query this request asked for, from the ASGI scope (request.url would
-    parse the Host header, which a client writes)."""
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    return quote(request.scope["path"]) + (f"?{query}" if query else "")
+    """The path and query this request asked for, as sent, from the ASGI scope
+    (request.url would parse the Host header, which a client writes)."""
+    scope = request.scope
+    path = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else quote(scope["path"])
+    query = scope.get("query_string", b"").decode("latin-1")
+    return path + (f"?{query}" if query else "")
 
 
 def page_or_fragment(

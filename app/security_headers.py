@@ -1,9 +1,9 @@
 """Headers every response carries, set in one place (a before-send hook, so error
 pages and static files get them too):
 
-- a Content-Security-Policy: only this origin's scripts, styles and images (there is
-  no inline script), and only the clinic itself and the websites it lists may frame
-  its pages;
+- a Content-Security-Policy: only this origin's scripts, styles and images, plus the
+  one inline script below by its hash; and only the clinic itself and the websites it
+  lists may frame its pages;
 - no MIME sniffing, and no Referer: a details link is a credential in the URL, and
   would otherwise reach any site a page links to;
 - no caching of pages that carry a token in their path (see bearer_paths);
@@ -11,18 +11,27 @@ pages and static files get them too):
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+from markupsafe import Markup
 
 from app.bearer_paths import carries_token
 from app.settings import Settings
 
 HSTS_SECONDS = 365 * 24 * 3600
+# Marks the page as scripted before its first paint, so the stylesheet hides what only a
+# page without JavaScript needs (a deferred file would come too late: a flash of it).
+JS_FLAG = Markup('document.documentElement.classList.add("js")')
+_JS_FLAG_HASH = base64.b64encode(hashlib.sha256(JS_FLAG.encode()).digest()).decode()
 
 
 def content_security_policy(embed_origins: tuple[str, ...]) -> str:
     return "; ".join([
         "default-src 'self'",
+        f"script-src 'self' 'sha256-{_JS_FLAG_HASH}'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

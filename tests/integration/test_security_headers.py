@@ -3,7 +3,9 @@ no Referer carrying a details link elsewhere, token pages never cached, HTTPS ke
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 import re
 
 import httpx
@@ -15,7 +17,14 @@ from app.settings import load
 from tenants.tables import WorkSite
 from tests.integration.portal_helpers import DEMO, MARIE, book_marie_follow_up, freeze, identify, open_follow_ups
 
-CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+CSP = re.compile(
+    r"default-src 'self'; script-src 'self' 'sha256-[A-Za-z0-9+/]{43}='; object-src 'none'; base-uri 'none'; "
+    r"form-action 'self'; frame-ancestors 'self'"
+)
+
+
+def sha256(script: str) -> str:
+    return base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
 @pytest.fixture
@@ -35,16 +44,19 @@ async def details(client):
 ])
 async def test_every_response_has_the_policy_and_no_referrer(client, path, host):
     response = await client.get(path, headers={"host": host})
-    assert response.headers["content-security-policy"] == CSP
+    assert CSP.fullmatch(response.headers["content-security-policy"])
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "strict-transport-security" not in response.headers  # plain http on a laptop
 
 
-async def test_pages_have_no_inline_script_or_style(client, details):
+async def test_the_only_inline_script_is_the_one_the_policy_names_by_hash(client, details):
     for url in ("/centre-ville/", details, "/nope"):
         page = await client.get(url, headers=DEMO)
-        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page.text) == []
+        allowed = re.findall(r"'sha256-([^']+)'", page.headers["content-security-policy"])
+        inline = re.findall(r"<script>(.*?)</script>", page.text, re.S)
+        assert len(inline) == 1 and [sha256(inline[0])] == allowed, url
+        assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page.text) == ["<script>"]
         assert " style=" not in page.text and "<style" not in page.text
         assert re.findall(r"<[^>]+\son[a-z]+=", page.text) == []  # no event handler attributes
 

@@ -144,6 +144,12 @@ async def test_nul_characters_in_a_booking_session_path_are_no_session(client, e
     assert errors() == []
 
 
+@pytest.mark.parametrize("path", ["/static/%00", "/static/css/%00.css", "/static/" + "a" * 300, "/static/css/app.css/x"])
+async def test_a_static_path_no_file_can_have_is_a_404(client, errors, path):
+    assert (await client.get(path)).status_code == 404
+    assert errors() == []
+
+
 async def test_nul_characters_in_form_text_are_dropped(portal, errors):
     service_url = (await identify(portal, {**MARIE, "first_name": "Ma\x00rie"})).headers["location"]
     response = await choose_service(portal, service_url, "Suivi avec mon médecin de famille", reason="Contrôle\x00 annuel", details="to\x00ux")

@@ -24,7 +24,8 @@ from app.assets import asset_url
 
 
 def is_fragment_request(request: HTMXRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 @lru_cache(maxsize=None)

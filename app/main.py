@@ -98,7 +98,9 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=None,  # an HTML product, not an API; its viewers would load from a CDN
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         exception_handlers={
-            Exception: error_page, PortalClosed: closed_portal, AppointmentLinkInvalid: invalid_link,
+            Exception: error_page,
+            PortalClosed: closed_portal,
+            AppointmentLinkInvalid: invalid_link,
             CrossSiteForm: cross_site_form,
         },
         on_startup=[db.start, *([background.start] if background else [])],

@@ -45,7 +45,8 @@ def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:
             return
         clinic = scope.get("state", {}).get("clinic")
         headers = MutableScopeHeaders.from_message(message)
-        headers["Content-Security-Policy"] = content_security_policy(clinic.embed_origins if clinic else ())
+        policy = content_security_policy(clinic.embed_origins if clinic else ())
+        headers["Content-Security-Policy"] = policy
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         if carries_token(scope["path"]):

@@ -120,7 +120,8 @@ class AppointmentDetails(Controller):
             return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("Choose an appointment."), status_code=422)
         # Only a slot this patient could have been offered: a forged id is "no longer available".
         offered = await is_bookable(slot, **self._offer(clinic, view))
-        outcome = await BookingService(clinic_id=clinic.id).move(appointment_id=view["id"], new_slot_id=slot) if offered else None
+        booking = BookingService(clinic_id=clinic.id)
+        outcome = await booking.move(appointment_id=view["id"], new_slot_id=slot) if offered else None
         if outcome is None or not outcome.ok:
             return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("This appointment is no longer available"), status_code=409)
         # A new link: the old one names the same appointment, but expires with the old time.
@@ -151,7 +152,9 @@ class AppointmentDetails(Controller):
 
     async def _appointment(self, request: Request, clinic: ClinicRef, token: str) -> dict:
         link = read_token(request.app.state.settings.secret_key, token)
-        view = await appointment_view(clinic_id=clinic.id, appointment_id=link.appointment_id) if link else None
+        view = None
+        if link:
+            view = await appointment_view(clinic_id=clinic.id, appointment_id=link.appointment_id)
         if view is None or not link.made_for(view["ends_at"]):
             raise AppointmentLinkInvalid("invalid appointment link")
         return view

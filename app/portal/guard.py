@@ -35,11 +35,14 @@ class CrossSiteForm(PermissionDeniedException):
     """A form posted from a page that is not the clinic's."""
 
 
-def posted_from_clinic(*, fetch_site: str | None, origin: str | None, host: str, embed_origins: tuple[str, ...]) -> bool:
+def posted_from_clinic(
+    *, fetch_site: str | None, origin: str | None, host: str, embed_origins: tuple[str, ...]
+) -> bool:
     if fetch_site in ("same-origin", "none"):
         return True
     if origin and origin != "null":
-        return origin.lower() in {f"http://{host}".lower(), f"https://{host}".lower(), *(o.lower() for o in embed_origins)}
+        allowed = {f"http://{host}", f"https://{host}", *embed_origins}
+        return origin.lower() in {o.lower() for o in allowed}
     return fetch_site is None
 
 

@@ -54,6 +54,8 @@ async def embed(request: Request, clinic: ClinicRef, site: dict) -> Response:
     return page_or_fragment(request, "portal/embed.html", {
         "site": site,
         "script_snippet": f'<script src="{script}" async></script>',
-        "iframe_snippet": f'<iframe src="{portal}" title="{title}" style="width:100%;min-height:900px;border:0"></iframe>',
+        "iframe_snippet": (
+            f'<iframe src="{portal}" title="{title}" style="width:100%;min-height:900px;border:0"></iframe>'
+        ),
         "portal_url": portal,
     })

@@ -38,6 +38,8 @@ class CrossSiteForm(PermissionDeniedException):
 def posted_from_clinic(
     *, fetch_site: str | None, origin: str | None, host: str, embed_origins: tuple[str, ...]
 ) -> bool:
+    # Sec-Fetch-Site first: under Referrer-Policy: no-referrer, Chromium sends "Origin: null"
+    # even for a form posted from the clinic's own page.
     if fetch_site in ("same-origin", "none"):
         return True
     if origin and origin != "null":

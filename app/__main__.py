@@ -32,31 +32,47 @@ def main(argv: list[str]) -> int:
     return 2
 
 
+def banner(settings: settings_module.Settings) -> str:
+    """What start-up prints: where the demo clinics are, and whether the dev outbox is
+    mounted (it shows patients' messages and links, so it is said every time)."""
+    demo, autre = settings.clinic_url("demo"), settings.clinic_url("autre")
+    port = f":{settings.port}" if settings.port != 80 else ""
+    jobs = f"arq on {settings.redis_url}" if settings.redis_url else "in-process"
+    outbox = (
+        f"mounted at {demo}/dev/outbox (no mail or SMS provider, base domain localhost)"
+        if settings.dev_outbox
+        else "not mounted (a mail or SMS provider is set, or the base domain is not localhost)"
+    )
+    return "\n".join([
+        "The demo clinics are up:",
+        f"  {demo}/centre-ville/   (Clinique Démo, Centre-ville)",
+        f"  {demo}/laval/          (Clinique Démo, Laval)",
+        f"  {autre}/principal/      (Clinique Autre)",
+        f"  http://{settings.base_domain}{port}/healthz",
+        f"Database: {settings.database.kind}; jobs: {jobs}",
+        f"Dev outbox: {outbox}",
+    ])
+
+
 def server_config(settings: settings_module.Settings):
     """The web server for these settings. It leaves X-Forwarded-For alone (uvicorn would
-    otherwise believe it from 127.0.0.1): app.client_address reads it, for TRUSTED_PROXIES only."""
+    otherwise believe it from 127.0.0.1): app.client_address reads it, for TRUSTED_PROXIES
+    only. Tokens in the access log are redacted (app.bearer_paths)."""
     import uvicorn
 
+    from app.bearer_paths import uvicorn_log_config
     from app.main import create_app
 
     return uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_level="info", proxy_headers=False
+        create_app(settings), host=settings.host, port=settings.port, log_level="info",
+        proxy_headers=False, log_config=uvicorn_log_config(),
     )
 
 
 def serve(settings: settings_module.Settings) -> int:
     import uvicorn
 
-    port = f":{settings.port}" if settings.port != 80 else ""
-    base = f"http://{{}}.{settings.base_domain}{port}"
-    print("\nThe demo clinics are up:")
-    print(f"  {base.format('demo')}/centre-ville/   (Clinique Démo, Centre-ville)")
-    print(f"  {base.format('demo')}/laval/          (Clinique Démo, Laval)")
-    print(f"  {base.format('autre')}/principal/      (Clinique Autre)")
-    if settings.embedded:
-        print(f"  {base.format('demo')}/dev/outbox         (emails and SMS sent, dev only)")
-    print(f"  http://{settings.base_domain}{port}/healthz")
-    print(f"Database: {settings.database.kind}; jobs: {'arq on ' + settings.redis_url if settings.redis_url else 'in-process'}\n")
+    print(f"\n{banner(settings)}\n")
     server = uvicorn.Server(server_config(settings))
     server.run()
     return 0 if server.started else 1  # e.g. the port was taken

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from app.numbers import whole_number
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 MAX_CLOCK_OFFSET = timedelta(days=36500)  # beyond, datetime arithmetic overflows
+MAX_SETTING = 10**9  # a count or a number of seconds: anything larger is a typo
 
 
 class SettingsError(Exception):
@@ -49,9 +52,14 @@ class Settings:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
-    def embedded(self) -> bool:
-        """The laptop default: SQLite and jobs in-process."""
-        return self.database.kind == "sqlite" and self.redis_url is None
+    def dev_outbox(self) -> bool:
+        """Whether /dev/outbox shows the messages sent: only where none can leave the
+        machine (no mail or SMS provider) and no one else can reach it (localhost)."""
+        return self.smtp_url is None and self.sms is None and self.base_domain == "localhost"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_scheme == "https"
 
     def clinic_url(self, slug: str) -> str:
         """The address of a clinic's pages, for links in emails and SMS."""
@@ -90,27 +98,44 @@ def _secret_key(env: Mapping[str, str]) -> str:
         if len(key) < 16:
             raise SettingsError("SECRET_KEY: must be at least 16 characters")
         return key
-    # Generated once and kept, so sessions and signed links survive restarts.
-    path = VAR / "secret_key"
+    return key_file(VAR / "secret_key")
+
+
+def key_file(path: Path) -> str:
+    """The key kept in `path`, generated there the first time, so sessions and signed
+    links survive restarts. Processes starting together (the web server and the worker)
+    must agree: the key is written to a private file of this process (0600 from its
+    creation, never the umask's 0644), then linked into place, which fails if another
+    process won; the winner's complete file is then read."""
     if not path.exists():
-        VAR.mkdir(exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        path.parent.mkdir(exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
 def _port(env: Mapping[str, str]) -> int:
     raw = env.get("PORT", "8000")
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    port = whole_number(raw, maximum=65535)
+    if not port:
         raise SettingsError(f"PORT: expected a number from 1 to 65535, got {raw!r}")
-    return int(raw)
+    return port
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, str(default))
-    if not raw.isdigit() or int(raw) == 0:
+    value = whole_number(raw, maximum=MAX_SETTING)
+    if not value:
         raise SettingsError(f"{name}: expected a positive whole number, got {raw!r}")
-    return int(raw)
+    return value
 
 
 def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:

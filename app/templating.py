@@ -11,6 +11,7 @@ from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app import i18n
+from app.security_headers import JS_FLAG
 from tenants.sites import localized
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -26,6 +27,7 @@ def make_environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["localized"] = localized
+    env.globals["js_flag"] = JS_FLAG
     env.filters["local_day"] = local_day
     env.filters["local_time"] = local_time
     return env

@@ -96,16 +96,16 @@ def stop_server(server: Server) -> None:
 
 
 class EmbeddingPage(BaseHTTPRequestHandler):
-    """A clinic's own website: one page that embeds the widget named in ?widget=."""
+    """A clinic's own website: one page with the snippet given in ?snippet= pasted into it."""
 
     def do_GET(self):
-        widget = parse_qs(urlsplit(self.path).query).get("widget", [""])[0]
+        snippet = parse_qs(urlsplit(self.path).query).get("snippet", [""])[0]
         body = (
             "<!doctype html><html lang=fr><head><meta charset=utf-8>"
             "<meta name=viewport content='width=device-width, initial-scale=1'>"
             "<title>Clinique Démo : notre site</title></head><body style='margin:0;font-family:sans-serif'>"
             "<header style='padding:1rem;background:#222;color:#fff'><p style='margin:0'>Le site de la clinique</p></header>"
-            f"<main><h1 style='padding:0 1rem'>Prendre rendez-vous en ligne</h1><script src='{widget}'></script></main>"
+            f"<main><h1 style='padding:0 1rem'>Prendre rendez-vous en ligne</h1>{snippet}</main>"
             "<footer style='padding:1rem'>Pied de page du site</footer></body></html>"
         ).encode()
         self.send_response(200)

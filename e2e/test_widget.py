@@ -25,8 +25,17 @@ async def cookieless_browser(browser_type, browser_type_launch_args):
     await browser.close()
 
 
-def website(origin: str, live_server) -> str:
-    return f"{origin}/?widget={quote(live_server.url('/centre-ville/widget.js'), safe='')}"
+async def website(browser, origin: str, live_server) -> str:
+    """The clinic's website with the widget snippet pasted into it exactly as the clinic
+    copies it from its embed page (in the clinic's own browser, not the patient's)."""
+    clinic = await browser.new_context(locale="fr-CA")
+    try:
+        admin = await clinic.new_page()
+        await admin.goto(live_server.url("/centre-ville/embed"))
+        snippet = await admin.get_by_label("Widget (s'ajuste tout seul)").input_value()
+    finally:
+        await clinic.close()
+    return f"{origin}/?snippet={quote(snippet, safe='')}"
 
 
 async def test_booking_through_the_widget_without_third_party_cookies(
@@ -35,7 +44,7 @@ async def test_booking_through_the_widget_without_third_party_cookies(
     context = await cookieless_browser.new_context(locale="fr-CA", viewport=PHONE)
     try:
         page = await context.new_page()
-        await page.goto(website(clinic_websites["listed"], live_server))
+        await page.goto(await website(cookieless_browser, clinic_websites["listed"], live_server))
         frame = page.frame_locator("iframe")
         await heading(frame, FR["identify_title"])
         inner = await (await page.locator("iframe").element_handle()).content_frame()
@@ -96,8 +105,9 @@ async def test_a_website_the_clinic_does_not_list_cannot_frame_the_portal(cookie
     context = await cookieless_browser.new_context(locale="fr-CA", viewport=PHONE)
     try:
         page = await context.new_page()
+        url = await website(cookieless_browser, clinic_websites["unlisted"], live_server)
         async with page.expect_console_message(lambda message: "frame-ancestors" in message.text) as refusal:
-            await page.goto(website(clinic_websites["unlisted"], live_server))
+            await page.goto(url)
         assert "The request has been blocked" in (await refusal.value).text
         inner = await (await page.locator("iframe").element_handle()).content_frame()
         assert not inner.url.startswith(live_server.url("/"))  # the browser left it on an error page

@@ -1,6 +1,8 @@
 """Resolves the clinic from the Host header before any handler runs, and the locale
-with it. Unknown hosts stop here with a 404: nothing downstream sees a request
-without its clinic (or the explicit platform marker)."""
+with it. Unknown hosts stop here with a 404, and so does a Host header that is no
+host (a port that is not a number): nothing downstream sees a request without its
+clinic (or the explicit platform marker). The clinic's frame policy is sent with the
+other security headers (app/security_headers.py)."""
 
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ class ClinicMiddleware(ASGIMiddleware):
         )
         if kind == "unknown":
             raise NotFoundException("unknown host")
-        await next_app(scope, receive, _with_frame_policy(send, clinic.embed_origins if clinic else ()))
+        await next_app(scope, receive, send)
 
 
 def _query_lang(scope: Scope) -> str | None:
@@ -59,21 +61,3 @@ def _cookie(headers: Headers, name: str) -> str | None:
         return None
     morsel = jar.get(name)
     return morsel.value if morsel else None
-
-
-def frame_ancestors(origins: tuple[str, ...]) -> str:
-    """Only the clinic itself and the websites it lists may frame its pages."""
-    return "frame-ancestors " + " ".join(("'self'", *origins))
-
-
-def _with_frame_policy(send: Send, origins: tuple[str, ...]) -> Send:
-    policy = frame_ancestors(origins).encode()
-
-    async def send_with_policy(message):
-        if message["type"] == "http.response.start":
-            headers = list(message.get("headers", []))
-            headers.append((b"content-security-policy", policy))
-            message = {**message, "headers": headers}
-        await send(message)
-
-    return send_with_policy

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from app.numbers import whole_number
 from tenants.tables import Clinic, ClinicDomain
 
 CACHE_SECONDS = 30.0
+# Every Host header a client invents would otherwise stay in memory: the least recently
+# used entries make room, well above the number of real hosts an instance serves.
+CACHE_SIZE = 4096
+_NAME = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?")  # DNS labels, as browsers send them
+_IPV6 = re.compile(r"\[[0-9a-f:.]+\]")
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,21 @@ class HostMatch:
 
 
 def normalise_host(host: str) -> str:
-    """Lower case, no port, no trailing dot. IPv6 literals keep their brackets."""
+    """Lower case, no port, no trailing dot. IPv6 literals keep their brackets. "" when
+    the header is not a host with an optional port (a number up to 65535): such a
+    request belongs to no clinic, and would break any later parse of its URL."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host.split("]")[0] + "]"
-    return host.split(":")[0].rstrip(".")
+        name, _bracket, rest = host.partition("]")
+        name, pattern = name + "]", _IPV6
+    else:
+        name, colon, rest = host.partition(":")
+        rest, pattern = colon + rest, _NAME
+    if not pattern.fullmatch(name):
+        return ""
+    if rest and (rest[0] != ":" or whole_number(rest[1:], maximum=65535) is None):
+        return ""
+    return name.rstrip(".")
 
 
 def classify(host: str, base_domain: str) -> HostMatch:
@@ -55,7 +73,7 @@ def classify(host: str, base_domain: str) -> HostMatch:
     return HostMatch("clinic") if host else HostMatch("unknown")
 
 
-_cache: dict[str, tuple[float, ClinicRef | None]] = {}
+_cache: OrderedDict[str, tuple[float, ClinicRef | None]] = OrderedDict()
 
 
 def forget_cache() -> None:
@@ -107,7 +125,11 @@ async def resolve(host: str, base_domain: str) -> tuple[str, ClinicRef | None]:
     cached = _cache.get(key)
     if cached and cached[0] > time.monotonic():
         ref = cached[1]
+        _cache.move_to_end(key)
     else:
         ref = await _lookup(match, key)
         _cache[key] = (time.monotonic() + CACHE_SECONDS, ref)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return ("clinic", ref) if ref else ("unknown", None)

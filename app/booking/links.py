@@ -1,41 +1,60 @@
 """The appointment details link: unguessable, signed, and dead once the appointment is over.
 
-The token carries the appointment id and an expiry, signed with HMAC-SHA256 under
-the platform's secret key; nothing is stored, and a tampered or expired token is
-simply not found."""
+The token carries the appointment id and an expiry (the appointment's end plus a
+grace period), signed with HMAC-SHA256 under the platform's secret key; nothing is
+stored, and a tampered or expired token is simply not found. The expiry also ties the
+link to the appointment's current time: once it is moved, older links are dead."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app import clock
+from app import clock, signing
+from app.numbers import MAX_ID, whole_number
 
 GRACE = timedelta(hours=12)  # the link still works for a while after the appointment ends
+MAX_TIMESTAMP = 10**11  # seconds: the year 5138
 
 
 def _sign(secret: str, payload: str) -> str:
-    digest = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+    return base64.urlsafe_b64encode(signing.digest(secret, payload)[:24]).decode().rstrip("=")
+
+
+def _expiry(ends_at: datetime) -> int:
+    return int((ends_at + GRACE).timestamp())
 
 
 def make_token(secret: str, appointment_id: int, ends_at: datetime) -> str:
-    expires = int((ends_at + GRACE).timestamp())
-    payload = f"{appointment_id}.{expires}"
+    payload = f"{appointment_id}.{_expiry(ends_at)}"
     return f"{payload}.{_sign(secret, 'appointment:' + payload)}"
 
 
-def read_token(secret: str, token: str) -> int | None:
-    """The appointment id, or None for a malformed, tampered or expired token."""
+@dataclass(frozen=True)
+class Link:
+    """What a well-signed, unexpired token says: which appointment, and until when."""
+
+    appointment_id: int
+    expires: int
+
+    def made_for(self, ends_at: datetime) -> bool:
+        """Whether the link was made for the appointment as it is now: a move changes
+        its end, so every link sent before the move stops working."""
+        return self.expires == _expiry(ends_at)
+
+
+def read_token(secret: str, token: str) -> Link | None:
+    """None for a malformed, tampered or expired token."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    if len(parts) != 3:
         return None
-    appointment_id, expires, signature = parts
-    expected = _sign(secret, f"appointment:{appointment_id}.{expires}")
-    if not hmac.compare_digest(expected, signature):
+    appointment_id = whole_number(parts[0], maximum=MAX_ID)
+    expires = whole_number(parts[1], maximum=MAX_TIMESTAMP)
+    if appointment_id is None or expires is None:
         return None
-    if int(expires) < clock.now().timestamp():
+    if not signing.same(_sign(secret, f"appointment:{parts[0]}.{parts[1]}"), parts[2]):
         return None
-    return int(appointment_id)
+    if expires < clock.now().timestamp():
+        return None
+    return Link(appointment_id, expires)

@@ -13,6 +13,7 @@ one over the limit undoes itself."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,10 @@ class Visitor:
 
     client_key: str  # app.client_address.limit_key of the request's address
     identity_key: str  # app.patients.identification.identity_key of the form
+
+# What secrets.token_urlsafe(32) gives; anything else in a URL (a NUL byte, which
+# PostgreSQL refuses, or a megabyte of text) is no session without asking the database.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 async def start(
@@ -123,7 +128,7 @@ async def hold(*, session: dict, slot_id: int, booking: BookingService) -> Outco
 
 async def get(*, clinic_id: int, site_id: int, token: str) -> dict | None:
     """The live session behind a token, only on its own clinic and site."""
-    if not token or len(token) > 64:
+    if not TOKEN_SHAPE.fullmatch(token):
         return None
     return (
         await BookingSession.select()

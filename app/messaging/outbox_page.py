@@ -1,5 +1,7 @@
-"""The dev outbox: on the embedded default only, a clinic's sent emails and SMS as a
-newcomer would read them, without a mail server or an SMS account."""
+"""The dev outbox: a clinic's sent emails and SMS as a newcomer would read them,
+without a mail server or an SMS account. Mounted only where no message can leave the
+machine and nobody else can reach it (Settings.dev_outbox): it lists patients'
+contacts and their details links."""
 
 from __future__ import annotations
 

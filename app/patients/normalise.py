@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 
 import phonenumbers
 
@@ -64,11 +66,18 @@ def example_cell(region: str) -> str:
 
 
 def email(raw: str) -> str | None:
-    """A plausible address, lower-cased (clinics compare addresses case-insensitively)."""
+    """One plausible address, lower-cased (clinics compare addresses case-insensitively).
+    Exactly one: "a@example.org,b@evil.example" would be two SMTP recipients, so the
+    value must read back unchanged as a single address (the standard library's parser,
+    which also raises IndexError or AttributeError on some malformed input)."""
     value = raw.strip().lower()
     if len(value) > 254 or not _EMAIL.match(value):
         return None
-    return value
+    try:
+        address = Address(addr_spec=value)
+    except (ValueError, IndexError, AttributeError, HeaderParseError):
+        return None
+    return value if address.addr_spec == value else None
 
 
 def hin(raw: str) -> str:

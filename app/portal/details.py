@@ -16,10 +16,13 @@ from app.booking.calendar import appointment_ics
 from app.booking.links import make_token, read_token
 from app.booking.services import BookingService
 from app.booking.views import appointment_view, site_of
+from app.form_fields import text_fields
 from app.htmx import page_or_fragment
+from app.numbers import MAX_ID, whole_number
 from app.portal.availability import bookable_slots, is_bookable
-from app.portal.guard import check_form_token, form_token
+from app.portal.guard import check_form_token, clinic_pages_only, form_token
 from app.templating import local_day, local_time
+from app.urls import clinic_page_url
 from tenants.resolution import ClinicRef
 from tenants.sites import localized
 
@@ -60,6 +63,7 @@ def refusal(window: self_service.Window, time_zone: str) -> str:
 class AppointmentDetails(Controller):
     path = "/a/{token:str}"
     opt = {"exclude_from_csrf": True}  # the signed link plus a signed form token guard these
+    guards = [clinic_pages_only]
 
     @get("/", name="appointment_details")
     async def show(self, request: Request, clinic: ClinicRef, token: str) -> Response:
@@ -81,7 +85,7 @@ class AppointmentDetails(Controller):
             summary=f"{localized(view, 'activity_name', locale)} · {clinic.name}",
             location=f"{localized(site, 'name', locale)}, {site['address']}",
             description=f"{view['practitioner_name']}\n{localized(site, 'patient_message', locale)}",
-            url=str(request.url.with_replacements(path=request.app.route_reverse("appointment_details", token=token), query="")),
+            url=clinic_page_url(request, clinic, "appointment_details", token=token),
             stamp=clock.now(),
         )
         return Response(body, media_type="text/calendar; charset=utf-8",
@@ -111,12 +115,13 @@ class AppointmentDetails(Controller):
         view, refused = await self._checked(request, clinic, token, "reschedule")
         if refused:
             return refused
-        slot = (await request.form()).get("slot", "")
-        if not slot.isdigit():
+        slot = whole_number((await text_fields(request)).get("slot", ""), maximum=MAX_ID)
+        if slot is None:
             return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("Choose an appointment."), status_code=422)
         # Only a slot this patient could have been offered: a forged id is "no longer available".
-        offered = await is_bookable(int(slot), **self._offer(clinic, view))
-        outcome = await BookingService(clinic_id=clinic.id).move(appointment_id=view["id"], new_slot_id=int(slot)) if offered else None
+        offered = await is_bookable(slot, **self._offer(clinic, view))
+        booking = BookingService(clinic_id=clinic.id)
+        outcome = await booking.move(appointment_id=view["id"], new_slot_id=slot) if offered else None
         if outcome is None or not outcome.ok:
             return await self._reschedule_page(request, clinic, token, view, error=i18n.gettext("This appointment is no longer available"), status_code=409)
         # A new link: the old one names the same appointment, but expires with the old time.
@@ -137,7 +142,7 @@ class AppointmentDetails(Controller):
     async def _checked(self, request: Request, clinic: ClinicRef, token: str, action: str) -> tuple[dict, Response | None]:
         """The appointment, and a refusal page when the form is stale or the action is out of its window."""
         view = await self._appointment(request, clinic, token)
-        data = await request.form()
+        data = await text_fields(request)
         if not check_form_token(request, data.get("form_token", ""), f"appointment:{view['id']}"):
             return view, self._page(request, clinic, token, view, error=i18n.gettext("This page expired. Please try again."), status_code=422)
         window = windows(view, clock.now())[action]
@@ -146,9 +151,11 @@ class AppointmentDetails(Controller):
         return view, None
 
     async def _appointment(self, request: Request, clinic: ClinicRef, token: str) -> dict:
-        appointment_id = read_token(request.app.state.settings.secret_key, token)
-        view = await appointment_view(clinic_id=clinic.id, appointment_id=appointment_id) if appointment_id else None
-        if view is None:
+        link = read_token(request.app.state.settings.secret_key, token)
+        view = None
+        if link:
+            view = await appointment_view(clinic_id=clinic.id, appointment_id=link.appointment_id)
+        if view is None or not link.made_for(view["ends_at"]):
             raise AppointmentLinkInvalid("invalid appointment link")
         return view
 

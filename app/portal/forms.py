@@ -7,6 +7,7 @@ from datetime import date
 from typing import Mapping
 
 from app.i18n import gettext as _
+from app.numbers import MAX_ID, whole_number
 from app.scheduling.tables import DAY_PARTS
 
 REASON_MAX = 200
@@ -27,8 +28,7 @@ def parse_service_step(
     data: Mapping[str, str], *, service_ids: set[int], today: date
 ) -> tuple[ServiceChoice | None, dict[str, str]]:
     errors: dict[str, str] = {}
-    raw_service = (data.get("service") or "").strip()
-    service_id = int(raw_service) if raw_service.isdigit() else None
+    service_id = whole_number((data.get("service") or "").strip(), maximum=MAX_ID)
     if service_id not in service_ids:
         errors["service"] = _("Choose a consultation category.")
     reason = (data.get("reason") or "").strip()

@@ -3,6 +3,7 @@ its content, and the snippets a clinic copies onto its website."""
 
 from __future__ import annotations
 
+import html
 import json
 
 from litestar import Request, Response, get
@@ -10,6 +11,8 @@ from litestar.di import Provide
 
 from app.htmx import page_or_fragment
 from app.portal.guard import portal_site
+from app.urls import clinic_page_url
+from tenants.resolution import ClinicRef
 
 WIDGET_JS = """(function () {
   var script = document.currentScript;
@@ -33,26 +36,26 @@ WIDGET_JS = """(function () {
 """
 
 
-def portal_url(request: Request, site: dict) -> str:
-    base = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-    return base + request.app.route_reverse("identify", site_slug=site["slug"])
-
-
 @get("/{site_slug:str}/widget.js", name="widget_js", dependencies={"site": Provide(portal_site)})
-async def widget_js(request: Request, site: dict) -> Response:
-    url = portal_url(request, site)
-    origin = url.split("/", 3)
+async def widget_js(request: Request, clinic: ClinicRef, site: dict) -> Response:
     body = WIDGET_JS % {
-        "src": json.dumps(url),
-        "origin": json.dumps(f"{origin[0]}//{origin[2]}"),
+        "src": json.dumps(clinic_page_url(request, clinic, "identify", site_slug=site["slug"])),
+        "origin": json.dumps(request.app.state.settings.clinic_url(clinic.slug)),
         "title": json.dumps(site["name_fr"] if not site["name_en"] else f"{site['name_fr']} / {site['name_en']}"),
     }
     return Response(body, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
 
 
 @get("/{site_slug:str}/embed", name="embed", dependencies={"site": Provide(portal_site)})
-async def embed(request: Request, site: dict) -> Response:
-    url = portal_url(request, site)
-    script = f'<script src="{url}widget.js" async></script>'
-    iframe = f'<iframe src="{url}" title="{site["name_fr"]}" style="width:100%;min-height:900px;border:0"></iframe>'
-    return page_or_fragment(request, "portal/embed.html", {"site": site, "script_snippet": script, "iframe_snippet": iframe, "portal_url": url})
+async def embed(request: Request, clinic: ClinicRef, site: dict) -> Response:
+    portal = clinic_page_url(request, clinic, "identify", site_slug=site["slug"])
+    script = clinic_page_url(request, clinic, "widget_js", site_slug=site["slug"])
+    title = html.escape(site["name_fr"])
+    return page_or_fragment(request, "portal/embed.html", {
+        "site": site,
+        "script_snippet": f'<script src="{script}" async></script>',
+        "iframe_snippet": (
+            f'<iframe src="{portal}" title="{title}" style="width:100%;min-height:900px;border:0"></iframe>'
+        ),
+        "portal_url": portal,
+    })

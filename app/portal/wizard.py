@@ -20,20 +20,22 @@ from litestar.response import Redirect
 from app import clock, i18n
 from app.booking import sessions
 from app.booking.links import make_token
-from app.booking.search import results_for_page
+from app.booking.search import MAX_RESULTS, results_for_page
 from app.booking.services import BookingDetails, BookingService
 from app.booking.views import appointment_view, slot_view
 from app.client_address import client_address, limit_key
 from app.db import write_transaction
-from app.htmx import is_fragment_request, page_or_fragment
+from app.form_fields import text_fields
+from app.htmx import page_or_fragment
 from app.messaging import one_time_codes
+from app.numbers import MAX_ID, whole_number
 from app.online_services.services import eligible_services
 from app.patients.contacts import add_missing_contacts, masked, pending_among, verifier, verify
 from app.patients.forms import parse_identity
 from app.patients.identification import identify, identity_key
 from app.portal.availability import bookable_slots
 from app.portal.forms import parse_service_step
-from app.portal.guard import check_form_token, form_token, portal_site
+from app.portal.guard import check_form_token, clinic_pages_only, form_token, portal_site
 from tenants.resolution import ClinicRef
 
 STEPS = ("identify", "service", "slots", "review", "done")
@@ -53,11 +55,12 @@ def session_gone(request: Request, exc: BookingSessionGone) -> Response:
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    response = page_or_fragment(request, template, context, block="step", status_code=status_code)
-    if is_fragment_request(request) and status_code == 200:
-        # After a redirect htmx swaps the final page; make the address bar follow it.
-        response.headers["HX-Push-Url"] = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-    return response
+    return page_or_fragment(request, template, context, block="step", status_code=status_code)
+
+
+def _asked_for_more(request: Request) -> int | None:
+    """How many availabilities "See more" asked for (?shown=), if it did."""
+    return whole_number(request.query_params.get("shown", ""), maximum=MAX_RESULTS)
 
 
 def step_url(request: Request, name: str, site: dict, token: str, **query: Any) -> str:
@@ -80,6 +83,7 @@ class Wizard(Controller):
     path = "/{site_slug:str}"
     dependencies = {"site": Provide(portal_site)}
     opt = {"exclude_from_csrf": True}  # forms carry their own signed token (see guard.py)
+    guards = [clinic_pages_only]
     exception_handlers = {BookingSessionGone: session_gone}
 
     # -- step 1: identify -----------------------------------------------------------
@@ -90,7 +94,7 @@ class Wizard(Controller):
 
     @post("/", name="identify_submit")
     async def identify_submit(self, request: Request, clinic: ClinicRef, site: dict) -> Response:
-        data = dict(await request.form())
+        data = await text_fields(request)
         if not check_form_token(request, data.get("form_token", ""), f"identify:{site['id']}"):
             return self._identify_page(request, clinic, site, data, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
         form, errors = parse_identity(data, country=clinic.country, hin_format=clinic.hin_format)
@@ -142,7 +146,7 @@ class Wizard(Controller):
     @post("/b/{token:str}/contacts", name="contacts_submit")
     async def contacts_submit(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
         session = await self._session(request, clinic, site, token)
-        data = dict(await request.form())
+        data = await text_fields(request)
         if not check_form_token(request, data.get("form_token", ""), session["token"]):
             return await self._contacts_page(request, clinic, site, session, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
         pending = await self._pending(clinic, session)
@@ -210,7 +214,7 @@ class Wizard(Controller):
     @post("/b/{token:str}/service", name="service_submit")
     async def service_submit(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
         session = await self._session(request, clinic, site, token)
-        data = dict(await request.form())
+        data = await text_fields(request)
         if not check_form_token(request, data.get("form_token", ""), session["token"]):
             return await self._service_page(request, clinic, site, session, data, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
         offers = await eligible_services(clinic_id=clinic.id, patient_id=session["patient"])
@@ -244,9 +248,9 @@ class Wizard(Controller):
         session = await self._session(request, clinic, site, token)
         if session["service"] is None:
             return go(request, "service", site, token)
-        more = request.query_params.get("shown", "")
-        if more.isdigit():
-            shown = results_for_page(int(more) // 5)
+        more = _asked_for_more(request)
+        if more is not None:
+            shown = results_for_page(more // 5)
             await sessions.update(clinic_id=clinic.id, session_id=session["id"], shown=shown)
             session["shown"] = shown
         return await self._slots_page(request, clinic, site, session, error=request.query_params.get("error"))
@@ -254,21 +258,21 @@ class Wizard(Controller):
     @post("/b/{token:str}/slots", name="slots_submit")
     async def slots_submit(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
         session = await self._session(request, clinic, site, token)
-        data = dict(await request.form())
-        raw = data.get("slot", "")
+        data = await text_fields(request)
+        slot_id = whole_number(data.get("slot", ""), maximum=MAX_ID)
         if not check_form_token(request, data.get("form_token", ""), session["token"]):
             return await self._slots_page(request, clinic, site, session, error="expired", status_code=422)
-        if not raw.isdigit():
+        if slot_id is None:
             return await self._slots_page(request, clinic, site, session, error="choose", status_code=422)
-        offered = await self._available(clinic, site, session, limit=50)
-        if int(raw) not in {a.slot_id for a in offered}:
+        offered = await self._available(clinic, site, session, limit=MAX_RESULTS)
+        if slot_id not in {a.slot_id for a in offered}:
             return await self._slots_page(request, clinic, site, session, error="taken", status_code=409)
-        outcome = await sessions.hold(session=session, slot_id=int(raw), booking=self._booking(clinic, request))
+        outcome = await sessions.hold(session=session, slot_id=slot_id, booking=self._booking(clinic, request))
         if outcome.code == "too_many_holds":
             return await self._slots_page(request, clinic, site, session, error="holds", status_code=429)
         if not outcome.ok:
             return await self._slots_page(request, clinic, site, session, error="taken", status_code=409)
-        await sessions.update(clinic_id=clinic.id, session_id=session["id"], slot=int(raw))
+        await sessions.update(clinic_id=clinic.id, session_id=session["id"], slot=slot_id)
         return go(request, "review", site, token)
 
     async def _available(self, clinic, site, session, limit: int):
@@ -290,7 +294,7 @@ class Wizard(Controller):
             "site": site, "session": session, "slots": found[:shown], "has_more": len(found) > shown and shown < 50,
             "next_shown": shown + 5, "error": messages.get(error or ""), "error_code": error,
             # After "See more", focus goes to the first new choice, not back to the top.
-            "first_new": shown - 5 if request.query_params.get("shown", "").isdigit() and shown > 5 else None,
+            "first_new": shown - 5 if _asked_for_more(request) and shown > 5 else None,
             "steps": STEPS, "step": "slots", "form_token": form_token(request, session["token"]),
         }, status_code)
 
@@ -317,7 +321,7 @@ class Wizard(Controller):
     @post("/b/{token:str}/review", name="review_submit")
     async def book(self, request: Request, clinic: ClinicRef, site: dict, token: str) -> Response:
         session = await self._session(request, clinic, site, token)
-        data = dict(await request.form())
+        data = await text_fields(request)
         if not check_form_token(request, data.get("form_token", ""), session["token"]):
             return go(request, "review", site, token)
         if session["appointment"]:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from app.numbers import whole_number
+
 MORNING_ENDS = time(12, 0)
 AFTERNOON_ENDS = time(17, 0)
 
@@ -110,6 +112,7 @@ class InvalidRecurrence(ValueError):
 
 
 DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+MAX_COUNT = 100_000  # occurrences: far beyond any schedule's range of days
 
 
 def _check_rule_parts(text: str, rule: str) -> None:
@@ -119,7 +122,7 @@ def _check_rule_parts(text: str, rule: str) -> None:
     parts = dict(part.partition("=")[::2] for part in text.upper().split(";"))
     if parts.get("FREQ") not in DAY_FREQUENCIES or ("COUNT" in parts and "UNTIL" in parts):
         raise InvalidRecurrence(rule)
-    if "COUNT" in parts and not (parts["COUNT"].isdigit() and int(parts["COUNT"]) > 0):
+    if "COUNT" in parts and not whole_number(parts["COUNT"], maximum=MAX_COUNT):
         raise InvalidRecurrence(rule)
 
 

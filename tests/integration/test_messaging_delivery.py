@@ -40,14 +40,20 @@ async def only(appointment: int, channel: str, kind: str = "confirmation") -> di
 
 
 def as_embedded(settings: Settings) -> Settings:
-    """The laptop default (SQLite, no Redis), on which alone the dev outbox is mounted.
-    The page reads through the ORM, so on the PostgreSQL run it reads PostgreSQL."""
-    return replace(settings, database=Database(kind="sqlite", path=settings.database.path or "var/clinic.db"), redis_url=None)
+    """The laptop default (SQLite, no Redis, no mail or SMS provider, localhost), on which
+    the dev outbox is mounted. The page reads through the ORM, so on the PostgreSQL run it
+    reads PostgreSQL."""
+    return replace(
+        settings, database=Database(kind="sqlite", path=settings.database.path or "var/clinic.db"),
+        redis_url=None, smtp_url=None, sms=None,
+    )
 
 
-async def outbox_page(settings: Settings, clinic: str) -> httpx.Response:
-    async with running(create_app(settings)) as app, clinic_client(app, clinic) as client:
-        return await client.get("/dev/outbox")
+async def outbox_page(settings: Settings, host: str) -> httpx.Response:
+    async with running(create_app(settings)) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+            return await client.get("/dev/outbox")
 
 
 def readable(response: httpx.Response) -> str:
@@ -189,14 +195,21 @@ async def test_the_dev_outbox_shows_a_clinic_its_own_messages_only(comms):
     assert "camille.dubois@example.fr" in autre_page and "marie" not in autre_page and "Clinique Démo" not in autre_page
 
 
-async def test_the_dev_outbox_exists_only_on_the_embedded_default(comms):
+async def test_the_dev_outbox_exists_only_without_providers_on_localhost(comms):
     await comms.staff_book(VISIT)
     await comms.deliver()
-    with_redis = replace(as_embedded(comms.settings), redis_url=MESSAGING_REDIS_TEST_URL)
-    on_postgres = replace(as_embedded(comms.settings), database=Database(kind="postgres", dsn="postgresql://h/db"))
-    for settings in (with_redis, on_postgres):
-        response = await outbox_page(settings, "demo")
+    laptop = as_embedded(comms.settings)
+    with_mail = replace(laptop, smtp_url=comms.settings.smtp_url)
+    with_sms = replace(laptop, sms=comms.settings.sms)
+    on_a_domain = replace(laptop, base_domain="clinic.test")
+    for settings in (with_mail, with_sms):
+        response = await outbox_page(settings, "demo.localhost")
         assert response.status_code == 404 and "marie" not in response.text
+    response = await outbox_page(on_a_domain, "demo.clinic.test")
+    assert response.status_code == 404 and "marie" not in response.text
+    # Redis or PostgreSQL alone change nothing: no message can leave, nobody else can reach it.
+    with_redis = replace(laptop, redis_url=MESSAGING_REDIS_TEST_URL)
+    assert "marie.tremblay@example.org" in readable(await outbox_page(with_redis, "demo.localhost"))
 
 
 async def test_monthly_sms_count_and_cost_at_the_clinics_price(comms):

@@ -14,7 +14,7 @@ def test_defaults_work_on_a_laptop():
     assert settings.database.kind == "sqlite"
     assert settings.database.path == str(ROOT / "var" / "clinic.db")
     assert (settings.base_domain, settings.host, settings.port) == ("localhost", "127.0.0.1", 8000)
-    assert settings.redis_url is None and settings.embedded
+    assert settings.redis_url is None and settings.dev_outbox
     assert settings.clock_offset == timedelta(0)
 
 

@@ -1,0 +1,15 @@
+"""Absolute addresses of a clinic's pages (the widget and its snippets, the calendar
+file): built from the settings and the clinic's slug, never from the request's Host
+header, which a client writes (widget.js is cached publicly: one forged Host would
+serve every visitor a frame of another site)."""
+
+from __future__ import annotations
+
+from litestar import Request
+
+from tenants.resolution import ClinicRef
+
+
+def clinic_page_url(request: Request, clinic: ClinicRef, route: str, **params: object) -> str:
+    settings = request.app.state.settings
+    return settings.clinic_url(clinic.slug) + request.app.route_reverse(route, **params)

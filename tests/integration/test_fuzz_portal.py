@@ -1,0 +1,199 @@
+"""Whatever a client sends to the portal (the wizard, the details page, the widget, odd
+paths and tokens), the answer is never a 5xx and the log holds no error (SPEC §11).
+
+Hypothesis builds each request: a route, with a real session or details token or a
+mangled one; every form field and query parameter as a good value, arbitrary text,
+raw bytes or a known troublemaker; sent URL-encoded, as raw bytes, or as multipart
+parts (some of them files, some in a charset that does not exist); with or without
+htmx's headers and a browser's Origin. Real form tokens are among the choices, so
+requests get past the token check into the handlers.
+
+A few hundred examples run in the normal suite; FUZZ_EXAMPLES=10000 runs more (about
+a request per 10 ms on this machine). The app runs on the session's event loop (the
+database pool lives there), so hypothesis drives it from a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, quote_from_bytes
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import clock
+from tests.integration.portal_helpers import (
+    DEMO, MARIE, book_marie_follow_up, choose_service, form_token, freeze, identify, open_follow_ups, slot_ids,
+)
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+TROUBLE = ["²", "٣", "9" * 5000, "\x00", "a\x00b", "é", "-1", "0", "2147483648", " ", "%", "%00", "../", "//evil.example/x",
+           "\ufeff", "𝟗", "1e9", "１２", "<script>", "'\"", "\r\n", "\u202e"]
+WIZARD_FIELDS = ["first_name", "last_name", "date_of_birth", "sex", "health_insurance_number", "cell_phone", "email",
+                 "accept_terms", "service", "reason", "details", "preference", "from_date", "day_part", "slot"]
+QUERY_KEYS = ["lang", "shown", "error", "saved", "done", "slot", "service"]
+MAX_QUERY = 16_000
+
+
+@dataclass(frozen=True)
+class Known:
+    """Real values from a real walk through the wizard, for the fuzzer to mix in."""
+
+    session: str
+    details: str  # the details link's token
+    form_tokens: tuple[str, ...]
+    slots: tuple[str, ...]
+    services: tuple[str, ...]
+
+
+def text_values(known: Known):
+    good = st.sampled_from([*known.form_tokens, *known.slots, *known.services, "asap", "date", "morning", "F", "on", "fr", "en",
+                            "2026-11-25", MARIE["email"], MARIE["health_insurance_number"]])
+    return st.one_of(good, st.sampled_from(TROUBLE), st.text(max_size=40), st.text(max_size=3).map(lambda t: t * 2000))
+
+
+def tokens(real: str):
+    mangled = st.one_of(
+        st.just(real), st.just(real), st.just(real),
+        st.builds(lambda t, c: t[:-1] + c, st.just(real), st.characters()),
+        st.builds(lambda t, n: t.replace(".", n, 1), st.just(real), st.sampled_from(["9" * 5000, "²", ".", ""])),
+        st.sampled_from(TROUBLE),
+        st.text(max_size=60),
+    )
+    return mangled.map(lambda t: quote(t, safe=""))
+
+
+def routes(known: Known):
+    """(method, path): mostly what the pages do, sometimes any method anywhere."""
+    site = st.sampled_from(["centre-ville"] * 8 + ["laval", "principal", "nope", "a", "static", "²", "x" * 300])
+    session, details = tokens(known.session), tokens(known.details)
+    step = st.sampled_from([("GET", "service"), ("POST", "service"), ("GET", "slots"), ("POST", "slots"),
+                            ("GET", "review"), ("POST", "review"), ("GET", "done"), ("GET", "other")])
+    wizard = st.builds(lambda s, t, m: (m[0], f"/{s}/b/{t}/{m[1]}"), site, session, step)
+    action = st.sampled_from([("GET", ""), ("GET", "/calendar.ics"), ("GET", "/reschedule"), ("POST", "/reschedule"),
+                              ("POST", "/cancel"), ("POST", "/confirm"), ("POST", "/arrive"), ("POST", "/delete")])
+    appointment = st.builds(lambda t, m: (m[0], f"/a/{t}{m[1]}"), details, action)
+    page = st.sampled_from([("GET", "/"), ("POST", "/"), ("POST", "/"), ("GET", "/widget.js"), ("GET", "/embed")])
+    plain = st.builds(lambda s, m: (m[0], f"/{s}{m[1]}"), site, page)
+    odd_path = st.one_of(
+        st.sampled_from(["/", "//evil.example/x", "/dev/outbox", "/healthz", "/static/css/app.css/x", "/static/%00", "/%00"]),
+        st.text(max_size=30).map(lambda t: "/" + quote(t, safe="/")),
+        st.binary(max_size=30).map(lambda b: "/" + quote_from_bytes(b, safe="/")),
+    )
+    anything = st.tuples(st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]),
+                         st.one_of(odd_path, wizard.map(lambda r: r[1]), appointment.map(lambda r: r[1])))
+    return st.one_of(wizard, wizard, wizard, appointment, appointment, plain, anything)
+
+
+def multipart(fields: list[tuple[str, bytes, bool, str | None]]) -> tuple[bytes, str]:
+    boundary = "fuzzboundary7MA4YWxkTrZu0gW"
+    body = b""
+    for name, value, as_file, charset in fields:
+        disposition = f'form-data; name="{name}"' + ('; filename="x.txt"' if as_file else "")
+        kind = f"\r\nContent-Type: text/plain; charset={charset}" if charset else ""
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}{kind}\r\n\r\n".encode("utf-8", "replace") + value + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def requests(known: Known):
+    values = text_values(known)
+    names = st.one_of(st.sampled_from(["form_token", *WIZARD_FIELDS]), st.text(max_size=10))
+    real_token = st.one_of(st.sampled_from(known.form_tokens), values)
+    # Mostly a form as the page would send it (a form token, some of the fields), else anything.
+    fields = st.one_of(
+        st.fixed_dictionaries({"form_token": real_token}, optional={name: values for name in WIZARD_FIELDS}).map(
+            lambda d: list(d.items())),
+        st.lists(st.tuples(names, values), max_size=10),
+    )
+    as_bytes = st.one_of(values.map(lambda v: v.encode("utf-8", "replace")), st.binary(max_size=60))
+    part = st.tuples(names, as_bytes, st.booleans(), st.sampled_from([None, None, "utf-8", "latin-1", "klingon"]))
+    token_part = real_token.map(lambda t: ("form_token", t.encode("utf-8", "replace"), False, None))
+    parts = st.tuples(token_part, st.lists(part, max_size=8)).map(lambda p: [p[0], *p[1]])
+    query = st.lists(st.tuples(st.one_of(st.sampled_from(QUERY_KEYS), st.text(max_size=8)), values), max_size=3)
+    header_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20)  # what HTTP can carry
+    headers = st.fixed_dictionaries({}, optional={
+        "hx-request": st.sampled_from(["true", "false", "²"]),
+        "hx-boosted": st.just("true"),
+        "hx-history-restore-request": st.just("true"),
+        "origin": st.sampled_from(["http://demo.localhost"] * 4 + ["https://evil.example", "null", "²"]),
+        "sec-fetch-site": st.sampled_from(["same-origin"] * 4 + ["cross-site", "same-site", "none", "x"]),
+        "accept-language": st.one_of(st.sampled_from(["en", "fr-CA", "*", "de;q=x"]), header_text),
+        "cookie": st.one_of(st.sampled_from(["lang=en", "lang=²", "csrftoken=x", "a"]), header_text),
+        "host": st.sampled_from(["demo.localhost", "autre.localhost", "localhost", "demo.localhost:abc", "x.demo.localhost"]),
+    })
+    body = st.one_of(
+        fields.map(lambda f: {"data": dict(f)}),
+        fields.map(lambda f: {"data": dict(f)}),
+        st.lists(st.tuples(st.text(max_size=10), st.binary(max_size=40)), max_size=6).map(
+            lambda pairs: {"content": b"&".join(k.encode("utf-8", "replace") + b"=" + v for k, v in pairs),
+                           "headers": {"content-type": "application/x-www-form-urlencoded"}}),
+        parts.map(multipart).map(lambda built: {"content": built[0], "headers": {"content-type": built[1]}}),
+    )
+    return st.fixed_dictionaries({
+        "route": routes(known),
+        "query": query,
+        "headers": headers,
+        "body": body,
+    })
+
+
+async def send(client: httpx.AsyncClient, request: dict) -> httpx.Response:
+    headers = {k: v.encode() for k, v in {**DEMO, **request["headers"], **request["body"].get("headers", {})}.items()}
+    # A URL stays under what servers and httpx accept (64 KiB); 5,000 nines still fit.
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in request["query"])[:MAX_QUERY]
+    method, path = request["route"]
+    url = path + (f"?{query}" if query else "")
+    if method in ("GET", "HEAD"):
+        return await client.request(method, url, headers=headers)
+    body = request["body"]
+    if "data" in body:
+        return await client.request(method, url, data=body["data"], headers=headers)
+    return await client.request(method, url, content=body["content"], headers=headers)
+
+
+@pytest.fixture
+async def known(client) -> Known:
+    freeze()
+    await open_follow_ups(days=3)
+    done = await book_marie_follow_up(client)
+    details = re.search(r'href="/a/([^"]+)"', done).group(1)
+    service_url = (await identify(client, MARIE)).headers["location"]
+    await choose_service(client, service_url, "Suivi avec mon médecin de famille")
+    slots_url = service_url.replace("/service", "/slots")
+    listing = await client.get(slots_url, headers=DEMO)
+    details_page = await client.get(f"/a/{details}", headers=DEMO)
+    identify_page = await client.get("/centre-ville/", headers=DEMO)
+    service_page = await client.get(service_url, headers=DEMO)
+    services = tuple(re.findall(r'<option value="(\d+)"', service_page.text))
+    yield Known(
+        session=service_url.split("/b/")[1].split("/")[0],
+        details=details,
+        form_tokens=tuple({form_token(p.text) for p in (listing, details_page, identify_page)}),
+        slots=tuple(str(s) for s in slot_ids(listing.text)),
+        services=services,
+    )
+    clock.reset()
+
+
+async def test_no_request_gets_a_5xx_or_logs_an_error(client, known, caplog):
+    caplog.set_level(logging.ERROR)
+    loop = asyncio.get_running_loop()
+    answered: dict[int, int] = {}
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(requests(known))
+    def never_fails(request):
+        response = asyncio.run_coroutine_threadsafe(send(client, request), loop).result(timeout=60)
+        answered[response.status_code] = answered.get(response.status_code, 0) + 1
+        assert response.status_code < 500, (response.status_code, request)
+        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert not logged, (logged, request)
+
+    await asyncio.to_thread(never_fails)
+    print(f"\n{sum(answered.values())} fuzzed requests, by status: {dict(sorted(answered.items()))}")

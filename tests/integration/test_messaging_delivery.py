@@ -18,7 +18,6 @@ from app.messaging.sms import segments
 from app.messaging.usage import sms_usage
 from app.settings import Database, Settings, load
 from conftest import MESSAGING_REDIS_TEST_URL
-from tests.integration.web import clinic_client, running
 from tests.integration.messaging_helpers import (
     MARIE_CELL,
     NOW,
@@ -50,10 +49,11 @@ def as_embedded(settings: Settings) -> Settings:
 
 
 async def outbox_page(settings: Settings, host: str) -> httpx.Response:
-    async with running(create_app(settings)) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
-            return await client.get("/dev/outbox")
+    """The page alone, without the app's start-up: its in-process dispatcher would deliver
+    the messages the test left waiting."""
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+        return await client.get("/dev/outbox")
 
 
 def readable(response: httpx.Response) -> str:
@@ -162,7 +162,7 @@ async def test_a_number_the_provider_refuses_fails_with_its_message_on_the_outbo
     await comms.deliver()
     assert comms.sms.requests == 1  # a refused number is not tried again
 
-    page = readable(await outbox_page(as_embedded(comms.settings), "demo"))
+    page = readable(await outbox_page(as_embedded(comms.settings), "demo.localhost"))
     assert "Texto · échec" in page
     assert "21211 The 'To' number +15145550101 is not a valid phone number." in page
     # The email still waiting for the mail server shows why.
@@ -176,7 +176,7 @@ async def test_without_providers_messages_land_in_the_dev_outbox(comms):
     await comms.staff_book(VISIT)
     await comms.deliver()
     assert comms.smtp.received == [] and comms.sms.requests == 0
-    page = readable(await outbox_page(laptop, "demo"))
+    page = readable(await outbox_page(laptop, "demo.localhost"))
     assert f"{CONFIRMED} Courriel · envoyé" in page and "Confirmation Texto · envoyé" in page
     assert "Rappel Courriel · en attente" in page  # the reminder, not yet due
     assert "marie.tremblay@example.org" in page and MARIE_CELL in page
@@ -189,8 +189,8 @@ async def test_the_dev_outbox_shows_a_clinic_its_own_messages_only(comms):
     await comms.staff_book(VISIT)
     await autre.staff_book(datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Europe/Paris")), patient="camille")
     await comms.deliver()
-    demo_page = readable(await outbox_page(as_embedded(comms.settings), "demo"))
-    autre_page = readable(await outbox_page(as_embedded(comms.settings), "autre"))
+    demo_page = readable(await outbox_page(as_embedded(comms.settings), "demo.localhost"))
+    autre_page = readable(await outbox_page(as_embedded(comms.settings), "autre.localhost"))
     assert "marie.tremblay@example.org" in demo_page and "camille" not in demo_page and "Clinique Autre" not in demo_page
     assert "camille.dubois@example.fr" in autre_page and "marie" not in autre_page and "Clinique Démo" not in autre_page
 

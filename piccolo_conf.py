@@ -1,13 +1,12 @@
-"""Piccolo's configuration: SQLite (embedded default) or PostgreSQL, from DATABASE_URL."""
-
-import os
+"""Piccolo's configuration: the database the settings name (app.settings.load_database).
+create_app(settings) points Piccolo at its own settings' database (app.db.configure)."""
 
 from piccolo.conf.apps import AppRegistry
 
 from app.db import make_engine
-from app.settings import parse_database_url
+from app.settings import load_database
 
-DB = make_engine(parse_database_url(os.environ.get("DATABASE_URL") or "sqlite:///var/clinic.db"))
+DB = make_engine(load_database())
 
 APP_REGISTRY = AppRegistry(
     apps=[

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from functools import lru_cache
 
 from litestar import Request
 
@@ -18,7 +19,7 @@ IPV6_NETWORK = 64  # one IPv6 host is given a /64 to pick addresses from
 
 
 def client_address(request: Request) -> str:
-    trusted = request.app.state.settings.trusted_proxies
+    trusted = _networks(request.app.state.settings.trusted_proxies)
     address = _ip(request.client.host) if request.client else None
     if address is None:
         return ""
@@ -42,6 +43,11 @@ def limit_key(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address):
         counted = str(parsed.ipv4_mapped or ipaddress.IPv6Network((parsed, IPV6_NETWORK), strict=False))
     return hashlib.sha256(f"client:{counted}".encode()).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(cidr) for cidr in cidrs)
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

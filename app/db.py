@@ -1,12 +1,18 @@
-"""One engine for the whole process, and write transactions that behave the same on both."""
+"""One engine for the whole process, and write transactions that behave the same on both.
+
+Work that must wait for a transaction to commit (telling open pages about a change)
+is handed to after_commit(): it runs once the outermost write transaction has
+committed, and is dropped if it rolls back."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
@@ -16,6 +22,9 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from app.settings import Database
 
 SQLITE_BUSY_TIMEOUT_S = 30
+log = logging.getLogger("app.db")
+# The work waiting for the outermost write transaction of this task to commit.
+_after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar("after_commit", default=None)
 
 
 def make_engine(database: Database) -> Engine:
@@ -27,6 +36,27 @@ def make_engine(database: Database) -> Engine:
     with sqlite3.connect(database.path) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
     return SQLiteEngine(path=database.path, timeout=SQLITE_BUSY_TIMEOUT_S)
+
+
+def configure(database: Database) -> Engine:
+    """Point Piccolo (piccolo_conf's DB, which migrations use, and every table) at this
+    database, unless it already is."""
+    import piccolo_conf
+    from piccolo.conf.apps import Finder
+
+    current = engine()
+    if _describes(current, database):
+        return current
+    chosen = piccolo_conf.DB = make_engine(database)
+    for table in Finder().get_table_classes():
+        table._meta.db = chosen
+    return chosen
+
+
+def _describes(current: Engine, database: Database) -> bool:
+    if isinstance(current, PostgresEngine):
+        return database.kind == "postgres" and current.config.get("dsn") == database.dsn
+    return database.kind == "sqlite" and Path(current.path) == Path(database.path)
 
 
 def engine() -> Engine:
@@ -42,14 +72,42 @@ def is_postgres() -> bool:
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes. On SQLite it is IMMEDIATE, so two writers queue on the
-    busy timeout instead of failing with 'database is locked' when they upgrade."""
-    db = engine()
-    if isinstance(db, SQLiteEngine):
-        async with _sqlite_transaction(db):
-            yield
+    busy timeout instead of failing with 'database is locked' when they upgrade. Inside
+    another write transaction it joins it."""
+    if _after_commit.get() is not None:
+        yield
+        return
+    pending: list[Callable[[], Awaitable[None]]] = []
+    token = _after_commit.set(pending)
+    try:
+        db = engine()
+        if isinstance(db, SQLiteEngine):
+            async with _sqlite_transaction(db):
+                yield
+        else:
+            async with db.transaction():
+                yield
+    finally:
+        _after_commit.reset(token)
+    for work in pending:
+        await _run_after_commit(work)
+
+
+async def after_commit(work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` once the current write transaction commits; at once outside one."""
+    pending = _after_commit.get()
+    if pending is None:
+        await _run_after_commit(work)
     else:
-        async with db.transaction():
-            yield
+        pending.append(work)
+
+
+async def _run_after_commit(work: Callable[[], Awaitable[None]]) -> None:
+    # The change is committed whatever happens here: a failed push must not fail it.
+    try:
+        await work()
+    except Exception:  # noqa: BLE001 - logged; the committed change stands
+        log.exception("work after a commit failed")
 
 
 @asynccontextmanager

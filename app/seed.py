@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app import clock
+from app.events import Actor
 from app.online_services.tables import OnlineService, ServiceActivity
 from app.patients import normalise
 from app.patients.tables import ContactDetail, Patient
@@ -22,6 +23,8 @@ from app.scheduling.tables import (
     Slot,
 )
 from tenants.tables import Clinic, WorkSite
+
+SEED = Actor.system("demo seed")
 
 CLINICS = [
     {
@@ -301,7 +304,7 @@ async def _seed_scheduling(clinic: Clinic, staff: Staff) -> None:
         if first_day <= last_day:
             await service.apply_template(
                 template_id=templates[template], practitioner_id=practitioners[practitioner],
-                site_id=sites[site], first_day=first_day, last_day=last_day, created_by="seed",
+                site_id=sites[site], first_day=first_day, last_day=last_day, actor=SEED,
             )
     if slug == "demo":
         await _seed_demo_extras(service, practitioners, sites, activities, today)
@@ -328,7 +331,7 @@ async def _seed_demo_extras(service: SchedulingService, practitioners: dict, sit
         await service.open_manual(
             practitioner_id=roy, site_id=sites["centre-ville"], activity_id=activities["Consultation urgente"],
             day=saturday, start=time(9, 0), end=time(11, 0),
-            publish_at=clock.now() + timedelta(days=2), created_by="seed",
+            publish_at=clock.now() + timedelta(days=2), actor=SEED,
         )
     gagnon = practitioners["Dr Marc Gagnon"]
     has_recurrence = await Slot.exists().where(
@@ -338,7 +341,7 @@ async def _seed_demo_extras(service: SchedulingService, practitioners: dict, sit
         await service.open_recurrence(
             practitioner_id=gagnon, site_id=sites["centre-ville"], activity_id=activities["Suivi"],
             rule="FREQ=WEEKLY;BYDAY=SA", first_day=today, last_day=today + timedelta(days=27),
-            start=time(13, 0), end=time(15, 0), created_by="seed",
+            start=time(13, 0), end=time(15, 0), actor=SEED,
         )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import ipaddress
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -49,7 +49,8 @@ class Settings:
     # stops start-up with one line like any other setting.
     clock_offset: timedelta = timedelta(0)
     # Proxies whose X-Forwarded-For is believed (see app.client_address); none by default.
-    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # As normalised networks ("10.0.0.5/32"): plain text keeps the settings a simple value.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def dev_outbox(self) -> bool:
@@ -73,6 +74,12 @@ class SmsSettings:
     account_sid: str
     auth_token: str
     sender: str
+
+
+def load_database(env: Mapping[str, str] | None = None) -> Database:
+    """The database of these settings (piccolo_conf reads it too, before any app exists)."""
+    env = os.environ if env is None else env
+    return parse_database_url(env.get("DATABASE_URL") or "sqlite:///var/clinic.db")
 
 
 def parse_database_url(url: str) -> Database:
@@ -155,7 +162,7 @@ def _base_domain(env: Mapping[str, str]) -> str:
 def load(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     return Settings(
-        database=parse_database_url(env.get("DATABASE_URL") or "sqlite:///var/clinic.db"),
+        database=load_database(env),
         redis_url=_optional_url(env, "REDIS_URL", ("redis", "rediss", "unix")),
         base_domain=_base_domain(env),
         host=env.get("HOST", "127.0.0.1"),
@@ -172,13 +179,13 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def _trusted_proxies(env: Mapping[str, str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
     networks = []
     for item in (part.strip() for part in env.get("TRUSTED_PROXIES", "").split(",")):
         if not item:
             continue
         try:
-            networks.append(ipaddress.ip_network(item, strict=False))
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
             raise SettingsError(
                 f"TRUSTED_PROXIES: expected IP addresses or networks separated by commas "

@@ -7,12 +7,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app import i18n
 from app.security_headers import JS_FLAG
-from tenants.sites import localized
+from app.i18n import localized
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

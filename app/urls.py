@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from litestar import Request
 
+from app.settings import Settings
 from tenants.resolution import ClinicRef
 
 
-def clinic_page_url(request: Request, clinic: ClinicRef, route: str, **params: object) -> str:
-    settings = request.app.state.settings
+def clinic_page_url(request: Request, settings: Settings, clinic: ClinicRef, route: str, **params: object) -> str:
     return settings.clinic_url(clinic.slug) + request.app.route_reverse(route, **params)

@@ -56,8 +56,9 @@ async def reset() -> None:
 
 
 async def _create_postgres_database(dsn: str) -> None:
-    import asyncpg
     from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
 
     try:
         conn = await asyncpg.connect(dsn, timeout=5)

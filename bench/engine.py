@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from app.events import PATIENT
+from app.listeners import make_bus
 from bench import database
 from bench.database import log
 
@@ -136,7 +138,7 @@ async def generate(rng: random.Random) -> Clinic:
         opening = ScheduleOpening(
             clinic=cid, practitioner=practitioner_ids[p], site=site_ids[s], origin=origin,
             rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR" if origin == "recurrence" else None,
-            first_day=FIRST_DAY, last_day=last_day, created_at=NOW, created_by="bench",
+            first_day=FIRST_DAY, last_day=last_day, created_at=NOW, created_by="system:bench",
         )
         await opening.save()
         openings[p, s] = opening.id
@@ -274,7 +276,7 @@ async def race(clinic: Clinic, rng: random.Random, clients: int) -> dict:
     criteria = Criteria(activity_ids=tuple(clinic.activity_ids), from_date=FIRST_DAY + timedelta(days=7))
     slot_ids = [r.slot_id for r in await search(clinic_id=clinic.clinic_id, criteria=criteria, limit=RACE_SLOTS)]
     assert len(slot_ids) == RACE_SLOTS
-    service = BookingService(clinic_id=clinic.clinic_id)
+    service = BookingService(clinic_id=clinic.clinic_id, bus=make_bus())
     picks = [rng.choice(slot_ids) for _ in range(clients)]
     outcomes: dict[str, int] = {}
     start = asyncio.Event()
@@ -284,7 +286,7 @@ async def race(clinic: Clinic, rng: random.Random, clients: int) -> dict:
         await start.wait()  # all clients leave together
         outcome = await service.hold(slot_id=slot_id, token=token)
         if outcome.ok:
-            outcome = await service.book(
+            outcome = await service.book(actor=PATIENT, 
                 slot_id=slot_id, token=token,
                 details=BookingDetails(source="online", contact_email=f"race{n}@example.org"),
             )

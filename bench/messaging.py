@@ -76,9 +76,9 @@ class Sink:
 
 async def generate(count: int, now: datetime) -> dict:
     """A clinic with `count` booked appointments starting from tomorrow, and their patients."""
-    from tenants.tables import Clinic, WorkSite
     from app.scheduling.expansion import day_part
     from app.scheduling.tables import Activity, AppointmentType, Practitioner, ScheduleOpening
+    from tenants.tables import Clinic, WorkSite
 
     clinic = Clinic(slug="bench-messages", name="Clinique Banc d'essai", time_zone=ZONE, phone="514 555 0199")
     await clinic.save()
@@ -98,7 +98,7 @@ async def generate(count: int, now: datetime) -> dict:
     for practitioner in practitioners:
         opening = ScheduleOpening(clinic=cid, practitioner=practitioner.id, site=site.id, origin="manual",
                                   first_day=first_day, last_day=first_day + timedelta(days=5),
-                                  created_at=now, created_by="bench")
+                                  created_at=now, created_by="system:bench")
         await opening.save()
         openings.append(opening.id)
 

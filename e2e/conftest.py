@@ -32,6 +32,7 @@ import httpx
 import pytest
 
 from conftest import CI, free_port, require, truncate_all
+from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import RUN_START
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,7 +182,7 @@ class OwnPatient:
         from app.scheduling.services import SchedulingService
         from app.scheduling.tables import Slot
 
-        opened = await SchedulingService(clinic_id=self.clinic_id).open_manual(
+        opened = await SchedulingService(clinic_id=self.clinic_id).open_manual(actor=RECEPTION, 
             practitioner_id=self.doctor_id, site_id=self.site_id, activity_id=self.activity_id,
             day=day, start=start, end=end,
         )

@@ -16,10 +16,12 @@ from app import clock, i18n
 from app.booking.links import make_token
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
+from app.listeners import make_bus
 from app.scheduling.tables import Slot
 from app.templating import local_day, local_time
 from e2e.conftest import OwnPatient
 from e2e.portal import check_page, heading
+from tests.integration.engine_fixtures import RECEPTION
 
 ZONE = "America/Montreal"
 LINK_DOES_NOT_WORK = "Ce lien ne fonctionne pas"
@@ -34,8 +36,8 @@ async def appointment_in(patient: OwnPatient, delay: timedelta) -> dict:
     assert end.date() == start.date(), f"{start} leaves no room for a 30-minute slot before midnight"
     [slot_id] = await patient.open_slots(start.date(), start.time(), end.time())
     slot = await Slot.select(Slot.starts_at, Slot.ends_at).where(Slot.id == slot_id).first()
-    booked = await BookingService(clinic_id=patient.clinic_id).staff_book(slot_id=slot_id, details=BookingDetails(
-        source="online", created_by="patient", patient_id=patient.patient_id, contact_email=patient.who["email"],
+    booked = await BookingService(clinic_id=patient.clinic_id, bus=make_bus()).staff_book(actor=RECEPTION, slot_id=slot_id, details=BookingDetails(
+        source="online", patient_id=patient.patient_id, contact_email=patient.who["email"],
         language="fr", reason="Renouvellement d'ordonnance", service_id=patient.service_id,
     ))
     assert booked.ok

@@ -1,7 +1,8 @@
 """Resolves the clinic from the Host header before any handler runs, and the locale
 with it. Unknown hosts stop here with a 404, and so does a Host header that is no
 host (a port that is not a number): nothing downstream sees a request without its
-clinic (or the explicit platform marker). The clinic's frame policy is sent with the
+clinic (or the explicit platform marker). WebSockets pass through it too, so a
+socket opened on another clinic's host is closed before any handler runs. The clinic's frame policy is sent with the
 other security headers (app/security_headers.py)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from litestar.datastructures import Headers
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, WebSocketException
 from litestar.middleware import ASGIMiddleware
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -23,7 +24,7 @@ HOST_FREE_PATHS = r"^/(healthz|static/)"
 
 
 class ClinicMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
     exclude_path_pattern = HOST_FREE_PATHS
 
     def __init__(self, base_domain: str) -> None:
@@ -44,6 +45,8 @@ class ClinicMiddleware(ASGIMiddleware):
             )
         )
         if kind == "unknown":
+            if scope["type"] == ScopeType.WEBSOCKET:
+                raise WebSocketException(detail="unknown host", code=4404)  # refused before it opens
             raise NotFoundException("unknown host")
         await next_app(scope, receive, send)
 

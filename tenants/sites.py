@@ -1,8 +1,10 @@
-"""Work sites of one clinic. Every function takes clinic_id as a required keyword."""
+"""Work sites of one clinic, as typed views. Every function takes clinic_id as a required
+keyword."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, fields
 
 from tenants.tables import WorkSite
 
@@ -11,26 +13,48 @@ RESERVED_SLUGS = frozenset({"static", "healthz", "staff", "api", "admin", "a", "
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
+@dataclass(frozen=True)
+class SiteView:
+    """A work site as patients see it: its portal, contact details, message and options."""
+
+    id: int
+    slug: str
+    name_fr: str
+    name_en: str
+    address: str
+    phone: str
+    contact_details: str  # shown at the end of booking
+    patient_message_fr: str
+    patient_message_en: str
+    portal_active: bool
+    patient_can_cancel: bool
+    patient_can_check_in: bool
+    questionnaire_url: str
+
+    @classmethod
+    def columns(cls, table=WorkSite) -> list:
+        """The columns to select, from WorkSite or through a foreign key to it."""
+        return [getattr(table, field.name).as_alias(f"site_{field.name}") for field in fields(cls)]
+
+    @classmethod
+    def from_row(cls, row: dict) -> "SiteView":
+        """From a row selected with columns()."""
+        return cls(**{field.name: row[f"site_{field.name}"] for field in fields(cls)})
+
+
 def valid_site_slug(slug: str) -> bool:
     return bool(SLUG_RE.match(slug)) and slug not in RESERVED_SLUGS
 
 
-async def get_site(*, clinic_id: int, slug: str) -> dict | None:
+async def get_site(*, clinic_id: int, slug: str) -> SiteView | None:
     if not valid_site_slug(slug):
         return None
-    return await WorkSite.select().where((WorkSite.clinic == clinic_id) & (WorkSite.slug == slug)).first()
+    row = await WorkSite.select(*SiteView.columns()).where(
+        (WorkSite.clinic == clinic_id) & (WorkSite.slug == slug)
+    ).first()
+    return SiteView.from_row(row) if row else None
 
 
-async def list_sites(*, clinic_id: int) -> list[dict]:
-    return await WorkSite.select().where(WorkSite.clinic == clinic_id).order_by(WorkSite.id)
-
-
-def localized(row: object, field: str, locale: str) -> str:
-    """row["name_fr"] or row["name_en"] (a dict or an object's attributes), falling
-    back to the other language when empty."""
-    other = "en" if locale == "fr" else "fr"
-
-    def value(name: str) -> str:
-        return (row.get(name) if isinstance(row, dict) else getattr(row, name, None)) or ""
-
-    return value(f"{field}_{locale}") or value(f"{field}_{other}")
+async def list_sites(*, clinic_id: int) -> list[SiteView]:
+    rows = await WorkSite.select(*SiteView.columns()).where(WorkSite.clinic == clinic_id).order_by(WorkSite.id)
+    return [SiteView.from_row(row) for row in rows]

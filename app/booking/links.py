@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from app import clock, signing
 from app.numbers import MAX_ID, whole_number
 
+PREFIX = "/a"  # where the details page lives on a clinic's host (its route is declared with it)
 GRACE = timedelta(hours=12)  # the link still works for a while after the appointment ends
 MAX_TIMESTAMP = 10**11  # seconds: the year 5138
 
@@ -29,6 +30,11 @@ def _expiry(ends_at: datetime) -> int:
 def make_token(secret: str, appointment_id: int, ends_at: datetime) -> str:
     payload = f"{appointment_id}.{_expiry(ends_at)}"
     return f"{payload}.{_sign(secret, 'appointment:' + payload)}"
+
+
+def details_path(token: str) -> str:
+    """The details page's path: for messages, which are written where no router is at hand."""
+    return f"{PREFIX}/{token}"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.booking.tables import OPEN_STATUSES, AppointmentStatus
+
 CANCEL_UNTIL = timedelta(hours=24)  # before the appointment
 CONFIRM_FROM = timedelta(hours=48)
 ARRIVE_FROM = timedelta(minutes=30)
-OPEN_STATUSES = ("booked", "confirmed")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def cancel(*, starts_at: datetime, status: str, site_allows: bool, now: datetime
 
 
 def confirm(*, starts_at: datetime, status: str, now: datetime) -> Window:
-    if status != "booked" or now >= starts_at:
+    if status != AppointmentStatus.BOOKED or now >= starts_at:
         return Window(False)
     opens = starts_at - CONFIRM_FROM
     return Window(True) if now >= opens else Window(False, opens_at=opens)

@@ -9,36 +9,52 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from app import clock
-from app.booking.tables import Appointment
+from app.booking.events import AppointmentChange, AppointmentChanged, AppointmentSnapshot
+from app.booking.tables import Appointment, AppointmentStatus, Source
 from app.db import is_postgres, write_transaction
-from app.messaging.planner import plan
+from app.events import Actor, EventBus
 from app.scheduling.tables import Slot
 
 DEFAULT_HOLD = timedelta(minutes=5)
 
 
+class OutcomeCode(StrEnum):
+    HELD = "held"
+    BOOKED = "booked"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+    STATUS_SET = "status_set"
+    NO_LONGER_AVAILABLE = "no_longer_available"  # someone else has it, or it is closed
+    HOLD_EXPIRED = "hold_expired"
+    ALREADY_CANCELLED = "already_cancelled"
+    NOT_FOUND = "not_found"  # no such appointment here, or not in a state that allows it
+    TOO_MANY_HOLDS = "too_many_holds"  # app.booking.sessions: the client holds enough slots
+
+
+SUCCESSES = frozenset({OutcomeCode.HELD, OutcomeCode.BOOKED, OutcomeCode.MOVED, OutcomeCode.CANCELLED,
+                       OutcomeCode.STATUS_SET})
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What happened, for the UI to show. `code` is one of:
-    held, booked, moved, cancelled, confirmed, arrived, no_longer_available,
-    hold_expired, already_cancelled, not_found."""
+    """What happened; pages say it in the patient's or the staff member's words."""
 
-    code: str
+    code: OutcomeCode
     appointment_id: int | None = None
     hold_until: datetime | None = None
 
     @property
     def ok(self) -> bool:
-        return self.code in ("held", "booked", "moved", "cancelled", "confirmed", "arrived")
+        return self.code in SUCCESSES
 
 
 @dataclass(frozen=True)
 class BookingDetails:
-    source: str  # online | staff
-    created_by: str = ""
+    source: Source
     patient_id: int | None = None
     contact_email: str | None = None
     contact_phone: str | None = None
@@ -75,9 +91,29 @@ async def _locked(query) -> dict | None:
     return await query.first()
 
 
+_SNAPSHOT = (
+    Appointment.status, Appointment.slot, Appointment.starts_at, Appointment.ends_at,
+    Appointment.practitioner, Appointment.site, Appointment.activity, Appointment.appointment_type,
+    Appointment.patient, Appointment.source,
+)
+
+
+def _snapshot(row: dict) -> AppointmentSnapshot:
+    return AppointmentSnapshot(
+        status=AppointmentStatus(row["status"]), slot_id=row["slot"], starts_at=row["starts_at"],
+        ends_at=row["ends_at"], practitioner_id=row["practitioner"], site_id=row["site"],
+        activity_id=row["activity"], appointment_type_id=row["appointment_type"],
+        patient_id=row["patient"], source=row["source"],
+    )
+
+
 class BookingService:
-    def __init__(self, *, clinic_id: int, hold_for: timedelta = DEFAULT_HOLD) -> None:
+    """The engine, bound to one clinic. Every change to an appointment is emitted on the
+    bus inside its transaction (app.booking.events), with who made it."""
+
+    def __init__(self, *, clinic_id: int, bus: EventBus, hold_for: timedelta = DEFAULT_HOLD) -> None:
         self.clinic_id = clinic_id
+        self.bus = bus
         self.hold_for = hold_for
 
     async def hold(self, *, slot_id: int, token: str) -> Outcome:
@@ -94,18 +130,19 @@ class BookingService:
                 & _free(now, token)
             ).returning(Slot.id)
             if not won:
-                return Outcome("no_longer_available")
+                return Outcome(OutcomeCode.NO_LONGER_AVAILABLE)
             await Slot.update({Slot.hold_token: None, Slot.hold_until: None}).where(
                 (Slot.hold_token == token) & (Slot.id != slot_id) & (Slot.clinic == self.clinic_id)
             )
-        return Outcome("held", hold_until=until)
+        return Outcome(OutcomeCode.HELD, hold_until=until)
 
     async def release(self, *, token: str) -> None:
-        await Slot.update({Slot.hold_token: None, Slot.hold_until: None}).where(
-            (Slot.hold_token == token) & (Slot.clinic == self.clinic_id)
-        )
+        async with write_transaction():
+            await Slot.update({Slot.hold_token: None, Slot.hold_until: None}).where(
+                (Slot.hold_token == token) & (Slot.clinic == self.clinic_id)
+            )
 
-    async def book(self, *, slot_id: int, token: str, details: BookingDetails) -> Outcome:
+    async def book(self, *, slot_id: int, token: str, details: BookingDetails, actor: Actor) -> Outcome:
         """Turn the patient's hold into an appointment, if the hold is still theirs and alive."""
         now = clock.now()
         async with write_transaction():
@@ -119,16 +156,15 @@ class BookingService:
                 & (Slot.hold_until >= now)
             ).returning(Slot.id)
             if taken:
-                appointment_id = await self._create_appointment(slot_id, details, now)
-                await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="created")
-                return Outcome("booked", appointment_id=appointment_id)
+                appointment_id = await self._create_appointment(slot_id, details, actor, now)
+                return Outcome(OutcomeCode.BOOKED, appointment_id=appointment_id)
         # Tell a lapsed hold from a slot that went to someone else.
         still_ours = await Slot.exists().where(
             (Slot.id == slot_id) & (Slot.clinic == self.clinic_id) & (Slot.hold_token == token)
         )
-        return Outcome("hold_expired" if still_ours else "no_longer_available")
+        return Outcome(OutcomeCode.HOLD_EXPIRED if still_ours else OutcomeCode.NO_LONGER_AVAILABLE)
 
-    async def staff_book(self, *, slot_id: int, details: BookingDetails) -> Outcome:
+    async def staff_book(self, *, slot_id: int, details: BookingDetails, actor: Actor) -> Outcome:
         """Staff book a free slot directly; a patient's live hold is respected."""
         now = clock.now()
         async with write_transaction():
@@ -138,52 +174,45 @@ class BookingService:
                 (Slot.id == slot_id) & (Slot.clinic == self.clinic_id) & (Slot.state == "open") & _free(now)
             ).returning(Slot.id)
             if not taken:
-                return Outcome("no_longer_available")
-            appointment_id = await self._create_appointment(slot_id, details, now)
-            await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="created")
-        return Outcome("booked", appointment_id=appointment_id)
+                return Outcome(OutcomeCode.NO_LONGER_AVAILABLE)
+            appointment_id = await self._create_appointment(slot_id, details, actor, now)
+        return Outcome(OutcomeCode.BOOKED, appointment_id=appointment_id)
 
-    async def cancel(self, *, appointment_id: int) -> Outcome:
+    async def cancel(self, *, appointment_id: int, actor: Actor) -> Outcome:
         now = clock.now()
         async with write_transaction():
+            before = await self._current(appointment_id, lock=True)
+            if before is None:
+                return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
             cancelled = await Appointment.update(
                 {
-                    Appointment.status: "cancelled",
+                    Appointment.status: AppointmentStatus.CANCELLED,
                     Appointment.cancelled_at: now,
                     Appointment.updated_at: now,
                 }
             ).where(
                 (Appointment.id == appointment_id)
                 & (Appointment.clinic == self.clinic_id)
-                & (Appointment.status != "cancelled")
-            ).returning(Appointment.slot)
+                & (Appointment.status != AppointmentStatus.CANCELLED)
+            ).returning(*_SNAPSHOT)
             if not cancelled:
-                exists = await Appointment.exists().where(
-                    (Appointment.id == appointment_id) & (Appointment.clinic == self.clinic_id)
-                )
-                return Outcome("already_cancelled" if exists else "not_found", appointment_id)
+                return Outcome(OutcomeCode.ALREADY_CANCELLED, appointment_id)
             await Slot.update({Slot.state: "open"}).where(
                 (Slot.id == cancelled[0]["slot"]) & (Slot.clinic == self.clinic_id)
             )
-            await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="cancelled")
-        return Outcome("cancelled", appointment_id=appointment_id)
+            await self._emit(appointment_id, actor, AppointmentChange.CANCELLED, before, _snapshot(cancelled[0]))
+        return Outcome(OutcomeCode.CANCELLED, appointment_id=appointment_id)
 
-    async def move(self, *, appointment_id: int, new_slot_id: int, token: str | None = None) -> Outcome:
+    async def move(self, *, appointment_id: int, new_slot_id: int, actor: Actor, token: str | None = None) -> Outcome:
         """Atomic: the old slot is freed only once the new one is taken. A patient
         moving through the portal passes their hold token; staff pass none."""
         now = clock.now()
         async with write_transaction():
-            current = await _locked(
-                Appointment.select(Appointment.slot).where(
-                    (Appointment.id == appointment_id)
-                    & (Appointment.clinic == self.clinic_id)
-                    & (Appointment.status != "cancelled")
-                )
-            )
-            if current is None:
-                return Outcome("not_found", appointment_id)
-            if current["slot"] == new_slot_id:
-                return Outcome("moved", appointment_id)
+            before = await self._current(appointment_id, lock=True)
+            if before is None or before.status is AppointmentStatus.CANCELLED:
+                return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
+            if before.slot_id == new_slot_id:
+                return Outcome(OutcomeCode.MOVED, appointment_id)
             taken = await Slot.update(
                 {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
             ).where(
@@ -195,9 +224,9 @@ class BookingService:
                 Slot.starts_at, Slot.ends_at, Slot.site, Slot.practitioner, Slot.activity
             )
             if not taken:
-                return Outcome("no_longer_available", appointment_id)
+                return Outcome(OutcomeCode.NO_LONGER_AVAILABLE, appointment_id)
             new = taken[0]
-            await Appointment.update(
+            moved = await Appointment.update(
                 {
                     Appointment.slot: new_slot_id,
                     Appointment.starts_at: new["starts_at"],
@@ -207,25 +236,50 @@ class BookingService:
                     Appointment.activity: new["activity"],
                     Appointment.updated_at: now,
                 }
-            ).where(Appointment.id == appointment_id)
+            ).where((Appointment.id == appointment_id) & (Appointment.clinic == self.clinic_id)).returning(*_SNAPSHOT)
             await Slot.update({Slot.state: "open"}).where(
-                (Slot.id == current["slot"]) & (Slot.clinic == self.clinic_id)
+                (Slot.id == before.slot_id) & (Slot.clinic == self.clinic_id)
             )
-            await plan(clinic_id=self.clinic_id, appointment_id=appointment_id, event="changed")
-        return Outcome("moved", appointment_id=appointment_id)
+            await self._emit(appointment_id, actor, AppointmentChange.MOVED, before, _snapshot(moved[0]))
+        return Outcome(OutcomeCode.MOVED, appointment_id=appointment_id)
 
-    async def set_status(self, *, appointment_id: int, status: str, from_statuses: tuple[str, ...]) -> Outcome:
-        """A patient confirms their presence or says they have arrived: one conditional
-        update, so a repeated click or a racing staff change cannot skip a state."""
+    async def set_status(
+        self, *, appointment_id: int, status: AppointmentStatus, from_statuses: tuple[AppointmentStatus, ...],
+        actor: Actor,
+    ) -> Outcome:
+        """Confirmed, arrived, no-show, completed: one conditional update, so a repeated
+        click or a racing change cannot skip a state."""
         now = clock.now()
-        changed = await Appointment.update({Appointment.status: status, Appointment.updated_at: now}).where(
-            (Appointment.id == appointment_id)
-            & (Appointment.clinic == self.clinic_id)
-            & Appointment.status.is_in(list(from_statuses))
-        ).returning(Appointment.id)
-        return Outcome(status if changed else "not_found", appointment_id)
+        async with write_transaction():
+            before = await self._current(appointment_id, lock=True)
+            changed = await Appointment.update({Appointment.status: status, Appointment.updated_at: now}).where(
+                (Appointment.id == appointment_id)
+                & (Appointment.clinic == self.clinic_id)
+                & Appointment.status.is_in(list(from_statuses))
+            ).returning(*_SNAPSHOT)
+            if not changed or before is None:
+                return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
+            await self._emit(appointment_id, actor, AppointmentChange.STATUS, before, _snapshot(changed[0]))
+        return Outcome(OutcomeCode.STATUS_SET, appointment_id)
 
-    async def _create_appointment(self, slot_id: int, details: BookingDetails, now: datetime) -> int:
+    # -- internals ---------------------------------------------------------------------
+
+    async def _current(self, appointment_id: int, *, lock: bool) -> AppointmentSnapshot | None:
+        query = Appointment.select(*_SNAPSHOT).where(
+            (Appointment.id == appointment_id) & (Appointment.clinic == self.clinic_id)
+        )
+        row = await (_locked(query) if lock else query.first())
+        return _snapshot(row) if row else None
+
+    async def _emit(
+        self, appointment_id: int, actor: Actor, kind: AppointmentChange,
+        before: AppointmentSnapshot | None, after: AppointmentSnapshot,
+    ) -> None:
+        await self.bus.emit(AppointmentChanged(
+            clinic_id=self.clinic_id, appointment_id=appointment_id, actor=actor, kind=kind, before=before, after=after,
+        ))
+
+    async def _create_appointment(self, slot_id: int, details: BookingDetails, actor: Actor, now: datetime) -> int:
         slot = (
             await Slot.select(
                 Slot.starts_at,
@@ -235,10 +289,10 @@ class BookingService:
                 Slot.activity,
                 Slot.activity.appointment_type.as_alias("default_type"),
             )
-            .where(Slot.id == slot_id)
+            .where((Slot.id == slot_id) & (Slot.clinic == self.clinic_id))
             .first()
         )
-        appointment = Appointment(
+        created = await Appointment.insert(Appointment(
             clinic=self.clinic_id,
             slot=slot_id,
             site=slot["site"],
@@ -254,13 +308,13 @@ class BookingService:
             language=details.language,
             service=details.service_id,
             source=details.source,
-            status="booked",
+            status=AppointmentStatus.BOOKED,
             reason=details.reason,
             details=details.details,
             created_at=now,
             updated_at=now,
-            created_by=details.created_by,
-        )
-        await appointment.save()
-        return appointment.id
-
+            created_by=actor.key(),
+        )).returning(Appointment.id, *_SNAPSHOT)
+        appointment_id = created[0]["id"]
+        await self._emit(appointment_id, actor, AppointmentChange.CREATED, None, _snapshot(created[0]))
+        return appointment_id

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from app import clock
-from app.booking.services import BookingService, Outcome
+from app.booking.services import BookingService, Outcome, OutcomeCode
 from app.booking.tables import BookingSession
 from app.db import write_transaction
 from app.scheduling.tables import Slot
@@ -40,6 +40,63 @@ class Visitor:
     client_key: str  # app.client_address.limit_key of the request's address
     identity_key: str  # app.patients.identification.identity_key of the form
 
+
+
+@dataclass(frozen=True)
+class TypedIdentity:
+    """What the patient typed at step 1: shown back to them as typed, and the contacts
+    in their normal forms (where the confirmation goes)."""
+
+    as_typed: dict[str, str]
+    cell_phone: str | None  # E.164
+    email: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.as_typed, "normalised": {"cell_phone": self.cell_phone, "email": self.email}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "TypedIdentity":
+        contacts = data.get("normalised") or {}
+        return cls(
+            as_typed={k: v for k, v in data.items() if k != "normalised"},
+            cell_phone=contacts.get("cell_phone"), email=contacts.get("email"),
+        )
+
+
+@dataclass(frozen=True)
+class BookingSessionView:
+    """One patient's way through the wizard, as far as they have gone."""
+
+    id: int
+    clinic_id: int
+    site_id: int
+    token: str
+    identity: TypedIdentity
+    patient_id: int | None
+    service_id: int | None
+    reason: str
+    details: str
+    preference: str  # asap | date
+    from_date: date | None
+    day_part: str | None
+    shown: int  # how many availabilities the list shows
+    slot_id: int | None  # under review (held)
+    appointment_id: int | None  # once booked
+    language: str
+    client_key: str
+
+    @classmethod
+    def from_row(cls, row: dict) -> "BookingSessionView":
+        return cls(
+            id=row["id"], clinic_id=row["clinic"], site_id=row["site"], token=row["token"],
+            identity=TypedIdentity.from_json(row["identity"] or {}), patient_id=row["patient"],
+            service_id=row["service"], reason=row["reason"], details=row["details"],
+            preference=row["preference"], from_date=row["from_date"], day_part=row["day_part"],
+            shown=row["shown"] or 5, slot_id=row["slot"], appointment_id=row["appointment"],
+            language=row["language"], client_key=row["client_key"],
+        )
+
+
 # What secrets.token_urlsafe(32) gives; anything else in a URL (a NUL byte, which
 # PostgreSQL refuses, or a megabyte of text) is no session without asking the database.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -49,18 +106,18 @@ async def start(
     *,
     clinic_id: int,
     site_id: int,
-    identity: dict[str, Any],
+    identity: TypedIdentity,
     patient_id: int | None,
     language: str,
     visitor: Visitor,
-) -> dict | None:
+) -> BookingSessionView | None:
     """The new session, or None when this person or this client has too many live ones."""
     now = clock.now()
     session = BookingSession(
         clinic=clinic_id,
         site=site_id,
         token=secrets.token_urlsafe(32),
-        identity=identity,
+        identity=identity.to_json(),
         patient=patient_id,
         identified="identified" if patient_id else "unidentified",
         language=language,
@@ -103,34 +160,34 @@ async def _make_room(among) -> bool:
     return bool(gone)
 
 
-async def hold(*, session: dict, slot_id: int, booking: BookingService) -> Outcome:
+async def hold(*, session: BookingSessionView, slot_id: int, booking: BookingService) -> Outcome:
     """Hold a slot for this session, unless its client already holds HOLDS_PER_CLIENT
     (outcome code "too_many_holds"; the session then holds nothing)."""
-    outcome = await booking.hold(slot_id=slot_id, token=session["token"])
+    outcome = await booking.hold(slot_id=slot_id, token=session.token)
     if not outcome.ok:
         return outcome
     now = clock.now()
     tokens = BookingSession.select(BookingSession.token).where(
-        _live(session["clinic"], now) & (BookingSession.client_key == session["client_key"])
+        _live(session.clinic_id, now) & (BookingSession.client_key == session.client_key)
     )
     held = await Slot.count().where(
-        (Slot.clinic == session["clinic"])
+        (Slot.clinic == session.clinic_id)
         & (Slot.state == "open")
         & (Slot.hold_until > now)
         & Slot.hold_token.is_in(tokens)
     )
     if held > HOLDS_PER_CLIENT:
         async with write_transaction():
-            await booking.release(token=session["token"])
-        return Outcome("too_many_holds")
+            await booking.release(token=session.token)
+        return Outcome(OutcomeCode.TOO_MANY_HOLDS)
     return outcome
 
 
-async def get(*, clinic_id: int, site_id: int, token: str) -> dict | None:
+async def get(*, clinic_id: int, site_id: int, token: str) -> BookingSessionView | None:
     """The live session behind a token, only on its own clinic and site."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
-    return (
+    row = (
         await BookingSession.select()
         .where(
             (BookingSession.clinic == clinic_id)
@@ -141,6 +198,7 @@ async def get(*, clinic_id: int, site_id: int, token: str) -> dict | None:
         .output(load_json=True)
         .first()
     )
+    return BookingSessionView.from_row(row) if row else None
 
 
 async def update(*, clinic_id: int, session_id: int, **values: Any) -> None:

@@ -1,6 +1,8 @@
 """Appointments. A slot has at most one active appointment, enforced by a partial
 unique index (see the migration), on top of the conditional update that takes it."""
 
+from enum import StrEnum
+
 from piccolo.columns import JSON, Date, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
@@ -8,8 +10,25 @@ from app.patients.tables import Patient
 from app.scheduling.tables import Activity, AppointmentType, Practitioner, Slot
 from tenants.tables import Clinic, WorkSite
 
-STATUSES = ("booked", "confirmed", "arrived", "no_show", "cancelled", "completed")
-ACTIVE_STATUSES = ("booked", "confirmed", "arrived", "no_show", "completed")
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"  # the patient confirmed their presence
+    ARRIVED = "arrived"
+    NO_SHOW = "no_show"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Source(StrEnum):
+    """Where an appointment was booked."""
+
+    ONLINE = "online"  # by the patient, on the portal
+    STAFF = "staff"
+
+
+# Still to come: the patient may confirm, cancel, reschedule or say they have arrived.
+OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
 class Appointment(Table):
@@ -29,8 +48,8 @@ class Appointment(Table):
     provisional = JSON(null=True, default=None)
     language = Varchar(length=2, default="fr")
     service = Integer(null=True, default=None)  # the online service booked, for rescheduling
-    source = Varchar(length=8)  # staff | online
-    status = Varchar(length=16, default="booked")
+    source = Varchar(length=8)  # Source: staff | online
+    status = Varchar(length=16, default=AppointmentStatus.BOOKED.value)
     reason = Text(default="")
     details = Text(default="")
     created_at = Timestamptz()

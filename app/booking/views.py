@@ -1,58 +1,114 @@
-"""Read models for pages and messages: a slot or an appointment with the names to show."""
+"""Read models for pages and messages: a slot or an appointment with the names to show,
+as frozen dataclasses (templates, messages and the dispatcher read the same shape)."""
 
 from __future__ import annotations
 
-from app.booking.tables import Appointment
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.booking.tables import Appointment, AppointmentStatus
 from app.scheduling.tables import Slot
-
-_SITE = ("slug", "name_fr", "name_en", "address", "phone", "contact_details",
-         "patient_message_fr", "patient_message_en", "patient_can_cancel",
-         "patient_can_check_in", "questionnaire_url")
+from tenants.sites import SiteView
 
 
-def _with_names(table):
-    columns = [
+@dataclass(frozen=True)
+class SlotView:
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    practitioner_name: str
+    activity_name_fr: str
+    activity_name_en: str
+    site: SiteView
+    hold_token: str | None
+    hold_until: datetime | None
+
+    def held_by(self, token: str, now: datetime) -> bool:
+        return self.hold_token == token and self.hold_until is not None and self.hold_until > now
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: int
+    status: AppointmentStatus
+    starts_at: datetime
+    ends_at: datetime
+    practitioner_name: str
+    activity_name_fr: str
+    activity_name_en: str
+    site: SiteView
+    patient_id: int | None
+    service_id: int | None  # the online service it was booked through, for rescheduling
+    language: str
+    # The appointment type's modality (SPEC §8): all False for "an appointment".
+    on_site: bool
+    telemedicine: bool
+    telephone: bool
+
+    @property
+    def modality(self) -> str:
+        """telemedicine, telephone, on_site, or '' for "an appointment"."""
+        if self.telemedicine:
+            return "telemedicine"
+        if self.telephone:
+            return "telephone"
+        return "on_site" if self.on_site else ""
+
+
+def _names(table) -> list:
+    return [
         table.practitioner.name.as_alias("practitioner_name"),
         table.activity.name_fr.as_alias("activity_name_fr"),
         table.activity.name_en.as_alias("activity_name_en"),
+        *SiteView.columns(table.site),
     ]
-    columns += [getattr(table.site, field).as_alias(f"site_{field}") for field in _SITE]
-    return columns
 
 
-async def slot_view(*, clinic_id: int, slot_id: int) -> dict | None:
-    return (
-        await Slot.select(Slot.all_columns(), *_with_names(Slot))
-        .where((Slot.id == slot_id) & (Slot.clinic == clinic_id))
-        .first()
+async def slot_view(*, clinic_id: int, slot_id: int) -> SlotView | None:
+    row = await Slot.select(
+        Slot.id, Slot.starts_at, Slot.ends_at, Slot.hold_token, Slot.hold_until, *_names(Slot)
+    ).where((Slot.id == slot_id) & (Slot.clinic == clinic_id)).first()
+    if row is None:
+        return None
+    return SlotView(
+        id=row["id"], starts_at=row["starts_at"], ends_at=row["ends_at"], practitioner_name=row["practitioner_name"],
+        activity_name_fr=row["activity_name_fr"], activity_name_en=row["activity_name_en"],
+        site=SiteView.from_row(row), hold_token=row["hold_token"], hold_until=row["hold_until"],
     )
 
 
 def _appointment_select():
     kind = Appointment.appointment_type
     return Appointment.select(
-        Appointment.all_columns(),
-        *_with_names(Appointment),
-        kind.on_site.as_alias("type_on_site"),
-        kind.telemedicine.as_alias("type_telemedicine"),
-        kind.telephone.as_alias("type_telephone"),
+        Appointment.id, Appointment.status, Appointment.starts_at, Appointment.ends_at, Appointment.patient,
+        Appointment.service, Appointment.language, *_names(Appointment),
+        kind.on_site.as_alias("on_site"),
+        kind.telemedicine.as_alias("telemedicine"),
+        kind.telephone.as_alias("telephone"),
     )
 
 
-async def appointment_view(*, clinic_id: int, appointment_id: int) -> dict | None:
-    return await _appointment_select().where(
+def _appointment(row: dict) -> AppointmentView:
+    return AppointmentView(
+        id=row["id"], status=AppointmentStatus(row["status"]), starts_at=row["starts_at"], ends_at=row["ends_at"],
+        practitioner_name=row["practitioner_name"], activity_name_fr=row["activity_name_fr"],
+        activity_name_en=row["activity_name_en"], site=SiteView.from_row(row), patient_id=row["patient"],
+        service_id=row["service"], language=row["language"],
+        # An appointment without a type (none given, none on its activity) is "an appointment".
+        on_site=bool(row["on_site"]), telemedicine=bool(row["telemedicine"]), telephone=bool(row["telephone"]),
+    )
+
+
+async def appointment_view(*, clinic_id: int, appointment_id: int) -> AppointmentView | None:
+    row = await _appointment_select().where(
         (Appointment.id == appointment_id) & (Appointment.clinic == clinic_id)
     ).first()
+    return _appointment(row) if row else None
 
 
-async def appointment_views(*, clinic_id: int, appointment_ids: list[int]) -> dict[int, dict]:
+async def appointment_views(*, clinic_id: int, appointment_ids: list[int]) -> dict[int, AppointmentView]:
     """Several appointments' views in one query, by id (the outbox sends messages in batches)."""
     rows = await _appointment_select().where(
         Appointment.id.is_in(list(appointment_ids)) & (Appointment.clinic == clinic_id)
     )
-    return {row["id"]: row for row in rows}
-
-
-def site_of(view: dict) -> dict:
-    """The site fields of a view, under their own names, for the site templates."""
-    return {field: view[f"site_{field}"] for field in _SITE}
+    return {row["id"]: _appointment(row) for row in rows}

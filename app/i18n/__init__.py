@@ -73,3 +73,10 @@ def negotiate(
         if tag in LOCALES:
             return tag
     return default if default in LOCALES else LOCALES[0]
+
+
+def localized(item: object, field: str, locale: str) -> str:
+    """item.name_fr or item.name_en (any object with both attributes), falling back to
+    the other language when empty."""
+    other = "en" if locale == "fr" else "fr"
+    return getattr(item, f"{field}_{locale}", "") or getattr(item, f"{field}_{other}", "") or ""

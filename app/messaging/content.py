@@ -16,9 +16,10 @@ from babel.dates import format_date
 from jinja2 import Environment
 
 from app import i18n
+from app.booking.views import AppointmentView
+from app.i18n import localized
 from app.booking.calendar import appointment_ics
 from app.templating import local_day, local_time
-from tenants.sites import localized
 
 
 def N_(message: str) -> str:
@@ -46,22 +47,11 @@ class Rendered:
     ics: bytes | None
 
 
-def modality(view: dict) -> str:
-    """on_site, telemedicine, telephone, or '' for "an appointment" (SPEC §8)."""
-    if view.get("type_telemedicine"):
-        return "telemedicine"
-    if view.get("type_telephone"):
-        return "telephone"
-    if view.get("type_on_site"):
-        return "on_site"
-    return ""
-
-
 def render(
     env: Environment,
     *,
     kind: str,
-    view: dict,
+    view: AppointmentView,
     clinic: dict,
     language: str,
     details_url: str,
@@ -70,23 +60,23 @@ def render(
 ) -> Rendered:
     i18n.activate(language)
     zone = clinic["time_zone"]
-    how = modality(view)
-    site = {key[5:]: value for key, value in view.items() if key.startswith("site_")}
+    how = view.modality
+    site = view.site
     facts = {
-        "day": local_day(view["starts_at"], zone),
-        "day_short": format_date(view["starts_at"].astimezone(ZoneInfo(zone)).date(), format="medium", locale=language),
-        "time": local_time(view["starts_at"], zone),
-        "practitioner_name": view["practitioner_name"],
+        "day": local_day(view.starts_at, zone),
+        "day_short": format_date(view.starts_at.astimezone(ZoneInfo(zone)).date(), format="medium", locale=language),
+        "time": local_time(view.starts_at, zone),
+        "practitioner_name": view.practitioner_name,
         "site_name": localized(site, "name", language),
-        "site_address": site["address"],
-        "site_phone": site["phone"],
+        "site_address": site.address,
+        "site_phone": site.phone,
         "patient_message": localized(site, "patient_message", language),
         "clinic_name": clinic["name"],
     }
     if brief:
         facts.update(practitioner_name="", patient_message="")
         details_url = ""
-    questionnaire = site["questionnaire_url"] if kind == "reminder" and how == "on_site" else ""
+    questionnaire = site.questionnaire_url if kind == "reminder" and how == "on_site" else ""
     subject = i18n.gettext(SUBJECTS[kind], day=facts["day"])
     context = {
         "kind": kind, "modality": how, "a": facts, "details_url": details_url, "brief": brief,
@@ -95,8 +85,8 @@ def render(
     ics = None
     if kind in WITH_CALENDAR:
         ics = appointment_ics(
-            uid=f"appointment-{view['id']}@{clinic['slug']}",
-            starts_at=view["starts_at"], ends_at=view["ends_at"], time_zone=zone,
+            uid=f"appointment-{view.id}@{clinic['slug']}",
+            starts_at=view.starts_at, ends_at=view.ends_at, time_zone=zone,
             summary=" · ".join(filter(None, (clinic["name"], facts["practitioner_name"]))),
             location=facts["site_name"] if how in ("on_site", "") else "",
             description=details_url, url=details_url, stamp=now,

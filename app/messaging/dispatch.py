@@ -26,16 +26,17 @@ from typing import Any
 from jinja2 import Environment
 
 from app import clock
-from app.booking.links import make_token
-from app.booking.views import appointment_views
+from app.booking.links import details_path, make_token
+from app.booking.tables import AppointmentStatus
+from app.booking.views import AppointmentView, appointment_views
 from app.db import is_postgres, write_transaction
 from app.messaging import one_time_codes
 from app.messaging.content import Rendered, render, render_code
 from app.messaging.email import SmtpSender, build_email, parse_smtp_url
 from app.messaging.planner import LATER, after_quiet_hours
+from app.messaging.recipients import Purpose, Recipients, recipients_of
 from app.messaging.sms import ProviderError, TwilioConfig, TwilioSender, segments
 from app.messaging.tables import Message, OneTimeCode
-from app.patients.contacts import Recipients, recipients_of
 from app.settings import Settings
 from tenants.tables import Clinic
 
@@ -190,8 +191,8 @@ class Dispatcher:
         address = who.email if message["channel"] == "email" else who.phone
         if not address:
             return "no contact on this channel"
-        token = make_token(self.settings.secret_key, view["id"], view["ends_at"])
-        details_url = f"{self.settings.clinic_url(clinic['slug'])}/a/{token}"
+        token = make_token(self.settings.secret_key, view.id, view.ends_at)
+        details_url = self.settings.clinic_url(clinic["slug"]) + details_path(token)
         content = render(self.env, kind=message["kind"], view=view, clinic=clinic, language=message["language"],
                          details_url=details_url, now=now, brief=address in who.brief)
         return address, content, content
@@ -284,8 +285,8 @@ def _settle(future: asyncio.Future, error: Exception | None = None) -> None:
         future.set_exception(error)
 
 
-def _purpose(message: dict) -> str:
-    return "confirmation" if message["kind"] == "confirmation" else "reminder"
+def _purpose(message: dict) -> Purpose:
+    return Purpose.CONFIRMATION if message["kind"] == "confirmation" else Purpose.REMINDER
 
 
 @dataclass
@@ -293,7 +294,7 @@ class _Facts:
     """What a group of messages needs from the database, keyed by clinic so that one
     clinic's message never reads another clinic's appointment or code."""
 
-    views: dict[tuple[int, int], dict]  # (clinic, appointment) → appointment_view
+    views: dict[tuple[int, int], AppointmentView]  # (clinic, appointment)
     clinics: dict[int, dict]
     recipients: dict[tuple[int, int, str], Recipients]  # (clinic, appointment, purpose)
     codes: dict[tuple[int, int], dict]  # (clinic, one-time code) → its row
@@ -329,16 +330,16 @@ class _Facts:
         return facts
 
 
-def _stale(message: dict, view: dict | None, now: datetime) -> str:
+def _stale(message: dict, view: AppointmentView | None, now: datetime) -> str:
     """Why a message no longer makes sense, or '' when it does."""
     if view is None:
         return "appointment not found"
-    if view["status"] == "cancelled" and message["kind"] != "cancellation":
+    if view.status is AppointmentStatus.CANCELLED and message["kind"] != "cancellation":
         return "appointment cancelled"
     # Whatever it says, a message reaching the patient after the start is no use
     # (e.g. a confirmation held back while the mail server was down).
-    if view["starts_at"] <= now:
+    if view.starts_at <= now:
         return "appointment already started"
-    if message["kind"] in LATER and f":{view['starts_at'].isoformat()}:" not in message["idempotency_key"]:
+    if message["kind"] in LATER and f":{view.starts_at.isoformat()}:" not in message["idempotency_key"]:
         return "appointment moved"
     return ""

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 from app import clock
-from app.i18n import gettext as _
 from app.db import write_transaction
+from app.i18n import gettext as _
 from app.messaging.tables import Message, OneTimeCode
 
 KIND = "one_time_code"  # the outbox kind of the message that carries a code

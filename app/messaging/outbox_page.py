@@ -31,7 +31,7 @@ LABELS = {
 }
 
 
-@get("/dev/outbox", name="dev_outbox")
+@get("/dev/outbox", name="dev:outbox")
 async def dev_outbox(request: Request, clinic: ClinicRef) -> Response:
     messages = (
         await Message.select()

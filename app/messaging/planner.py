@@ -1,23 +1,32 @@
 """Which messages an appointment change causes, and when (SPEC §8).
 
-plan() runs inside the transaction that changes the appointment, so the change and
-its messages commit together or not at all. Every message has an idempotency key
+plan() listens to the booking engine's AppointmentChanged events inside the transaction
+that changes the appointment, so the change and its messages commit together or not at
+all. Every message has an idempotency key
 derived from what it is about; inserting the same key twice does nothing, so a
 retried request never plans a message twice."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from app import clock
-from app.booking.tables import Appointment
+from app.booking.events import AppointmentChange, AppointmentChanged
+from app.booking.tables import Appointment, AppointmentStatus
+from app.events import Actor
+from app.messaging.recipients import Purpose, recipients
 from app.messaging.tables import Message
-from app.patients.contacts import recipients
 
 REMINDER_BEFORE = timedelta(hours=36)
 INVITATION_BEFORE = timedelta(minutes=15)
-NOTICES = {"created": "confirmation", "changed": "change", "cancelled": "cancellation"}
+# The notice each change sends; a change of status (confirmed, arrived…) sends none.
+NOTICES = {
+    AppointmentChange.CREATED: "confirmation",
+    AppointmentChange.MOVED: "change",
+    AppointmentChange.CANCELLED: "cancellation",
+}
 LATER = ("reminder", "teleconsult_invitation")  # re-planned when the appointment moves
 
 
@@ -61,18 +70,24 @@ async def _facts(clinic_id: int, appointment_id: int) -> dict | None:
     )
 
 
-async def _channels(clinic_id: int, appointment_id: int, purpose: str, *, email: bool, sms: bool) -> list[str]:
+async def _channels(clinic_id: int, appointment_id: int, purpose: Purpose, *, email: bool, sms: bool) -> list[str]:
     who = await recipients(clinic_id=clinic_id, appointment_id=appointment_id, purpose=purpose)
     return [channel for channel, wanted, address in (("email", email, who.email), ("sms", sms, who.phone)) if wanted and address]
 
 
-async def plan(*, clinic_id: int, appointment_id: int, event: str) -> int:
-    """Plan the messages for `event` (created, changed, cancelled); returns how many."""
+async def on_appointment_changed(event: AppointmentChanged) -> None:
+    await plan(clinic_id=event.clinic_id, appointment_id=event.appointment_id, change=event.kind)
+
+
+async def plan(*, clinic_id: int, appointment_id: int, change: AppointmentChange) -> int:
+    """Plan the messages a change causes; returns how many."""
+    if change not in NOTICES:
+        return 0
     facts = await _facts(clinic_id, appointment_id)
     if facts is None:
         return 0
     now = clock.now()
-    if event in ("changed", "cancelled"):
+    if change in (AppointmentChange.MOVED, AppointmentChange.CANCELLED):
         await drop_pending(clinic_id=clinic_id, appointment_id=appointment_id, kinds=LATER)
     if suppressed(facts):
         return 0
@@ -81,26 +96,26 @@ async def plan(*, clinic_id: int, appointment_id: int, event: str) -> int:
     # the change that planned them, so a move away and back plans them afresh
     # instead of colliding with the ones the first move dropped.
     stamp = f"{facts['starts_at'].isoformat()}:{facts['updated_at'].isoformat()}"
-    notice = NOTICES[event]
-    purpose = "confirmation" if notice == "confirmation" else "reminder"
+    notice = NOTICES[change]
+    purpose = Purpose.CONFIRMATION if notice == "confirmation" else Purpose.REMINDER
     # A change notice is keyed by the change, so each change sends one.
     notice_key = f"{appointment_id}:{notice}" + (f":{stamp}" if notice == "change" else "")
     planned = [
         (notice, channel, now, f"{notice_key}:{channel}")
         for channel in await _channels(clinic_id, appointment_id, purpose, email=facts["by_email"], sms=facts["by_sms"])
     ]
-    if event != "cancelled":
+    if change is not AppointmentChange.CANCELLED:
         starts = facts["starts_at"]
         due = after_quiet_hours(
             starts - REMINDER_BEFORE, time_zone=facts["time_zone"], start=facts["quiet_start"], end=facts["quiet_end"]
         )
         # Booked less than 36 h ahead: the confirmation just sent is the reminder.
         if now < starts - REMINDER_BEFORE and due < starts:
-            for channel in await _channels(clinic_id, appointment_id, "reminder", email=facts["by_email"], sms=facts["by_sms"]):
+            for channel in await _channels(clinic_id, appointment_id, Purpose.REMINDER, email=facts["by_email"], sms=facts["by_sms"]):
                 planned.append(("reminder", channel, due, f"{appointment_id}:reminder:{stamp}:{channel}"))
         if facts["telemedicine"] and now < starts - INVITATION_BEFORE:
             # The invitation goes by email and SMS whatever the clinic's usual channels.
-            for channel in await _channels(clinic_id, appointment_id, "reminder", email=True, sms=True):
+            for channel in await _channels(clinic_id, appointment_id, Purpose.REMINDER, email=True, sms=True):
                 planned.append(("teleconsult_invitation", channel, starts - INVITATION_BEFORE,
                                 f"{appointment_id}:teleconsult_invitation:{stamp}:{channel}"))
     if not planned:
@@ -127,29 +142,35 @@ async def drop_pending(*, clinic_id: int, appointment_id: int, kinds: tuple[str,
     )
 
 
-async def resend_confirmation(*, clinic_id: int, appointment_id: int, by: str) -> str:
-    """Staff send the confirmation again by hand. Refused ("refused") for a type with
-    no automated or manual communication, or hidden from the portal; "cancelled" for
-    a cancelled appointment; "sent" when queued; "no_contact" when there is nowhere
-    to send it."""
+class Resend(StrEnum):
+    """What asking for the confirmation again did."""
+
+    QUEUED = "queued"
+    REFUSED = "refused"  # the type allows no automated or manual communication, or hides it
+    CANCELLED = "cancelled"  # the dispatcher would drop it: said instead of "queued"
+    NO_CONTACT = "no_contact"  # nowhere to send it
+    NOT_FOUND = "not_found"
+
+
+async def resend_confirmation(*, clinic_id: int, appointment_id: int, by: Actor) -> Resend:
+    """Staff send the confirmation again by hand, as the statuses of SPEC §8 allow."""
     facts = await _facts(clinic_id, appointment_id)
     if facts is None:
-        return "not_found"
+        return Resend.NOT_FOUND
     if facts["no_communication"] or facts["hidden_from_portal"]:
-        return "refused"
-    if facts["status"] == "cancelled":
-        return "cancelled"  # the dispatcher would drop it: say so instead of "sent"
+        return Resend.REFUSED
+    if facts["status"] == AppointmentStatus.CANCELLED:
+        return Resend.CANCELLED
     now = clock.now()
-    channels = await _channels(clinic_id, appointment_id, "confirmation", email=facts["by_email"], sms=facts["by_sms"])
+    channels = await _channels(clinic_id, appointment_id, Purpose.CONFIRMATION, email=facts["by_email"], sms=facts["by_sms"])
     if not channels:
-        return "no_contact"
+        return Resend.NO_CONTACT
     await Message.insert(*[
         Message(
             clinic=clinic_id, appointment=appointment_id, kind="confirmation", channel=channel,
             language=facts["language"], due_at=now, next_attempt_at=now, status="pending", created_at=now,
-            idempotency_key=f"{appointment_id}:confirmation:manual:{now.isoformat()}:{by}:{channel}",
+            idempotency_key=f"{appointment_id}:confirmation:manual:{now.isoformat()}:{by.key()}:{channel}",
         )
         for channel in channels
     ]).on_conflict(action="DO NOTHING")
-    return "sent"
-
+    return Resend.QUEUED

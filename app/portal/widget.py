@@ -10,9 +10,11 @@ from litestar import Request, Response, get
 from litestar.di import Provide
 
 from app.htmx import page_or_fragment
-from app.portal.guard import portal_site
+from app.portal.dependencies import portal_site
+from app.settings import Settings
 from app.urls import clinic_page_url
 from tenants.resolution import ClinicRef
+from tenants.sites import SiteView
 
 WIDGET_JS = """(function () {
   var script = document.currentScript;
@@ -36,21 +38,21 @@ WIDGET_JS = """(function () {
 """
 
 
-@get("/{site_slug:str}/widget.js", name="widget_js", dependencies={"site": Provide(portal_site)})
-async def widget_js(request: Request, clinic: ClinicRef, site: dict) -> Response:
+@get("/{site_slug:str}/widget.js", name="portal:widget_js", dependencies={"site": Provide(portal_site)})
+async def widget_js(request: Request, settings: Settings, clinic: ClinicRef, site: SiteView) -> Response:
     body = WIDGET_JS % {
-        "src": json.dumps(clinic_page_url(request, clinic, "identify", site_slug=site["slug"])),
-        "origin": json.dumps(request.app.state.settings.clinic_url(clinic.slug)),
-        "title": json.dumps(site["name_fr"] if not site["name_en"] else f"{site['name_fr']} / {site['name_en']}"),
+        "src": json.dumps(clinic_page_url(request, settings, clinic, "portal:identify", site_slug=site.slug)),
+        "origin": json.dumps(settings.clinic_url(clinic.slug)),
+        "title": json.dumps(site.name_fr if not site.name_en else f"{site.name_fr} / {site.name_en}"),
     }
     return Response(body, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
 
 
-@get("/{site_slug:str}/embed", name="embed", dependencies={"site": Provide(portal_site)})
-async def embed(request: Request, clinic: ClinicRef, site: dict) -> Response:
-    portal = clinic_page_url(request, clinic, "identify", site_slug=site["slug"])
-    script = clinic_page_url(request, clinic, "widget_js", site_slug=site["slug"])
-    title = html.escape(site["name_fr"])
+@get("/{site_slug:str}/embed", name="portal:embed", dependencies={"site": Provide(portal_site)})
+async def embed(request: Request, settings: Settings, clinic: ClinicRef, site: SiteView) -> Response:
+    portal = clinic_page_url(request, settings, clinic, "portal:identify", site_slug=site.slug)
+    script = clinic_page_url(request, settings, clinic, "portal:widget_js", site_slug=site.slug)
+    title = html.escape(site.name_fr)
     return page_or_fragment(request, "portal/embed.html", {
         "site": site,
         "script_snippet": f'<script src="{script}" async></script>',

@@ -14,6 +14,7 @@ from babel.dates import format_date, format_time
 
 from app import clock, i18n
 from app.db import write_transaction
+from app.events import Actor
 from app.scheduling.expansion import (
     Block,
     InvalidRecurrence,
@@ -73,7 +74,7 @@ class SchedulingService:
         start: time,
         end: time,
         publish_at: datetime | None = None,
-        created_by: str = "",
+        actor: Actor,
     ) -> Opened:
         activity = await self._activity(activity_id)
         blocks = [Block(day, start, end, activity["id"], activity["duration_minutes"])]
@@ -85,7 +86,7 @@ class SchedulingService:
             first_day=day,
             last_day=day,
             publish_at=publish_at,
-            created_by=created_by,
+            actor=actor,
         )
 
     async def apply_template(
@@ -97,7 +98,7 @@ class SchedulingService:
         first_day: date,
         last_day: date,
         publish_at: datetime | None = None,
-        created_by: str = "",
+        actor: Actor,
     ) -> Opened:
         rows = await ScheduleTemplateBlock.select(
             ScheduleTemplateBlock.weekday,
@@ -125,7 +126,7 @@ class SchedulingService:
             last_day=last_day,
             template_id=template_id,
             publish_at=publish_at,
-            created_by=created_by,
+            actor=actor,
         )
 
     async def open_recurrence(
@@ -139,7 +140,7 @@ class SchedulingService:
         last_day: date,
         start: time,
         end: time,
-        created_by: str = "",
+        actor: Actor,
     ) -> Opened:
         activity = await self._activity(activity_id)
         self._check_range(first_day, last_day)
@@ -157,7 +158,7 @@ class SchedulingService:
             first_day=first_day,
             last_day=last_day,
             rule=rule,
-            created_by=created_by,
+            actor=actor,
         )
 
     # -- internals ---------------------------------------------------------------
@@ -209,7 +210,7 @@ class SchedulingService:
         template_id: int | None = None,
         rule: str | None = None,
         publish_at: datetime | None = None,
-        created_by: str = "",
+        actor: Actor,
     ) -> Opened:
         practitioner = await self._check_practitioner_site(practitioner_id, site_id)
         clinic = await Clinic.select(Clinic.time_zone).where(Clinic.id == self.clinic_id).first()
@@ -231,7 +232,7 @@ class SchedulingService:
             last_day=last_day,
             publish_at=publish_at,
             created_at=clock.now(),
-            created_by=created_by,
+            created_by=actor.key(),
         )
         try:
             async with write_transaction():

@@ -15,7 +15,10 @@ from litestar import Litestar
 from app.main import create_app
 from app.settings import Settings, load
 from conftest import MESSAGING_REDIS_TEST_URL
-from tests.integration.messaging_helpers import comms, servers  # noqa: F401 - the messaging tests' fixtures
+from tests.integration.messaging_helpers import (  # noqa: F401 - the messaging tests' fixtures
+    comms,
+    servers,
+)
 from tests.integration.web import clinic_client, running
 
 

@@ -16,13 +16,17 @@ import pytest
 from app import clock
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
+from app.events import PATIENT, Actor  # noqa: F401 - PATIENT: for the engine tests
+from app.listeners import make_bus
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Activity, AppointmentType, Practitioner, PractitionerSite, Slot
 from tenants.tables import Clinic, WorkSite
 from tests.moments import NOW
 
 TUESDAY = NOW.date() + timedelta(days=1)
-STAFF = BookingDetails(source="staff", created_by="reception")
+STAFF = BookingDetails(source="staff")
+# Who makes the engine tests' changes: the clinic's front desk, and patients online.
+RECEPTION = Actor.system("reception")
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Tenant:
         return SchedulingService(clinic_id=self.id)
 
     def booking(self, hold_for: timedelta = timedelta(minutes=5)) -> BookingService:
-        return BookingService(clinic_id=self.id, hold_for=hold_for)
+        return BookingService(clinic_id=self.id, bus=make_bus(), hold_for=hold_for)
 
 
 @dataclass
@@ -100,7 +104,7 @@ async def open_slots(
     publish_at: datetime | None = None,
 ) -> list[int]:
     """Opens a manual range and returns its slot ids in start order."""
-    opened = await tenant.scheduling.open_manual(
+    opened = await tenant.scheduling.open_manual(actor=RECEPTION, 
         practitioner_id=tenant.practitioners[who],
         site_id=tenant.sites[site],
         activity_id=tenant.activities[activity],

@@ -16,6 +16,7 @@ import pytest
 
 from app import clock
 from app.booking.services import BookingDetails, BookingService
+from app.listeners import make_bus
 from app.messaging.dispatch import Dispatcher
 from app.messaging.tables import Message
 from app.scheduling.services import SchedulingService
@@ -24,6 +25,7 @@ from app.settings import Settings, SmsSettings, load
 from app.templating import make_environment
 from tenants.tables import Clinic, WorkSite
 from tests.integration.demo_lookup import clinic_id, patient_id, practitioner_id, site_id
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_fakes import SmsProvider, SmtpSink
 from tests.moments import NOW
 
@@ -52,7 +54,7 @@ class Comms:
 
     @property
     def booking(self) -> BookingService:
-        return BookingService(clinic_id=self.clinic)
+        return BookingService(clinic_id=self.clinic, bus=make_bus())
 
     async def activity(self, name_fr: str, *, type_fr: str = "Sur place", **type_statuses) -> int:
         """An activity of the appointment type named `type_fr`; with statuses, a new type
@@ -88,7 +90,7 @@ class Comms:
         wall = starts.astimezone(zone)
         minutes = (await Activity.select(Activity.duration_minutes).where(Activity.id == activity).first())["duration_minutes"]
         end = (datetime.combine(wall.date(), wall.time()) + timedelta(minutes=minutes)).time()
-        opened = await SchedulingService(clinic_id=self.clinic).open_manual(
+        opened = await SchedulingService(clinic_id=self.clinic).open_manual(actor=RECEPTION, 
             practitioner_id=self.practitioner, site_id=self.sites[site] if site else next(iter(self.sites.values())),
             activity_id=activity,
             day=wall.date(), start=wall.time(), end=end,
@@ -100,19 +102,19 @@ class Comms:
                          activity: int | None = None, site: str | None = None, **contacts) -> int:
         """Reception books a slot for a patient's file (no contacts typed, unless given)."""
         slot_id = await self.slot(starts, activity=activity, site=site)
-        outcome = await self.booking.staff_book(slot_id=slot_id, details=BookingDetails(
-            source="staff", created_by="reception", patient_id=self.patients[patient] if patient else None,
+        outcome = await self.booking.staff_book(actor=RECEPTION, slot_id=slot_id, details=BookingDetails(
+            source="staff", patient_id=self.patients[patient] if patient else None,
             language=language, reason=REASON, details=DETAILS, **contacts,
         ))
         assert outcome.code == "booked", outcome
         return outcome.appointment_id
 
     async def move(self, appointment_id: int, starts: datetime) -> None:
-        outcome = await self.booking.move(appointment_id=appointment_id, new_slot_id=await self.slot(starts))
+        outcome = await self.booking.move(actor=RECEPTION, appointment_id=appointment_id, new_slot_id=await self.slot(starts))
         assert outcome.code == "moved", outcome
 
     async def cancel(self, appointment_id: int) -> None:
-        assert (await self.booking.cancel(appointment_id=appointment_id)).code == "cancelled"
+        assert (await self.booking.cancel(actor=RECEPTION, appointment_id=appointment_id)).code == "cancelled"
 
     async def deliver(self) -> int:
         """What a worker does each second: deliver everything due now."""

@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from app import clock
 from app.scheduling.services import SchedulingService
 from tests.integration import demo_lookup
+from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import NOW
 
 DEMO = {"host": "demo.localhost"}
@@ -49,7 +50,7 @@ async def open_follow_ups(days: int = 2, per_day_hours: tuple[int, int] = (9, 12
     demo = await demo_lookup.clinic_id("demo")
     service = SchedulingService(clinic_id=demo)
     for offset in range(1, days + 1):
-        await service.open_manual(
+        await service.open_manual(actor=RECEPTION, 
             practitioner_id=await demo_lookup.practitioner_id(demo, "Dre Julie Roy"),
             site_id=await demo_lookup.site_id(demo, "centre-ville"),
             activity_id=await demo_lookup.activity_id(demo, "Suivi"),

@@ -6,7 +6,6 @@ under a storm, whose writes all run in write transactions."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 from dataclasses import replace
 from datetime import date, time, timedelta
@@ -33,6 +32,7 @@ from app.scheduling.tables import Slot
 from app.settings import load
 from conftest import free_port
 from tests.integration.demo_lookup import activity_id, clinic_id, practitioner_id, site_id
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.portal_helpers import (
     DEMO,
     MARIE,
@@ -40,10 +40,12 @@ from tests.integration.portal_helpers import (
     choose_service,
     form_token,
     freeze,
-    identify as identify_over_http,
     open_follow_ups,
     slot_ids,
     text,
+)
+from tests.integration.portal_helpers import (
+    identify as identify_over_http,
 )
 from tests.integration.query_log import recorded_statements
 
@@ -106,7 +108,7 @@ async def test_being_refused_says_nothing_about_whether_a_file_exists(demo_data)
     """Jean has a file, "Jean Sansdossier" none: the same attempts, each from a new
     address, get the same answers. (From the 4th, his three sessions are full; from the
     11th, his identity is limited.)"""
-    app = create_app(replace(load(), trusted_proxies=(ipaddress.ip_network("127.0.0.1/32"),)))
+    app = create_app(replace(load(), trusted_proxies=("127.0.0.1/32",)))
     freeze()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://demo.localhost") as proxied:
@@ -203,7 +205,7 @@ async def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(demo):
 
 
 async def test_behind_a_trusted_proxy_the_forwarded_address_counts(demo):
-    server, task, url = await serving(trusted_proxies=(ipaddress.ip_network("127.0.0.0/8"),))
+    server, task, url = await serving(trusted_proxies=("127.0.0.0/8",))
     try:
         assert await forty_guesses(url) == [303] * 40  # forty addresses, ten tries per person
         async with httpx.AsyncClient(base_url=url, headers={"host": "demo.localhost"}) as http:
@@ -249,7 +251,7 @@ async def hold_first(client, service_url: str, service: str = "Suivi avec mon mÃ
 async def open_urgent_consultations() -> None:
     """Dr Marc Gagnon's urgent consultations (open to all) on Tuesday morning."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(
+    await SchedulingService(clinic_id=demo).open_manual(actor=RECEPTION, 
         practitioner_id=await practitioner_id(demo, "Dr Marc Gagnon"), site_id=await site_id(demo, "centre-ville"),
         activity_id=await activity_id(demo, "Consultation urgente"), day=date(2026, 11, 24), start=time(9), end=time(12),
     )

@@ -13,7 +13,15 @@ from app.booking.search import Criteria, search
 from app.booking.services import BookingDetails
 from app.booking.tables import Appointment
 from app.scheduling.tables import Slot
-from tests.integration.engine_fixtures import NOW, STAFF, consistency_problems, open_slots, world  # noqa: F401
+from tests.integration.engine_fixtures import (  # noqa: F401
+    NOW,
+    PATIENT,
+    RECEPTION,
+    STAFF,
+    consistency_problems,
+    open_slots,
+    world,
+)
 
 ONLINE = BookingDetails(source="online", contact_email="patient@example.org", reason="fever")
 HOLD = timedelta(minutes=5)
@@ -66,8 +74,8 @@ async def test_one_hundred_patients_reviewing_one_slot_one_wins(booking, slots):
     assert (row["hold_token"], row["hold_until"], row["state"]) == (f"patient-{winner}", NOW + HOLD, "open")
     # And only the winner can turn it into an appointment.
     loser = (winner + 1) % 100
-    assert (await booking.book(slot_id=target, token=f"patient-{loser}", details=ONLINE)).code == "no_longer_available"
-    assert (await booking.book(slot_id=target, token=f"patient-{winner}", details=ONLINE)).code == "booked"
+    assert (await booking.book(actor=PATIENT, slot_id=target, token=f"patient-{loser}", details=ONLINE)).code == "no_longer_available"
+    assert (await booking.book(actor=PATIENT, slot_id=target, token=f"patient-{winner}", details=ONLINE)).code == "booked"
 
 
 async def test_one_hundred_patients_and_staff_racing_to_book_one_slot(booking, slots):
@@ -77,9 +85,9 @@ async def test_one_hundred_patients_and_staff_racing_to_book_one_slot(booking, s
         held = await booking.hold(slot_id=target, token=f"p{n}")
         if not held.ok:
             return held.code
-        return (await booking.book(slot_id=target, token=f"p{n}", details=ONLINE)).code
+        return (await booking.book(actor=PATIENT, slot_id=target, token=f"p{n}", details=ONLINE)).code
 
-    staff = [booking.staff_book(slot_id=target, details=STAFF) for _ in range(10)]
+    staff = [booking.staff_book(actor=RECEPTION, slot_id=target, details=STAFF) for _ in range(10)]
     results = await asyncio.gather(*[patient(n) for n in range(90)], *staff)
     codes = [r if isinstance(r, str) else r.code for r in results]
     assert codes.count("booked") == 1
@@ -89,11 +97,11 @@ async def test_one_hundred_patients_and_staff_racing_to_book_one_slot(booking, s
 
 async def test_concurrent_mixes_keep_one_active_appointment_per_slot(world, booking, slots):
     rng = random.Random(20260601)
-    appointments = [(await booking.staff_book(slot_id=s, details=STAFF)).appointment_id for s in slots[:3]]
+    appointments = [(await booking.staff_book(actor=RECEPTION, slot_id=s, details=STAFF)).appointment_id for s in slots[:3]]
 
     async def hold_and_book(token: str, slot_id: int):
         if (await booking.hold(slot_id=slot_id, token=token)).ok:
-            await booking.book(slot_id=slot_id, token=token, details=ONLINE)
+            await booking.book(actor=PATIENT, slot_id=slot_id, token=token, details=ONLINE)
 
     for round_ in range(4):
         operations = []
@@ -101,11 +109,11 @@ async def test_concurrent_mixes_keep_one_active_appointment_per_slot(world, book
             kind = rng.choice(("staff_book", "cancel", "move", "patient"))
             target = rng.choice(slots)
             if kind == "staff_book":
-                operations.append(booking.staff_book(slot_id=target, details=STAFF))
+                operations.append(booking.staff_book(actor=RECEPTION, slot_id=target, details=STAFF))
             elif kind == "cancel":
-                operations.append(booking.cancel(appointment_id=rng.choice(appointments)))
+                operations.append(booking.cancel(actor=RECEPTION, appointment_id=rng.choice(appointments)))
             elif kind == "move":
-                operations.append(booking.move(appointment_id=rng.choice(appointments), new_slot_id=target))
+                operations.append(booking.move(actor=RECEPTION, appointment_id=rng.choice(appointments), new_slot_id=target))
             else:
                 operations.append(hold_and_book(f"r{round_}-{rng.randrange(5)}", target))
         await asyncio.gather(*operations)
@@ -117,11 +125,11 @@ async def test_concurrent_mixes_keep_one_active_appointment_per_slot(world, book
 async def test_moves_of_one_appointment_racing_each_other_and_a_cancel(booking, slots):
     for _ in range(5):
         taken = await Slot.select(Slot.id).where(Slot.id.is_in(slots) & (Slot.state == "open")).first()
-        appointment_id = (await booking.staff_book(slot_id=taken["id"], details=STAFF)).appointment_id
+        appointment_id = (await booking.staff_book(actor=RECEPTION, slot_id=taken["id"], details=STAFF)).appointment_id
         others = [s for s in slots if s != taken["id"]]
         outcomes = await asyncio.gather(
-            *[booking.move(appointment_id=appointment_id, new_slot_id=s) for s in others],
-            booking.cancel(appointment_id=appointment_id),
+            *[booking.move(actor=RECEPTION, appointment_id=appointment_id, new_slot_id=s) for s in others],
+            booking.cancel(actor=RECEPTION, appointment_id=appointment_id),
         )
         assert outcomes[-1].code == "cancelled"
         assert await consistency_problems(slots) == []
@@ -141,10 +149,10 @@ async def test_the_first_to_review_wins_and_others_are_told(world, booking, slot
     first = await booking.hold(slot_id=slots[0], token="alice")
     assert (first.code, first.hold_until) == ("held", NOW + HOLD)
     assert (await booking.hold(slot_id=slots[0], token="bob")).code == "no_longer_available"
-    assert (await booking.book(slot_id=slots[0], token="bob", details=ONLINE)).code == "no_longer_available"
+    assert (await booking.book(actor=PATIENT, slot_id=slots[0], token="bob", details=ONLINE)).code == "no_longer_available"
     assert slots[0] not in await visible(world, "bob")
     assert slots[0] in await visible(world, "alice")
-    booked = await booking.book(slot_id=slots[0], token="alice", details=ONLINE)
+    booked = await booking.book(actor=PATIENT, slot_id=slots[0], token="alice", details=ONLINE)
     assert booked.code == "booked"
     row = await appointment(booked.appointment_id)
     assert (row["slot"], row["status"], row["source"], row["contact_email"], row["reason"]) == (
@@ -168,12 +176,12 @@ async def test_holding_again_extends_ones_own_hold(booking, slots):
 
 async def test_staff_respect_a_live_hold_and_book_once_it_lapses(booking, slots):
     assert (await booking.hold(slot_id=slots[2], token="alice")).code == "held"
-    assert (await booking.staff_book(slot_id=slots[2], details=STAFF)).code == "no_longer_available"
+    assert (await booking.staff_book(actor=RECEPTION, slot_id=slots[2], details=STAFF)).code == "no_longer_available"
     clock.advance(HOLD)  # its last instant: still alice's
-    assert (await booking.staff_book(slot_id=slots[2], details=STAFF)).code == "no_longer_available"
+    assert (await booking.staff_book(actor=RECEPTION, slot_id=slots[2], details=STAFF)).code == "no_longer_available"
     clock.advance(timedelta(seconds=1))
-    assert (await booking.staff_book(slot_id=slots[2], details=STAFF)).code == "booked"
-    assert (await booking.book(slot_id=slots[2], token="alice", details=ONLINE)).code == "no_longer_available"
+    assert (await booking.staff_book(actor=RECEPTION, slot_id=slots[2], details=STAFF)).code == "booked"
+    assert (await booking.book(actor=PATIENT, slot_id=slots[2], token="alice", details=ONLINE)).code == "no_longer_available"
     assert await consistency_problems(slots) == []
 
 
@@ -197,24 +205,24 @@ async def test_release_frees_the_hold(world, booking, slots):
 async def test_booking_after_the_hold_lapsed_says_hold_expired(booking, slots):
     await booking.hold(slot_id=slots[0], token="alice")
     clock.advance(HOLD + timedelta(seconds=1))
-    assert (await booking.book(slot_id=slots[0], token="alice", details=ONLINE)).code == "hold_expired"
+    assert (await booking.book(actor=PATIENT, slot_id=slots[0], token="alice", details=ONLINE)).code == "hold_expired"
     assert (await slot(slots[0]))["state"] == "open"
     assert await Appointment.count() == 0
     # Nobody took it meanwhile: holding again works.
     assert (await booking.hold(slot_id=slots[0], token="alice")).code == "held"
-    assert (await booking.book(slot_id=slots[0], token="alice", details=ONLINE)).code == "booked"
+    assert (await booking.book(actor=PATIENT, slot_id=slots[0], token="alice", details=ONLINE)).code == "booked"
 
 
 async def test_booking_after_someone_else_took_the_lapsed_slot_says_no_longer_available(booking, slots):
     await booking.hold(slot_id=slots[0], token="alice")
     clock.advance(HOLD + timedelta(seconds=1))
     assert (await booking.hold(slot_id=slots[0], token="bob")).code == "held"
-    assert (await booking.book(slot_id=slots[0], token="alice", details=ONLINE)).code == "no_longer_available"
-    assert (await booking.book(slot_id=slots[0], token="bob", details=ONLINE)).code == "booked"
+    assert (await booking.book(actor=PATIENT, slot_id=slots[0], token="alice", details=ONLINE)).code == "no_longer_available"
+    assert (await booking.book(actor=PATIENT, slot_id=slots[0], token="bob", details=ONLINE)).code == "booked"
 
 
 async def test_booking_without_a_hold_is_refused(booking, slots):
-    assert (await booking.book(slot_id=slots[0], token="alice", details=ONLINE)).code == "no_longer_available"
+    assert (await booking.book(actor=PATIENT, slot_id=slots[0], token="alice", details=ONLINE)).code == "no_longer_available"
     assert await Appointment.count() == 0
 
 
@@ -222,27 +230,27 @@ async def test_booking_without_a_hold_is_refused(booking, slots):
 
 
 async def test_cancel_frees_the_slot_and_a_second_cancel_says_so(world, booking, slots):
-    booked = await booking.staff_book(slot_id=slots[0], details=STAFF)
+    booked = await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)
     assert slots[0] not in await visible(world)
     clock.advance(timedelta(minutes=10))
-    cancelled = await booking.cancel(appointment_id=booked.appointment_id)
+    cancelled = await booking.cancel(actor=RECEPTION, appointment_id=booked.appointment_id)
     assert (cancelled.code, cancelled.appointment_id) == ("cancelled", booked.appointment_id)
     row = await appointment(booked.appointment_id)
     assert (row["status"], row["cancelled_at"]) == ("cancelled", NOW + timedelta(minutes=10))
     assert (await slot(slots[0]))["state"] == "open"
     assert slots[0] in await visible(world)
-    assert (await booking.cancel(appointment_id=booked.appointment_id)).code == "already_cancelled"
+    assert (await booking.cancel(actor=RECEPTION, appointment_id=booked.appointment_id)).code == "already_cancelled"
     # The freed slot can be booked again; the cancelled appointment stays on record.
-    assert (await booking.staff_book(slot_id=slots[0], details=STAFF)).code == "booked"
+    assert (await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)).code == "booked"
     assert await Appointment.count().where(Appointment.slot == slots[0]) == 2
     assert await consistency_problems(slots) == []
 
 
 async def test_move_takes_the_new_slot_and_frees_the_old(world, booking, slots):
     gagnon = await open_slots(world.demo, who="gagnon", site="laval", activity="followup", start=time(14, 0), end=time(14, 30))
-    booked = await booking.staff_book(slot_id=slots[0], details=STAFF)
+    booked = await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)
     clock.advance(timedelta(minutes=1))
-    moved = await booking.move(appointment_id=booked.appointment_id, new_slot_id=gagnon[0])
+    moved = await booking.move(actor=RECEPTION, appointment_id=booked.appointment_id, new_slot_id=gagnon[0])
     assert (moved.code, moved.appointment_id) == ("moved", booked.appointment_id)
     new = await slot(gagnon[0])
     row = await appointment(booked.appointment_id)
@@ -258,33 +266,33 @@ async def test_move_takes_the_new_slot_and_frees_the_old(world, booking, slots):
     assert ((await slot(slots[0]))["state"], new["state"]) == ("open", "booked")
     assert await consistency_problems(slots + gagnon) == []
     # Moving onto the slot it already has changes nothing.
-    assert (await booking.move(appointment_id=booked.appointment_id, new_slot_id=gagnon[0])).code == "moved"
+    assert (await booking.move(actor=RECEPTION, appointment_id=booked.appointment_id, new_slot_id=gagnon[0])).code == "moved"
 
 
 async def test_a_move_onto_a_taken_slot_changes_nothing(world, booking, slots):
-    mine = await booking.staff_book(slot_id=slots[0], details=STAFF)
-    await booking.staff_book(slot_id=slots[1], details=STAFF)
+    mine = await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)
+    await booking.staff_book(actor=RECEPTION, slot_id=slots[1], details=STAFF)
     await booking.hold(slot_id=slots[2], token="bob")
     before = await snapshot(world.demo.id)
     clock.advance(timedelta(minutes=1))
-    assert (await booking.move(appointment_id=mine.appointment_id, new_slot_id=slots[1])).code == "no_longer_available"
-    assert (await booking.move(appointment_id=mine.appointment_id, new_slot_id=slots[2])).code == "no_longer_available"
-    assert (await booking.move(appointment_id=mine.appointment_id, new_slot_id=999_999)).code == "no_longer_available"
+    assert (await booking.move(actor=RECEPTION, appointment_id=mine.appointment_id, new_slot_id=slots[1])).code == "no_longer_available"
+    assert (await booking.move(actor=RECEPTION, appointment_id=mine.appointment_id, new_slot_id=slots[2])).code == "no_longer_available"
+    assert (await booking.move(actor=RECEPTION, appointment_id=mine.appointment_id, new_slot_id=999_999)).code == "no_longer_available"
     assert await snapshot(world.demo.id) == before
 
 
 async def test_a_patient_moves_onto_the_slot_they_hold(booking, slots):
-    mine = await booking.staff_book(slot_id=slots[0], details=STAFF)
+    mine = await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)
     await booking.hold(slot_id=slots[3], token="alice")
-    assert (await booking.move(appointment_id=mine.appointment_id, new_slot_id=slots[3], token="alice")).code == "moved"
+    assert (await booking.move(actor=RECEPTION, appointment_id=mine.appointment_id, new_slot_id=slots[3], token="alice")).code == "moved"
     assert (await slot(slots[3]))["hold_token"] is None
     assert await consistency_problems(slots) == []
 
 
 async def test_a_cancelled_appointment_cannot_be_moved(booking, slots):
-    mine = await booking.staff_book(slot_id=slots[0], details=STAFF)
-    await booking.cancel(appointment_id=mine.appointment_id)
-    assert (await booking.move(appointment_id=mine.appointment_id, new_slot_id=slots[1])).code == "not_found"
+    mine = await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)
+    await booking.cancel(actor=RECEPTION, appointment_id=mine.appointment_id)
+    assert (await booking.move(actor=RECEPTION, appointment_id=mine.appointment_id, new_slot_id=slots[1])).code == "not_found"
     assert (await slot(slots[1]))["state"] == "open"
 
 
@@ -293,17 +301,17 @@ async def test_a_cancelled_appointment_cannot_be_moved(booking, slots):
 
 async def test_another_clinics_ids_change_nothing(world, booking, slots):
     theirs = await open_slots(world.autre, who="martin", site="principal", activity="consult")
-    mine = await booking.staff_book(slot_id=slots[0], details=STAFF)
+    mine = await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)
     other_clinic = world.autre.booking()
-    their_appointment = await other_clinic.staff_book(slot_id=theirs[0], details=STAFF)
+    their_appointment = await other_clinic.staff_book(actor=RECEPTION, slot_id=theirs[0], details=STAFF)
     before = (await snapshot(world.demo.id), await snapshot(world.autre.id))
     assert (await other_clinic.hold(slot_id=slots[1], token="eve")).code == "no_longer_available"
-    assert (await other_clinic.book(slot_id=slots[1], token="eve", details=ONLINE)).code == "no_longer_available"
-    assert (await other_clinic.staff_book(slot_id=slots[1], details=STAFF)).code == "no_longer_available"
-    assert (await other_clinic.cancel(appointment_id=mine.appointment_id)).code == "not_found"
-    assert (await other_clinic.move(appointment_id=mine.appointment_id, new_slot_id=theirs[1])).code == "not_found"
-    assert (await booking.move(appointment_id=mine.appointment_id, new_slot_id=theirs[1])).code == "no_longer_available"
-    assert (await booking.cancel(appointment_id=their_appointment.appointment_id)).code == "not_found"
+    assert (await other_clinic.book(actor=PATIENT, slot_id=slots[1], token="eve", details=ONLINE)).code == "no_longer_available"
+    assert (await other_clinic.staff_book(actor=RECEPTION, slot_id=slots[1], details=STAFF)).code == "no_longer_available"
+    assert (await other_clinic.cancel(actor=RECEPTION, appointment_id=mine.appointment_id)).code == "not_found"
+    assert (await other_clinic.move(actor=RECEPTION, appointment_id=mine.appointment_id, new_slot_id=theirs[1])).code == "not_found"
+    assert (await booking.move(actor=RECEPTION, appointment_id=mine.appointment_id, new_slot_id=theirs[1])).code == "no_longer_available"
+    assert (await booking.cancel(actor=RECEPTION, appointment_id=their_appointment.appointment_id)).code == "not_found"
     await other_clinic.release(token="alice")
     assert (await snapshot(world.demo.id), await snapshot(world.autre.id)) == before
 
@@ -315,7 +323,7 @@ async def test_a_release_never_touches_another_clinics_holds(world, booking, slo
 
 
 async def test_the_database_refuses_a_second_active_appointment_on_a_slot(world, booking, slots):
-    booked = await booking.staff_book(slot_id=slots[0], details=STAFF)
+    booked = await booking.staff_book(actor=RECEPTION, slot_id=slots[0], details=STAFF)
     original = await appointment(booked.appointment_id)
     copy = {key: value for key, value in original.items() if key != "id"}
     with pytest.raises(Exception) as refused:

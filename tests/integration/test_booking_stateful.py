@@ -16,14 +16,30 @@ from datetime import datetime, time, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from app import clock
 from app.booking.search import Criteria, search
 from app.booking.services import BookingDetails
 from app.booking.tables import Appointment
 from app.scheduling.tables import Slot
-from tests.integration.engine_fixtures import NOW, STAFF, TUESDAY, Tenant, consistency_problems, open_slots, world  # noqa: F401
+from tests.integration.engine_fixtures import (  # noqa: F401
+    NOW,
+    PATIENT,
+    RECEPTION,
+    STAFF,
+    TUESDAY,
+    Tenant,
+    consistency_problems,
+    open_slots,
+    world,
+)
 
 HOLD = timedelta(minutes=5)
 TOKENS = ("alice", "bob")
@@ -101,7 +117,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
                 index = self._held_by(token, index)
             hold = self.holds.get(index)
             ours = hold is not None and hold.token == token
-            outcome = run(booking.book(slot_id=self.slots[index], token=token, details=ONLINE))
+            outcome = run(booking.book(actor=PATIENT, slot_id=self.slots[index], token=token, details=ONLINE))
             if ours and hold.live() and index not in self.booked:
                 assert outcome.code == "booked"
                 appointment = Booked(outcome.appointment_id, index)
@@ -113,7 +129,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
         @rule(index=st.integers(0, 2))
         def staff_book(self, index: int) -> None:
             expected = "booked" if self._free_for(index, None) else "no_longer_available"
-            outcome = run(booking.staff_book(slot_id=self.slots[index], details=STAFF))
+            outcome = run(booking.staff_book(actor=RECEPTION, slot_id=self.slots[index], details=STAFF))
             assert outcome.code == expected, "staff must respect a live hold"
             if expected == "booked":
                 appointment = Booked(outcome.appointment_id, index)
@@ -124,7 +140,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
         @rule(pick=st.integers(0, 50))
         def cancel(self, pick: int) -> None:
             appointment = self.appointments[pick % len(self.appointments)]
-            outcome = run(booking.cancel(appointment_id=appointment.id))
+            outcome = run(booking.cancel(actor=RECEPTION, appointment_id=appointment.id))
             if appointment.active:
                 assert outcome.code == "cancelled"
                 appointment.active = False
@@ -138,7 +154,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
             if own:
                 index = self._held_by(token, index)
             appointment = self.appointments[pick % len(self.appointments)]
-            outcome = run(booking.move(appointment_id=appointment.id, new_slot_id=self.slots[index], token=token))
+            outcome = run(booking.move(actor=RECEPTION, appointment_id=appointment.id, new_slot_id=self.slots[index], token=token))
             if not appointment.active:
                 assert outcome.code == "not_found"
             elif appointment.slot == index:

@@ -16,9 +16,24 @@ from app.patients.tables import ContactDetail
 from app.scheduling.services import SchedulingService
 from app.settings import load
 from app.templating import make_environment
-from tests.integration.demo_lookup import activity_id, clinic_id, patient_id, practitioner_id, site_id
+from tests.integration.demo_lookup import (
+    activity_id,
+    clinic_id,
+    patient_id,
+    practitioner_id,
+    site_id,
+)
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_helpers import JEAN_EMAIL, MARIE_CELL, body, local, outbox
-from tests.integration.portal_helpers import DEMO, MARIE, choose_service, form_token, identify, slot_ids, text
+from tests.integration.portal_helpers import (
+    DEMO,
+    MARIE,
+    choose_service,
+    form_token,
+    identify,
+    slot_ids,
+    text,
+)
 
 NEW_EMAIL = "marie@nouveau.example"
 MARIE_NEW = {**MARIE, "email": NEW_EMAIL}  # her number identifies her; the email is new
@@ -31,7 +46,7 @@ JEAN_NEW_PHONE = {
 async def open_vaccinations(day: date) -> None:
     """Dre Julie Roy's vaccinations at centre-ville (for patients with a file), 09:00 to 10:00."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(
+    await SchedulingService(clinic_id=demo).open_manual(actor=RECEPTION, 
         practitioner_id=await practitioner_id(demo, "Dre Julie Roy"), site_id=await site_id(demo, "centre-ville"),
         activity_id=await activity_id(demo, "Vaccination"), day=day, start=time(9), end=time(10),
     )

@@ -7,12 +7,21 @@ import pytest
 
 from app import clock
 from app.booking.services import BookingDetails, BookingService
-from app.patients.contacts import Recipients, add_missing_contacts, recipients
+from app.listeners import make_bus
+from app.messaging.recipients import Recipients, recipients
+from app.patients.contacts import add_missing_contacts
 from app.patients.forms import parse_identity
 from app.patients.tables import ContactDetail
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Slot
-from tests.integration.demo_lookup import activity_id, clinic_id, patient_id, practitioner_id, site_id
+from tests.integration.demo_lookup import (
+    activity_id,
+    clinic_id,
+    patient_id,
+    practitioner_id,
+    site_id,
+)
+from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import NOW
 
 MARIE = {
@@ -89,12 +98,12 @@ async def test_another_clinics_file_is_left_alone(demo):
 
 async def book(clinic: int, **details) -> int:
     roy = await practitioner_id(clinic, "Dre Julie Roy")
-    opened = await SchedulingService(clinic_id=clinic).open_manual(
+    opened = await SchedulingService(clinic_id=clinic).open_manual(actor=RECEPTION, 
         practitioner_id=roy, site_id=await site_id(clinic, "centre-ville"),
         activity_id=await activity_id(clinic, "Suivi"), day=date(2026, 11, 24), start=time(9), end=time(12),
     )
     free = await Slot.select(Slot.id).where((Slot.opening == opened.opening_id) & (Slot.state == "open")).first()
-    outcome = await BookingService(clinic_id=clinic).staff_book(
+    outcome = await BookingService(clinic_id=clinic, bus=make_bus()).staff_book(actor=RECEPTION, 
         slot_id=free["id"], details=BookingDetails(source="online", **details)
     )
     assert outcome.code == "booked"

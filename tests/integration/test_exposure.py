@@ -22,7 +22,15 @@ from e2e.conftest import ARTIFACTS, start_server, stop_server
 from tenants import resolution
 from tenants.tables import Clinic, ClinicDomain
 from tests.integration.portal_helpers import (
-    DEMO, MARIE, book_marie_follow_up, form_token, freeze, identify, open_follow_ups, slot_ids, text,
+    DEMO,
+    MARIE,
+    book_marie_follow_up,
+    form_token,
+    freeze,
+    identify,
+    open_follow_ups,
+    slot_ids,
+    text,
 )
 
 EVIL = "evil.example"

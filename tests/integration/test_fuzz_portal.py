@@ -28,7 +28,15 @@ from hypothesis import strategies as st
 
 from app import clock
 from tests.integration.portal_helpers import (
-    DEMO, MARIE, book_marie_follow_up, choose_service, form_token, freeze, identify, open_follow_ups, slot_ids,
+    DEMO,
+    MARIE,
+    book_marie_follow_up,
+    choose_service,
+    form_token,
+    freeze,
+    identify,
+    open_follow_ups,
+    slot_ids,
 )
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))

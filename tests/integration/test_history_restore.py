@@ -9,7 +9,15 @@ import re
 import pytest
 
 from app import clock
-from tests.integration.portal_helpers import DEMO, MARIE, book_marie_follow_up, choose_service, freeze, identify, open_follow_ups
+from tests.integration.portal_helpers import (
+    DEMO,
+    MARIE,
+    book_marie_follow_up,
+    choose_service,
+    freeze,
+    identify,
+    open_follow_ups,
+)
 
 HTMX = {**DEMO, "HX-Request": "true"}
 RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}

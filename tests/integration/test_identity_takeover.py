@@ -19,7 +19,14 @@ from app.messaging.tables import Message
 from app.patients.contacts import MAX_PENDING
 from app.patients.tables import ContactDetail, Patient
 from app.scheduling.services import SchedulingService
-from tests.integration.demo_lookup import activity_id, clinic_id, patient_id, practitioner_id, site_id
+from tests.integration.demo_lookup import (
+    activity_id,
+    clinic_id,
+    patient_id,
+    practitioner_id,
+    site_id,
+)
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_helpers import JEAN_EMAIL, body, local, outbox
 from tests.integration.portal_helpers import (
     DEMO,
@@ -45,7 +52,7 @@ FOR_PATIENTS = ["Consultation urgente", "Vaccination", "Téléconsultation"]
 async def open_urgent_consultations(day: date) -> None:
     """Dre Julie Roy's urgent consultations at centre-ville, 09:00 to 10:00 on `day`."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(
+    await SchedulingService(clinic_id=demo).open_manual(actor=RECEPTION, 
         practitioner_id=await practitioner_id(demo, "Dre Julie Roy"), site_id=await site_id(demo, "centre-ville"),
         activity_id=await activity_id(demo, "Consultation urgente"), day=day, start=time(9), end=time(10),
     )

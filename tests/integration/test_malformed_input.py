@@ -13,7 +13,15 @@ from app.booking.tables import Appointment, BookingSession
 from app.main import create_app
 from app.settings import load
 from tests.integration.portal_helpers import (
-    DEMO, MARIE, book_marie_follow_up, choose_service, form_token, freeze, identify, open_follow_ups, text,
+    DEMO,
+    MARIE,
+    book_marie_follow_up,
+    choose_service,
+    form_token,
+    freeze,
+    identify,
+    open_follow_ups,
+    text,
 )
 
 NINES = "9" * 5000  # int() refuses more than 4,300 digits

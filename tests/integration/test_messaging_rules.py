@@ -8,7 +8,8 @@ from datetime import date, time
 
 import pytest
 
-from app.messaging.planner import resend_confirmation
+from app.messaging.planner import Resend, resend_confirmation
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_helpers import (
     JEAN_EMAIL,
     MARIE_CELL,
@@ -77,8 +78,8 @@ async def test_a_resent_confirmation_respects_the_statuses(comms):
     for status in ("no_automated_communication", "no_communication", "hidden_from_portal"):
         activity = await comms.activity(status, type_fr=status, **{status: True})
         appointment = await comms.staff_book(local(THURSDAY, time(8 + len(outcomes))), activity=activity)
-        outcomes[status] = await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by="reception")
-    assert outcomes == {"no_automated_communication": "sent", "no_communication": "refused", "hidden_from_portal": "refused"}
+        outcomes[status] = await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION)
+    assert outcomes == {"no_automated_communication": Resend.QUEUED, "no_communication": "refused", "hidden_from_portal": "refused"}
     await comms.deliver()
     # Only the one allowed by hand went, by email and SMS as the clinic sends.
     assert comms.subjects() == ["Votre rendez-vous est confirmé"] and len(comms.texts()) == 1
@@ -87,15 +88,15 @@ async def test_a_resent_confirmation_respects_the_statuses(comms):
 async def test_staff_can_send_the_confirmation_again(comms):
     appointment = await comms.staff_book(VISIT)
     await comms.deliver()
-    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by="reception") == "sent"
+    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION) == Resend.QUEUED
     await comms.deliver()
     assert comms.subjects() == ["Votre rendez-vous est confirmé"] * 2 and len(comms.texts()) == 2
     # Not for another clinic's appointment, nor a cancelled one, nor without contacts.
-    assert await resend_confirmation(clinic_id=comms.clinic + 1, appointment_id=appointment, by="x") == "not_found"
+    assert await resend_confirmation(clinic_id=comms.clinic + 1, appointment_id=appointment, by=RECEPTION) == "not_found"
     await comms.cancel(appointment)
-    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by="reception") == "cancelled"
+    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION) == "cancelled"
     nobody = await comms.staff_book(local(THURSDAY, time(10)), patient=None)
-    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=nobody, by="reception") == "no_contact"
+    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=nobody, by=RECEPTION) == "no_contact"
 
 
 @pytest.mark.parametrize(

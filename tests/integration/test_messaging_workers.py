@@ -20,7 +20,6 @@ from app.main import create_app
 from app.messaging.dispatch import CONCURRENCY, LEASE
 from conftest import MESSAGING_REDIS_TEST_URL as REDIS_URL
 from jobs.worker import WorkerSettings
-from tests.integration.web import clinic_client, running
 from tests.integration.messaging_fakes import SmsProvider
 from tests.integration.messaging_helpers import (
     Comms,
@@ -31,6 +30,7 @@ from tests.integration.messaging_helpers import (
 )
 from tests.integration.polling import until
 from tests.integration.portal_helpers import book_marie_follow_up, open_follow_ups
+from tests.integration.web import clinic_client, running
 
 
 @pytest.fixture

@@ -17,7 +17,15 @@ from app.online_services.tables import OnlineService, ServiceActivity, ServicePr
 from app.patients.tables import Patient
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Practitioner
-from tests.integration.demo_lookup import activity_id, clinic_id, patient_id, practitioner_id, service_id, site_id
+from tests.integration.demo_lookup import (
+    activity_id,
+    clinic_id,
+    patient_id,
+    practitioner_id,
+    service_id,
+    site_id,
+)
+from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import NOW
 
 TUESDAY = date(2026, 11, 24)
@@ -35,7 +43,7 @@ async def names(clinic: int, patient: int | None) -> list[str]:
 
 
 async def open_slots(clinic: int, practitioner: str, site: str, activity: str, start: int = 9, end: int = 10) -> None:
-    await SchedulingService(clinic_id=clinic).open_manual(
+    await SchedulingService(clinic_id=clinic).open_manual(actor=RECEPTION, 
         practitioner_id=await practitioner_id(clinic, practitioner), site_id=await site_id(clinic, site),
         activity_id=await activity_id(clinic, activity), day=TUESDAY, start=time(start), end=time(end),
     )

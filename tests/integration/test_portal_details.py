@@ -11,11 +11,13 @@ from app import clock
 from app.booking.links import GRACE, make_token
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
+from app.listeners import make_bus
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Slot
 from app.settings import load
 from tenants.tables import WorkSite
 from tests.integration import demo_lookup
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.portal_helpers import (
     NOW,
     book_marie_follow_up,
@@ -43,14 +45,14 @@ async def staff_booked(*, site: str, practitioner: str, activity: str, day: date
     """An appointment reception booked (on a slot opened for it); its details URL."""
     clinic = await demo_lookup.clinic_id("demo")
     minutes = {"Suivi": 30, "Téléconsultation": 20}[activity]
-    opened = await SchedulingService(clinic_id=clinic).open_manual(
+    opened = await SchedulingService(clinic_id=clinic).open_manual(actor=RECEPTION, 
         practitioner_id=await demo_lookup.practitioner_id(clinic, practitioner),
         site_id=await demo_lookup.site_id(clinic, site), activity_id=await demo_lookup.activity_id(clinic, activity),
         day=day, start=at, end=(datetime.combine(day, at) + timedelta(minutes=minutes)).time(),
     )
     slot = await Slot.objects().get(Slot.opening == opened.opening_id)
-    outcome = await BookingService(clinic_id=clinic).staff_book(slot_id=slot.id, details=BookingDetails(
-        source="staff", created_by="reception", patient_id=await demo_lookup.patient_id(clinic, patient),
+    outcome = await BookingService(clinic_id=clinic, bus=make_bus()).staff_book(actor=RECEPTION, slot_id=slot.id, details=BookingDetails(
+        source="staff", patient_id=await demo_lookup.patient_id(clinic, patient),
     ))
     assert outcome.ok, outcome
     return f"/a/{make_token(load().secret_key, outcome.appointment_id, slot.ends_at)}"
@@ -265,7 +267,7 @@ async def test_reschedule_refuses_a_slot_that_was_never_offered(demo, booked):
     before = await Appointment.objects().first()
     roy = await Practitioner.objects().get(Practitioner.name == "Dre Julie Roy")
     suivi = await Activity.objects().get((Activity.name_fr == "Suivi") & (Activity.clinic == before.clinic))
-    opened = await SchedulingService(clinic_id=before.clinic).open_manual(
+    opened = await SchedulingService(clinic_id=before.clinic).open_manual(actor=RECEPTION, 
         practitioner_id=roy.id, site_id=before.site, activity_id=suivi.id, day=date(2026, 11, 27),
         start=time(9), end=time(9, 30), publish_at=NOW + timedelta(days=30),
     )

@@ -11,8 +11,22 @@ import pytest
 
 from app import clock, i18n
 from app.scheduling.services import ScheduleError, publication_state
-from app.scheduling.tables import Activity, ScheduleOpening, ScheduleTemplate, ScheduleTemplateBlock, Slot
-from tests.integration.engine_fixtures import NOW, TUESDAY, STAFF, open_slots, slot_count, world  # noqa: F401
+from app.scheduling.tables import (
+    Activity,
+    ScheduleOpening,
+    ScheduleTemplate,
+    ScheduleTemplateBlock,
+    Slot,
+)
+from tests.integration.engine_fixtures import (  # noqa: F401
+    NOW,
+    RECEPTION,
+    STAFF,
+    TUESDAY,
+    open_slots,
+    slot_count,
+    world,
+)
 
 MONTREAL = ZoneInfo("America/Montreal")
 PARIS = ZoneInfo("Europe/Paris")
@@ -72,17 +86,17 @@ def roy_urgent(world) -> dict:
 
 
 def manual(world, **changes):
-    return world.demo.scheduling.open_manual(**{**roy_urgent(world), "day": TUESDAY, **changes})
+    return world.demo.scheduling.open_manual(actor=RECEPTION, **{**roy_urgent(world), "day": TUESDAY, **changes})
 
 
 def recurrence(world, **changes):
     monday = dict(rule="FREQ=WEEKLY;BYDAY=MO", first_day=date(2026, 11, 23), last_day=date(2026, 12, 22))
-    return world.demo.scheduling.open_recurrence(**{**roy_urgent(world), **monday, **changes})
+    return world.demo.scheduling.open_recurrence(actor=RECEPTION, **{**roy_urgent(world), **monday, **changes})
 
 
 def roy_template(world, template_id: int, first_day: date = date(2026, 11, 23), last_day: date = date(2026, 11, 29)):
     demo = world.demo
-    return demo.scheduling.apply_template(
+    return demo.scheduling.apply_template(actor=RECEPTION, 
         template_id=template_id,
         practitioner_id=demo.practitioners["roy"],
         site_id=demo.sites["centre-ville"],
@@ -111,7 +125,7 @@ def lavoie_tuesdays_and_thursdays(world, last_day: date):
 async def test_open_manual_creates_local_slots_with_day_parts_and_publication(world):
     demo = world.demo
     publish_at = NOW + timedelta(days=1)
-    opened = await demo.scheduling.open_manual(
+    opened = await demo.scheduling.open_manual(actor=RECEPTION, 
         practitioner_id=demo.practitioners["roy"],
         site_id=demo.sites["centre-ville"],
         activity_id=demo.activities["urgent"],
@@ -119,7 +133,6 @@ async def test_open_manual_creates_local_slots_with_day_parts_and_publication(wo
         start=time(11, 30),
         end=time(12, 30),
         publish_at=publish_at,
-        created_by="reception",
     )
     rows = await slots_of(opened.opening_id)
     assert opened.slot_count == len(rows) == 4
@@ -143,7 +156,7 @@ async def test_open_manual_creates_local_slots_with_day_parts_and_publication(wo
         "manual",
         TUESDAY,
         TUESDAY,
-        "reception",
+        RECEPTION.key(),
     )
 
 
@@ -152,7 +165,7 @@ async def test_apply_template_repeats_the_weekly_pattern_over_the_range(world):
     template_id = await make_template(
         demo, [(0, "08:00", "09:00", "urgent"), (2, "16:30", "17:30", "followup")]
     )
-    opened = await demo.scheduling.apply_template(
+    opened = await demo.scheduling.apply_template(actor=RECEPTION, 
         template_id=template_id,
         practitioner_id=demo.practitioners["gagnon"],
         site_id=demo.sites["laval"],
@@ -182,7 +195,7 @@ async def test_apply_template_repeats_the_weekly_pattern_over_the_range(world):
 async def test_a_template_keeps_local_hours_across_the_paris_change(world):
     autre = world.autre
     template_id = await make_template(autre, [(4, "09:00", "09:20", "consult"), (0, "09:00", "09:20", "consult")])
-    opened = await autre.scheduling.apply_template(
+    opened = await autre.scheduling.apply_template(actor=RECEPTION, 
         template_id=template_id,
         practitioner_id=autre.practitioners["martin"],
         site_id=autre.sites["principal"],
@@ -253,7 +266,7 @@ async def test_a_practitioner_cannot_be_opened_at_two_sites_at_once(world):
 async def test_a_booked_slot_also_blocks_an_overlapping_opening(world):
     demo = world.demo
     [slot_id] = await open_slots(demo, who="roy", site="centre-ville", activity="followup", start=time(15, 0), end=time(15, 30))
-    assert (await demo.booking().staff_book(slot_id=slot_id, details=STAFF)).code == "booked"
+    assert (await demo.booking().staff_book(actor=RECEPTION, slot_id=slot_id, details=STAFF)).code == "booked"
     async with nothing_opened(world, "Dre Julie Roy"):
         await open_slots(demo, who="roy", site="centre-ville", activity="urgent", start=time(15, 15), end=time(15, 30))
 

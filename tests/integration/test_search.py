@@ -16,7 +16,14 @@ import pytest
 from app import clock
 from app.booking.search import MAX_RESULTS, Criteria, results_for_page, search
 from app.scheduling.tables import Slot
-from tests.integration.engine_fixtures import NOW, STAFF, TUESDAY, open_slots, world  # noqa: F401
+from tests.integration.engine_fixtures import (  # noqa: F401
+    NOW,
+    RECEPTION,
+    STAFF,
+    TUESDAY,
+    open_slots,
+    world,
+)
 
 MONTREAL = ZoneInfo("America/Montreal")
 MONDAY, WEDNESDAY = date(2026, 11, 23), date(2026, 11, 25)
@@ -179,7 +186,7 @@ async def test_a_slot_published_later_is_hidden_until_the_clock_passes_publish_a
 
 async def test_recurrence_slots_are_never_shown(world):
     demo = world.demo
-    await demo.scheduling.open_recurrence(
+    await demo.scheduling.open_recurrence(actor=RECEPTION, 
         practitioner_id=demo.practitioners["roy"],
         site_id=demo.sites["centre-ville"],
         activity_id=demo.activities["urgent"],
@@ -198,7 +205,7 @@ async def test_booked_and_held_slots_are_skipped_but_a_holder_sees_their_own_hol
     demo = agenda.demo
     booking = demo.booking(hold_for=timedelta(minutes=5))
     roy = await search(clinic_id=demo.id, criteria=Criteria(activity_ids=(demo.activities["urgent"],), include_practitioners=(demo.practitioners["roy"],), from_date=TUESDAY), limit=50)
-    assert (await booking.staff_book(slot_id=roy[0].slot_id, details=STAFF)).code == "booked"
+    assert (await booking.staff_book(actor=RECEPTION, slot_id=roy[0].slot_id, details=STAFF)).code == "booked"
     assert (await booking.hold(slot_id=roy[1].slot_id, token="patient-a")).code == "held"
     others = await find(agenda, include_practitioners=("roy",), from_date=TUESDAY)
     assert others == ROY_TUESDAY[2:]

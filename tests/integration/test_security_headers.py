@@ -15,7 +15,14 @@ from app import clock
 from app.main import create_app
 from app.settings import load
 from tenants.tables import WorkSite
-from tests.integration.portal_helpers import DEMO, MARIE, book_marie_follow_up, freeze, identify, open_follow_ups
+from tests.integration.portal_helpers import (
+    DEMO,
+    MARIE,
+    book_marie_follow_up,
+    freeze,
+    identify,
+    open_follow_ups,
+)
 
 CSP = re.compile(
     r"default-src 'self'; script-src 'self' 'sha256-[A-Za-z0-9+/]{43}='; object-src 'none'; base-uri 'none'; "

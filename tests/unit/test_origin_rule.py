@@ -1,8 +1,8 @@
-"""Where a portal form may be posted from (app/portal/guard.py)."""
+"""Where a portal form may be posted from (app/portal/guards.py)."""
 
 import pytest
 
-from app.portal.guard import posted_from_clinic
+from app.portal.guards import posted_from_clinic
 
 HOST = "demo.localhost:8000"
 LISTED = ("https://www.clinique-demo.ca",)

@@ -1,7 +1,5 @@
 """TRUSTED_PROXIES: which proxies' X-Forwarded-For is believed; and how limits key an address."""
 
-import ipaddress
-
 import pytest
 
 from app.client_address import limit_key
@@ -16,11 +14,7 @@ def test_no_proxy_is_trusted_by_default():
 
 def test_addresses_and_networks_separated_by_commas():
     settings = load({**GOOD, "TRUSTED_PROXIES": " 10.0.0.5, 10.1.0.0/16 ,fd00::/8,"})
-    assert settings.trusted_proxies == (
-        ipaddress.ip_network("10.0.0.5/32"),
-        ipaddress.ip_network("10.1.0.0/16"),
-        ipaddress.ip_network("fd00::/8"),
-    )
+    assert settings.trusted_proxies == ("10.0.0.5/32", "10.1.0.0/16", "fd00::/8")
 
 
 @pytest.mark.parametrize("value", ["proxy.internal", "10.0.0.300", "10.0.0.0/33", "127.0.0.1;10.0.0.1"])

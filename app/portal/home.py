@@ -5,15 +5,14 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from app.htmx import page_or_fragment
-from tenants.resolution import ClinicRef
 from tenants.sites import list_sites
 
 
-@get("/", name="home")
+@get("/", name="portal:home")
 async def home(request: Request) -> Response[str]:
+    # The one route that answers on the bare domain too, so it reads the state itself.
     state = request.scope["state"]
     if state["host_kind"] == "platform":
         return page_or_fragment(request, "platform/home.html")
-    clinic: ClinicRef = state["clinic"]
-    sites = await list_sites(clinic_id=clinic.id)
+    sites = await list_sites(clinic_id=state["clinic"].id)
     return page_or_fragment(request, "portal/clinic_home.html", {"sites": sites})

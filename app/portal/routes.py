@@ -1,0 +1,11 @@
+"""The patient portal's routes, named portal:*: the clinic's home, the booking wizard,
+the widget and the appointment details page."""
+
+from litestar import Router
+
+from app.portal.details import AppointmentDetails
+from app.portal.home import home
+from app.portal.widget import embed, widget_js
+from app.portal.wizard import BookingSteps, IdentifyStep
+
+router = Router(path="/", route_handlers=[home, IdentifyStep, BookingSteps, widget_js, embed, AppointmentDetails])

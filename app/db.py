@@ -41,8 +41,9 @@ def make_engine(database: Database) -> Engine:
 def configure(database: Database) -> Engine:
     """Point Piccolo (piccolo_conf's DB, which migrations use, and every table) at this
     database, unless it already is."""
-    import piccolo_conf
     from piccolo.conf.apps import Finder
+
+    import piccolo_conf
 
     current = engine()
     if _describes(current, database):

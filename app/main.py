@@ -13,7 +13,7 @@ from app.disconnects import DisconnectMiddleware
 from app.errors import error_page
 from app.health import healthz
 from app.listeners import make_bus
-from app.messaging.background import InProcessDispatch
+from app.in_process_jobs import InProcessDispatch
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
 from app.portal.routes import router as portal
@@ -28,7 +28,7 @@ def create_app(settings: Settings) -> Litestar:
     db.configure(settings.database)
     jinja = make_environment()
     bus = make_bus()
-    # Without Redis the outbox is delivered from this process (see app/messaging/background.py).
+    # Without Redis the outbox is delivered from this process (see app/in_process_jobs.py).
     background = None if settings.redis_url else InProcessDispatch(Dispatcher(settings, jinja))
     app = Litestar(
         route_handlers=[

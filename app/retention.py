@@ -2,7 +2,7 @@
 birth, health insurance numbers and contacts typed) once expired, identification attempts
 once no limit counts them, one-time codes past their windows. purge() is run by the arq
 worker's cron (jobs/worker.py) and, on the embedded default, by the web process's own
-loop (app.messaging.background)."""
+loop (app.in_process_jobs)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,10 @@ from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app import i18n
-from app.security_headers import JS_FLAG
+from app.booking.tables import STATUS_LABELS
 from app.i18n import localized
+from app.scheduling.expansion import DAY_PART_LABELS
+from app.security_headers import JS_FLAG
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -26,6 +28,8 @@ def make_environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["localized"] = localized
+    env.globals["day_part_labels"] = DAY_PART_LABELS
+    env.globals["status_labels"] = STATUS_LABELS
     env.globals["js_flag"] = JS_FLAG
     env.filters["local_day"] = local_day
     env.filters["local_time"] = local_time

@@ -6,6 +6,7 @@ from enum import StrEnum
 from piccolo.columns import JSON, Date, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from app.i18n import N_
 from app.patients.tables import Patient
 from app.scheduling.tables import Activity, AppointmentType, Practitioner, Slot
 from tenants.tables import Clinic, WorkSite
@@ -27,6 +28,15 @@ class Source(StrEnum):
     STAFF = "staff"
 
 
+# How a patient reads each status (the details page).
+STATUS_LABELS = {
+    AppointmentStatus.BOOKED: N_("Booked"),
+    AppointmentStatus.CONFIRMED: N_("Presence confirmed"),
+    AppointmentStatus.ARRIVED: N_("Arrived"),
+    AppointmentStatus.NO_SHOW: N_("Missed"),
+    AppointmentStatus.COMPLETED: N_("Completed"),
+    AppointmentStatus.CANCELLED: N_("Cancelled"),
+}
 # Still to come: the patient may confirm, cancel, reschedule or say they have arrived.
 OPEN_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 

@@ -44,6 +44,11 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks a string for the catalogs; it is translated where it is shown."""
+    return message
+
+
 def parse_accept_language(header: str) -> list[str]:
     """Primary language tags by preference (q-values honoured, q=0 dropped)."""
     ranked: list[tuple[float, int, str]] = []

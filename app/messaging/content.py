@@ -16,16 +16,10 @@ from babel.dates import format_date
 from jinja2 import Environment
 
 from app import i18n
-from app.booking.views import AppointmentView
-from app.i18n import localized
 from app.booking.calendar import appointment_ics
+from app.booking.views import AppointmentView
+from app.i18n import N_, localized
 from app.templating import local_day, local_time
-
-
-def N_(message: str) -> str:
-    """Marks a string for the catalog; it is translated when used."""
-    return message
-
 
 SUBJECTS = {
     "confirmation": N_("Your appointment is confirmed"),

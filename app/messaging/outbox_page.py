@@ -8,7 +8,7 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from app.htmx import page_or_fragment
-from app.messaging.content import N_
+from app.i18n import N_
 from app.messaging.tables import Message
 from tenants.resolution import ClinicRef
 

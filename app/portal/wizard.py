@@ -33,7 +33,14 @@ from app.htmx import page_or_fragment
 from app.messaging import one_time_codes
 from app.numbers import MAX_ID, whole_number
 from app.online_services.services import eligible_services
-from app.patients.contacts import Contact, add_missing_contacts, masked, pending_among, verifier, verify
+from app.patients.contacts import (
+    Contact,
+    add_missing_contacts,
+    masked,
+    pending_among,
+    verifier,
+    verify,
+)
 from app.patients.forms import parse_identity
 from app.patients.identification import identify, identity_key
 from app.portal.availability import bookable_slots

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from app.i18n import N_
 from app.numbers import whole_number
 
+
+class DayPart(StrEnum):
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
+DAY_PART_LABELS = {DayPart.MORNING: N_("Morning"), DayPart.AFTERNOON: N_("Afternoon"), DayPart.EVENING: N_("Evening")}
 MORNING_ENDS = time(12, 0)
 AFTERNOON_ENDS = time(17, 0)
 
@@ -40,13 +50,13 @@ class SlotTime:
     activity_id: int
 
 
-def day_part(local: time) -> str:
+def day_part(local: time) -> DayPart:
     """Morning before 12:00, afternoon 12:00–17:00, evening from 17:00 (clinic time)."""
     if local < MORNING_ENDS:
-        return "morning"
+        return DayPart.MORNING
     if local < AFTERNOON_ENDS:
-        return "afternoon"
-    return "evening"
+        return DayPart.AFTERNOON
+    return DayPart.EVENING
 
 
 def _to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime | None:

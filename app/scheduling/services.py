@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -15,6 +16,7 @@ from babel.dates import format_date, format_time
 from app import clock, i18n
 from app.db import write_transaction
 from app.events import Actor
+from app.i18n import N_
 from app.scheduling.expansion import (
     Block,
     InvalidRecurrence,
@@ -39,8 +41,55 @@ MAX_RANGE_DAYS = 366
 INSERT_CHUNK = 500  # rows per INSERT: keeps SQLite under its bound-variable limit
 
 
+class ScheduleRefusal(StrEnum):
+    NO_TEMPLATE = "no_template"  # does not exist here, or has no blocks
+    BAD_RULE = "bad_rule"
+    NO_ACTIVITY = "no_activity"
+    LAST_BEFORE_FIRST = "last_before_first"
+    RANGE_TOO_LONG = "range_too_long"
+    NO_PRACTITIONER_OR_SITE = "no_practitioner_or_site"
+    NOT_AT_SITE = "not_at_site"
+    NO_SLOT = "no_slot"  # the times open nothing
+    OVERLAP = "overlap"  # with a slot the practitioner already has (facts: which)
+    OVERLAP_RACE = "overlap_race"  # with slots another opening made meanwhile
+
+
+_REFUSALS = {
+    ScheduleRefusal.NO_TEMPLATE: N_("This schedule template does not exist or has no blocks."),
+    ScheduleRefusal.BAD_RULE: N_("The recurrence rule is not valid."),
+    ScheduleRefusal.NO_ACTIVITY: N_("This activity does not exist."),
+    ScheduleRefusal.LAST_BEFORE_FIRST: N_("The last day comes before the first day."),
+    ScheduleRefusal.RANGE_TOO_LONG: N_("Open at most one year at a time."),
+    ScheduleRefusal.NO_PRACTITIONER_OR_SITE: N_("This practitioner or site does not exist."),
+    ScheduleRefusal.NOT_AT_SITE: N_("%(name)s does not work at this site."),
+    ScheduleRefusal.NO_SLOT: N_("These times open no slot."),
+    ScheduleRefusal.OVERLAP: N_("Nothing was opened: %(name)s already has a slot on %(day)s from %(start)s to %(end)s."),
+    ScheduleRefusal.OVERLAP_RACE: N_("Nothing was opened: these times overlap slots opened meanwhile."),
+}
+
+
 class ScheduleError(Exception):
-    """A refusal to show staff as it is (already translated)."""
+    """A refusal, by its code; text() says it in the current language (the staff's)."""
+
+    def __init__(self, code: ScheduleRefusal, *, name: str = "", starts_at: datetime | None = None,
+                 ends_at: datetime | None = None, time_zone: str = "UTC") -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.name, self.starts_at, self.ends_at, self.time_zone = name, starts_at, ends_at, time_zone
+
+    def text(self) -> str:
+        facts: dict[str, str] = {"name": self.name}
+        if self.starts_at and self.ends_at:
+            zone, locale = ZoneInfo(self.time_zone), i18n.current()
+            facts.update(
+                day=format_date(self.starts_at.astimezone(zone).date(), format="full", locale=locale),
+                start=format_time(self.starts_at.astimezone(zone), format="short", locale=locale),
+                end=format_time(self.ends_at.astimezone(zone), format="short", locale=locale),
+            )
+        return i18n.gettext(_REFUSALS[self.code], **facts)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -111,7 +160,7 @@ class SchedulingService:
             & (ScheduleTemplateBlock.template == template_id)
         )
         if not rows:
-            raise ScheduleError(i18n.gettext("This schedule template does not exist or has no blocks."))
+            raise ScheduleError(ScheduleRefusal.NO_TEMPLATE)
         self._check_range(first_day, last_day)
         pattern = [
             WeeklyBlock(r["weekday"], r["start_time"], r["end_time"], r["activity_id"], r["duration"])
@@ -149,7 +198,7 @@ class SchedulingService:
                 rule, first_day, last_day, start, end, activity["id"], activity["duration_minutes"]
             )
         except InvalidRecurrence:
-            raise ScheduleError(i18n.gettext("The recurrence rule is not valid.")) from None
+            raise ScheduleError(ScheduleRefusal.BAD_RULE) from None
         return await self._open(
             origin="recurrence",
             practitioner_id=practitioner_id,
@@ -170,15 +219,15 @@ class SchedulingService:
             .first()
         )
         if activity is None:
-            raise ScheduleError(i18n.gettext("This activity does not exist."))
+            raise ScheduleError(ScheduleRefusal.NO_ACTIVITY)
         return activity
 
     @staticmethod
     def _check_range(first_day: date, last_day: date) -> None:
         if last_day < first_day:
-            raise ScheduleError(i18n.gettext("The last day comes before the first day."))
+            raise ScheduleError(ScheduleRefusal.LAST_BEFORE_FIRST)
         if (last_day - first_day).days >= MAX_RANGE_DAYS:
-            raise ScheduleError(i18n.gettext("Open at most one year at a time."))
+            raise ScheduleError(ScheduleRefusal.RANGE_TOO_LONG)
 
     async def _check_practitioner_site(self, practitioner_id: int, site_id: int) -> dict:
         practitioner = (
@@ -188,14 +237,12 @@ class SchedulingService:
         )
         site_ok = await WorkSite.exists().where((WorkSite.id == site_id) & (WorkSite.clinic == self.clinic_id))
         if practitioner is None or not site_ok:
-            raise ScheduleError(i18n.gettext("This practitioner or site does not exist."))
+            raise ScheduleError(ScheduleRefusal.NO_PRACTITIONER_OR_SITE)
         works_there = await PractitionerSite.exists().where(
             (PractitionerSite.practitioner == practitioner_id) & (PractitionerSite.site == site_id)
         )
         if not works_there:
-            raise ScheduleError(
-                i18n.gettext("%(name)s does not work at this site.", name=practitioner["name"])
-            )
+            raise ScheduleError(ScheduleRefusal.NOT_AT_SITE, name=practitioner["name"])
         return practitioner
 
     async def _open(
@@ -217,10 +264,10 @@ class SchedulingService:
         zone = ZoneInfo(clinic["time_zone"])
         times = sorted(expand(blocks, clinic["time_zone"]), key=lambda s: s.starts_at)
         if not times:
-            raise ScheduleError(i18n.gettext("These times open no slot."))
+            raise ScheduleError(ScheduleRefusal.NO_SLOT)
         for earlier, later in zip(times, times[1:]):
             if later.starts_at < earlier.ends_at:
-                raise ScheduleError(self._conflict_text(practitioner["name"], later, zone))
+                raise _overlap(practitioner["name"], later.starts_at, later.ends_at, zone)
         opening = ScheduleOpening(
             clinic=self.clinic_id,
             practitioner=practitioner_id,
@@ -260,9 +307,7 @@ class SchedulingService:
         except Exception as error:
             # PostgreSQL's exclusion constraint catches two openings that raced.
             if type(error).__name__ == "ExclusionViolationError":
-                raise ScheduleError(
-                    i18n.gettext("Nothing was opened: these times overlap slots opened meanwhile.")
-                ) from None
+                raise ScheduleError(ScheduleRefusal.OVERLAP_RACE) from None
             raise
         return Opened(opening_id=opening.id, slot_count=len(rows))
 
@@ -281,19 +326,10 @@ class SchedulingService:
                 if row["starts_at"] >= new.ends_at:
                     break
                 if row["ends_at"] > new.starts_at:
-                    raise ScheduleError(self._conflict_text(name, row, zone))
+                    raise _overlap(name, row["starts_at"], row["ends_at"], zone)
             while cursor < len(existing) and existing[cursor]["ends_at"] <= new.starts_at:
                 cursor += 1
 
-    @staticmethod
-    def _conflict_text(name: str, slot: SlotTime | dict, zone: ZoneInfo) -> str:
-        starts = slot.starts_at if isinstance(slot, SlotTime) else slot["starts_at"]
-        ends = slot.ends_at if isinstance(slot, SlotTime) else slot["ends_at"]
-        locale = i18n.current()
-        return i18n.gettext(
-            "Nothing was opened: %(name)s already has a slot on %(day)s from %(start)s to %(end)s.",
-            name=name,
-            day=format_date(starts.astimezone(zone).date(), format="full", locale=locale),
-            start=format_time(starts.astimezone(zone), format="short", locale=locale),
-            end=format_time(ends.astimezone(zone), format="short", locale=locale),
-        )
+
+def _overlap(name: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> ScheduleError:
+    return ScheduleError(ScheduleRefusal.OVERLAP, name=name, starts_at=starts_at, ends_at=ends_at, time_zone=str(zone))

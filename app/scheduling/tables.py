@@ -12,12 +12,13 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from app.scheduling.expansion import DayPart
 from tenants.tables import Clinic, WorkSite
 
 PRACTITIONER_KINDS = ("gp", "specialist", "nurse_practitioner", "nurse", "resident", "extern")
 ORIGINS = ("manual", "template", "recurrence")
 ONLINE_ORIGINS = ("manual", "template")  # recurrence slots are never offered online
-DAY_PARTS = ("morning", "afternoon", "evening")
+DAY_PARTS = tuple(DayPart)
 
 
 class Practitioner(Table):

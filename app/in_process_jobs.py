@@ -11,7 +11,7 @@ import time
 from app import retention
 from app.messaging.dispatch import Dispatcher
 
-log = logging.getLogger("app.messaging")
+log = logging.getLogger("app.jobs")
 IDLE_SECONDS = 2.0
 STOP_GRACE_SECONDS = 10.0
 

@@ -13,13 +13,12 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from app import clock
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Activity, AppointmentType, Practitioner, PractitionerSite, Slot
 from tenants.tables import Clinic, WorkSite
-from tests.moments import NOW
+from tests.moments import NOW, freeze
 
 TUESDAY = NOW.date() + timedelta(days=1)
 STAFF = BookingDetails(source="staff", created_by="reception")
@@ -74,7 +73,7 @@ async def _tenant(slug: str, people: dict[str, tuple[str, list[str]]], activitie
 
 @pytest.fixture
 async def world(demo_data):
-    clock.freeze(NOW)
+    freeze()
     demo = await _tenant(
         "demo",
         {

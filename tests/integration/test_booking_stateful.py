@@ -23,7 +23,8 @@ from app.booking.search import Criteria, search
 from app.booking.services import BookingDetails
 from app.booking.tables import Appointment
 from app.scheduling.tables import Slot
-from tests.integration.engine_fixtures import NOW, STAFF, TUESDAY, Tenant, consistency_problems, open_slots, world  # noqa: F401
+from tests.integration.engine_fixtures import STAFF, TUESDAY, Tenant, consistency_problems, open_slots, world  # noqa: F401
+from tests.moments import freeze
 
 HOLD = timedelta(minutes=5)
 TOKENS = ("alice", "bob")
@@ -59,7 +60,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
     class BookingMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            clock.freeze(NOW)
+            freeze()
             # Each run gets slots of its own on a day of its own; earlier runs' rows stay.
             self.day = TUESDAY + timedelta(days=next(days))
             self.slots: list[int] = run(

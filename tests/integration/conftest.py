@@ -1,7 +1,8 @@
 """The app over HTTP, as uvicorn runs it: one app per test, its start-up and shut-down
 run (so its in-process dispatcher delivers the outbox, as on `make run`), in the test's
-own event loop (the database pool lives there); and one client per clinic, `demo` and
-`autre`, each on its clinic's host."""
+own event loop (the database pool lives there); one client per clinic, `demo` and
+`autre`, each on its clinic's host; and `demo_id` for the tests that call the services
+directly."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from litestar import Litestar
 from app.main import create_app
 from app.settings import Settings, load
 from conftest import MESSAGING_REDIS_TEST_URL
+from tests.integration.demo_lookup import clinic_id
 from tests.integration.messaging_helpers import (  # noqa: F401 - the messaging tests' fixtures
     comms,
     servers,
 )
 from tests.integration.web import clinic_client, running
+from tests.moments import freeze
 
 
 @pytest.fixture
@@ -53,9 +56,8 @@ async def autre(web_app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def client(web_app) -> AsyncIterator[httpx.AsyncClient]:
-    """The older name of `demo` (on its host; `headers=AUTRE` still picks the other
-    clinic), kept for the tests that use it. Its own fixture, not `demo`'s, since some
-    modules name a fixture of theirs `demo`."""
-    async with clinic_client(web_app, "demo") as test_client:
-        yield test_client
+async def demo_id(demo_data) -> int:
+    """The demo clinic's id on a fresh seed, the clock frozen on NOW: for the tests that
+    call the services directly, with no app in between."""
+    freeze()
+    return await clinic_id("demo")

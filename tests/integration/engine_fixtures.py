@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from app import clock
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
 from app.events import PATIENT, Actor  # noqa: F401 - PATIENT: for the engine tests
@@ -21,7 +20,7 @@ from app.listeners import make_bus
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Activity, AppointmentType, Practitioner, PractitionerSite, Slot
 from tenants.tables import Clinic, WorkSite
-from tests.moments import NOW
+from tests.moments import NOW, freeze
 
 TUESDAY = NOW.date() + timedelta(days=1)
 STAFF = BookingDetails(source="staff")
@@ -78,7 +77,7 @@ async def _tenant(slug: str, people: dict[str, tuple[str, list[str]]], activitie
 
 @pytest.fixture
 async def world(demo_data):
-    clock.freeze(NOW)
+    freeze()
     demo = await _tenant(
         "demo",
         {

@@ -27,7 +27,7 @@ from tenants.tables import Clinic, WorkSite
 from tests.integration.demo_lookup import clinic_id, patient_id, practitioner_id, site_id
 from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_fakes import SmsProvider, SmtpSink
-from tests.moments import NOW
+from tests.moments import freeze
 
 MONTREAL = ZoneInfo("America/Montreal")
 MARIE_EMAIL, MARIE_CELL = "marie.tremblay@example.org", "+15145550101"
@@ -186,7 +186,7 @@ async def comms(demo_data, servers):
     """Clinique Démo (Montreal): Dre Julie Roy's patients Marie (cell phone, then email)
     and Jean (email only)."""
     smtp, sms = servers
-    clock.freeze(NOW)
+    freeze()
     demo = await clinic_id("demo")
     settings = settings_for(smtp, sms)
     return Comms(

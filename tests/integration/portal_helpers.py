@@ -1,7 +1,7 @@
 """Shared steps for the portal's HTTP tests: read the page as a patient would.
 
-The steps take the client of the clinic they run on (the `demo` or `autre` fixture);
-`headers=DEMO` or `AUTRE` still picks a clinic by its host for older callers."""
+The steps take the client of the clinic they run on (the `demo` or `autre` fixture):
+its host is the clinic's."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ import html
 import re
 from datetime import time, timedelta
 
-from app import clock
 from app.scheduling.services import SchedulingService
 from tests.integration import demo_lookup
 from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import NOW
-
-DEMO = {"host": "demo.localhost"}
-AUTRE = {"host": "autre.localhost"}
 
 MARIE = {
     "first_name": "Marie", "last_name": "Tremblay", "date_of_birth": "1985-04-12", "sex": "F",
@@ -59,22 +55,18 @@ async def open_follow_ups(days: int = 2, per_day_hours: tuple[int, int] = (9, 12
         )
 
 
-async def identify(client, who: dict, headers=None, site: str = "centre-ville"):
-    page = await client.get(f"/{site}/", headers=headers)
-    return await client.post(f"/{site}/", data={**who, "form_token": form_token(page.text)}, headers=headers)
+async def identify(client, who: dict, site: str = "centre-ville"):
+    page = await client.get(f"/{site}/")
+    return await client.post(f"/{site}/", data={**who, "form_token": form_token(page.text)})
 
 
-async def choose_service(client, service_url: str, service_name: str, headers=None, **choice):
-    page = await client.get(service_url, headers=headers)
+async def choose_service(client, service_url: str, service_name: str, **choice):
+    page = await client.get(service_url)
     ids = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page.text))
     service_id = next(k for k, v in ids.items() if v.strip() == service_name)
     data = {"service": service_id, "reason": "Contrôle annuel", "details": "", "preference": "asap", "form_token": form_token(page.text)}
     data.update(choice)
-    return await client.post(service_url, data=data, headers=headers)
-
-
-def freeze() -> None:
-    clock.freeze(NOW)  # the autouse reset_clock fixture undoes it after the test
+    return await client.post(service_url, data=data)
 
 
 async def book_marie_follow_up(client, who: dict = MARIE, service: str = "Suivi avec mon médecin de famille") -> str:

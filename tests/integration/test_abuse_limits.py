@@ -34,12 +34,10 @@ from conftest import free_port
 from tests.integration.demo_lookup import activity_id, clinic_id, practitioner_id, site_id
 from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.portal_helpers import (
-    DEMO,
     MARIE,
     STRANGER,
     choose_service,
     form_token,
-    freeze,
     open_follow_ups,
     slot_ids,
     text,
@@ -48,6 +46,8 @@ from tests.integration.portal_helpers import (
     identify as identify_over_http,
 )
 from tests.integration.query_log import recorded_statements
+from tests.integration.web import clinic_client
+from tests.moments import freeze
 
 JEAN = {"first_name": "Jean", "last_name": "Côté", "date_of_birth": "1972-11-03", "sex": "M",
         "health_insurance_number": "", "cell_phone": "", "email": "jean.cote@example.org", "accept_terms": "on"}
@@ -67,15 +67,6 @@ def guess(who: dict, n: int) -> dict:
     return {**who, "health_insurance_number": "", "email": f"guess{n}@example.org", "cell_phone": ""}
 
 
-@pytest.fixture
-async def demo(demo_data):
-    freeze()
-    try:
-        yield await clinic_id("demo")
-    finally:
-        clock.reset()
-
-
 async def attempt(clinic: int, typed: dict, client: str) -> Identification:
     form, errors = parse_identity(typed, country="CA", hin_format="qc_ramq")
     assert errors == {}
@@ -84,22 +75,22 @@ async def attempt(clinic: int, typed: dict, client: str) -> Identification:
 
 # -- identification ------------------------------------------------------------------
 
-async def test_guessing_one_persons_details_is_stopped_whatever_the_addresses(demo):
+async def test_guessing_one_persons_details_is_stopped_whatever_the_addresses(demo_id):
     for n in range(PER_IDENTITY.failures):
         # The first name and the contact change; the last name and birth date are what both rules need.
         typed = {**guess(JEAN, n), "first_name": f"J{n}"}
-        assert (await attempt(demo, typed, f"198.51.100.{n}")).status == "unidentified"
-    assert await attempt(demo, JEAN, "192.0.2.99") == Identification("rate_limited")  # even the right details
-    assert (await attempt(demo, MARIE, "192.0.2.99")).status == "identified"
+        assert (await attempt(demo_id, typed, f"198.51.100.{n}")).status == "unidentified"
+    assert await attempt(demo_id, JEAN, "192.0.2.99") == Identification("rate_limited")  # even the right details
+    assert (await attempt(demo_id, MARIE, "192.0.2.99")).status == "identified"
     clock.advance(PER_IDENTITY.window)
-    assert (await attempt(demo, JEAN, "192.0.2.99")).status == "identified"
+    assert (await attempt(demo_id, JEAN, "192.0.2.99")).status == "identified"
 
 
-async def test_guessing_a_health_insurance_number_is_stopped_whatever_the_names(demo):
+async def test_guessing_a_health_insurance_number_is_stopped_whatever_the_names(demo_id):
     for n in range(PER_IDENTITY.failures):
         typed = {**person(n), "date_of_birth": "1972-11-03", "health_insurance_number": "COTJ72110318"}
-        assert (await attempt(demo, typed, f"198.51.100.{n}")).status == "unidentified"
-    assert await attempt(demo, {**JEAN, "health_insurance_number": "COTJ72110318"}, "192.0.2.99") == Identification(
+        assert (await attempt(demo_id, typed, f"198.51.100.{n}")).status == "unidentified"
+    assert await attempt(demo_id, {**JEAN, "health_insurance_number": "COTJ72110318"}, "192.0.2.99") == Identification(
         "rate_limited"
     )
 
@@ -110,59 +101,53 @@ async def test_being_refused_says_nothing_about_whether_a_file_exists(demo_data)
     11th, his identity is limited.)"""
     app = create_app(replace(load(), trusted_proxies=("127.0.0.1/32",)))
     freeze()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://demo.localhost") as proxied:
-            answers = {}
-            for name, who in (("file", JEAN), ("no file", {**JEAN, "last_name": "Sansdossier"})):
-                answers[name] = []
-                for n in range(PER_IDENTITY.failures + 2):
-                    headers = {**DEMO, "X-Forwarded-For": f"198.51.{len(answers)}.{n}"}
-                    response = await identify_over_http(proxied, guess(who, n), headers=headers)
-                    said = next((m for m in (LIMITED, TOO_MANY_SESSIONS) if m in text(response)), "")
-                    answers[name].append((response.status_code, said))
-    finally:
-        clock.reset()
+    async with clinic_client(app, "demo") as proxied:
+        answers = {}
+        for name, who in (("file", JEAN), ("no file", {**JEAN, "last_name": "Sansdossier"})):
+            answers[name] = []
+            for n in range(PER_IDENTITY.failures + 2):
+                proxied.headers["X-Forwarded-For"] = f"198.51.{len(answers)}.{n}"
+                response = await identify_over_http(proxied, guess(who, n))
+                said = next((m for m in (LIMITED, TOO_MANY_SESSIONS) if m in text(response)), "")
+                answers[name].append((response.status_code, said))
     assert answers["file"] == answers["no file"]
     assert answers["file"][-3:] == [(429, TOO_MANY_SESSIONS), (429, LIMITED), (429, LIMITED)]
 
 
-async def test_new_patients_behind_one_address_are_not_locked_out(client):
+async def test_new_patients_behind_one_address_are_not_locked_out(demo):
     """A waiting room's Wi-Fi: thirty new patients in a row, one address (the 11th used to get a 429)."""
     freeze()
-    try:
-        for n in range(30):
-            response = await identify_over_http(client, person(n))
-            assert response.status_code == 303, n
-    finally:
-        clock.reset()
+    for n in range(30):
+        response = await identify_over_http(demo, person(n))
+        assert response.status_code == 303, n
 
 
-async def test_one_address_has_a_far_higher_ceiling_for_distinct_new_patients(demo):
+async def test_one_address_has_a_far_higher_ceiling_for_distinct_new_patients(demo_id):
     for n in range(PER_ADDRESS_IDENTITIES.failures):
-        assert (await attempt(demo, person(n), "203.0.113.7")).status == "unidentified"
-    assert (await attempt(demo, person(10_000), "203.0.113.7")).status == "rate_limited"
-    assert (await attempt(demo, person(10_000), "203.0.113.8")).status == "unidentified"
+        assert (await attempt(demo_id, person(n), "203.0.113.7")).status == "unidentified"
+    assert (await attempt(demo_id, person(10_000), "203.0.113.7")).status == "rate_limited"
+    assert (await attempt(demo_id, person(10_000), "203.0.113.8")).status == "unidentified"
 
 
-async def test_repeated_failures_from_one_address_are_limited_across_people(demo):
+async def test_repeated_failures_from_one_address_are_limited_across_people(demo_id):
     """Guessing several people's details from one address, a few tries each."""
     for n in range(2 + PER_ADDRESS_REPEATS.failures):  # two first tries, then repeats
-        assert (await attempt(demo, guess([JEAN, MARIE][n % 2], n), "203.0.113.7")).status == "unidentified"
-    assert (await attempt(demo, MARIE, "203.0.113.7")).status == "rate_limited"  # one more try for Marie
-    assert (await attempt(demo, person(1), "203.0.113.7")).status == "unidentified"  # a new patient still books
-    assert (await attempt(demo, MARIE, "203.0.113.8")).status == "identified"
+        assert (await attempt(demo_id, guess([JEAN, MARIE][n % 2], n), "203.0.113.7")).status == "unidentified"
+    assert (await attempt(demo_id, MARIE, "203.0.113.7")).status == "rate_limited"  # one more try for Marie
+    assert (await attempt(demo_id, person(1), "203.0.113.7")).status == "unidentified"  # a new patient still books
+    assert (await attempt(demo_id, MARIE, "203.0.113.8")).status == "identified"
     clock.advance(PER_ADDRESS_REPEATS.window)
-    assert (await attempt(demo, MARIE, "203.0.113.7")).status == "identified"
+    assert (await attempt(demo_id, MARIE, "203.0.113.7")).status == "identified"
 
 
-async def test_the_address_window_slides(demo):
+async def test_the_address_window_slides(demo_id):
     for n in range(1 + PER_ADDRESS_REPEATS.failures):
-        await attempt(demo, guess([JEAN, MARIE][n % 2], n), "203.0.113.7")
+        await attempt(demo_id, guess([JEAN, MARIE][n % 2], n), "203.0.113.7")
     clock.advance(PER_ADDRESS_REPEATS.window - timedelta(minutes=1))
-    await attempt(demo, guess(JEAN, 99), "203.0.113.7")  # the tenth repeat
-    assert (await attempt(demo, JEAN, "203.0.113.7")).status == "rate_limited"
+    await attempt(demo_id, guess(JEAN, 99), "203.0.113.7")  # the tenth repeat
+    assert (await attempt(demo_id, JEAN, "203.0.113.7")).status == "rate_limited"
     clock.advance(timedelta(minutes=1))  # the first ones age out, the last does not
-    assert (await attempt(demo, JEAN, "203.0.113.7")).status == "identified"
+    assert (await attempt(demo_id, JEAN, "203.0.113.7")).status == "identified"
 
 
 # -- the client address, through the real web server ------------------------------------------
@@ -193,7 +178,7 @@ async def serving(**settings):
     return server, task, f"http://127.0.0.1:{config.port}"
 
 
-async def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(demo):
+async def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(demo_id):
     server, task, url = await serving()
     try:
         statuses = await forty_guesses(url)
@@ -204,7 +189,7 @@ async def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(demo):
     assert statuses == [303] * (14 + PER_ADDRESS_REPEATS.failures) + [429] * (40 - 14 - PER_ADDRESS_REPEATS.failures)
 
 
-async def test_behind_a_trusted_proxy_the_forwarded_address_counts(demo):
+async def test_behind_a_trusted_proxy_the_forwarded_address_counts(demo_id):
     server, task, url = await serving(trusted_proxies=("127.0.0.0/8",))
     try:
         assert await forty_guesses(url) == [303] * 40  # forty addresses, ten tries per person
@@ -230,21 +215,18 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts(demo):
 # -- sessions and holds ---------------------------------------------------------------------
 
 @pytest.fixture
-async def portal(client):
+async def portal(demo):
     freeze()
-    try:
-        await open_follow_ups(days=5)
-        yield client
-    finally:
-        clock.reset()
+    await open_follow_ups(days=5)
+    return demo
 
 
 async def hold_first(client, service_url: str, service: str = "Suivi avec mon médecin de famille"):
     """Choose `service`, then the first slot offered: (the status of the hold, the response)."""
     await choose_service(client, service_url, service)
     slots_url = service_url.replace("/service", "/slots")
-    listing = await client.get(slots_url, headers=DEMO)
-    held = await client.post(slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)}, headers=DEMO)
+    listing = await client.get(slots_url)
+    held = await client.post(slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)})
     return held.status_code, held
 
 
@@ -284,8 +266,8 @@ async def test_a_booked_session_makes_room_for_another(portal):
         holds.append(await hold_first(portal, (await identify_over_http(portal, MARIE)).headers["location"]))
     assert (await identify_over_http(portal, MARIE)).status_code == 429
     _, held = holds[0]
-    review = await portal.get(held.headers["location"], headers=DEMO)
-    await portal.post(held.headers["location"], data={"form_token": form_token(review.text)}, headers=DEMO)
+    review = await portal.get(held.headers["location"])
+    await portal.post(held.headers["location"], data={"form_token": form_token(review.text)})
     assert (await identify_over_http(portal, MARIE)).status_code == 303
 
 
@@ -304,7 +286,7 @@ async def test_going_back_to_step_one_again_and_again_uses_up_nothing(portal):
     for _ in range(6):
         assert (await identify_over_http(portal, MARIE)).status_code == 303
     assert await BookingSession.count() == 3
-    assert (await portal.get(first.replace("/service", "/review"), headers=DEMO)).status_code == 200  # kept: it holds
+    assert (await portal.get(first.replace("/service", "/review"))).status_code == 200  # kept: it holds
 
 
 async def test_one_client_holds_a_few_slots_at_a_time(portal):
@@ -316,44 +298,38 @@ async def test_one_client_holds_a_few_slots_at_a_time(portal):
     assert TOO_MANY_HOLDS in text(holds[3][1])
     assert await held_slots() == 3
     # The first books: the fourth may hold.
-    review = await portal.get(holds[0][1].headers["location"], headers=DEMO)
-    await portal.post(holds[0][1].headers["location"], data={"form_token": form_token(review.text)}, headers=DEMO)
+    review = await portal.get(holds[0][1].headers["location"])
+    await portal.post(holds[0][1].headers["location"], data={"form_token": form_token(review.text)})
     assert (await hold_first(portal, urls[3], "Consultation urgente"))[0] == 303
 
 
 # -- a storm -------------------------------------------------------------------------------
 
-async def test_a_storm_of_identifications_reaches_every_patient(client, caplog):
+async def test_a_storm_of_identifications_reaches_every_patient(demo, caplog):
     """A hundred new patients and a few known ones at once (on SQLite every writer queues
     for the one write lock): every one gets the next step, none a "database is locked"."""
     freeze()
-    try:
-        page = await client.get("/centre-ville/", headers=DEMO)
-        token = form_token(page.text)
-        crowd = [person(n) for n in range(PER_ADDRESS_IDENTITIES.failures - 2)]
-        crowd += [MARIE, {**JEAN, "cell_phone": "438 555 0123", "health_insurance_number": "COTJ72110318"}]
-        with caplog.at_level(logging.ERROR):
-            responses = await asyncio.gather(*[
-                client.post("/centre-ville/", data={**who, "form_token": token}, headers=DEMO) for who in crowd
-            ])
-    finally:
-        clock.reset()
+    page = await demo.get("/centre-ville/")
+    token = form_token(page.text)
+    crowd = [person(n) for n in range(PER_ADDRESS_IDENTITIES.failures - 2)]
+    crowd += [MARIE, {**JEAN, "cell_phone": "438 555 0123", "health_insurance_number": "COTJ72110318"}]
+    with caplog.at_level(logging.ERROR):
+        responses = await asyncio.gather(*[
+            demo.post("/centre-ville/", data={**who, "form_token": token}) for who in crowd
+        ])
     assert [r.status_code for r in responses] == [303] * len(crowd)
     assert "database is locked" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert await BookingSession.count() == len(crowd)
 
 
-async def test_every_write_of_an_identification_runs_in_a_write_transaction(client):
+async def test_every_write_of_an_identification_runs_in_a_write_transaction(demo):
     """An unidentified patient, and a known one whose new phone joins the file."""
     freeze()
-    try:
-        for who in (person(1), {**MARIE, "cell_phone": "438 555 0123"}):
-            page = await client.get("/centre-ville/", headers=DEMO)
-            with recorded_statements() as statements:
-                response = await client.post("/centre-ville/", data={**who, "form_token": form_token(page.text)}, headers=DEMO)
-            assert response.status_code == 303
-            writes = [s for s in statements if s.writes]
-            assert len(writes) >= 2
-            assert [s.sql for s in writes if not s.in_transaction] == []
-    finally:
-        clock.reset()
+    for who in (person(1), {**MARIE, "cell_phone": "438 555 0123"}):
+        page = await demo.get("/centre-ville/")
+        with recorded_statements() as statements:
+            response = await demo.post("/centre-ville/", data={**who, "form_token": form_token(page.text)})
+        assert response.status_code == 303
+        writes = [s for s in statements if s.writes]
+        assert len(writes) >= 2
+        assert [s.sql for s in writes if not s.in_transaction] == []

@@ -30,7 +30,6 @@ from app.booking.services import BookingDetails
 from app.booking.tables import Appointment
 from app.scheduling.tables import Slot
 from tests.integration.engine_fixtures import (  # noqa: F401
-    NOW,
     PATIENT,
     RECEPTION,
     STAFF,
@@ -40,6 +39,7 @@ from tests.integration.engine_fixtures import (  # noqa: F401
     open_slots,
     world,
 )
+from tests.moments import freeze
 
 HOLD = timedelta(minutes=5)
 TOKENS = ("alice", "bob")
@@ -75,7 +75,7 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
     class BookingMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            clock.freeze(NOW)
+            freeze()
             # Each run gets slots of its own on a day of its own; earlier runs' rows stay.
             self.day = TUESDAY + timedelta(days=next(days))
             self.slots: list[int] = run(

@@ -26,18 +26,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import clock
 from tests.integration.portal_helpers import (
-    DEMO,
     MARIE,
     book_marie_follow_up,
     choose_service,
     form_token,
-    freeze,
     identify,
     open_follow_ups,
     slot_ids,
 )
+from tests.moments import freeze
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 TROUBLE = ["²", "٣", "9" * 5000, "\x00", "a\x00b", "é", "-1", "0", "2147483648", " ", "%", "%00", "../", "//evil.example/x",
@@ -151,7 +149,7 @@ def requests(known: Known):
 
 
 async def send(client: httpx.AsyncClient, request: dict) -> httpx.Response:
-    headers = {k: v.encode() for k, v in {**DEMO, **request["headers"], **request["body"].get("headers", {})}.items()}
+    headers = {k: v.encode() for k, v in {**request["headers"], **request["body"].get("headers", {})}.items()}
     # A URL stays under what servers and httpx accept (64 KiB); 5,000 nines still fit.
     query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in request["query"])[:MAX_QUERY]
     method, path = request["route"]
@@ -165,30 +163,29 @@ async def send(client: httpx.AsyncClient, request: dict) -> httpx.Response:
 
 
 @pytest.fixture
-async def known(client) -> Known:
+async def known(demo) -> Known:
     freeze()
     await open_follow_ups(days=3)
-    done = await book_marie_follow_up(client)
+    done = await book_marie_follow_up(demo)
     details = re.search(r'href="/a/([^"]+)"', done).group(1)
-    service_url = (await identify(client, MARIE)).headers["location"]
-    await choose_service(client, service_url, "Suivi avec mon médecin de famille")
+    service_url = (await identify(demo, MARIE)).headers["location"]
+    await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     slots_url = service_url.replace("/service", "/slots")
-    listing = await client.get(slots_url, headers=DEMO)
-    details_page = await client.get(f"/a/{details}", headers=DEMO)
-    identify_page = await client.get("/centre-ville/", headers=DEMO)
-    service_page = await client.get(service_url, headers=DEMO)
+    listing = await demo.get(slots_url)
+    details_page = await demo.get(f"/a/{details}")
+    identify_page = await demo.get("/centre-ville/")
+    service_page = await demo.get(service_url)
     services = tuple(re.findall(r'<option value="(\d+)"', service_page.text))
-    yield Known(
+    return Known(
         session=service_url.split("/b/")[1].split("/")[0],
         details=details,
         form_tokens=tuple({form_token(p.text) for p in (listing, details_page, identify_page)}),
         slots=tuple(str(s) for s in slot_ids(listing.text)),
         services=services,
     )
-    clock.reset()
 
 
-async def test_no_request_gets_a_5xx_or_logs_an_error(client, known, caplog):
+async def test_no_request_gets_a_5xx_or_logs_an_error(demo, known, caplog):
     caplog.set_level(logging.ERROR)
     loop = asyncio.get_running_loop()
     answered: dict[int, int] = {}
@@ -197,7 +194,7 @@ async def test_no_request_gets_a_5xx_or_logs_an_error(client, known, caplog):
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(requests(known))
     def never_fails(request):
-        response = asyncio.run_coroutine_threadsafe(send(client, request), loop).result(timeout=60)
+        response = asyncio.run_coroutine_threadsafe(send(demo, request), loop).result(timeout=60)
         answered[response.status_code] = answered.get(response.status_code, 0) + 1
         assert response.status_code < 500, (response.status_code, request)
         logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]

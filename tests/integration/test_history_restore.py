@@ -8,27 +8,24 @@ import re
 
 import pytest
 
-from app import clock
 from tests.integration.portal_helpers import (
-    DEMO,
     MARIE,
     book_marie_follow_up,
     choose_service,
-    freeze,
     identify,
     open_follow_ups,
 )
+from tests.moments import freeze
 
-HTMX = {**DEMO, "HX-Request": "true"}
+HTMX = {"HX-Request": "true"}
 RESTORE = {**HTMX, "HX-History-Restore-Request": "true"}
 
 
 @pytest.fixture
-async def portal(client):
+async def portal(demo):
     freeze()
     await open_follow_ups()
-    yield client
-    clock.reset()
+    return demo
 
 
 def whole_page(response) -> bool:

@@ -29,14 +29,13 @@ from tests.integration.demo_lookup import (
 from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_helpers import JEAN_EMAIL, body, local, outbox
 from tests.integration.portal_helpers import (
-    DEMO,
     book_marie_follow_up,
     form_token,
-    freeze,
     identify,
     option_labels,
 )
 from tests.integration.query_log import recorded_statements
+from tests.moments import freeze
 
 # What the attacker knows: Jean's number (about 100 guesses from his name, birth date and sex).
 JEANS_NUMBER = {
@@ -67,37 +66,31 @@ async def jeans_contacts() -> list[tuple[str, bool]]:
 
 
 async def offered(client, response) -> list[str]:
-    page = await client.get(response.headers["location"], headers=DEMO)
+    page = await client.get(response.headers["location"])
     return option_labels(page.text, "service")
 
 
-async def test_his_number_with_another_name_identifies_nobody(client):
+async def test_his_number_with_another_name_identifies_nobody(demo):
     freeze()
-    try:
-        response = await identify(client, JEANS_NUMBER)
-        assert response.status_code == 303
-        assert await offered(client, response) == OPEN_TO_ALL  # what any stranger sees
-        session = await BookingSession.objects().first()
-        assert session.patient is None
-        assert await jeans_contacts() == [(JEAN_EMAIL, True)]  # nothing joined his file
-    finally:
-        clock.reset()
+    response = await identify(demo, JEANS_NUMBER)
+    assert response.status_code == 303
+    assert await offered(demo, response) == OPEN_TO_ALL  # what any stranger sees
+    session = await BookingSession.objects().first()
+    assert session.patient is None
+    assert await jeans_contacts() == [(JEAN_EMAIL, True)]  # nothing joined his file
 
 
-async def test_with_his_last_name_and_birth_date_the_phone_joins_his_file_pending(client):
+async def test_with_his_last_name_and_birth_date_the_phone_joins_his_file_pending(demo):
     freeze()
-    try:
-        response = await identify(client, WITH_HIS_NAME)
-        assert await offered(client, response) == FOR_PATIENTS
-        assert await jeans_contacts() == [(JEAN_EMAIL, True), (ATTACKER_PHONE, False)]
-    finally:
-        clock.reset()
+    response = await identify(demo, WITH_HIS_NAME)
+    assert await offered(demo, response) == FOR_PATIENTS
+    assert await jeans_contacts() == [(JEAN_EMAIL, True), (ATTACKER_PHONE, False)]
 
 
-async def test_the_phone_gets_a_brief_confirmation_and_never_his_reminder(comms, client):
+async def test_the_phone_gets_a_brief_confirmation_and_never_his_reminder(comms, demo):
     clock.freeze(local(date(2026, 11, 21), time(10)))  # Saturday: Tuesday's visit gets a reminder
     await open_urgent_consultations(date(2026, 11, 24))
-    await book_marie_follow_up(client, WITH_HIS_NAME, service="Consultation urgente")
+    await book_marie_follow_up(demo, WITH_HIS_NAME, service="Consultation urgente")
     appointment = await Appointment.objects().first()
     assert appointment.patient == await patient_id(comms.clinic, "Côté")
 
@@ -117,10 +110,10 @@ async def test_the_phone_gets_a_brief_confirmation_and_never_his_reminder(comms,
     assert "/a/" in body(reminder) and "Dre Julie Roy" in body(reminder)
 
 
-async def test_an_email_typed_gets_a_brief_confirmation_and_calendar_file(comms, client):
+async def test_an_email_typed_gets_a_brief_confirmation_and_calendar_file(comms, demo):
     clock.freeze(local(date(2026, 11, 21), time(10)))
     await open_urgent_consultations(date(2026, 11, 24))
-    await book_marie_follow_up(client, {**WITH_HIS_NAME, "cell_phone": "", "email": "evil@example.net"},
+    await book_marie_follow_up(demo, {**WITH_HIS_NAME, "cell_phone": "", "email": "evil@example.net"},
                                service="Consultation urgente")
     await comms.deliver()
     [confirmation] = comms.emails("evil@example.net")
@@ -134,21 +127,21 @@ async def test_an_email_typed_gets_a_brief_confirmation_and_calendar_file(comms,
     assert str(event["summary"]) == "Clinique Démo"
 
 
-async def test_his_own_contact_typed_on_the_portal_gets_the_full_confirmation(comms, client):
+async def test_his_own_contact_typed_on_the_portal_gets_the_full_confirmation(comms, demo):
     """The file vouches for the email: nothing is withheld from it."""
     clock.freeze(local(date(2026, 11, 21), time(10)))
     await open_urgent_consultations(date(2026, 11, 24))
-    await book_marie_follow_up(client, {**WITH_HIS_NAME, "first_name": "Jean", "cell_phone": "", "email": JEAN_EMAIL},
+    await book_marie_follow_up(demo, {**WITH_HIS_NAME, "first_name": "Jean", "cell_phone": "", "email": JEAN_EMAIL},
                                service="Consultation urgente")
     await comms.deliver()
     [confirmation] = comms.emails(JEAN_EMAIL)
     assert "/a/" in body(confirmation) and "Dre Julie Roy" in body(confirmation)
 
 
-async def test_an_unidentified_patient_gets_everything_at_the_contacts_typed(comms, client):
+async def test_an_unidentified_patient_gets_everything_at_the_contacts_typed(comms, demo):
     clock.freeze(local(date(2026, 11, 21), time(10)))
     await open_urgent_consultations(date(2026, 11, 24))
-    await book_marie_follow_up(client, JEANS_NUMBER, service="Consultation urgente")  # identifies nobody
+    await book_marie_follow_up(demo, JEANS_NUMBER, service="Consultation urgente")  # identifies nobody
     await comms.deliver()
     await comms.at(local(date(2026, 11, 23), time(8)))
     confirmation, reminder = comms.texts(ATTACKER_PHONE)
@@ -172,23 +165,20 @@ def normalised(html: str, token: str) -> str:
 
 async def answer(client, typed: dict) -> tuple[int, str, list[str]]:
     """The status, the page the patient lands on, and the SQL the identification ran."""
-    page = await client.get("/centre-ville/", headers=DEMO)
+    page = await client.get("/centre-ville/")
     with recorded_statements() as statements:
-        response = await client.post("/centre-ville/", data={**typed, "form_token": form_token(page.text)}, headers=DEMO)
-    landing = await client.get(response.headers["location"], headers=DEMO)
+        response = await client.post("/centre-ville/", data={**typed, "form_token": form_token(page.text)})
+    landing = await client.get(response.headers["location"])
     token = re.search(r"/b/([^/]+)/", response.headers["location"]).group(1)
     return response.status_code, normalised(landing.text, token), [s.sql for s in statements]
 
 
 @pytest.mark.parametrize("typed", [WRONG_DETAILS, JEANS_NUMBER], ids=["details", "his-number"])
-async def test_no_file_and_a_file_with_wrong_details_give_the_same_answer_after_the_same_work(client, typed):
+async def test_no_file_and_a_file_with_wrong_details_give_the_same_answer_after_the_same_work(demo, typed):
     freeze()
-    try:
-        with_file = await answer(client, typed)
-        await Patient.delete().where(Patient.id == await patient_id(await clinic_id("demo"), "Côté"))
-        without_file = await answer(client, typed)
-    finally:
-        clock.reset()
+    with_file = await answer(demo, typed)
+    await Patient.delete().where(Patient.id == await patient_id(await clinic_id("demo"), "Côté"))
+    without_file = await answer(demo, typed)
     assert with_file[0] == without_file[0] == 303
     assert with_file[1] == without_file[1]
     assert with_file[2] == without_file[2]
@@ -196,25 +186,19 @@ async def test_no_file_and_a_file_with_wrong_details_give_the_same_answer_after_
     assert await Message.count() == 0
 
 
-async def test_identifying_again_and_again_cannot_bury_his_file_under_new_contacts(client):
+async def test_identifying_again_and_again_cannot_bury_his_file_under_new_contacts(demo):
     freeze()
-    try:
-        for n in range(10):
-            assert (await identify(client, {**WITH_HIS_NAME, "cell_phone": f"438 555 01{n:02d}"})).status_code == 303
-    finally:
-        clock.reset()
+    for n in range(10):
+        assert (await identify(demo, {**WITH_HIS_NAME, "cell_phone": f"438 555 01{n:02d}"})).status_code == 303
     contacts = await jeans_contacts()
     assert contacts[0] == (JEAN_EMAIL, True)
     assert [verified for _, verified in contacts[1:]] == [False] * MAX_PENDING
 
 
-async def test_a_pending_contact_does_not_identify_him_later(client):
+async def test_a_pending_contact_does_not_identify_him_later(demo):
     """With the phone now on his file (pending), his name, birth date and sex and that
     phone, without the number, still identify nobody."""
     freeze()
-    try:
-        await identify(client, WITH_HIS_NAME)
-        by_details = {**WITH_HIS_NAME, "first_name": "Jean", "health_insurance_number": ""}
-        assert await offered(client, await identify(client, by_details)) == OPEN_TO_ALL
-    finally:
-        clock.reset()
+    await identify(demo, WITH_HIS_NAME)
+    by_details = {**WITH_HIS_NAME, "first_name": "Jean", "health_insurance_number": ""}
+    assert await offered(demo, await identify(demo, by_details)) == OPEN_TO_ALL

@@ -11,10 +11,10 @@ from tests.integration.portal_helpers import (
     MARIE,
     book_marie_follow_up,
     choose_service,
-    freeze,
     identify,
     open_follow_ups,
 )
+from tests.moments import freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
 HOST_FREE = {"/healthz", "/static/{file_path:path}"}

@@ -20,13 +20,13 @@ from app.settings import Database, Settings, load
 from conftest import MESSAGING_REDIS_TEST_URL
 from tests.integration.messaging_helpers import (
     MARIE_CELL,
-    NOW,
     autre_world,
     local,
     new_dispatcher,
     outbox,
     set_clinic,
 )
+from tests.moments import NOW
 
 VISIT = local(date(2026, 11, 26), time(8, 30))
 CONFIRMED = "Votre rendez-vous est confirmé"

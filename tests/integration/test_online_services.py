@@ -2,8 +2,6 @@
 
 from datetime import date, datetime, time, timezone
 
-import pytest
-
 from app import clock
 from app.booking.search import Criteria, search
 from app.online_services.services import (
@@ -30,12 +28,6 @@ from tests.moments import NOW
 
 TUESDAY = date(2026, 11, 24)
 DEMO_SERVICES = ["Urgent consultation", "Follow-up with my family doctor", "Vaccination", "Teleconsultation"]
-
-
-@pytest.fixture
-async def demo(demo_data):
-    clock.freeze(NOW)
-    return await clinic_id("demo")
 
 
 async def names(clinic: int, patient: int | None) -> list[str]:
@@ -68,20 +60,20 @@ async def new_service(clinic: int, activities: list[str], practitioners: dict[st
 
 # -- who sees what -------------------------------------------------------------------
 
-async def test_an_unidentified_person_sees_only_the_services_open_to_all(demo):
-    assert await names(demo, None) == ["Urgent consultation"]
+async def test_an_unidentified_person_sees_only_the_services_open_to_all(demo_id):
+    assert await names(demo_id, None) == ["Urgent consultation"]
 
 
-async def test_a_patient_sees_every_service_they_qualify_for_even_without_availability(demo):
+async def test_a_patient_sees_every_service_they_qualify_for_even_without_availability(demo_id):
     # No slot is open anywhere: the services are listed all the same.
-    assert await names(demo, await patient_id(demo, "Tremblay")) == DEMO_SERVICES
-    assert await names(demo, await patient_id(demo, "Côté")) == ["Urgent consultation", "Vaccination", "Teleconsultation"]
+    assert await names(demo_id, await patient_id(demo_id, "Tremblay")) == DEMO_SERVICES
+    assert await names(demo_id, await patient_id(demo_id, "Côté")) == ["Urgent consultation", "Vaccination", "Teleconsultation"]
 
 
-async def test_offers_carry_both_languages(demo):
-    first = (await eligible_services(clinic_id=demo, patient_id=None))[0]
+async def test_offers_carry_both_languages(demo_id):
+    first = (await eligible_services(clinic_id=demo_id, patient_id=None))[0]
     assert first == ServiceOffer(
-        id=await service_id(demo, "Urgent consultation"),
+        id=await service_id(demo_id, "Urgent consultation"),
         name_fr="Consultation urgente",
         name_en="Urgent consultation",
         description_fr="Un problème de santé qui ne peut pas attendre : fièvre, infection, douleur, blessure légère.",
@@ -89,41 +81,41 @@ async def test_offers_carry_both_languages(demo):
     )
 
 
-async def test_a_clinic_with_criteria_everywhere_turns_strangers_away(demo):
-    autre = await clinic_id("autre")
-    assert await names(autre, None) == []
-    assert await names(autre, await patient_id(autre, "Dubois")) == ["Consultation"]
+async def test_a_clinic_with_criteria_everywhere_turns_strangers_away(demo_id):
+    autre_id = await clinic_id("autre")
+    assert await names(autre_id, None) == []
+    assert await names(autre_id, await patient_id(autre_id, "Dubois")) == ["Consultation"]
 
 
-async def test_another_clinics_patient_counts_as_unidentified(demo):
-    autre = await clinic_id("autre")
-    assert await names(demo, await patient_id(autre, "Dubois")) == ["Urgent consultation"]
-    assert await names(autre, await patient_id(demo, "Tremblay")) == []
+async def test_another_clinics_patient_counts_as_unidentified(demo_id):
+    autre_id = await clinic_id("autre")
+    assert await names(demo_id, await patient_id(autre_id, "Dubois")) == ["Urgent consultation"]
+    assert await names(autre_id, await patient_id(demo_id, "Tremblay")) == []
 
 
-async def test_a_closed_file_counts_as_unidentified(demo):
-    marie = await patient_id(demo, "Tremblay")
+async def test_a_closed_file_counts_as_unidentified(demo_id):
+    marie = await patient_id(demo_id, "Tremblay")
     await Patient.update({Patient.status: "inactive"}).where(Patient.id == marie)
-    assert await names(demo, marie) == ["Urgent consultation"]
+    assert await names(demo_id, marie) == ["Urgent consultation"]
 
 
-async def test_inactive_services_are_hidden_and_order_is_the_clinics(demo):
+async def test_inactive_services_are_hidden_and_order_is_the_clinics(demo_id):
     await OnlineService.update({OnlineService.active: False}).where(OnlineService.name_en == "Vaccination")
     await OnlineService.update({OnlineService.display_order: 9}).where(OnlineService.name_en == "Urgent consultation")
-    assert await names(demo, await patient_id(demo, "Tremblay")) == [
+    assert await names(demo_id, await patient_id(demo_id, "Tremblay")) == [
         "Follow-up with my family doctor", "Teleconsultation", "Urgent consultation",
     ]
 
 
-async def test_a_family_doctor_who_left_no_longer_counts(demo):
+async def test_a_family_doctor_who_left_no_longer_counts(demo_id):
     await Practitioner.update({Practitioner.active: False}).where(Practitioner.name == "Dre Julie Roy")
-    assert "Follow-up with my family doctor" not in await names(demo, await patient_id(demo, "Tremblay"))
+    assert "Follow-up with my family doctor" not in await names(demo_id, await patient_id(demo_id, "Tremblay"))
 
 
-async def test_each_criterion_read_from_the_file(demo):
-    marie, jean = await patient_id(demo, "Tremblay"), await patient_id(demo, "Côté")
+async def test_each_criterion_read_from_the_file(demo_id):
+    marie, jean = await patient_id(demo_id, "Tremblay"), await patient_id(demo_id, "Côté")
     await Patient.update({Patient.file_number: "D-1002"}).where(Patient.id == jean)
-    await OnlineService.delete().where(OnlineService.clinic == demo)
+    await OnlineService.delete().where(OnlineService.clinic == demo_id)
     cases = [
         ({"requires_file": True}, {}, {marie, jean}),
         ({"requires_file_number": True}, {}, {jean}),
@@ -137,103 +129,103 @@ async def test_each_criterion_read_from_the_file(demo):
         ({"requires_file_number": True, "sexes": "M", "max_age": 50}, {}, set()),
     ]
     for values, people, expected in cases:
-        service = await new_service(demo, ["Vaccination"], people, **values)
-        seen = {p for p in (marie, jean) if await names(demo, p) == ["Trial"]}
+        service = await new_service(demo_id, ["Vaccination"], people, **values)
+        seen = {p for p in (marie, jean) if await names(demo_id, p) == ["Trial"]}
         assert seen == expected, values | people
-        assert await names(demo, None) == []
+        assert await names(demo_id, None) == []
         await OnlineService.delete().where(OnlineService.id == service)
 
 
-async def test_age_is_counted_on_the_clinics_date(demo):
-    await OnlineService.delete().where(OnlineService.clinic == demo)
-    await new_service(demo, ["Vaccination"], min_age=18)
-    teen = Patient(clinic=demo, first_name="Léa", last_name="Roy", date_of_birth=date(2008, 11, 24), sex="F", created_at=NOW)
+async def test_age_is_counted_on_the_clinics_date(demo_id):
+    await OnlineService.delete().where(OnlineService.clinic == demo_id)
+    await new_service(demo_id, ["Vaccination"], min_age=18)
+    teen = Patient(clinic=demo_id, first_name="Léa", last_name="Roy", date_of_birth=date(2008, 11, 24), sex="F", created_at=NOW)
     await teen.save()
     clock.freeze(datetime(2026, 11, 24, 4, 30, tzinfo=timezone.utc))  # 23:30 on the 23rd in Montreal
-    assert await names(demo, teen.id) == []
+    assert await names(demo_id, teen.id) == []
     clock.freeze(datetime(2026, 11, 24, 5, 30, tzinfo=timezone.utc))  # 00:30 on her birthday
-    assert await names(demo, teen.id) == ["Trial"]
+    assert await names(demo_id, teen.id) == ["Trial"]
 
 
 # -- what a service offers -------------------------------------------------------------
 
-async def test_criteria_carry_the_services_activities(demo):
-    urgent = await service_id(demo, "Urgent consultation")
-    assert await search_criteria(clinic_id=demo, service_id=urgent, patient_id=None) == Criteria(
-        activity_ids=(await activity_id(demo, "Consultation urgente"),)
+async def test_criteria_carry_the_services_activities(demo_id):
+    urgent = await service_id(demo_id, "Urgent consultation")
+    assert await search_criteria(clinic_id=demo_id, service_id=urgent, patient_id=None) == Criteria(
+        activity_ids=(await activity_id(demo_id, "Consultation urgente"),)
     )
 
 
-async def test_no_criteria_for_a_service_that_is_not_theirs(demo):
-    follow_up = await service_id(demo, "Follow-up with my family doctor")
-    assert await search_criteria(clinic_id=demo, service_id=follow_up, patient_id=None) is None
-    assert await search_criteria(clinic_id=demo, service_id=follow_up, patient_id=await patient_id(demo, "Côté")) is None
-    assert await search_criteria(clinic_id=demo, service_id=follow_up, patient_id=await patient_id(demo, "Tremblay"))
+async def test_no_criteria_for_a_service_that_is_not_theirs(demo_id):
+    follow_up = await service_id(demo_id, "Follow-up with my family doctor")
+    assert await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=None) is None
+    assert await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Côté")) is None
+    assert await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Tremblay"))
 
 
-async def test_no_criteria_for_an_inactive_or_another_clinics_service(demo):
-    urgent = await service_id(demo, "Urgent consultation")
-    autre = await clinic_id("autre")
-    assert await search_criteria(clinic_id=autre, service_id=urgent, patient_id=None) is None
-    consultation = await service_id(autre, "Consultation")
-    camille = await patient_id(autre, "Dubois")
-    assert await search_criteria(clinic_id=demo, service_id=consultation, patient_id=camille) is None
+async def test_no_criteria_for_an_inactive_or_another_clinics_service(demo_id):
+    urgent = await service_id(demo_id, "Urgent consultation")
+    autre_id = await clinic_id("autre")
+    assert await search_criteria(clinic_id=autre_id, service_id=urgent, patient_id=None) is None
+    consultation = await service_id(autre_id, "Consultation")
+    camille = await patient_id(autre_id, "Dubois")
+    assert await search_criteria(clinic_id=demo_id, service_id=consultation, patient_id=camille) is None
     await OnlineService.update({OnlineService.active: False}).where(OnlineService.id == urgent)
-    assert await search_criteria(clinic_id=demo, service_id=urgent, patient_id=None) is None
+    assert await search_criteria(clinic_id=demo_id, service_id=urgent, patient_id=None) is None
 
 
-async def test_an_excluded_practitioners_slots_are_never_offered(demo):
-    await open_slots(demo, "Luc Bergeron, inf.", "centre-ville", "Vaccination")
-    await open_slots(demo, "Sophie Lavoie, IPS", "laval", "Vaccination")
-    vaccination = await service_id(demo, "Vaccination")
-    jean = await patient_id(demo, "Côté")
-    criteria = await search_criteria(clinic_id=demo, service_id=vaccination, patient_id=jean)
-    assert await offered_practitioners(demo, criteria) == {"Luc Bergeron, inf.", "Sophie Lavoie, IPS"}
-    bergeron = await practitioner_id(demo, "Luc Bergeron, inf.")
-    await ServicePractitioner(clinic=demo, service=vaccination, practitioner=bergeron, role="exclude").save()
-    criteria = await search_criteria(clinic_id=demo, service_id=vaccination, patient_id=jean)
+async def test_an_excluded_practitioners_slots_are_never_offered(demo_id):
+    await open_slots(demo_id, "Luc Bergeron, inf.", "centre-ville", "Vaccination")
+    await open_slots(demo_id, "Sophie Lavoie, IPS", "laval", "Vaccination")
+    vaccination = await service_id(demo_id, "Vaccination")
+    jean = await patient_id(demo_id, "Côté")
+    criteria = await search_criteria(clinic_id=demo_id, service_id=vaccination, patient_id=jean)
+    assert await offered_practitioners(demo_id, criteria) == {"Luc Bergeron, inf.", "Sophie Lavoie, IPS"}
+    bergeron = await practitioner_id(demo_id, "Luc Bergeron, inf.")
+    await ServicePractitioner(clinic=demo_id, service=vaccination, practitioner=bergeron, role="exclude").save()
+    criteria = await search_criteria(clinic_id=demo_id, service_id=vaccination, patient_id=jean)
     assert criteria.exclude_practitioners == (bergeron,)
-    assert await offered_practitioners(demo, criteria) == {"Sophie Lavoie, IPS"}
-    offer = await online_offer(clinic_id=demo)
-    vaccine = await activity_id(demo, "Vaccination")
+    assert await offered_practitioners(demo_id, criteria) == {"Sophie Lavoie, IPS"}
+    offer = await online_offer(clinic_id=demo_id)
+    vaccine = await activity_id(demo_id, "Vaccination")
     assert not offer.offers(activity_id=vaccine, practitioner_id=bergeron)
-    assert offer.offers(activity_id=vaccine, practitioner_id=await practitioner_id(demo, "Sophie Lavoie, IPS"))
+    assert offer.offers(activity_id=vaccine, practitioner_id=await practitioner_id(demo_id, "Sophie Lavoie, IPS"))
 
 
-async def test_an_included_list_offers_only_those_practitioners(demo):
-    await open_slots(demo, "Dre Julie Roy", "centre-ville", "Consultation urgente")
-    await open_slots(demo, "Dr Marc Gagnon", "laval", "Consultation urgente")
-    urgent = await service_id(demo, "Urgent consultation")
+async def test_an_included_list_offers_only_those_practitioners(demo_id):
+    await open_slots(demo_id, "Dre Julie Roy", "centre-ville", "Consultation urgente")
+    await open_slots(demo_id, "Dr Marc Gagnon", "laval", "Consultation urgente")
+    urgent = await service_id(demo_id, "Urgent consultation")
     await ServicePractitioner(
-        clinic=demo, service=urgent, practitioner=await practitioner_id(demo, "Dr Marc Gagnon"), role="include"
+        clinic=demo_id, service=urgent, practitioner=await practitioner_id(demo_id, "Dr Marc Gagnon"), role="include"
     ).save()
-    criteria = await search_criteria(clinic_id=demo, service_id=urgent, patient_id=None)
-    assert await offered_practitioners(demo, criteria) == {"Dr Marc Gagnon"}
+    criteria = await search_criteria(clinic_id=demo_id, service_id=urgent, patient_id=None)
+    assert await offered_practitioners(demo_id, criteria) == {"Dr Marc Gagnon"}
 
 
-async def test_follow_up_with_my_family_doctor_offers_only_my_doctor(demo):
-    await open_slots(demo, "Dre Julie Roy", "centre-ville", "Suivi")
-    await open_slots(demo, "Dr Marc Gagnon", "laval", "Suivi")
-    follow_up = await service_id(demo, "Follow-up with my family doctor")
-    criteria = await search_criteria(clinic_id=demo, service_id=follow_up, patient_id=await patient_id(demo, "Tremblay"))
-    assert await offered_practitioners(demo, criteria) == {"Dre Julie Roy"}
+async def test_follow_up_with_my_family_doctor_offers_only_my_doctor(demo_id):
+    await open_slots(demo_id, "Dre Julie Roy", "centre-ville", "Suivi")
+    await open_slots(demo_id, "Dr Marc Gagnon", "laval", "Suivi")
+    follow_up = await service_id(demo_id, "Follow-up with my family doctor")
+    criteria = await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Tremblay"))
+    assert await offered_practitioners(demo_id, criteria) == {"Dre Julie Roy"}
 
 
-async def test_a_new_service_puts_already_opened_slots_online_at_once(demo):
-    await open_slots(demo, "Dr Marc Gagnon", "laval", "Suivi")
-    suivi = await activity_id(demo, "Suivi")
-    await OnlineService.update({OnlineService.active: False}).where(OnlineService.clinic == demo)
-    assert await offered_activity_ids(clinic_id=demo) == set()
-    assert await eligible_services(clinic_id=demo, patient_id=None) == []
+async def test_a_new_service_puts_already_opened_slots_online_at_once(demo_id):
+    await open_slots(demo_id, "Dr Marc Gagnon", "laval", "Suivi")
+    suivi = await activity_id(demo_id, "Suivi")
+    await OnlineService.update({OnlineService.active: False}).where(OnlineService.clinic == demo_id)
+    assert await offered_activity_ids(clinic_id=demo_id) == set()
+    assert await eligible_services(clinic_id=demo_id, patient_id=None) == []
 
-    created = await new_service(demo, ["Suivi"])
-    assert await offered_activity_ids(clinic_id=demo) == {suivi}
-    assert await names(demo, None) == ["Trial"]
-    criteria = await search_criteria(clinic_id=demo, service_id=created, patient_id=None)
-    assert await offered_practitioners(demo, criteria) == {"Dr Marc Gagnon"}
+    created = await new_service(demo_id, ["Suivi"])
+    assert await offered_activity_ids(clinic_id=demo_id) == {suivi}
+    assert await names(demo_id, None) == ["Trial"]
+    criteria = await search_criteria(clinic_id=demo_id, service_id=created, patient_id=None)
+    assert await offered_practitioners(demo_id, criteria) == {"Dr Marc Gagnon"}
 
 
-async def test_the_demo_puts_its_four_activities_online(demo):
-    assert await offered_activity_ids(clinic_id=demo) == {
-        await activity_id(demo, name) for name in ("Consultation urgente", "Suivi", "Vaccination", "Téléconsultation")
+async def test_the_demo_puts_its_four_activities_online(demo_id):
+    assert await offered_activity_ids(clinic_id=demo_id) == {
+        await activity_id(demo_id, name) for name in ("Consultation urgente", "Suivi", "Vaccination", "Téléconsultation")
     }

@@ -19,14 +19,13 @@ from tenants.tables import WorkSite
 from tests.integration import demo_lookup
 from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.portal_helpers import (
-    NOW,
     book_marie_follow_up,
     form_token,
-    freeze,
     open_follow_ups,
     slot_ids,
     text,
 )
+from tests.moments import NOW, freeze
 
 TUESDAY = NOW.date() + timedelta(days=1)
 LINK_DOES_NOT_WORK = "Ce lien ne fonctionne pas"

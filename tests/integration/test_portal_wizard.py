@@ -17,7 +17,6 @@ from tests.integration.portal_helpers import (
     book_marie_follow_up,
     choose_service,
     form_token,
-    freeze,
     heading,
     identify,
     open_follow_ups,
@@ -25,6 +24,7 @@ from tests.integration.portal_helpers import (
     slot_ids,
     text,
 )
+from tests.moments import freeze
 
 
 @pytest.fixture

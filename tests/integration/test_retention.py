@@ -22,7 +22,8 @@ from app.patients.tables import IdentificationAttempt
 from app.settings import load
 from jobs.worker import WorkerSettings
 from tests.integration.demo_lookup import clinic_id
-from tests.integration.portal_helpers import MARIE, STRANGER, freeze, identify
+from tests.integration.portal_helpers import MARIE, STRANGER, identify
+from tests.moments import freeze
 
 
 async def leave_traces(client) -> None:
@@ -38,93 +39,76 @@ async def counts() -> tuple[int, int, int]:
     return await BookingSession.count(), await IdentificationAttempt.count(), await OneTimeCode.count()
 
 
-async def test_each_kind_goes_once_past_its_window(client):
+async def test_each_kind_goes_once_past_its_window(demo):
     freeze()
-    try:
-        await leave_traces(client)
-        assert await counts() == (2, 1, 1)
-        assert vars(await retention.purge()) == {"sessions": 0, "attempts": 0, "codes": 0}
+    await leave_traces(demo)
+    assert await counts() == (2, 1, 1)
+    assert vars(await retention.purge()) == {"sessions": 0, "attempts": 0, "codes": 0}
 
-        clock.advance(one_time_codes.LIFETIME)  # the code has expired, but the sending limit counts it
-        assert (await retention.purge()).codes == 0
-        clock.advance(one_time_codes.SENDS_WINDOW - one_time_codes.LIFETIME)
-        assert vars(await retention.purge()) == {"sessions": 0, "attempts": 0, "codes": 1}
-        clock.advance(KEPT_FOR - one_time_codes.SENDS_WINDOW + timedelta(seconds=1))
-        assert (await retention.purge()).attempts == 1
-        clock.advance(sessions.LIFETIME - KEPT_FOR)
-        assert (await retention.purge()).sessions == 2
-        assert await counts() == (0, 0, 0)
-    finally:
-        clock.reset()
+    clock.advance(one_time_codes.LIFETIME)  # the code has expired, but the sending limit counts it
+    assert (await retention.purge()).codes == 0
+    clock.advance(one_time_codes.SENDS_WINDOW - one_time_codes.LIFETIME)
+    assert vars(await retention.purge()) == {"sessions": 0, "attempts": 0, "codes": 1}
+    clock.advance(KEPT_FOR - one_time_codes.SENDS_WINDOW + timedelta(seconds=1))
+    assert (await retention.purge()).attempts == 1
+    clock.advance(sessions.LIFETIME - KEPT_FOR)
+    assert (await retention.purge()).sessions == 2
+    assert await counts() == (0, 0, 0)
     # The code's message stays (the clinic was billed for it), without the code.
     [message] = await Message.select().where(Message.kind == "one_time_code")
     assert message["one_time_code"] is None
 
 
-async def test_a_live_session_is_kept(client):
+async def test_a_live_session_is_kept(demo):
     freeze()
-    try:
-        await identify(client, MARIE)
-        clock.advance(sessions.LIFETIME - timedelta(seconds=1))
-        await identify(client, STRANGER)
-        clock.advance(timedelta(seconds=1))
-        assert (await retention.purge()).sessions == 1
-        [left] = await BookingSession.select(BookingSession.patient)
-        assert left["patient"] is None  # the stranger's, started later
-    finally:
-        clock.reset()
+    await identify(demo, MARIE)
+    clock.advance(sessions.LIFETIME - timedelta(seconds=1))
+    await identify(demo, STRANGER)
+    clock.advance(timedelta(seconds=1))
+    assert (await retention.purge()).sessions == 1
+    [left] = await BookingSession.select(BookingSession.patient)
+    assert left["patient"] is None  # the stranger's, started later
 
 
-async def test_the_worker_purges(client, require_redis, redis_url):
+async def test_the_worker_purges(demo, require_redis, redis_url):
     freeze()
-    try:
-        await leave_traces(client)
-        clock.advance(sessions.LIFETIME)
-        redis = await create_pool(RedisSettings.from_dsn(redis_url))
-        await redis.flushdb()
-        job = await redis.enqueue_job("purge")
-        worker = Worker(functions=WorkerSettings.functions, redis_pool=redis, burst=True, poll_delay=0.05,
-                        on_startup=WorkerSettings.on_startup, handle_signals=False)
-        await worker.main()
-        assert await job.result(timeout=5) == {"sessions": 2, "attempts": 1, "codes": 1}
-        await worker.close()
-        await redis.aclose()
-    finally:
-        clock.reset()
+    await leave_traces(demo)
+    clock.advance(sessions.LIFETIME)
+    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    await redis.flushdb()
+    job = await redis.enqueue_job("purge")
+    worker = Worker(functions=WorkerSettings.functions, redis_pool=redis, burst=True, poll_delay=0.05,
+                    on_startup=WorkerSettings.on_startup, handle_signals=False)
+    await worker.main()
+    assert await job.result(timeout=5) == {"sessions": 2, "attempts": 1, "codes": 1}
+    await worker.close()
+    await redis.aclose()
     assert await counts() == (0, 0, 0)
     # ...every ten minutes, on one worker, and once as soon as a worker starts.
     [purge] = [job for job in WorkerSettings.cron_jobs if job.name == "cron:purge"]
     assert purge.minute == {0, 10, 20, 30, 40, 50} and purge.unique and purge.run_at_startup
 
 
-async def test_without_redis_the_web_process_purges(client):
+async def test_without_redis_the_web_process_purges(demo):
     freeze()
+    await leave_traces(demo)
+    clock.advance(sessions.LIFETIME)
+    app = create_app(load())  # the embedded default: no Redis
     try:
-        await leave_traces(client)
-        clock.advance(sessions.LIFETIME)
-        app = create_app(load())  # the embedded default: no Redis
-        try:
-            async with app.lifespan():  # starts the in-process loop, which purges at once
-                deadline = asyncio.get_running_loop().time() + 10
-                while await counts() != (0, 0, 0) and asyncio.get_running_loop().time() < deadline:
-                    await asyncio.sleep(0.05)
-        finally:
-            await db.start()  # the app's shutdown closed the suite's PostgreSQL pool
+        async with app.lifespan():  # starts the in-process loop, which purges at once
+            deadline = asyncio.get_running_loop().time() + 10
+            while await counts() != (0, 0, 0) and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
     finally:
-        clock.reset()
+        await db.start()  # the app's shutdown closed the suite's PostgreSQL pool
     assert await counts() == (0, 0, 0)
 
 
-async def test_the_limit_on_codes_sent_outlives_the_codes(demo_data):
-    freeze()
-    try:
-        demo = await clinic_id("demo")
-        for n in range(one_time_codes.SENDS_PER_ADDRESS):
-            assert await one_time_codes.send(clinic_id=demo, subject=f"s{n}", channel="email",
-                                             address="jean.cote@example.org", language="fr")
-        clock.advance(one_time_codes.LIFETIME * 2)
-        await retention.purge()
-        assert await one_time_codes.send(clinic_id=demo, subject="again", channel="email",
-                                         address="jean.cote@example.org", language="fr") is None
-    finally:
-        clock.reset()
+async def test_the_limit_on_codes_sent_outlives_the_codes(demo_id):
+    for n in range(one_time_codes.SENDS_PER_ADDRESS):
+        assert await one_time_codes.send(clinic_id=demo_id, subject=f"s{n}", channel="email",
+                                         address="jean.cote@example.org", language="fr")
+    clock.advance(one_time_codes.LIFETIME * 2)
+    await retention.purge()
+    assert await one_time_codes.send(clinic_id=demo_id, subject="again", channel="email",
+                                     address="jean.cote@example.org", language="fr") is None

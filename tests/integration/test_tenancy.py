@@ -5,15 +5,15 @@ import pytest
 from tenants.tables import Clinic, ClinicDomain, WorkSite
 
 
-async def test_subdomain_reaches_its_clinic_and_site(client):
-    response = await client.get("/centre-ville/", headers={"host": "demo.localhost:8000"})
+async def test_subdomain_reaches_its_clinic_and_site(demo):
+    response = await demo.get("/centre-ville/", headers={"host": "demo.localhost:8000"})
     assert response.status_code == 200
     assert "Clinique Démo" in response.text
     assert "1000 rue Sainte-Catherine Ouest" in response.text
 
 
-async def test_host_is_case_insensitive_and_port_is_ignored(client):
-    response = await client.get("/laval/", headers={"host": "DEMO.LOCALHOST:1234"})
+async def test_host_is_case_insensitive_and_port_is_ignored(demo):
+    response = await demo.get("/laval/", headers={"host": "DEMO.LOCALHOST:1234"})
     assert response.status_code == 200
     assert "3000 boulevard Le Carrefour" in response.text
 
@@ -25,22 +25,22 @@ async def test_clinic_home_lists_only_its_own_sites(demo):
     assert "/principal" not in response.text and "Clinique Autre" not in response.text
 
 
-async def test_custom_domain_maps_to_its_clinic(client):
+async def test_custom_domain_maps_to_its_clinic(demo):
     autre = await Clinic.objects().get(Clinic.slug == "autre")
     await ClinicDomain(host="rdv.clinique-autre.fr", clinic=autre.id).save()
-    response = await client.get("/principal/", headers={"host": "RDV.clinique-autre.fr:443"})
+    response = await demo.get("/principal/", headers={"host": "RDV.clinique-autre.fr:443"})
     assert response.status_code == 200
     assert "12 rue de la Paix" in response.text
     # …and only to it: the demo clinic's sites are not there.
-    assert (await client.get("/centre-ville/", headers={"host": "rdv.clinique-autre.fr"})).status_code == 404
+    assert (await demo.get("/centre-ville/", headers={"host": "rdv.clinique-autre.fr"})).status_code == 404
 
 
 @pytest.mark.parametrize(
     "host", ["nope.localhost", "unknown-clinic.example.com", "a.demo.localhost", "demo.localhost.evil.com"]
 )
-async def test_unknown_host_is_a_404_page_without_data(client, host):
+async def test_unknown_host_is_a_404_page_without_data(demo, host):
     for path in ("/", "/centre-ville/", "/laval/"):
-        response = await client.get(path, headers={"host": host})
+        response = await demo.get(path, headers={"host": host})
         assert response.status_code == 404
         assert "text/html" in response.headers["content-type"]
         assert "Clinique" not in response.text and "Sainte-Catherine" not in response.text
@@ -57,13 +57,13 @@ async def test_a_clinic_host_cannot_reach_another_clinics_site(demo, autre):
     assert (await demo.get("/principal/")).status_code == 404
 
 
-async def test_bare_domain_is_the_platform_page_listing_nothing_private(client):
-    response = await client.get("/", headers={"host": "localhost:8000"})
+async def test_bare_domain_is_the_platform_page_listing_nothing_private(demo):
+    response = await demo.get("/", headers={"host": "localhost:8000"})
     assert response.status_code == 200
     for private in ("Clinique Démo", "Clinique Autre", "centre-ville", "514 555 0100"):
         assert private not in response.text
     # The platform host has no sites.
-    assert (await client.get("/centre-ville/", headers={"host": "localhost"})).status_code == 404
+    assert (await demo.get("/centre-ville/", headers={"host": "localhost"})).status_code == 404
 
 
 async def test_deactivated_portal_says_so_and_gives_the_phone(demo):
@@ -80,8 +80,8 @@ async def test_malformed_paths_are_404_not_500(demo):
         assert response.status_code in (404, 405), path
 
 
-async def test_healthz_reports_database_and_redis(client):
-    response = await client.get("/healthz", headers={"host": "anything.example"})
+async def test_healthz_reports_database_and_redis(demo):
+    response = await demo.get("/healthz", headers={"host": "anything.example"})
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "redis": "not configured"}
 

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from app import clock, i18n
+from app import i18n
 from app.patients.forms import IdentityForm, parse_identity
-from tests.moments import NOW
+from tests.moments import freeze
 
 MARIE = {
     "first_name": "Marie",
@@ -133,7 +133,7 @@ def test_a_date_that_does_not_exist_is_named_as_such():
 
 
 def test_a_date_of_birth_in_the_future_or_too_old_is_refused():
-    clock.freeze(NOW)
+    freeze()
     assert parse(date_of_birth="2026-12-01", health_insurance_number="")[1] == {
         "date_of_birth": "Your date of birth cannot be in the future."
     }

@@ -4,7 +4,7 @@ PIP := .venv/bin/pip
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 MO := app/i18n/locales/fr/LC_MESSAGES/messages.mo app/i18n/locales/en/LC_MESSAGES/messages.mo
 
-.PHONY: install run test test-sqlite test-postgres worker bench migrate seed messages clean
+.PHONY: install run test lint test-sqlite test-postgres worker bench migrate seed messages clean
 
 install: .venv/.installed $(MO)
 
@@ -34,8 +34,12 @@ run: seed
 worker: install
 	.venv/bin/arq jobs.worker.WorkerSettings
 
-# The whole suite on SQLite, then again on PostgreSQL.
-test: install test-sqlite test-postgres
+# Lint, then the whole suite on SQLite, then again on PostgreSQL.
+test: install lint test-sqlite test-postgres
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 test-sqlite: install
 	$(PY) -m pytest -q

@@ -70,7 +70,9 @@ async def reset_database() -> None:
         except (OSError, asyncpg.PostgresError) as error:
             if CI:
                 pytest.exit(f"PostgreSQL unreachable under CI=true: {error}", returncode=1)
-            pytest.exit(f"PostgreSQL unreachable ({error}); skipped the PostgreSQL run", returncode=0)
+            pytest.exit(
+                f"PostgreSQL unreachable ({error}); skipped the PostgreSQL run", returncode=0
+            )
     await db.rebuild(database)
 
 
@@ -111,11 +113,15 @@ async def close_leaked_sqlite_connections() -> None:
 
     import aiosqlite
 
-    leaked = [obj for obj in gc.get_objects() if isinstance(obj, aiosqlite.Connection) and obj._running]
+    leaked = [
+        obj for obj in gc.get_objects() if isinstance(obj, aiosqlite.Connection) and obj._running
+    ]
     for connection in leaked:
         await connection.close()
     if leaked:
-        warnings.warn(f"{len(leaked)} SQLite connection(s) were left open by the tests", stacklevel=1)
+        warnings.warn(
+            f"{len(leaked)} SQLite connection(s) were left open by the tests", stacklevel=1
+        )
 
 
 @pytest.fixture

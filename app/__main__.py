@@ -43,15 +43,17 @@ def banner(settings: settings_module.Settings) -> str:
         if settings.dev_outbox
         else "not mounted (a mail or SMS provider is set, or the base domain is not localhost)"
     )
-    return "\n".join([
-        "The demo clinics are up:",
-        f"  {demo}/centre-ville/   (Clinique Démo, Centre-ville)",
-        f"  {demo}/laval/          (Clinique Démo, Laval)",
-        f"  {autre}/principal/      (Clinique Autre)",
-        f"  http://{settings.base_domain}{port}/healthz",
-        f"Database: {settings.database.kind}; jobs: {jobs}",
-        f"Dev outbox: {outbox}",
-    ])
+    return "\n".join(
+        [
+            "The demo clinics are up:",
+            f"  {demo}/centre-ville/   (Clinique Démo, Centre-ville)",
+            f"  {demo}/laval/          (Clinique Démo, Laval)",
+            f"  {autre}/principal/      (Clinique Autre)",
+            f"  http://{settings.base_domain}{port}/healthz",
+            f"Database: {settings.database.kind}; jobs: {jobs}",
+            f"Dev outbox: {outbox}",
+        ]
+    )
 
 
 def server_config(settings: settings_module.Settings):
@@ -64,8 +66,12 @@ def server_config(settings: settings_module.Settings):
     from app.main import create_app
 
     return uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_level="info",
-        proxy_headers=False, log_config=uvicorn_log_config(),
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=False,
+        log_config=uvicorn_log_config(),
     )
 
 

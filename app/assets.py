@@ -30,7 +30,10 @@ class StaticFiles(BaseLocalFileSystem):
 
 def static_router() -> Router:
     return create_static_files_router(
-        path="/static", directories=[STATIC], name="static", file_system=StaticFiles(),
+        path="/static",
+        directories=[STATIC],
+        name="static",
+        file_system=StaticFiles(),
         cache_control=CacheControlHeader(max_age=YEAR, public=True, immutable=True),
     )
 

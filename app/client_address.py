@@ -23,7 +23,11 @@ def client_address(request: Request) -> str:
     address = _ip(request.client.host) if request.client else None
     if address is None:
         return ""
-    hops = [hop.strip() for value in request.headers.getall("x-forwarded-for", []) for hop in value.split(",")]
+    hops = [
+        hop.strip()
+        for value in request.headers.getall("x-forwarded-for", [])
+        for hop in value.split(",")
+    ]
     for hop in reversed(hops):
         if not any(address in network for network in trusted):
             break
@@ -41,7 +45,9 @@ def limit_key(address: str) -> str:
     parsed = _ip(address)
     counted = address
     if isinstance(parsed, ipaddress.IPv6Address):
-        counted = str(parsed.ipv4_mapped or ipaddress.IPv6Network((parsed, IPV6_NETWORK), strict=False))
+        counted = str(
+            parsed.ipv4_mapped or ipaddress.IPv6Network((parsed, IPV6_NETWORK), strict=False)
+        )
     return hashlib.sha256(f"client:{counted}".encode()).hexdigest()
 
 

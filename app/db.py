@@ -24,7 +24,9 @@ from app.settings import Database
 SQLITE_BUSY_TIMEOUT_S = 30
 log = logging.getLogger("app.db")
 # The work waiting for the outermost write transaction of this task to commit.
-_after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar("after_commit", default=None)
+_after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
+    "after_commit", default=None
+)
 
 
 def make_engine(database: Database) -> Engine:

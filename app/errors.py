@@ -57,7 +57,13 @@ def error_page(request: Request, exc: Exception) -> Response:
     # what is wrong with this request.
     path = request.scope["path"]
     page = _page_for(exc)
-    status = page.status if page else exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
+    status = (
+        page.status
+        if page
+        else exc.status_code
+        if isinstance(exc, HTTPException)
+        else HTTP_500_INTERNAL_SERVER_ERROR
+    )
     if status >= 500:
         log.exception("unhandled error on %s", redact(path), exc_info=exc)
     if status == 401:

@@ -85,7 +85,11 @@ def page_or_fragment(
         # htmx sets the document's title from a <title> in the swapped content, so the
         # new step is announced by its name, as a full page load would be.
         owner = block_owner(env, template, "title")
-        title = f"<title>{render_block(env, owner, 'title', **full_context).strip()}</title>" if owner else ""
+        title = (
+            f"<title>{render_block(env, owner, 'title', **full_context).strip()}</title>"
+            if owner
+            else ""
+        )
         html = title + render_block(env, template, block, **full_context)
         if status_code == 200:
             # After a redirect htmx swaps the final page; make the address bar follow it.
@@ -97,7 +101,11 @@ def page_or_fragment(
     lang = request.query_params.get("lang")
     if lang in i18n.LOCALES and request.cookies.get(i18n.COOKIE) != lang:
         response.set_cookie(
-            i18n.COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True,
+            i18n.COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            httponly=True,
             secure=request.app.state.settings.secure_cookies,
         )
     return response

@@ -39,7 +39,9 @@ class InProcessDispatch:
         await self.dispatcher.close()
 
     async def _loop(self) -> None:
-        purge_at = time.monotonic()  # at once, then every retention.EVERY (the app's clock may be frozen)
+        purge_at = (
+            time.monotonic()
+        )  # at once, then every retention.EVERY (the app's clock may be frozen)
         while not self.stopping.is_set():
             if time.monotonic() >= purge_at:
                 purge_at = time.monotonic() + retention.EVERY.total_seconds()

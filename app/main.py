@@ -12,8 +12,8 @@ from app.assets import static_router
 from app.disconnects import DisconnectMiddleware
 from app.errors import error_page
 from app.health import healthz
-from app.listeners import make_bus
 from app.in_process_jobs import InProcessDispatch
+from app.listeners import make_bus
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
 from app.portal.routes import router as portal

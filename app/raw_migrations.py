@@ -27,7 +27,9 @@ def sql_migration(
     """The `forwards` coroutine function Piccolo looks for in a migration module."""
 
     async def build() -> MigrationManager:
-        manager = MigrationManager(migration_id=migration_id, app_name=app_name, description=description)
+        manager = MigrationManager(
+            migration_id=migration_id, app_name=app_name, description=description
+        )
 
         async def run() -> None:
             statements = list(forwards)

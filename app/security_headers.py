@@ -29,14 +29,16 @@ _JS_FLAG_HASH = base64.b64encode(hashlib.sha256(JS_FLAG.encode()).digest()).deco
 
 
 def content_security_policy(embed_origins: tuple[str, ...]) -> str:
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'sha256-{_JS_FLAG_HASH}'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors " + " ".join(("'self'", *embed_origins)),
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'sha256-{_JS_FLAG_HASH}'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors " + " ".join(("'self'", *embed_origins)),
+        ]
+    )
 
 
 def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:

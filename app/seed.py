@@ -86,7 +86,12 @@ CLINICS = [
 APPOINTMENT_TYPES = {
     "demo": [
         {"name_fr": "Sur place", "name_en": "On site", "on_site": True},
-        {"name_fr": "Télémédecine", "name_en": "Telemedicine", "on_site": False, "telemedicine": True},
+        {
+            "name_fr": "Télémédecine",
+            "name_en": "Telemedicine",
+            "on_site": False,
+            "telemedicine": True,
+        },
         {"name_fr": "Téléphone", "name_en": "Telephone", "on_site": False, "telephone": True},
     ],
     "autre": [{"name_fr": "Au cabinet", "name_en": "In the office", "on_site": True}],
@@ -118,10 +123,26 @@ WEEKDAYS = (0, 1, 2, 3, 4)
 # template name: (weekdays, [(start, end, activity French name)])
 TEMPLATES = {
     "demo": {
-        "Julie Roy, semaine": (WEEKDAYS, [("08:00", "12:00", "Suivi"), ("12:00", "15:00", "Consultation urgente"), ("15:00", "17:00", "Téléconsultation")]),
-        "Marc Gagnon, centre-ville": ((0, 2, 4), [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Suivi")]),
-        "Marc Gagnon, Laval": ((1, 3), [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Suivi")]),
-        "Sophie Lavoie, semaine": (WEEKDAYS, [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Vaccination")]),
+        "Julie Roy, semaine": (
+            WEEKDAYS,
+            [
+                ("08:00", "12:00", "Suivi"),
+                ("12:00", "15:00", "Consultation urgente"),
+                ("15:00", "17:00", "Téléconsultation"),
+            ],
+        ),
+        "Marc Gagnon, centre-ville": (
+            (0, 2, 4),
+            [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Suivi")],
+        ),
+        "Marc Gagnon, Laval": (
+            (1, 3),
+            [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Suivi")],
+        ),
+        "Sophie Lavoie, semaine": (
+            WEEKDAYS,
+            [("08:00", "12:00", "Consultation urgente"), ("12:00", "17:00", "Vaccination")],
+        ),
         "Luc Bergeron, semaine": (WEEKDAYS, [("08:00", "17:00", "Vaccination")]),
     },
     "autre": {"Claire Martin, semaine": (WEEKDAYS, [("09:00", "12:00", "Consultation")])},
@@ -191,20 +212,32 @@ SERVICES = {
 PATIENTS = {
     "demo": [
         {
-            "first_name": "Marie", "last_name": "Tremblay", "date_of_birth": date(1985, 4, 12), "sex": "F",
-            "health_insurance_number": "TREM85541219", "family_doctor": "Dre Julie Roy",
+            "first_name": "Marie",
+            "last_name": "Tremblay",
+            "date_of_birth": date(1985, 4, 12),
+            "sex": "F",
+            "health_insurance_number": "TREM85541219",
+            "family_doctor": "Dre Julie Roy",
             "contacts": [("cell", "+1 514 555 0101"), ("email", "marie.tremblay@example.org")],
         },
         {
-            "first_name": "Jean", "last_name": "Côté", "date_of_birth": date(1972, 11, 3), "sex": "M",
-            "health_insurance_number": "COTJ72110318", "family_doctor": None,
+            "first_name": "Jean",
+            "last_name": "Côté",
+            "date_of_birth": date(1972, 11, 3),
+            "sex": "M",
+            "health_insurance_number": "COTJ72110318",
+            "family_doctor": None,
             "contacts": [("email", "jean.cote@example.org")],
         },
     ],
     "autre": [
         {
-            "first_name": "Camille", "last_name": "Dubois", "date_of_birth": date(1990, 5, 14), "sex": "F",
-            "health_insurance_number": "290057512345669", "family_doctor": "Dr Claire Martin",
+            "first_name": "Camille",
+            "last_name": "Dubois",
+            "date_of_birth": date(1990, 5, 14),
+            "sex": "F",
+            "health_insurance_number": "290057512345669",
+            "family_doctor": "Dr Claire Martin",
             "contacts": [("cell", "06 12 34 56 78"), ("email", "camille.dubois@example.fr")],
         },
     ],
@@ -221,7 +254,9 @@ async def seed(*, schedules: bool = True) -> None:
             clinic = Clinic(**clinic_fields)
             await clinic.save()
         elif clinic.hin_format != spec["hin_format"]:  # a database seeded before the column existed
-            await Clinic.update({Clinic.hin_format: spec["hin_format"]}).where(Clinic.id == clinic.id)
+            await Clinic.update({Clinic.hin_format: spec["hin_format"]}).where(
+                Clinic.id == clinic.id
+            )
         for site_spec in spec["sites"]:
             exists = await WorkSite.exists().where(
                 (WorkSite.clinic == clinic.id) & (WorkSite.slug == site_spec["slug"])
@@ -264,21 +299,39 @@ async def _seed_staff(clinic: Clinic) -> Staff:
     """Appointment types, activities and practitioners: what services and patient files
     refer to, so they exist in both seed modes."""
     slug = clinic.slug
-    sites = {s["slug"]: s["id"] for s in await WorkSite.select().where(WorkSite.clinic == clinic.id)}
+    sites = {
+        s["slug"]: s["id"] for s in await WorkSite.select().where(WorkSite.clinic == clinic.id)
+    }
     types = {}
     for spec in APPOINTMENT_TYPES[slug]:
-        types[spec["name_fr"]] = await _get_or_create(AppointmentType, clinic.id, {"name_fr": spec["name_fr"]}, {k: v for k, v in spec.items() if k != "name_fr"})
+        types[spec["name_fr"]] = await _get_or_create(
+            AppointmentType,
+            clinic.id,
+            {"name_fr": spec["name_fr"]},
+            {k: v for k, v in spec.items() if k != "name_fr"},
+        )
     activities = {}
     for name_fr, name_en, minutes, type_name in ACTIVITIES[slug]:
         activities[name_fr] = await _get_or_create(
-            Activity, clinic.id, {"name_fr": name_fr},
+            Activity,
+            clinic.id,
+            {"name_fr": name_fr},
             {"name_en": name_en, "duration_minutes": minutes, "appointment_type": types[type_name]},
         )
     practitioners = {}
     for name, kind, family_doctor, site_slugs in PRACTITIONERS[slug]:
-        practitioners[name] = await _get_or_create(Practitioner, clinic.id, {"name": name}, {"kind": kind, "is_family_doctor": family_doctor})
+        practitioners[name] = await _get_or_create(
+            Practitioner,
+            clinic.id,
+            {"name": name},
+            {"kind": kind, "is_family_doctor": family_doctor},
+        )
         for site_slug in site_slugs:
-            await _get_or_create(PractitionerSite, clinic.id, {"practitioner": practitioners[name], "site": sites[site_slug]})
+            await _get_or_create(
+                PractitionerSite,
+                clinic.id,
+                {"practitioner": practitioners[name], "site": sites[site_slug]},
+            )
     return Staff(sites=sites, activities=activities, practitioners=practitioners)
 
 
@@ -289,22 +342,40 @@ async def _seed_scheduling(clinic: Clinic, staff: Staff) -> None:
     for name, (weekdays, blocks) in TEMPLATES[slug].items():
         template_id = await _get_or_create(ScheduleTemplate, clinic.id, {"name": name})
         templates[name] = template_id
-        if not await ScheduleTemplateBlock.exists().where(ScheduleTemplateBlock.template == template_id):
-            await ScheduleTemplateBlock.insert(*[
-                ScheduleTemplateBlock(clinic=clinic.id, template=template_id, weekday=day, start_time=_time(start), end_time=_time(end), activity=activities[activity])
-                for day in weekdays for start, end, activity in blocks
-            ])
+        if not await ScheduleTemplateBlock.exists().where(
+            ScheduleTemplateBlock.template == template_id
+        ):
+            await ScheduleTemplateBlock.insert(
+                *[
+                    ScheduleTemplateBlock(
+                        clinic=clinic.id,
+                        template=template_id,
+                        weekday=day,
+                        start_time=_time(start),
+                        end_time=_time(end),
+                        activity=activities[activity],
+                    )
+                    for day in weekdays
+                    for start, end, activity in blocks
+                ]
+            )
     today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
     service = SchedulingService(clinic_id=clinic.id)
     for template, practitioner, site, days_ahead in APPLICATIONS[slug]:
         # Rolling: open from the day after the last one already opened, so a re-run
         # (or tomorrow's run) only extends the demo and never overlaps it.
-        first_day = await _next_unopened_day(practitioners[practitioner], templates[template], today)
+        first_day = await _next_unopened_day(
+            practitioners[practitioner], templates[template], today
+        )
         last_day = today + timedelta(days=days_ahead - 1)
         if first_day <= last_day:
             await service.apply_template(
-                template_id=templates[template], practitioner_id=practitioners[practitioner],
-                site_id=sites[site], first_day=first_day, last_day=last_day, actor=SEED,
+                template_id=templates[template],
+                practitioner_id=practitioners[practitioner],
+                site_id=sites[site],
+                first_day=first_day,
+                last_day=last_day,
+                actor=SEED,
             )
     if slug == "demo":
         await _seed_demo_extras(service, practitioners, sites, activities, today)
@@ -313,14 +384,19 @@ async def _seed_scheduling(clinic: Clinic, staff: Staff) -> None:
 async def _next_unopened_day(practitioner_id: int, template_id: int, today: date) -> date:
     last = (
         await ScheduleOpening.select(ScheduleOpening.last_day)
-        .where((ScheduleOpening.practitioner == practitioner_id) & (ScheduleOpening.template == template_id))
+        .where(
+            (ScheduleOpening.practitioner == practitioner_id)
+            & (ScheduleOpening.template == template_id)
+        )
         .order_by(ScheduleOpening.last_day, ascending=False)
         .first()
     )
     return max(today, last["last_day"] + timedelta(days=1)) if last else today
 
 
-async def _seed_demo_extras(service: SchedulingService, practitioners: dict, sites: dict, activities: dict, today: date) -> None:
+async def _seed_demo_extras(
+    service: SchedulingService, practitioners: dict, sites: dict, activities: dict, today: date
+) -> None:
     """A Saturday morning published later, and a recurrence (never online)."""
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     roy = practitioners["Dre Julie Roy"]
@@ -329,9 +405,14 @@ async def _seed_demo_extras(service: SchedulingService, practitioners: dict, sit
     )
     if not has_future_manual:
         await service.open_manual(
-            practitioner_id=roy, site_id=sites["centre-ville"], activity_id=activities["Consultation urgente"],
-            day=saturday, start=time(9, 0), end=time(11, 0),
-            publish_at=clock.now() + timedelta(days=2), actor=SEED,
+            practitioner_id=roy,
+            site_id=sites["centre-ville"],
+            activity_id=activities["Consultation urgente"],
+            day=saturday,
+            start=time(9, 0),
+            end=time(11, 0),
+            publish_at=clock.now() + timedelta(days=2),
+            actor=SEED,
         )
     gagnon = practitioners["Dr Marc Gagnon"]
     has_recurrence = await Slot.exists().where(
@@ -339,9 +420,15 @@ async def _seed_demo_extras(service: SchedulingService, practitioners: dict, sit
     )
     if not has_recurrence:
         await service.open_recurrence(
-            practitioner_id=gagnon, site_id=sites["centre-ville"], activity_id=activities["Suivi"],
-            rule="FREQ=WEEKLY;BYDAY=SA", first_day=today, last_day=today + timedelta(days=27),
-            start=time(13, 0), end=time(15, 0), actor=SEED,
+            practitioner_id=gagnon,
+            site_id=sites["centre-ville"],
+            activity_id=activities["Suivi"],
+            rule="FREQ=WEEKLY;BYDAY=SA",
+            first_day=today,
+            last_day=today + timedelta(days=27),
+            start=time(13, 0),
+            end=time(15, 0),
+            actor=SEED,
         )
 
 
@@ -349,22 +436,46 @@ async def _seed_online_services(clinic_id: int, specs: list[dict], staff: Staff)
     for order, spec in enumerate(specs):
         values = {k: v for k, v in spec.items() if k not in ("name_fr", "activities")}
         service_id = await _get_or_create(
-            OnlineService, clinic_id, {"name_fr": spec["name_fr"]}, {**values, "display_order": order}
+            OnlineService,
+            clinic_id,
+            {"name_fr": spec["name_fr"]},
+            {**values, "display_order": order},
         )
         for activity in spec["activities"]:
-            await _get_or_create(ServiceActivity, clinic_id, {"service": service_id, "activity": staff.activities[activity]})
+            await _get_or_create(
+                ServiceActivity,
+                clinic_id,
+                {"service": service_id, "activity": staff.activities[activity]},
+            )
 
 
 async def _seed_patients(clinic: Clinic, specs: list[dict], staff: Staff) -> None:
     for spec in specs:
-        values = {k: v for k, v in spec.items() if k not in ("health_insurance_number", "family_doctor", "contacts")}
+        values = {
+            k: v
+            for k, v in spec.items()
+            if k not in ("health_insurance_number", "family_doctor", "contacts")
+        }
         doctor = spec["family_doctor"]
         patient_id = await _get_or_create(
             Patient,
             clinic.id,
             {"health_insurance_number": normalise.hin(spec["health_insurance_number"])},
-            {**values, "family_doctor": staff.practitioners[doctor] if doctor else None, "created_at": clock.now()},
+            {
+                **values,
+                "family_doctor": staff.practitioners[doctor] if doctor else None,
+                "created_at": clock.now(),
+            },
         )
         for position, (kind, raw) in enumerate(spec["contacts"], start=1):
-            value = normalise.email(raw) if kind == "email" else normalise.phone_e164(raw, region=clinic.country)
-            await _get_or_create(ContactDetail, clinic.id, {"patient": patient_id, "value": value}, {"kind": kind, "position": position})
+            value = (
+                normalise.email(raw)
+                if kind == "email"
+                else normalise.phone_e164(raw, region=clinic.country)
+            )
+            await _get_or_create(
+                ContactDetail,
+                clinic.id,
+                {"patient": patient_id, "value": value},
+                {"kind": kind, "position": position},
+            )

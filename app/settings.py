@@ -95,9 +95,7 @@ def parse_database_url(url: str) -> Database:
         if not parts.hostname or not parts.path.strip("/"):
             raise SettingsError(f"DATABASE_URL: needs a host and a database name, got {url!r}")
         return Database(kind="postgres", dsn=url)
-    raise SettingsError(
-        f"DATABASE_URL: expected sqlite:///file.db or postgresql://…, got {url!r}"
-    )
+    raise SettingsError(f"DATABASE_URL: expected sqlite:///file.db or postgresql://…, got {url!r}")
 
 
 def _secret_key(env: Mapping[str, str]) -> str:
@@ -148,7 +146,9 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
 def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
     value = env.get(name) or None
     if value and urlsplit(value).scheme not in schemes:
-        raise SettingsError(f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}")
+        raise SettingsError(
+            f"{name}: expected a URL starting with {' or '.join(schemes)}, got {value!r}"
+        )
     return value
 
 
@@ -206,7 +206,9 @@ def _sms(env: Mapping[str, str]) -> SmsSettings | None:
     url = _optional_url(env, "SMS_URL", ("http", "https"))
     if url is None:
         return None
-    missing = [name for name in ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM") if not env.get(name)]
+    missing = [
+        name for name in ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM") if not env.get(name)
+    ]
     if missing:
         raise SettingsError(f"{missing[0]}: required when SMS_URL is set")
     return SmsSettings(url, env["SMS_ACCOUNT_SID"], env["SMS_AUTH_TOKEN"], env["SMS_FROM"])

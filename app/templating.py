@@ -37,10 +37,14 @@ def make_environment() -> Environment:
 
 
 def local_day(moment: datetime, time_zone: str) -> str:
-    """"lundi 23 novembre 2026" / "Monday, November 23, 2026" in the clinic's zone."""
-    return format_date(moment.astimezone(ZoneInfo(time_zone)).date(), format="full", locale=i18n.current())
+    """ "lundi 23 novembre 2026" / "Monday, November 23, 2026" in the clinic's zone."""
+    return format_date(
+        moment.astimezone(ZoneInfo(time_zone)).date(), format="full", locale=i18n.current()
+    )
 
 
 def local_time(moment: datetime, time_zone: str) -> str:
-    """"09 h 00" / "9:00 AM" in the clinic's zone."""
-    return format_time(moment.astimezone(ZoneInfo(time_zone)), format="short", locale=i18n.current())
+    """ "09 h 00" / "9:00 AM" in the clinic's zone."""
+    return format_time(
+        moment.astimezone(ZoneInfo(time_zone)), format="short", locale=i18n.current()
+    )

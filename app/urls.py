@@ -11,5 +11,7 @@ from app.settings import Settings
 from tenants.resolution import ClinicRef
 
 
-def clinic_page_url(request: Request, settings: Settings, clinic: ClinicRef, route: str, **params: object) -> str:
+def clinic_page_url(
+    request: Request, settings: Settings, clinic: ClinicRef, route: str, **params: object
+) -> str:
     return settings.clinic_url(clinic.slug) + request.app.route_reverse(route, **params)

@@ -72,7 +72,11 @@ def table(results: dict, backends: list[str], keys: list[str]) -> str:
             mark = verdict(key, value, row) if key in row else ""
             cells.append(f"{_show(value)}{' ' + mark if mark else '':>7}".rjust(22))
         target = TARGETS.get(key)
-        hint = f"{SIGNS[target[1]]} {target[0]}" if target else ("= race_slots" if key == "race_bookings" else "")
+        hint = (
+            f"{SIGNS[target[1]]} {target[0]}"
+            if target
+            else ("= race_slots" if key == "race_bookings" else "")
+        )
         lines.append(f"{key:{width}}" + "".join(cells) + f"   {hint}")
     return "\n".join(lines)
 

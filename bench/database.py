@@ -30,13 +30,17 @@ def use(backend: str) -> None:
     os.environ["DATABASE_URL"] = URLS[backend]
 
 
-def main(doc: str, measure: Callable[[argparse.Namespace], Awaitable[dict]], **options: tuple[Any, str]) -> None:
+def main(
+    doc: str, measure: Callable[[argparse.Namespace], Awaitable[dict]], **options: tuple[Any, str]
+) -> None:
     """A benchmark's command line: --backend and its own options (name=(default, help);
     the type is the default's), then its figures as one JSON line on stdout."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--backend", choices=BACKENDS, required=True)
     for name, (default, help_text) in options.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default, help=help_text)
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=type(default), default=default, help=help_text
+        )
     args = parser.parse_args()
     use(args.backend)
     with contextlib.redirect_stdout(sys.stderr):  # migrations print their progress
@@ -89,7 +93,8 @@ async def bulk_insert(table: str, columns: Sequence[str], rows: list[tuple]) -> 
             await conn.copy_records_to_table(table, records=rows, columns=list(columns))
             if "id" in columns:  # explicit ids: move the sequence past them
                 await conn.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM \"{table}\"))"
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f'(SELECT max(id) FROM "{table}"))'
                 )
         finally:
             await conn.close()

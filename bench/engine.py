@@ -67,7 +67,8 @@ def day_blocks(p: int) -> list[tuple[time, time, int]]:
 
 
 def day_site(p: int, day: date) -> int:
-    """Each practitioner works at one site; every fourth also at a second one on Tuesdays and Thursdays."""
+    """Each practitioner works at one site; every fourth also at a second one on Tuesdays
+    and Thursdays."""
     if p % 4 == 0 and day.weekday() in (1, 3):
         return (p + 1) % 3
     return p % 3
@@ -102,24 +103,44 @@ async def generate(rng: random.Random) -> Clinic:
 
     zone = ZoneInfo(ZONE)
     clinic = ClinicTable(
-        slug="bench", name="Clinique Banc d'essai", time_zone=ZONE, phone="514 555 0199",
+        slug="bench",
+        name="Clinique Banc d'essai",
+        time_zone=ZONE,
+        phone="514 555 0199",
         min_booking_notice_minutes=int(MIN_NOTICE.total_seconds() // 60),
     )
     await clinic.save()
     cid = clinic.id
     sites = [
-        WorkSite(clinic=cid, slug=slug, name_fr=fr, name_en=en, address="", phone="", contact_details="",
-                 patient_message_fr="", patient_message_en="", questionnaire_url="")
+        WorkSite(
+            clinic=cid,
+            slug=slug,
+            name_fr=fr,
+            name_en=en,
+            address="",
+            phone="",
+            contact_details="",
+            patient_message_fr="",
+            patient_message_en="",
+            questionnaire_url="",
+        )
         for slug, fr, en in SITES
     ]
     await WorkSite.insert(*sites)
     kind = AppointmentType(clinic=cid, name_fr="Sur place", name_en="On site")
     await kind.save()
-    activities = [Activity(clinic=cid, name_fr=fr, name_en=en, duration_minutes=15, appointment_type=kind.id)
-                  for fr, en in ACTIVITIES]
+    activities = [
+        Activity(clinic=cid, name_fr=fr, name_en=en, duration_minutes=15, appointment_type=kind.id)
+        for fr, en in ACTIVITIES
+    ]
     await Activity.insert(*activities)
     practitioners = [
-        Practitioner(clinic=cid, name=f"Praticien·ne {p + 1:02d}", kind=KINDS[p % len(KINDS)], is_family_doctor=p < 20)
+        Practitioner(
+            clinic=cid,
+            name=f"Praticien·ne {p + 1:02d}",
+            kind=KINDS[p % len(KINDS)],
+            is_family_doctor=p < 20,
+        )
         for p in range(PRACTITIONERS)
     ]
     await Practitioner.insert(*practitioners)
@@ -127,18 +148,31 @@ async def generate(rng: random.Random) -> Clinic:
     activity_ids = [a.id for a in activities]
     practitioner_ids = [p.id for p in practitioners]
 
-    works_at = {(p, day_site(p, FIRST_DAY + timedelta(days=d))) for p in range(PRACTITIONERS) for d in range(7)}
-    await PractitionerSite.insert(*[
-        PractitionerSite(clinic=cid, practitioner=practitioner_ids[p], site=site_ids[s]) for p, s in sorted(works_at)
-    ])
+    works_at = {
+        (p, day_site(p, FIRST_DAY + timedelta(days=d)))
+        for p in range(PRACTITIONERS)
+        for d in range(7)
+    }
+    await PractitionerSite.insert(
+        *[
+            PractitionerSite(clinic=cid, practitioner=practitioner_ids[p], site=site_ids[s])
+            for p, s in sorted(works_at)
+        ]
+    )
     last_day = FIRST_DAY + timedelta(days=DAYS - 1)
     openings = {}
     for p, s in sorted(works_at):
         origin = _origin(p)
         opening = ScheduleOpening(
-            clinic=cid, practitioner=practitioner_ids[p], site=site_ids[s], origin=origin,
+            clinic=cid,
+            practitioner=practitioner_ids[p],
+            site=site_ids[s],
+            origin=origin,
             rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR" if origin == "recurrence" else None,
-            first_day=FIRST_DAY, last_day=last_day, created_at=NOW, created_by="system:bench",
+            first_day=FIRST_DAY,
+            last_day=last_day,
+            created_at=NOW,
+            created_by="system:bench",
         )
         await opening.save()
         openings[p, s] = opening.id
@@ -151,7 +185,8 @@ async def generate(rng: random.Random) -> Clinic:
         if day.weekday() >= 5:
             continue
         share = booked_share(d)
-        # Slots published later: the last month of every fifth practitioner goes online a month from now.
+        # Slots published later: the last month of every fifth practitioner goes online a
+        # month from now.
         for p in range(PRACTITIONERS):
             s = day_site(p, day)
             publish_at = NOW + timedelta(days=30) if p % 5 == 0 and d >= DAYS - 30 else None
@@ -163,31 +198,97 @@ async def generate(rng: random.Random) -> Clinic:
                     if draw < share:
                         state = "booked"
                         booked += 1
-                        appointments.append(_appointment(len(appointments) + 1, cid, slot_id, site_ids[s],
-                                                         practitioner_ids[p], activity_ids[a], kind.id, st, "booked", rng))
+                        appointments.append(
+                            _appointment(
+                                len(appointments) + 1,
+                                cid,
+                                slot_id,
+                                site_ids[s],
+                                practitioner_ids[p],
+                                activity_ids[a],
+                                kind.id,
+                                st,
+                                "booked",
+                                rng,
+                            )
+                        )
                     elif draw < share + 0.005:  # someone is reviewing it right now
                         hold_token, hold_until = f"h{slot_id}", NOW + timedelta(minutes=3)
                     elif draw < share + 0.010:  # a hold left to lapse
                         hold_token, hold_until = f"h{slot_id}", NOW - timedelta(minutes=10)
                     elif draw < share + 0.05:  # booked once, then cancelled: the slot is free again
-                        appointments.append(_appointment(len(appointments) + 1, cid, slot_id, site_ids[s],
-                                                         practitioner_ids[p], activity_ids[a], kind.id, st, "cancelled", rng))
-                    slots.append((
-                        slot_id, cid, site_ids[s], practitioner_ids[p], activity_ids[a], openings[p, s], _origin(p),
-                        st.starts_at, st.ends_at, st.local_date, st.day_part, publish_at, state, hold_token, hold_until,
-                    ))
+                        appointments.append(
+                            _appointment(
+                                len(appointments) + 1,
+                                cid,
+                                slot_id,
+                                site_ids[s],
+                                practitioner_ids[p],
+                                activity_ids[a],
+                                kind.id,
+                                st,
+                                "cancelled",
+                                rng,
+                            )
+                        )
+                    slots.append(
+                        (
+                            slot_id,
+                            cid,
+                            site_ids[s],
+                            practitioner_ids[p],
+                            activity_ids[a],
+                            openings[p, s],
+                            _origin(p),
+                            st.starts_at,
+                            st.ends_at,
+                            st.local_date,
+                            st.day_part,
+                            publish_at,
+                            state,
+                            hold_token,
+                            hold_until,
+                        )
+                    )
     await database.bulk_insert("slot", SLOT_COLUMNS, slots)
     await database.bulk_insert("appointment", APPOINTMENT_COLUMNS, appointments)
     return Clinic(cid, site_ids, practitioner_ids, activity_ids, len(slots), booked)
 
 
 SLOT_COLUMNS = (
-    "id", "clinic", "site", "practitioner", "activity", "opening", "origin", "starts_at", "ends_at",
-    "local_date", "day_part", "publish_at", "state", "hold_token", "hold_until",
+    "id",
+    "clinic",
+    "site",
+    "practitioner",
+    "activity",
+    "opening",
+    "origin",
+    "starts_at",
+    "ends_at",
+    "local_date",
+    "day_part",
+    "publish_at",
+    "state",
+    "hold_token",
+    "hold_until",
 )
 APPOINTMENT_COLUMNS = (
-    "id", "clinic", "slot", "site", "practitioner", "activity", "appointment_type", "starts_at", "ends_at",
-    "contact_email", "language", "source", "status", "created_at", "updated_at", "cancelled_at",
+    "id",
+    "clinic",
+    "slot",
+    "site",
+    "practitioner",
+    "activity",
+    "appointment_type",
+    "starts_at",
+    "ends_at",
+    "contact_email",
+    "language",
+    "source",
+    "status",
+    "created_at",
+    "updated_at",
+    "cancelled_at",
 )
 
 
@@ -197,12 +298,26 @@ def _origin(p: int) -> str:
     return "manual" if p in MANUAL_PRACTITIONERS else "template"
 
 
-def _appointment(appointment_id, cid, slot_id, site, practitioner, activity, kind, st, status, rng) -> tuple:
+def _appointment(
+    appointment_id, cid, slot_id, site, practitioner, activity, kind, st, status, rng
+) -> tuple:
     created = NOW - timedelta(days=rng.randint(1, 60))
     return (
-        appointment_id, cid, slot_id, site, practitioner, activity, kind, st.starts_at, st.ends_at,
-        f"patient{appointment_id}@example.org", "fr" if rng.random() < 0.8 else "en",
-        "online" if rng.random() < 0.6 else "staff", status, created, created,
+        appointment_id,
+        cid,
+        slot_id,
+        site,
+        practitioner,
+        activity,
+        kind,
+        st.starts_at,
+        st.ends_at,
+        f"patient{appointment_id}@example.org",
+        "fr" if rng.random() < 0.8 else "en",
+        "online" if rng.random() < 0.6 else "staff",
+        status,
+        created,
+        created,
         created + timedelta(days=1) if status == "cancelled" else None,
     )
 
@@ -216,21 +331,31 @@ def criteria_mix(clinic: Clinic, rng: random.Random, count: int, day_part: bool)
     mix = []
     for _ in range(count):
         service = rng.choice(SERVICES)
-        offering = [p for p in range(PRACTITIONERS) if set(practitioner_activities(p)) & set(service)]
+        offering = [
+            p for p in range(PRACTITIONERS) if set(practitioner_activities(p)) & set(service)
+        ]
         include = exclude = ()
         draw = rng.random()
         if draw < 0.2:
-            include = tuple(clinic.practitioner_ids[p] for p in rng.sample(offering, rng.randint(1, 3)))
+            include = tuple(
+                clinic.practitioner_ids[p] for p in rng.sample(offering, rng.randint(1, 3))
+            )
         elif draw < 0.4:
-            exclude = tuple(clinic.practitioner_ids[p] for p in rng.sample(offering, rng.randint(2, 4)))
-        mix.append(Criteria(
-            activity_ids=tuple(clinic.activity_ids[a] for a in service),
-            include_practitioners=include,
-            exclude_practitioners=exclude,
-            site_id=rng.choice(clinic.site_ids) if rng.random() < 0.5 else None,
-            from_date=FIRST_DAY + timedelta(days=rng.randint(0, 100)) if rng.random() < 0.5 else None,
-            day_part=rng.choice(DAY_PARTS) if day_part else None,
-        ))
+            exclude = tuple(
+                clinic.practitioner_ids[p] for p in rng.sample(offering, rng.randint(2, 4))
+            )
+        mix.append(
+            Criteria(
+                activity_ids=tuple(clinic.activity_ids[a] for a in service),
+                include_practitioners=include,
+                exclude_practitioners=exclude,
+                site_id=rng.choice(clinic.site_ids) if rng.random() < 0.5 else None,
+                from_date=FIRST_DAY + timedelta(days=rng.randint(0, 100))
+                if rng.random() < 0.5
+                else None,
+                day_part=rng.choice(DAY_PARTS) if day_part else None,
+            )
+        )
     return mix
 
 
@@ -239,15 +364,23 @@ async def measure_searches(clinic: Clinic, rng: random.Random, count: int) -> tu
 
     figures: dict = {}
     digest = hashlib.sha256()
-    for label, limit, day_part in (("next5", 5, False), ("next50", 50, False),
-                                   ("next5_daypart", 5, True), ("next50_daypart", 50, True)):
+    for label, limit, day_part in (
+        ("next5", 5, False),
+        ("next50", 50, False),
+        ("next5_daypart", 5, True),
+        ("next50_daypart", 50, True),
+    ):
         mix = criteria_mix(clinic, rng, count, day_part)
         for criteria in mix[:20]:  # warm-up: caches, pool, prepared plans
-            await search(clinic_id=clinic.clinic_id, criteria=criteria, limit=limit, min_notice=MIN_NOTICE)
+            await search(
+                clinic_id=clinic.clinic_id, criteria=criteria, limit=limit, min_notice=MIN_NOTICE
+            )
         times, found = [], 0
         for criteria in mix:
             started = timer.perf_counter()
-            rows = await search(clinic_id=clinic.clinic_id, criteria=criteria, limit=limit, min_notice=MIN_NOTICE)
+            rows = await search(
+                clinic_id=clinic.clinic_id, criteria=criteria, limit=limit, min_notice=MIN_NOTICE
+            )
             times.append((timer.perf_counter() - started) * 1000)
             found += len(rows)
             digest.update(",".join(str(r.slot_id) for r in rows).encode() + b";")
@@ -255,8 +388,10 @@ async def measure_searches(clinic: Clinic, rng: random.Random, count: int) -> tu
         figures[f"search_{label}_p95_ms"] = round(percentile(times, 95), 2)
         figures[f"search_{label}_max_ms"] = round(max(times), 2)
         figures[f"search_{label}_mean_results"] = round(found / len(mix), 1)
-        log(f"  search {label:15} p50 {figures[f'search_{label}_p50_ms']:7.2f} ms  "
-            f"p95 {figures[f'search_{label}_p95_ms']:7.2f} ms  ({len(mix)} searches)")
+        log(
+            f"  search {label:15} p50 {figures[f'search_{label}_p50_ms']:7.2f} ms  "
+            f"p95 {figures[f'search_{label}_p95_ms']:7.2f} ms  ({len(mix)} searches)"
+        )
     figures["search_count"] = count
     return figures, digest.hexdigest()[:16]
 
@@ -273,8 +408,13 @@ async def race(clinic: Clinic, rng: random.Random, clients: int) -> dict:
     from app.booking.tables import Appointment
 
     # Twenty open slots next week, found the way a patient finds them.
-    criteria = Criteria(activity_ids=tuple(clinic.activity_ids), from_date=FIRST_DAY + timedelta(days=7))
-    slot_ids = [r.slot_id for r in await search(clinic_id=clinic.clinic_id, criteria=criteria, limit=RACE_SLOTS)]
+    criteria = Criteria(
+        activity_ids=tuple(clinic.activity_ids), from_date=FIRST_DAY + timedelta(days=7)
+    )
+    slot_ids = [
+        r.slot_id
+        for r in await search(clinic_id=clinic.clinic_id, criteria=criteria, limit=RACE_SLOTS)
+    ]
     assert len(slot_ids) == RACE_SLOTS
     service = BookingService(clinic_id=clinic.clinic_id, bus=make_bus())
     picks = [rng.choice(slot_ids) for _ in range(clients)]
@@ -286,8 +426,10 @@ async def race(clinic: Clinic, rng: random.Random, clients: int) -> dict:
         await start.wait()  # all clients leave together
         outcome = await service.hold(slot_id=slot_id, token=token)
         if outcome.ok:
-            outcome = await service.book(actor=PATIENT, 
-                slot_id=slot_id, token=token,
+            outcome = await service.book(
+                actor=PATIENT,
+                slot_id=slot_id,
+                token=token,
                 details=BookingDetails(source="online", contact_email=f"race{n}@example.org"),
             )
         outcomes[outcome.code] = outcomes.get(outcome.code, 0) + 1
@@ -314,8 +456,11 @@ async def race(clinic: Clinic, rng: random.Random, clients: int) -> dict:
         "race_outcomes": dict(sorted(outcomes.items())),
         "race_ms": round(elapsed, 1),
     }
-    log(f"  race: {clients} clients on {len(slot_ids)} slots in {elapsed:.0f} ms: "
-        f"{figures['race_bookings']} bookings, {figures['race_double_bookings']} double; outcomes {outcomes}")
+    log(
+        f"  race: {clients} clients on {len(slot_ids)} slots in {elapsed:.0f} ms: "
+        f"{figures['race_bookings']} bookings, {figures['race_double_bookings']} double; "
+        f"outcomes {outcomes}"
+    )
     return figures
 
 
@@ -351,8 +496,10 @@ async def run(backend: str, searches: int, clients: int, race_pool: int) -> dict
         # SQLite is left without statistics, as the app runs it: nothing runs ANALYZE there.
         await database.analyze()
     generated_s = timer.perf_counter() - started
-    log(f"  {clinic.slots_total} slots ({clinic.slots_booked / clinic.slots_total:.0%} booked) "
-        f"migrated and generated in {generated_s:.1f} s")
+    log(
+        f"  {clinic.slots_total} slots ({clinic.slots_booked / clinic.slots_total:.0%} booked) "
+        f"migrated and generated in {generated_s:.1f} s"
+    )
     await db.start()
     try:
         figures, digest = await measure_searches(clinic, rng, searches)
@@ -374,7 +521,8 @@ async def run(backend: str, searches: int, clients: int, race_pool: int) -> dict
 
 def main() -> None:
     database.main(
-        __doc__, lambda args: run(args.backend, args.searches, args.clients, args.race_pool),
+        __doc__,
+        lambda args: run(args.backend, args.searches, args.clients, args.race_pool),
         searches=(300, "searches per kind (p50/p95 over these)"),
         clients=(200, "concurrent clients in the race"),
         race_pool=(40, "PostgreSQL connections during the race"),

@@ -42,7 +42,8 @@ POLL_S = 0.05
 
 
 class Sink:
-    """An SMTP server in a thread of this process that notes each message's Message-ID and recipients."""
+    """An SMTP server in a thread of this process that notes each message's Message-ID and
+    recipients."""
 
     _MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
 
@@ -56,7 +57,9 @@ class Sink:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         # A fixed server name: otherwise every connection looks up this host's FQDN.
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, server_hostname="sink.bench")
+        self.controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, server_hostname="sink.bench"
+        )
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         headers = envelope.original_content.split(b"\r\n\r\n", 1)[0]
@@ -80,25 +83,51 @@ async def generate(count: int, now: datetime) -> dict:
     from app.scheduling.tables import Activity, AppointmentType, Practitioner, ScheduleOpening
     from tenants.tables import Clinic, WorkSite
 
-    clinic = Clinic(slug="bench-messages", name="Clinique Banc d'essai", time_zone=ZONE, phone="514 555 0199")
+    clinic = Clinic(
+        slug="bench-messages", name="Clinique Banc d'essai", time_zone=ZONE, phone="514 555 0199"
+    )
     await clinic.save()
     cid = clinic.id
-    site = WorkSite(clinic=cid, slug="centre", name_fr="Centre", name_en="Centre", address="1 rue Principale",
-                    phone="514 555 0100", contact_details="", patient_message_fr="Arrivez 10 minutes avant.",
-                    patient_message_en="Arrive 10 minutes early.", questionnaire_url="https://example.org/q")
+    site = WorkSite(
+        clinic=cid,
+        slug="centre",
+        name_fr="Centre",
+        name_en="Centre",
+        address="1 rue Principale",
+        phone="514 555 0100",
+        contact_details="",
+        patient_message_fr="Arrivez 10 minutes avant.",
+        patient_message_en="Arrive 10 minutes early.",
+        questionnaire_url="https://example.org/q",
+    )
     await site.save()
     kind = AppointmentType(clinic=cid, name_fr="Sur place", name_en="On site")
     await kind.save()
-    activity = Activity(clinic=cid, name_fr="Suivi", name_en="Follow-up", duration_minutes=15, appointment_type=kind.id)
+    activity = Activity(
+        clinic=cid,
+        name_fr="Suivi",
+        name_en="Follow-up",
+        duration_minutes=15,
+        appointment_type=kind.id,
+    )
     await activity.save()
-    practitioners = [Practitioner(clinic=cid, name=f"Dre Praticienne {p + 1:02d}") for p in range(PRACTITIONERS)]
+    practitioners = [
+        Practitioner(clinic=cid, name=f"Dre Praticienne {p + 1:02d}") for p in range(PRACTITIONERS)
+    ]
     await Practitioner.insert(*practitioners)
     first_day = (now + timedelta(days=1)).date()
     openings = []
     for practitioner in practitioners:
-        opening = ScheduleOpening(clinic=cid, practitioner=practitioner.id, site=site.id, origin="manual",
-                                  first_day=first_day, last_day=first_day + timedelta(days=5),
-                                  created_at=now, created_by="system:bench")
+        opening = ScheduleOpening(
+            clinic=cid,
+            practitioner=practitioner.id,
+            site=site.id,
+            origin="manual",
+            first_day=first_day,
+            last_day=first_day + timedelta(days=5),
+            created_at=now,
+            created_by="system:bench",
+        )
         await opening.save()
         openings.append(opening.id)
 
@@ -111,37 +140,120 @@ async def generate(count: int, now: datetime) -> dict:
         starts = start + timedelta(minutes=15 * (n // PRACTITIONERS))
         ends = starts + timedelta(minutes=15)
         local = starts.astimezone(zone)
-        slots.append((n, cid, site.id, practitioners[p].id, activity.id, openings[p], "manual", starts, ends,
-                      local.date(), day_part(local.time()), None, "booked", None, None))
+        slots.append(
+            (
+                n,
+                cid,
+                site.id,
+                practitioners[p].id,
+                activity.id,
+                openings[p],
+                "manual",
+                starts,
+                ends,
+                local.date(),
+                day_part(local.time()),
+                None,
+                "booked",
+                None,
+                None,
+            )
+        )
         language = "en" if n % 5 == 0 else "fr"
         patient, typed = None, f"patient{n}@example.org"
         if n % 2 == 0:  # a patient with a file: the reminder goes to the file's first email
             patient, typed = n, None
-            patients.append((n, cid, f"Prénom{n}", f"Nom{n}", datetime(1980, 1, 1).date(), "F", now))
+            patients.append(
+                (n, cid, f"Prénom{n}", f"Nom{n}", datetime(1980, 1, 1).date(), "F", now)
+            )
             contacts.append((2 * n - 1, cid, n, "cell", f"+1514{n:07d}", 1))
             contacts.append((2 * n, cid, n, "email", f"patient{n}@example.org", 2))
-        appointments.append((n, cid, n, site.id, practitioners[p].id, activity.id, kind.id, starts, ends, patient,
-                             typed, language, "staff" if patient else "online", "booked", now, now))
+        appointments.append(
+            (
+                n,
+                cid,
+                n,
+                site.id,
+                practitioners[p].id,
+                activity.id,
+                kind.id,
+                starts,
+                ends,
+                patient,
+                typed,
+                language,
+                "staff" if patient else "online",
+                "booked",
+                now,
+                now,
+            )
+        )
     await database.bulk_insert("slot", SLOT_COLUMNS, slots)
     await database.bulk_insert("patient", PATIENT_COLUMNS, patients)
     await database.bulk_insert("contact_detail", CONTACT_COLUMNS, contacts)
     await database.bulk_insert("appointment", APPOINTMENT_COLUMNS, appointments)
-    return {"clinic_id": cid, "updated_at": now, "appointments": [(a[0], a[7], a[11]) for a in appointments]}
+    return {
+        "clinic_id": cid,
+        "updated_at": now,
+        "appointments": [(a[0], a[7], a[11]) for a in appointments],
+    }
 
 
 SLOT_COLUMNS = (
-    "id", "clinic", "site", "practitioner", "activity", "opening", "origin", "starts_at", "ends_at",
-    "local_date", "day_part", "publish_at", "state", "hold_token", "hold_until",
+    "id",
+    "clinic",
+    "site",
+    "practitioner",
+    "activity",
+    "opening",
+    "origin",
+    "starts_at",
+    "ends_at",
+    "local_date",
+    "day_part",
+    "publish_at",
+    "state",
+    "hold_token",
+    "hold_until",
 )
 PATIENT_COLUMNS = ("id", "clinic", "first_name", "last_name", "date_of_birth", "sex", "created_at")
 CONTACT_COLUMNS = ("id", "clinic", "patient", "kind", "value", "position")
 APPOINTMENT_COLUMNS = (
-    "id", "clinic", "slot", "site", "practitioner", "activity", "appointment_type", "starts_at", "ends_at",
-    "patient", "contact_email", "language", "source", "status", "created_at", "updated_at",
+    "id",
+    "clinic",
+    "slot",
+    "site",
+    "practitioner",
+    "activity",
+    "appointment_type",
+    "starts_at",
+    "ends_at",
+    "patient",
+    "contact_email",
+    "language",
+    "source",
+    "status",
+    "created_at",
+    "updated_at",
 )
 MESSAGE_COLUMNS = (
-    "clinic", "appointment", "kind", "channel", "recipient", "language", "due_at", "status", "attempts",
-    "next_attempt_at", "idempotency_key", "provider", "last_error", "subject", "body", "segments", "created_at",
+    "clinic",
+    "appointment",
+    "kind",
+    "channel",
+    "recipient",
+    "language",
+    "due_at",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "idempotency_key",
+    "provider",
+    "last_error",
+    "subject",
+    "body",
+    "segments",
+    "created_at",
 )
 
 
@@ -150,8 +262,25 @@ def reminders(clinic: dict, due: datetime) -> list[tuple]:
     (the dispatcher drops a reminder whose key lacks the appointment's start)."""
     changed = clinic["updated_at"].isoformat()
     return [
-        (clinic["clinic_id"], appointment_id, "reminder", "email", "", language, due, "pending", 0, due,
-         f"{appointment_id}:reminder:{starts.isoformat()}:{changed}:email", "", "", "", "", 0, due)
+        (
+            clinic["clinic_id"],
+            appointment_id,
+            "reminder",
+            "email",
+            "",
+            language,
+            due,
+            "pending",
+            0,
+            due,
+            f"{appointment_id}:reminder:{starts.isoformat()}:{changed}:email",
+            "",
+            "",
+            "",
+            "",
+            0,
+            due,
+        )
         for appointment_id, starts, language in clinic["appointments"]
     ]
 
@@ -169,8 +298,17 @@ def start_workers(count: int, smtp_port: int, logs: Path) -> list[tuple[subproce
         path = logs / f"bench-worker-{n + 1}.log"
         with path.open("w") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"],  # what `make worker` runs
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "arq",
+                    "jobs.worker.WorkerSettings",
+                ],  # what `make worker` runs
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         workers.append((process, path))
     return workers
@@ -186,14 +324,19 @@ async def wait_ready(workers: list[tuple[subprocess.Popen, Path]]) -> None:
         if all("dispatch_due" in path.read_text() for _, path in workers):
             return
         if timer.monotonic() > deadline:
-            raise RuntimeError(f"workers not ready after {WORKER_READY_S} s; see their logs in {workers[0][1].parent}")
+            raise RuntimeError(
+                f"workers not ready after {WORKER_READY_S} s; "
+                f"see their logs in {workers[0][1].parent}"
+            )
         await asyncio.sleep(0.1)
 
 
 def cpu_seconds(processes: list[subprocess.Popen]) -> float | None:
     """User and system CPU the processes have used so far (Linux's /proc; None elsewhere)."""
     try:
-        stats = [Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split() for p in processes]
+        stats = [
+            Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split() for p in processes
+        ]
     except OSError:
         return None
     return sum(int(fields[11]) + int(fields[12]) for fields in stats) / os.sysconf("SC_CLK_TCK")
@@ -254,7 +397,11 @@ async def run(backend: str, count: int, worker_count: int, timeout_s: float) -> 
             cpu_before = cpu_seconds([process for process, _ in workers])
             deadline = due + timeout_s
             left = count
-            while left and timer.perf_counter() < deadline and any(p.poll() is None for p, _ in workers):
+            while (
+                left
+                and timer.perf_counter() < deadline
+                and any(p.poll() is None for p, _ in workers)
+            ):
                 await asyncio.sleep(POLL_S)
                 left = await unfinished()
             elapsed = timer.perf_counter() - due
@@ -271,14 +418,18 @@ async def run(backend: str, count: int, worker_count: int, timeout_s: float) -> 
     # Message-ID (one per idempotency key) and by recipient: a resend that
     # changed its Message-ID would still show as a duplicate.
     per_id, per_address = Counter(message_ids), Counter(addresses)
-    expected = {f"patient{appointment_id}@example.org" for appointment_id, _, _ in clinic["appointments"]}
+    expected = {
+        f"patient{appointment_id}@example.org" for appointment_id, _, _ in clinic["appointments"]
+    }
     figures = {
         "messages_total": count,
         "messages_workers": worker_count,
         "messages_per_s": round((count - left) / elapsed, 1),
         "messages_s": round(elapsed, 2),
         "messages_received": len(message_ids),
-        "messages_duplicated": max(sum(n - 1 for n in per_id.values()), sum(n - 1 for n in per_address.values())),
+        "messages_duplicated": max(
+            sum(n - 1 for n in per_id.values()), sum(n - 1 for n in per_address.values())
+        ),
         "messages_lost": len(expected - per_address.keys()),
         "messages_unexpected": len(per_address.keys() - expected),
         "messages_unfinished": left,
@@ -288,19 +439,24 @@ async def run(backend: str, count: int, worker_count: int, timeout_s: float) -> 
         # The workers' CPU per message, and how busy the machine was: a figure
         # measured beside other work is slower for want of CPU, not of code.
         "messages_worker_cpu_ms": round((cpu_after - cpu_before) / max(1, count - left) * 1000, 2)
-        if cpu_before is not None and cpu_after is not None else None,
+        if cpu_before is not None and cpu_after is not None
+        else None,
         "messages_load_avg_1m": round(load, 1),
         "messages_cpus": os.cpu_count(),
     }
-    log(f"  {count - left} messages in {elapsed:.1f} s = {figures['messages_per_s']} /s; "
-        f"received {len(message_ids)}, duplicated {figures['messages_duplicated']}, lost {figures['messages_lost']}; "
-        f"outbox {figures['messages_status']}")
+    log(
+        f"  {count - left} messages in {elapsed:.1f} s = {figures['messages_per_s']} /s; "
+        f"received {len(message_ids)}, duplicated {figures['messages_duplicated']}, "
+        f"lost {figures['messages_lost']}; "
+        f"outbox {figures['messages_status']}"
+    )
     return figures
 
 
 def main() -> None:
     database.main(
-        __doc__, lambda args: run(args.backend, args.messages, args.workers, args.timeout),
+        __doc__,
+        lambda args: run(args.backend, args.messages, args.workers, args.timeout),
         messages=(10_000, "due reminders to deliver"),
         workers=(2, "arq worker processes"),
         timeout=(300.0, "give up after this many seconds"),

@@ -42,7 +42,12 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 320, "height": 640}  # the smallest phone the portal supports
 SHORT_HOLD_SECONDS = 4
-LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+]
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +80,17 @@ def start_server(name: str, **env: str) -> Server:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / f"{name}.log", "w") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve"], cwd=ROOT, stdout=log, stderr=log,
-            env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "BASE_DOMAIN": "localhost", **env},
+            [sys.executable, "-m", "app", "serve"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+            env={
+                **os.environ,
+                "PORT": str(port),
+                "HOST": "127.0.0.1",
+                "BASE_DOMAIN": "localhost",
+                **env,
+            },
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -104,8 +118,8 @@ class EmbeddingPage(BaseHTTPRequestHandler):
         body = (
             "<!doctype html><html lang=fr><head><meta charset=utf-8>"
             "<meta name=viewport content='width=device-width, initial-scale=1'>"
-            "<title>Clinique Démo : notre site</title></head><body style='margin:0;font-family:sans-serif'>"
-            "<header style='padding:1rem;background:#222;color:#fff'><p style='margin:0'>Le site de la clinique</p></header>"
+            "<title>Clinique Démo : notre site</title></head><body style='margin:0;font-family:sans-serif'>"  # noqa: E501 - the text as read
+            "<header style='padding:1rem;background:#222;color:#fff'><p style='margin:0'>Le site de la clinique</p></header>"  # noqa: E501 - the text as read
             f"<main><h1 style='padding:0 1rem'>Prendre rendez-vous en ligne</h1>{snippet}</main>"
             "<footer style='padding:1rem'>Pied de page du site</footer></body></html>"
         ).encode()
@@ -123,7 +137,10 @@ class EmbeddingPage(BaseHTTPRequestHandler):
 def clinic_websites():
     """{"listed": origin, "unlisted": origin}: two websites on 127.0.0.1, which is
     another site than demo.localhost (so the portal's cookies are third-party there)."""
-    servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), EmbeddingPage) for name in ("listed", "unlisted")}
+    servers = {
+        name: ThreadingHTTPServer(("127.0.0.1", 0), EmbeddingPage)
+        for name in ("listed", "unlisted")
+    }
     for server in servers.values():
         threading.Thread(target=server.serve_forever, daemon=True).start()
     yield {name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in servers.items()}
@@ -142,7 +159,9 @@ async def live_server(database, clinic_websites):
 
     await truncate_all()
     await seed()
-    await Clinic.update({Clinic.embed_origins: clinic_websites["listed"]}).where(Clinic.slug == "demo")
+    await Clinic.update({Clinic.embed_origins: clinic_websites["listed"]}).where(
+        Clinic.slug == "demo"
+    )
     server = start_server("server")
     yield server
     stop_server(server)
@@ -182,11 +201,20 @@ class OwnPatient:
         from app.scheduling.services import SchedulingService
         from app.scheduling.tables import Slot
 
-        opened = await SchedulingService(clinic_id=self.clinic_id).open_manual(actor=RECEPTION, 
-            practitioner_id=self.doctor_id, site_id=self.site_id, activity_id=self.activity_id,
-            day=day, start=start, end=end,
+        opened = await SchedulingService(clinic_id=self.clinic_id).open_manual(
+            actor=RECEPTION,
+            practitioner_id=self.doctor_id,
+            site_id=self.site_id,
+            activity_id=self.activity_id,
+            day=day,
+            start=start,
+            end=end,
         )
-        rows = await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).order_by(Slot.starts_at)
+        rows = (
+            await Slot.select(Slot.id)
+            .where(Slot.opening == opened.opening_id)
+            .order_by(Slot.starts_at)
+        )
         return [row["id"] for row in rows]
 
 
@@ -205,20 +233,40 @@ async def patient(live_server) -> OwnPatient:
     tag = letters(next(_patients))
     clinic = await demo_lookup.clinic_id("demo")
     site = await demo_lookup.site_id(clinic, "centre-ville")
-    doctor = Practitioner(clinic=clinic, name=f"Dre Claire Roy-{tag}", kind="gp", is_family_doctor=True)
+    doctor = Practitioner(
+        clinic=clinic, name=f"Dre Claire Roy-{tag}", kind="gp", is_family_doctor=True
+    )
     await doctor.save()
     await PractitionerSite(clinic=clinic, practitioner=doctor.id, site=site).save()
     email = f"marie.{tag.lower()}@example.org"
     file = Patient(
-        clinic=clinic, first_name="Marie", last_name=f"Tremblay-{tag}", date_of_birth=date(1985, 4, 12),
-        sex="F", family_doctor=doctor.id, created_at=clock.now(),
+        clinic=clinic,
+        first_name="Marie",
+        last_name=f"Tremblay-{tag}",
+        date_of_birth=date(1985, 4, 12),
+        sex="F",
+        family_doctor=doctor.id,
+        created_at=clock.now(),
     )
     await file.save()
-    await ContactDetail(clinic=clinic, patient=file.id, kind="email", value=email, position=1).save()
+    await ContactDetail(
+        clinic=clinic, patient=file.id, kind="email", value=email, position=1
+    ).save()
     return OwnPatient(
-        who={"first_name": "Marie", "last_name": file.last_name, "date_of_birth": "1985-04-12", "sex": "F",
-             "health_insurance_number": "", "cell_phone": "", "email": email},
-        doctor=doctor.name, doctor_id=doctor.id, patient_id=file.id, clinic_id=clinic, site_id=site,
+        who={
+            "first_name": "Marie",
+            "last_name": file.last_name,
+            "date_of_birth": "1985-04-12",
+            "sex": "F",
+            "health_insurance_number": "",
+            "cell_phone": "",
+            "email": email,
+        },
+        doctor=doctor.name,
+        doctor_id=doctor.id,
+        patient_id=file.id,
+        clinic_id=clinic,
+        site_id=site,
         activity_id=await demo_lookup.activity_id(clinic, "Suivi"),
         service_id=await demo_lookup.service_id(clinic, "Follow-up with my family doctor"),
     )
@@ -239,4 +287,13 @@ def screenshot_path(name: str) -> str:
     return str(ARTIFACTS / f"{name}-{db}.png")
 
 
-__all__ = ["CI", "DESKTOP", "NARROW", "PHONE", "SHORT_HOLD_SECONDS", "OwnPatient", "Server", "screenshot_path"]
+__all__ = [
+    "CI",
+    "DESKTOP",
+    "NARROW",
+    "PHONE",
+    "SHORT_HOLD_SECONDS",
+    "OwnPatient",
+    "Server",
+    "screenshot_path",
+]

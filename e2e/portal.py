@@ -12,34 +12,74 @@ from e2e.conftest import DESKTOP, NARROW, PHONE, screenshot_path
 # What the patient reads, per language. The SPEC's labels are the ones tests look for.
 WORDS = {
     "fr": {
-        "language": "Français", "first_name": "Prénom", "last_name": "Nom", "date_of_birth": "Date de naissance",
-        "sex": "Sexe", "sexes": {"F": "Femme", "M": "Homme"}, "hin": "Numéro d'assurance maladie",
-        "cell_phone": "Téléphone cellulaire", "email": "Courriel", "terms": "J'accepte les conditions d'utilisation",
-        "save": "Enregistrer et continuer", "category": "Catégorie de consultation", "reason": "Motif de consultation",
-        "asap": "Dès que possible", "find": "Trouver un rendez-vous", "more": "Voir plus de disponibilités",
-        "review": "Réviser", "book": "Réserver", "calendar": "Ajouter au calendrier", "view": "Voir mon rendez-vous",
-        "follow_up": "Suivi avec mon médecin de famille", "urgent": "Consultation urgente",
-        "follow_up_description": "Un rendez-vous de suivi avec votre médecin de famille de la clinique.",
-        "identify_title": "Prendre rendez-vous", "service_title": "Pour quoi souhaitez-vous consulter?",
-        "slots_title": "Choisissez votre rendez-vous", "review_title": "Vérifiez votre rendez-vous",
-        "done_title": "Votre rendez-vous est réservé", "details_title": "Votre rendez-vous",
-        "availabilities": "Disponibilités", "taken": "Ce rendez-vous n'est plus disponible",
-        "change_criteria": "Modifier mes critères", "site_message": "Présentez-vous 10 minutes avant",
+        "language": "Français",
+        "first_name": "Prénom",
+        "last_name": "Nom",
+        "date_of_birth": "Date de naissance",
+        "sex": "Sexe",
+        "sexes": {"F": "Femme", "M": "Homme"},
+        "hin": "Numéro d'assurance maladie",
+        "cell_phone": "Téléphone cellulaire",
+        "email": "Courriel",
+        "terms": "J'accepte les conditions d'utilisation",
+        "save": "Enregistrer et continuer",
+        "category": "Catégorie de consultation",
+        "reason": "Motif de consultation",
+        "asap": "Dès que possible",
+        "find": "Trouver un rendez-vous",
+        "more": "Voir plus de disponibilités",
+        "review": "Réviser",
+        "book": "Réserver",
+        "calendar": "Ajouter au calendrier",
+        "view": "Voir mon rendez-vous",
+        "follow_up": "Suivi avec mon médecin de famille",
+        "urgent": "Consultation urgente",
+        "follow_up_description": "Un rendez-vous de suivi avec votre médecin de famille de la clinique.",  # noqa: E501 - the text as read
+        "identify_title": "Prendre rendez-vous",
+        "service_title": "Pour quoi souhaitez-vous consulter?",
+        "slots_title": "Choisissez votre rendez-vous",
+        "review_title": "Vérifiez votre rendez-vous",
+        "done_title": "Votre rendez-vous est réservé",
+        "details_title": "Votre rendez-vous",
+        "availabilities": "Disponibilités",
+        "taken": "Ce rendez-vous n'est plus disponible",
+        "change_criteria": "Modifier mes critères",
+        "site_message": "Présentez-vous 10 minutes avant",
     },
     "en": {
-        "language": "English", "first_name": "First name", "last_name": "Last name", "date_of_birth": "Date of birth",
-        "sex": "Sex", "sexes": {"F": "Female", "M": "Male"}, "hin": "Health insurance number",
-        "cell_phone": "Cell phone", "email": "Email", "terms": "I accept the terms and conditions",
-        "save": "Save and continue", "category": "Consultation category", "reason": "Reason for consultation",
-        "asap": "As soon as possible", "find": "Find an appointment", "more": "See more availabilities",
-        "review": "Review", "book": "Book", "calendar": "Add to calendar", "view": "View my appointment",
-        "follow_up": "Follow-up with my family doctor", "urgent": "Urgent consultation",
+        "language": "English",
+        "first_name": "First name",
+        "last_name": "Last name",
+        "date_of_birth": "Date of birth",
+        "sex": "Sex",
+        "sexes": {"F": "Female", "M": "Male"},
+        "hin": "Health insurance number",
+        "cell_phone": "Cell phone",
+        "email": "Email",
+        "terms": "I accept the terms and conditions",
+        "save": "Save and continue",
+        "category": "Consultation category",
+        "reason": "Reason for consultation",
+        "asap": "As soon as possible",
+        "find": "Find an appointment",
+        "more": "See more availabilities",
+        "review": "Review",
+        "book": "Book",
+        "calendar": "Add to calendar",
+        "view": "View my appointment",
+        "follow_up": "Follow-up with my family doctor",
+        "urgent": "Urgent consultation",
         "follow_up_description": "A follow-up appointment with your family doctor at the clinic.",
-        "identify_title": "Book an appointment", "service_title": "What is your appointment for?",
-        "slots_title": "Choose your appointment", "review_title": "Review your appointment",
-        "done_title": "Your appointment is booked", "details_title": "Your appointment",
-        "availabilities": "Availabilities", "taken": "This appointment is no longer available",
-        "change_criteria": "Change my criteria", "site_message": "Please arrive 10 minutes early",
+        "identify_title": "Book an appointment",
+        "service_title": "What is your appointment for?",
+        "slots_title": "Choose your appointment",
+        "review_title": "Review your appointment",
+        "done_title": "Your appointment is booked",
+        "details_title": "Your appointment",
+        "availabilities": "Availabilities",
+        "taken": "This appointment is no longer available",
+        "change_criteria": "Change my criteria",
+        "site_message": "Please arrive 10 minutes early",
     },
 }
 
@@ -120,12 +160,17 @@ async def assert_accessible(page: Page) -> None:
 
 async def assert_phone_friendly(page: Page) -> None:
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+    assert overflow <= 0, (
+        f"{page.url} scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+    )
     small = await page.evaluate(
         """([selector, minimum]) => Array.from(document.body.querySelectorAll(selector))
-            .filter((el) => el.getClientRects().length && !el.closest('.skip-link, .visually-hidden'))
-            .map((el) => ({what: el.tagName.toLowerCase() + ' ' + (el.innerText || el.name || el.id || '').trim().slice(0, 50),
-                           height: Math.round(el.getBoundingClientRect().height)}))
+            .filter((el) => el.getClientRects().length
+                && !el.closest('.skip-link, .visually-hidden'))
+            .map((el) => ({
+                what: el.tagName.toLowerCase() + ' '
+                    + (el.innerText || el.name || el.id || '').trim().slice(0, 50),
+                height: Math.round(el.getBoundingClientRect().height)}))
             .filter((target) => target.height < minimum)""",
         [TARGETS, MIN_TARGET],
     )

@@ -15,7 +15,9 @@ from e2e.conftest import DESKTOP, PHONE, OwnPatient
 from e2e.portal import WORDS, check_page, heading, hold_first_slot, identify, slot_radios
 
 
-@pytest.mark.parametrize("lang, viewport", [("fr", PHONE), ("en", DESKTOP)], ids=["fr-phone", "en-desktop"])
+@pytest.mark.parametrize(
+    "lang, viewport", [("fr", PHONE), ("en", DESKTOP)], ids=["fr-phone", "en-desktop"]
+)
 async def test_marie_books_a_follow_up_with_her_family_doctor(
     page: Page, live_server, follow_ups: OwnPatient, lang, viewport, tmp_path: Path
 ):
@@ -24,7 +26,11 @@ async def test_marie_books_a_follow_up_with_her_family_doctor(
     await page.goto(live_server.url("/centre-ville/"))
     await heading(page, WORDS["fr"]["identify_title"])  # the browser asks for French first
     if lang == "en":
-        await page.get_by_role("navigation", name="Langue").get_by_role("link", name="English").click()
+        await (
+            page.get_by_role("navigation", name="Langue")
+            .get_by_role("link", name="English")
+            .click()
+        )
         await heading(page, w["identify_title"])
     await expect(page.locator("html")).to_have_attribute("lang", lang)
     await check_page(page, f"1-identify-{lang}")
@@ -32,10 +38,18 @@ async def test_marie_books_a_follow_up_with_her_family_doctor(
     await identify(page, follow_ups.who, lang)
     await heading(page, w["service_title"])
     await expect(page.get_by_label(w["category"]).locator("option")).to_have_text(
-        [{"fr": "Choisir", "en": "Choose"}[lang], w["urgent"], w["follow_up"], "Vaccination", {"fr": "Téléconsultation", "en": "Teleconsultation"}[lang]]
+        [
+            {"fr": "Choisir", "en": "Choose"}[lang],
+            w["urgent"],
+            w["follow_up"],
+            "Vaccination",
+            {"fr": "Téléconsultation", "en": "Teleconsultation"}[lang],
+        ]
     )
     await page.get_by_label(w["category"]).select_option(label=w["follow_up"])
-    await expect(page.get_by_text(w["follow_up_description"], exact=True)).to_be_visible()  # shown on selection
+    await expect(
+        page.get_by_text(w["follow_up_description"], exact=True)
+    ).to_be_visible()  # shown on selection
     await page.get_by_label(w["reason"]).fill("Contrôle annuel")
     await check_page(page, f"2-service-{lang}")
     await page.get_by_role("button", name=w["save"]).click()
@@ -45,12 +59,16 @@ async def test_marie_books_a_follow_up_with_her_family_doctor(
 
     await heading(page, w["slots_title"])
     await expect(slot_radios(page, lang)).to_have_count(5)
-    first_five = await slot_radios(page, lang).evaluate_all("(radios) => radios.map((r) => r.value)")
+    first_five = await slot_radios(page, lang).evaluate_all(
+        "(radios) => radios.map((r) => r.value)"
+    )
     await expect(page.get_by_text(follow_ups.doctor).first).to_be_visible()
     await check_page(page, f"3-slots-{lang}")
     await page.get_by_role("link", name=w["more"]).click()
     await expect(slot_radios(page, lang)).to_have_count(10)
-    assert (await slot_radios(page, lang).evaluate_all("(radios) => radios.map((r) => r.value)"))[:5] == first_five
+    assert (await slot_radios(page, lang).evaluate_all("(radios) => radios.map((r) => r.value)"))[
+        :5
+    ] == first_five
     chosen = await hold_first_slot(page, lang)
 
     await heading(page, w["review_title"])

@@ -14,25 +14,48 @@ from app.patients.tables import ContactDetail
 from e2e.portal import WORDS, check_page, heading, identify
 
 JEAN = {
-    "first_name": "Jean", "last_name": "Côté", "date_of_birth": "1972-11-03", "sex": "M",
-    "health_insurance_number": "COTJ 7211 0318", "email": "", "accept_terms": "on",
+    "first_name": "Jean",
+    "last_name": "Côté",
+    "date_of_birth": "1972-11-03",
+    "sex": "M",
+    "health_insurance_number": "COTJ 7211 0318",
+    "email": "",
+    "accept_terms": "on",
 }
 TEXTS = {
-    "fr": {"title": "Confirmez vos nouvelles coordonnées", "open": "Les confirmer", "send": "Envoyez-moi un code",
-           "code": "Code", "confirm": "Confirmer", "wrong": "Ce code n'est pas le bon.",
-           "done": "Merci : vos nouvelles coordonnées sont confirmées."},
-    "en": {"title": "Confirm your new contact details", "open": "Confirm them", "send": "Send me a code",
-           "code": "Code", "confirm": "Confirm", "wrong": "This code is not right.",
-           "done": "Thank you: your new contact details are confirmed."},
+    "fr": {
+        "title": "Confirmez vos nouvelles coordonnées",
+        "open": "Les confirmer",
+        "send": "Envoyez-moi un code",
+        "code": "Code",
+        "confirm": "Confirmer",
+        "wrong": "Ce code n'est pas le bon.",
+        "done": "Merci : vos nouvelles coordonnées sont confirmées.",
+    },
+    "en": {
+        "title": "Confirm your new contact details",
+        "open": "Confirm them",
+        "send": "Send me a code",
+        "code": "Code",
+        "confirm": "Confirm",
+        "wrong": "This code is not right.",
+        "done": "Thank you: your new contact details are confirmed.",
+    },
 }
 
 
 async def code_sent(after_id: int) -> str:
     """The code the in-process dispatcher sent (the dev outbox keeps it in full)."""
     for _ in range(200):
-        row = await Message.select(Message.body).where(
-            (Message.kind == "one_time_code") & (Message.status == "sent") & (Message.id > after_id)
-        ).first()
+        row = (
+            await Message.select(Message.body)
+            .where(
+                (Message.kind == "one_time_code")
+                & (Message.status == "sent")
+                & (Message.id > after_id)
+            )
+            .first()
+        )
         if row:
             return re.search(r"\b(\d{6})\b", row["body"]).group(1)
         await asyncio.sleep(0.05)
@@ -74,7 +97,11 @@ async def confirm_a_new_phone(page: Page, lang: str, phone: str, *, screenshots:
 
 
 async def verified(value: str) -> bool:
-    row = await ContactDetail.select(ContactDetail.verified).where(ContactDetail.value == value).first()
+    row = (
+        await ContactDetail.select(ContactDetail.verified)
+        .where(ContactDetail.value == value)
+        .first()
+    )
     return row["verified"]
 
 

@@ -13,7 +13,12 @@ FR = WORDS["fr"]
 
 async def test_back_after_a_history_cache_miss_shows_the_whole_page(page: Page, live_server):
     refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: refused.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
     await page.set_viewport_size(PHONE)
     await page.goto(live_server.url("/centre-ville/"))
     await identify(page, MARIE)
@@ -23,11 +28,15 @@ async def test_back_after_a_history_cache_miss_shows_the_whole_page(page: Page, 
     # What a long visit (htmx keeps the last 10 pages) or a full storage leave htmx with:
     # no copy of the first page to restore.
     await page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
-    async with page.expect_request(lambda request: request.headers.get("hx-history-restore-request") == "true"):
+    async with page.expect_request(
+        lambda request: request.headers.get("hx-history-restore-request") == "true"
+    ):
         await page.go_back()
     await heading(page, FR["identify_title"])
     await expect(page.locator("header.site-header")).to_be_visible()
-    await expect(page.get_by_role("navigation", name="Langue").get_by_role("link", name="English")).to_be_visible()
+    await expect(
+        page.get_by_role("navigation", name="Langue").get_by_role("link", name="English")
+    ).to_be_visible()
     await expect(page.locator("footer.site-footer")).to_contain_text("514 555 0100")
     assert await page.locator("header.site-header").count() == 1  # not a page inside the page
     await page.screenshot(path=screenshot_path("history-restore-phone"), full_page=True)

@@ -23,10 +23,16 @@ async def test_the_first_wizard_page_weighs_at_most_60_kb(new_context, live_serv
             assert response.headers.get("content-encoding") == "gzip", response.url
             sizes = await response.request.sizes()
             weights[response.url] = sizes["responseHeadersSize"] + sizes["responseBodySize"]
-    names = {url.split("?")[0].rsplit("/", 1)[-1] or "document" for url in weights}  # assets carry ?v=
+    names = {
+        url.split("?")[0].rsplit("/", 1)[-1] or "document" for url in weights
+    }  # assets carry ?v=
     assert names >= {"document", "app.css", "app.js", "htmx-2.0.11.min.js"}
     total = sum(weights.values())
-    print(f"\nfirst wizard page: {total} bytes transferred ({total / 1000:.1f} kB) in {len(weights)} responses")
+    print(
+        f"\nfirst wizard page: {total} bytes transferred ({total / 1000:.1f} kB) in {len(weights)} responses"  # noqa: E501 - the text as read
+    )
     for url, size in sorted(weights.items(), key=lambda item: -item[1]):
         print(f"  {size:>6}  {url}")
-    assert total <= BUDGET, f"the first wizard page weighs {total} bytes, over the {BUDGET}-byte budget"
+    assert total <= BUDGET, (
+        f"the first wizard page weighs {total} bytes, over the {BUDGET}-byte budget"
+    )

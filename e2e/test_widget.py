@@ -12,7 +12,7 @@ from e2e.conftest import LAUNCH_ARGS, PHONE, OwnPatient, screenshot_path
 from e2e.portal import WORDS, choose_service, heading, hold_first_slot, identify
 
 FR = WORDS["fr"]
-PROBE = "document.cookie = 'probe=1; SameSite=None; Secure; Path=/'; document.cookie.includes('probe=1')"
+PROBE = "document.cookie = 'probe=1; SameSite=None; Secure; Path=/'; document.cookie.includes('probe=1')"  # noqa: E501 - the text as read
 
 
 @pytest.fixture(scope="module")
@@ -95,23 +95,31 @@ async def assert_frame_fits(page, inner) -> None:
     640 px minimum): no scrolling inside the frame, no empty band under the portal."""
     content = await inner.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
     await page.wait_for_function(
-        "(content) => Math.abs(document.querySelector('iframe').getBoundingClientRect().height - Math.max(640, content)) <= 2",
+        "(content) => Math.abs(document.querySelector('iframe').getBoundingClientRect().height - Math.max(640, content)) <= 2",  # noqa: E501 - the text as read
         arg=content,
     )
     assert await inner.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
 
 
-async def test_a_website_the_clinic_does_not_list_cannot_frame_the_portal(cookieless_browser, live_server, clinic_websites):
+async def test_a_website_the_clinic_does_not_list_cannot_frame_the_portal(
+    cookieless_browser, live_server, clinic_websites
+):
     context = await cookieless_browser.new_context(locale="fr-CA", viewport=PHONE)
     try:
         page = await context.new_page()
         url = await website(cookieless_browser, clinic_websites["unlisted"], live_server)
-        async with page.expect_console_message(lambda message: "frame-ancestors" in message.text) as refusal:
+        async with page.expect_console_message(
+            lambda message: "frame-ancestors" in message.text
+        ) as refusal:
             await page.goto(url)
         assert "The request has been blocked" in (await refusal.value).text
         inner = await (await page.locator("iframe").element_handle()).content_frame()
-        assert not inner.url.startswith(live_server.url("/"))  # the browser left it on an error page
-        await expect(page.frame_locator("iframe").get_by_role("heading", name=FR["identify_title"])).to_have_count(0)
+        assert not inner.url.startswith(
+            live_server.url("/")
+        )  # the browser left it on an error page
+        await expect(
+            page.frame_locator("iframe").get_by_role("heading", name=FR["identify_title"])
+        ).to_have_count(0)
         await shoot(page, "widget-refused-phone")
     finally:
         await context.close()

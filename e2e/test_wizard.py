@@ -30,7 +30,9 @@ async def test_a_stranger_sees_only_urgent_consultations_at_demo(page: Page, liv
     await page.goto(live_server.url("/centre-ville/"))
     await identify(page, STRANGER)
     await heading(page, FR["service_title"])
-    await expect(page.get_by_label(FR["category"]).locator("option")).to_have_text(["Choisir", FR["urgent"]])
+    await expect(page.get_by_label(FR["category"]).locator("option")).to_have_text(
+        ["Choisir", FR["urgent"]]
+    )
 
 
 async def test_a_stranger_is_told_they_are_not_eligible_at_autre(page: Page, live_server):
@@ -59,7 +61,9 @@ async def test_two_patients_race_for_one_slot_and_only_one_gets_it(
         await choose_service(page, FR["follow_up"], "Contrôle annuel")
     winner, loser = pages
     wanted = await slot_radios(winner).first.get_attribute("value")
-    assert await slot_radios(loser).first.get_attribute("value") == wanted  # both see the same first slot
+    assert (
+        await slot_radios(loser).first.get_attribute("value") == wanted
+    )  # both see the same first slot
 
     await hold_first_slot(winner)
     await heading(winner, FR["review_title"])
@@ -85,7 +89,9 @@ async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(
     await heading(page, FR["service_title"])
     await page.get_by_label(FR["category"]).select_option(label=FR["follow_up"])
     await page.get_by_label(FR["reason"]).fill("Renouvellement d'ordonnance")
-    await page.get_by_label("Symptômes ou autres renseignements").fill("Tension un peu haute le matin")
+    await page.get_by_label("Symptômes ou autres renseignements").fill(
+        "Tension un peu haute le matin"
+    )
     await page.get_by_role("button", name=FR["save"]).click()
     await page.get_by_role("link", name=FR["find"]).click()
     await hold_first_slot(page)
@@ -106,15 +112,22 @@ async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(
     await page.get_by_role("link", name=FR["change_criteria"]).click()
     await heading(page, FR["service_title"])
     await expect(page.get_by_label(FR["category"])).to_have_value(re.compile(r"\d+"))
-    await expect(page.get_by_label(FR["category"]).locator("option:checked")).to_have_text(FR["follow_up"])
+    await expect(page.get_by_label(FR["category"]).locator("option:checked")).to_have_text(
+        FR["follow_up"]
+    )
     await expect(page.get_by_label(FR["reason"])).to_have_value("Renouvellement d'ordonnance")
-    await expect(page.get_by_label("Symptômes ou autres renseignements")).to_have_value("Tension un peu haute le matin")
+    await expect(page.get_by_label("Symptômes ou autres renseignements")).to_have_value(
+        "Tension un peu haute le matin"
+    )
 
 
 async def test_errors_are_announced_and_take_the_focus(
     page: Page, live_server, patient: OwnPatient
 ):
-    for lang, title in (("fr", "Veuillez corriger ce qui suit"), ("en", "Please correct the following")):
+    for lang, title in (
+        ("fr", "Veuillez corriger ce qui suit"),
+        ("en", "Please correct the following"),
+    ):
         w = WORDS[lang]
         await page.goto(live_server.url(f"/centre-ville/?lang={lang}"))
         await page.get_by_label(w["first_name"], exact=True).fill("Marie")
@@ -123,7 +136,9 @@ async def test_errors_are_announced_and_take_the_focus(
         await expect(alert).to_contain_text(title)
         await expect(alert).to_be_focused()
         # Each message leads to its field, which says it is wrong; what was typed stays.
-        await expect(page.get_by_label(w["last_name"], exact=True)).to_have_attribute("aria-invalid", "true")
+        await expect(page.get_by_label(w["last_name"], exact=True)).to_have_attribute(
+            "aria-invalid", "true"
+        )
         await expect(page.get_by_label(w["first_name"], exact=True)).to_have_value("Marie")
         await check_page(page, f"1-identify-errors-{lang}")
         await alert.get_by_role("link").first.click()
@@ -145,13 +160,17 @@ async def test_the_whole_flow_works_without_javascript(
     context = await new_context(java_script_enabled=False)
     page = await context.new_page()
     await page.goto(live_server.url("/centre-ville/"))
-    await page.get_by_role("button", name=FR["save"]).click()  # a plain POST answers with the errors
+    await page.get_by_role(
+        "button", name=FR["save"]
+    ).click()  # a plain POST answers with the errors
     await expect(page.get_by_role("alert")).to_contain_text("Veuillez corriger ce qui suit")
 
     await identify(page, follow_ups.who)
     await heading(page, FR["service_title"])
     assert "/b/" in page.url and page.url.endswith("/service")  # each step is its own page
-    await expect(page.get_by_text(FR["follow_up_description"])).to_be_visible()  # all descriptions, no script needed
+    await expect(
+        page.get_by_text(FR["follow_up_description"])
+    ).to_be_visible()  # all descriptions, no script needed
     await check_page(page, "2-service-nojs-fr", axe=False)  # axe-core needs the page's JavaScript
     await choose_service(page, FR["follow_up"], "Contrôle annuel")
     await expect(slot_radios(page)).to_have_count(5)
@@ -159,7 +178,9 @@ async def test_the_whole_flow_works_without_javascript(
     await expect(slot_radios(page)).to_have_count(10)
     await hold_first_slot(page)
     await heading(page, FR["review_title"])
-    await expect(page.get_by_text(re.compile(r"Ce rendez-vous vous est réservé jusqu'à \d\d"))).to_be_visible()
+    await expect(
+        page.get_by_text(re.compile(r"Ce rendez-vous vous est réservé jusqu'à \d\d"))
+    ).to_be_visible()
     await page.go_back()  # the back button leads to the list, which still works
     await heading(page, FR["slots_title"])
     await page.go_forward()
@@ -201,7 +222,9 @@ async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(
     await expect(radios.nth(5)).to_be_focused()  # the first new choice, where the patient left off
     await page.keyboard.press("Space")
     await expect(radios.nth(5)).to_be_checked()
-    chosen = await page.locator(f"label[for='{await radios.nth(5).get_attribute('id')}']").inner_text()
+    chosen = await page.locator(
+        f"label[for='{await radios.nth(5).get_attribute('id')}']"
+    ).inner_text()
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("link", name=FR["more"])).to_be_focused()
     await page.keyboard.press("Tab")
@@ -210,7 +233,9 @@ async def test_a_slot_is_chosen_and_booked_with_the_keyboard_alone(
 
     await heading(page, FR["review_title"])
     await expect(page.get_by_role("heading", level=1)).to_be_focused()
-    await expect(page.locator(".summary")).to_contain_text(chosen.split("\n")[0].split(", ")[-1])  # the time chosen
+    await expect(page.locator(".summary")).to_contain_text(
+        chosen.split("\n")[0].split(", ")[-1]
+    )  # the time chosen
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("button", name=FR["book"])).to_be_focused()
     await page.keyboard.press("Enter")
@@ -230,9 +255,9 @@ async def test_a_booking_left_open_too_long_says_so_and_starts_again(
     await heading(page, FR["service_title"])
     token = page.url.split("/b/")[1].split("/")[0]
     # Two hours later (the session's lifetime), the patient sends the form.
-    await BookingSession.update({BookingSession.expires_at: clock.now() - timedelta(minutes=1)}).where(
-        BookingSession.token == token
-    )
+    await BookingSession.update(
+        {BookingSession.expires_at: clock.now() - timedelta(minutes=1)}
+    ).where(BookingSession.token == token)
     await page.get_by_label(FR["category"]).select_option(label=FR["follow_up"])
     await page.get_by_label(FR["reason"]).fill("Contrôle annuel")
     await page.get_by_role("button", name=FR["save"]).click()

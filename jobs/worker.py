@@ -60,8 +60,14 @@ class WorkerSettings:
     cron_jobs = [
         cron(dispatch_due, second=set(range(60)), unique=False, run_at_startup=True, timeout=300),
         # One worker is enough; a run missed while all were down is made up at startup.
-        cron(purge, minute=set(range(0, 60, int(retention.EVERY.total_seconds() // 60))), second=0,
-             unique=True, run_at_startup=True, timeout=300),
+        cron(
+            purge,
+            minute=set(range(0, 60, int(retention.EVERY.total_seconds() // 60))),
+            second=0,
+            unique=True,
+            run_at_startup=True,
+            timeout=300,
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown

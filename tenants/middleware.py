@@ -2,8 +2,8 @@
 with it. Unknown hosts stop here with a 404, and so does a Host header that is no
 host (a port that is not a number): nothing downstream sees a request without its
 clinic (or the explicit platform marker). WebSockets pass through it too, so a
-socket opened on another clinic's host is closed before any handler runs. The clinic's frame policy is sent with the
-other security headers (app/security_headers.py)."""
+socket opened on an unknown host is closed before any handler runs. The clinic's frame
+policy is sent with the other security headers (app/security_headers.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from litestar.datastructures import Headers
+from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException, WebSocketException
 from litestar.middleware import ASGIMiddleware
-from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app import i18n
@@ -46,7 +46,9 @@ class ClinicMiddleware(ASGIMiddleware):
         )
         if kind == "unknown":
             if scope["type"] == ScopeType.WEBSOCKET:
-                raise WebSocketException(detail="unknown host", code=4404)  # refused before it opens
+                raise WebSocketException(
+                    detail="unknown host", code=4404
+                )  # refused before it opens
             raise NotFoundException("unknown host")
         await next_app(scope, receive, send)
 

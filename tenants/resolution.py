@@ -94,7 +94,17 @@ def _ref(row: dict) -> ClinicRef:
     )
 
 
-_FIELDS = ("id", "slug", "name", "time_zone", "default_language", "country", "phone", "hin_format", "embed_origins")
+_FIELDS = (
+    "id",
+    "slug",
+    "name",
+    "time_zone",
+    "default_language",
+    "country",
+    "phone",
+    "hin_format",
+    "embed_origins",
+)
 
 
 async def _lookup(match: HostMatch, host: str) -> ClinicRef | None:
@@ -105,7 +115,9 @@ async def _lookup(match: HostMatch, host: str) -> ClinicRef | None:
             .first()
         )
     else:
-        domain = await ClinicDomain.select(ClinicDomain.clinic).where(ClinicDomain.host == host).first()
+        domain = (
+            await ClinicDomain.select(ClinicDomain.clinic).where(ClinicDomain.host == host).first()
+        )
         if domain is None:
             return None
         row = (

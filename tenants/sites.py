@@ -9,7 +9,9 @@ from dataclasses import dataclass, fields
 from tenants.tables import WorkSite
 
 # Paths the platform itself uses at the root of a clinic host: never a site slug.
-RESERVED_SLUGS = frozenset({"static", "healthz", "staff", "api", "admin", "a", "widget", "embed", "dev"})
+RESERVED_SLUGS = frozenset(
+    {"static", "healthz", "staff", "api", "admin", "a", "widget", "embed", "dev"}
+)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -49,12 +51,18 @@ def valid_site_slug(slug: str) -> bool:
 async def get_site(*, clinic_id: int, slug: str) -> SiteView | None:
     if not valid_site_slug(slug):
         return None
-    row = await WorkSite.select(*SiteView.columns()).where(
-        (WorkSite.clinic == clinic_id) & (WorkSite.slug == slug)
-    ).first()
+    row = (
+        await WorkSite.select(*SiteView.columns())
+        .where((WorkSite.clinic == clinic_id) & (WorkSite.slug == slug))
+        .first()
+    )
     return SiteView.from_row(row) if row else None
 
 
 async def list_sites(*, clinic_id: int) -> list[SiteView]:
-    rows = await WorkSite.select(*SiteView.columns()).where(WorkSite.clinic == clinic_id).order_by(WorkSite.id)
+    rows = (
+        await WorkSite.select(*SiteView.columns())
+        .where(WorkSite.clinic == clinic_id)
+        .order_by(WorkSite.id)
+    )
     return [SiteView.from_row(row) for row in rows]

@@ -12,7 +12,9 @@ PAGE = 5
 MAX_RESULTS = 50
 # Above this many branches (see search), chosen practitioners are filtered, not branched on.
 MAX_BRANCHES = 36
-OPEN_ONLINE = "\"state\" = 'open' AND \"origin\" IN (" + ", ".join(f"'{o}'" for o in ONLINE_ORIGINS) + ")"
+OPEN_ONLINE = (
+    '"state" = \'open\' AND "origin" IN (' + ", ".join(f"'{o}'" for o in ONLINE_ORIGINS) + ")"
+)
 # No time zone is more than 14 hours ahead of UTC, so no local day starts earlier than this.
 AHEAD_OF_UTC = timedelta(hours=14)
 
@@ -69,11 +71,16 @@ async def search(
     if criteria.from_date is not None:
         # A bound on starts_at starts the index range near the date; the local_date
         # condition stays the exact test.
-        earliest = max(earliest, datetime.combine(criteria.from_date, time(0), timezone.utc) - AHEAD_OF_UTC)
+        earliest = max(
+            earliest, datetime.combine(criteria.from_date, time(0), timezone.utc) - AHEAD_OF_UTC
+        )
     # The partial indexes' own condition is written as literals, so PostgreSQL can
     # use them in a cached generic plan too.
     conditions = [
-        '"clinic" = {}', OPEN_ONLINE, '"starts_at" >= {}', '("publish_at" IS NULL OR "publish_at" <= {})',
+        '"clinic" = {}',
+        OPEN_ONLINE,
+        '"starts_at" >= {}',
+        '("publish_at" IS NULL OR "publish_at" <= {})',
     ]
     args: list = [clinic_id, earliest, now]
     if criteria.holder:
@@ -114,7 +121,8 @@ async def search(
         'SELECT s."id", s."starts_at", s."ends_at", '
         's."practitioner" AS "practitioner_id", p."name" AS "practitioner_name", '
         's."site" AS "site_id", w."name_fr" AS "site_name_fr", w."name_en" AS "site_name_en", '
-        's."activity" AS "activity_id", a."name_fr" AS "activity_name_fr", a."name_en" AS "activity_name_en" '
+        's."activity" AS "activity_id", '
+        'a."name_fr" AS "activity_name_fr", a."name_en" AS "activity_name_en" '
         'FROM "slot" s '
         'LEFT JOIN "practitioner" p ON p."id" = s."practitioner" '
         'LEFT JOIN "work_site" w ON w."id" = s."site" '

@@ -38,7 +38,9 @@ def confirm(*, starts_at: datetime, status: str, now: datetime) -> Window:
     return Window(True) if now >= opens else Window(False, opens_at=opens)
 
 
-def arrive(*, starts_at: datetime, status: str, site_allows: bool, on_site: bool, now: datetime) -> Window:
+def arrive(
+    *, starts_at: datetime, status: str, site_allows: bool, on_site: bool, now: datetime
+) -> Window:
     if not site_allows or not on_site or status not in OPEN_STATUSES or now >= starts_at:
         return Window(False)
     opens = starts_at - ARRIVE_FROM

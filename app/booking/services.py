@@ -35,8 +35,15 @@ class OutcomeCode(StrEnum):
     TOO_MANY_HOLDS = "too_many_holds"  # app.booking.sessions: the client holds enough slots
 
 
-SUCCESSES = frozenset({OutcomeCode.HELD, OutcomeCode.BOOKED, OutcomeCode.MOVED, OutcomeCode.CANCELLED,
-                       OutcomeCode.STATUS_SET})
+SUCCESSES = frozenset(
+    {
+        OutcomeCode.HELD,
+        OutcomeCode.BOOKED,
+        OutcomeCode.MOVED,
+        OutcomeCode.CANCELLED,
+        OutcomeCode.STATUS_SET,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -92,18 +99,31 @@ async def _locked(query) -> dict | None:
 
 
 _SNAPSHOT = (
-    Appointment.status, Appointment.slot, Appointment.starts_at, Appointment.ends_at,
-    Appointment.practitioner, Appointment.site, Appointment.activity, Appointment.appointment_type,
-    Appointment.patient, Appointment.source,
+    Appointment.status,
+    Appointment.slot,
+    Appointment.starts_at,
+    Appointment.ends_at,
+    Appointment.practitioner,
+    Appointment.site,
+    Appointment.activity,
+    Appointment.appointment_type,
+    Appointment.patient,
+    Appointment.source,
 )
 
 
 def _snapshot(row: dict) -> AppointmentSnapshot:
     return AppointmentSnapshot(
-        status=AppointmentStatus(row["status"]), slot_id=row["slot"], starts_at=row["starts_at"],
-        ends_at=row["ends_at"], practitioner_id=row["practitioner"], site_id=row["site"],
-        activity_id=row["activity"], appointment_type_id=row["appointment_type"],
-        patient_id=row["patient"], source=row["source"],
+        status=AppointmentStatus(row["status"]),
+        slot_id=row["slot"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        practitioner_id=row["practitioner"],
+        site_id=row["site"],
+        activity_id=row["activity"],
+        appointment_type_id=row["appointment_type"],
+        patient_id=row["patient"],
+        source=row["source"],
     )
 
 
@@ -111,7 +131,9 @@ class BookingService:
     """The engine, bound to one clinic. Every change to an appointment is emitted on the
     bus inside its transaction (app.booking.events), with who made it."""
 
-    def __init__(self, *, clinic_id: int, bus: EventBus, hold_for: timedelta = DEFAULT_HOLD) -> None:
+    def __init__(
+        self, *, clinic_id: int, bus: EventBus, hold_for: timedelta = DEFAULT_HOLD
+    ) -> None:
         self.clinic_id = clinic_id
         self.bus = bus
         self.hold_for = hold_for
@@ -123,12 +145,16 @@ class BookingService:
         until = now + self.hold_for
         async with write_transaction():
             await _one_at_a_time(token)
-            won = await Slot.update({Slot.hold_token: token, Slot.hold_until: until}).where(
-                (Slot.id == slot_id)
-                & (Slot.clinic == self.clinic_id)
-                & (Slot.state == "open")
-                & _free(now, token)
-            ).returning(Slot.id)
+            won = (
+                await Slot.update({Slot.hold_token: token, Slot.hold_until: until})
+                .where(
+                    (Slot.id == slot_id)
+                    & (Slot.clinic == self.clinic_id)
+                    & (Slot.state == "open")
+                    & _free(now, token)
+                )
+                .returning(Slot.id)
+            )
             if not won:
                 return Outcome(OutcomeCode.NO_LONGER_AVAILABLE)
             await Slot.update({Slot.hold_token: None, Slot.hold_until: None}).where(
@@ -142,19 +168,25 @@ class BookingService:
                 (Slot.hold_token == token) & (Slot.clinic == self.clinic_id)
             )
 
-    async def book(self, *, slot_id: int, token: str, details: BookingDetails, actor: Actor) -> Outcome:
+    async def book(
+        self, *, slot_id: int, token: str, details: BookingDetails, actor: Actor
+    ) -> Outcome:
         """Turn the patient's hold into an appointment, if the hold is still theirs and alive."""
         now = clock.now()
         async with write_transaction():
-            taken = await Slot.update(
-                {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
-            ).where(
-                (Slot.id == slot_id)
-                & (Slot.clinic == self.clinic_id)
-                & (Slot.state == "open")
-                & (Slot.hold_token == token)
-                & (Slot.hold_until >= now)
-            ).returning(Slot.id)
+            taken = (
+                await Slot.update(
+                    {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
+                )
+                .where(
+                    (Slot.id == slot_id)
+                    & (Slot.clinic == self.clinic_id)
+                    & (Slot.state == "open")
+                    & (Slot.hold_token == token)
+                    & (Slot.hold_until >= now)
+                )
+                .returning(Slot.id)
+            )
             if taken:
                 appointment_id = await self._create_appointment(slot_id, details, actor, now)
                 return Outcome(OutcomeCode.BOOKED, appointment_id=appointment_id)
@@ -168,11 +200,18 @@ class BookingService:
         """Staff book a free slot directly; a patient's live hold is respected."""
         now = clock.now()
         async with write_transaction():
-            taken = await Slot.update(
-                {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
-            ).where(
-                (Slot.id == slot_id) & (Slot.clinic == self.clinic_id) & (Slot.state == "open") & _free(now)
-            ).returning(Slot.id)
+            taken = (
+                await Slot.update(
+                    {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
+                )
+                .where(
+                    (Slot.id == slot_id)
+                    & (Slot.clinic == self.clinic_id)
+                    & (Slot.state == "open")
+                    & _free(now)
+                )
+                .returning(Slot.id)
+            )
             if not taken:
                 return Outcome(OutcomeCode.NO_LONGER_AVAILABLE)
             appointment_id = await self._create_appointment(slot_id, details, actor, now)
@@ -184,26 +223,34 @@ class BookingService:
             before = await self._current(appointment_id, lock=True)
             if before is None:
                 return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
-            cancelled = await Appointment.update(
-                {
-                    Appointment.status: AppointmentStatus.CANCELLED,
-                    Appointment.cancelled_at: now,
-                    Appointment.updated_at: now,
-                }
-            ).where(
-                (Appointment.id == appointment_id)
-                & (Appointment.clinic == self.clinic_id)
-                & (Appointment.status != AppointmentStatus.CANCELLED)
-            ).returning(*_SNAPSHOT)
+            cancelled = (
+                await Appointment.update(
+                    {
+                        Appointment.status: AppointmentStatus.CANCELLED,
+                        Appointment.cancelled_at: now,
+                        Appointment.updated_at: now,
+                    }
+                )
+                .where(
+                    (Appointment.id == appointment_id)
+                    & (Appointment.clinic == self.clinic_id)
+                    & (Appointment.status != AppointmentStatus.CANCELLED)
+                )
+                .returning(*_SNAPSHOT)
+            )
             if not cancelled:
                 return Outcome(OutcomeCode.ALREADY_CANCELLED, appointment_id)
             await Slot.update({Slot.state: "open"}).where(
                 (Slot.id == cancelled[0]["slot"]) & (Slot.clinic == self.clinic_id)
             )
-            await self._emit(appointment_id, actor, AppointmentChange.CANCELLED, before, _snapshot(cancelled[0]))
+            await self._emit(
+                appointment_id, actor, AppointmentChange.CANCELLED, before, _snapshot(cancelled[0])
+            )
         return Outcome(OutcomeCode.CANCELLED, appointment_id=appointment_id)
 
-    async def move(self, *, appointment_id: int, new_slot_id: int, actor: Actor, token: str | None = None) -> Outcome:
+    async def move(
+        self, *, appointment_id: int, new_slot_id: int, actor: Actor, token: str | None = None
+    ) -> Outcome:
         """Atomic: the old slot is freed only once the new one is taken. A patient
         moving through the portal passes their hold token; staff pass none."""
         now = clock.now()
@@ -213,38 +260,52 @@ class BookingService:
                 return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
             if before.slot_id == new_slot_id:
                 return Outcome(OutcomeCode.MOVED, appointment_id)
-            taken = await Slot.update(
-                {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
-            ).where(
-                (Slot.id == new_slot_id)
-                & (Slot.clinic == self.clinic_id)
-                & (Slot.state == "open")
-                & _free(now, token)
-            ).returning(
-                Slot.starts_at, Slot.ends_at, Slot.site, Slot.practitioner, Slot.activity
+            taken = (
+                await Slot.update(
+                    {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
+                )
+                .where(
+                    (Slot.id == new_slot_id)
+                    & (Slot.clinic == self.clinic_id)
+                    & (Slot.state == "open")
+                    & _free(now, token)
+                )
+                .returning(
+                    Slot.starts_at, Slot.ends_at, Slot.site, Slot.practitioner, Slot.activity
+                )
             )
             if not taken:
                 return Outcome(OutcomeCode.NO_LONGER_AVAILABLE, appointment_id)
             new = taken[0]
-            moved = await Appointment.update(
-                {
-                    Appointment.slot: new_slot_id,
-                    Appointment.starts_at: new["starts_at"],
-                    Appointment.ends_at: new["ends_at"],
-                    Appointment.site: new["site"],
-                    Appointment.practitioner: new["practitioner"],
-                    Appointment.activity: new["activity"],
-                    Appointment.updated_at: now,
-                }
-            ).where((Appointment.id == appointment_id) & (Appointment.clinic == self.clinic_id)).returning(*_SNAPSHOT)
+            moved = (
+                await Appointment.update(
+                    {
+                        Appointment.slot: new_slot_id,
+                        Appointment.starts_at: new["starts_at"],
+                        Appointment.ends_at: new["ends_at"],
+                        Appointment.site: new["site"],
+                        Appointment.practitioner: new["practitioner"],
+                        Appointment.activity: new["activity"],
+                        Appointment.updated_at: now,
+                    }
+                )
+                .where((Appointment.id == appointment_id) & (Appointment.clinic == self.clinic_id))
+                .returning(*_SNAPSHOT)
+            )
             await Slot.update({Slot.state: "open"}).where(
                 (Slot.id == before.slot_id) & (Slot.clinic == self.clinic_id)
             )
-            await self._emit(appointment_id, actor, AppointmentChange.MOVED, before, _snapshot(moved[0]))
+            await self._emit(
+                appointment_id, actor, AppointmentChange.MOVED, before, _snapshot(moved[0])
+            )
         return Outcome(OutcomeCode.MOVED, appointment_id=appointment_id)
 
     async def set_status(
-        self, *, appointment_id: int, status: AppointmentStatus, from_statuses: tuple[AppointmentStatus, ...],
+        self,
+        *,
+        appointment_id: int,
+        status: AppointmentStatus,
+        from_statuses: tuple[AppointmentStatus, ...],
         actor: Actor,
     ) -> Outcome:
         """Confirmed, arrived, no-show, completed: one conditional update, so a repeated
@@ -252,14 +313,20 @@ class BookingService:
         now = clock.now()
         async with write_transaction():
             before = await self._current(appointment_id, lock=True)
-            changed = await Appointment.update({Appointment.status: status, Appointment.updated_at: now}).where(
-                (Appointment.id == appointment_id)
-                & (Appointment.clinic == self.clinic_id)
-                & Appointment.status.is_in(list(from_statuses))
-            ).returning(*_SNAPSHOT)
+            changed = (
+                await Appointment.update({Appointment.status: status, Appointment.updated_at: now})
+                .where(
+                    (Appointment.id == appointment_id)
+                    & (Appointment.clinic == self.clinic_id)
+                    & Appointment.status.is_in(list(from_statuses))
+                )
+                .returning(*_SNAPSHOT)
+            )
             if not changed or before is None:
                 return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
-            await self._emit(appointment_id, actor, AppointmentChange.STATUS, before, _snapshot(changed[0]))
+            await self._emit(
+                appointment_id, actor, AppointmentChange.STATUS, before, _snapshot(changed[0])
+            )
         return Outcome(OutcomeCode.STATUS_SET, appointment_id)
 
     # -- internals ---------------------------------------------------------------------
@@ -272,14 +339,27 @@ class BookingService:
         return _snapshot(row) if row else None
 
     async def _emit(
-        self, appointment_id: int, actor: Actor, kind: AppointmentChange,
-        before: AppointmentSnapshot | None, after: AppointmentSnapshot,
+        self,
+        appointment_id: int,
+        actor: Actor,
+        kind: AppointmentChange,
+        before: AppointmentSnapshot | None,
+        after: AppointmentSnapshot,
     ) -> None:
-        await self.bus.emit(AppointmentChanged(
-            clinic_id=self.clinic_id, appointment_id=appointment_id, actor=actor, kind=kind, before=before, after=after,
-        ))
+        await self.bus.emit(
+            AppointmentChanged(
+                clinic_id=self.clinic_id,
+                appointment_id=appointment_id,
+                actor=actor,
+                kind=kind,
+                before=before,
+                after=after,
+            )
+        )
 
-    async def _create_appointment(self, slot_id: int, details: BookingDetails, actor: Actor, now: datetime) -> int:
+    async def _create_appointment(
+        self, slot_id: int, details: BookingDetails, actor: Actor, now: datetime
+    ) -> int:
         slot = (
             await Slot.select(
                 Slot.starts_at,
@@ -292,29 +372,33 @@ class BookingService:
             .where((Slot.id == slot_id) & (Slot.clinic == self.clinic_id))
             .first()
         )
-        created = await Appointment.insert(Appointment(
-            clinic=self.clinic_id,
-            slot=slot_id,
-            site=slot["site"],
-            practitioner=slot["practitioner"],
-            activity=slot["activity"],
-            appointment_type=details.appointment_type_id or slot["default_type"],
-            starts_at=slot["starts_at"],
-            ends_at=slot["ends_at"],
-            patient=details.patient_id,
-            contact_email=details.contact_email,
-            contact_phone=details.contact_phone,
-            provisional=details.provisional,
-            language=details.language,
-            service=details.service_id,
-            source=details.source,
-            status=AppointmentStatus.BOOKED,
-            reason=details.reason,
-            details=details.details,
-            created_at=now,
-            updated_at=now,
-            created_by=actor.key(),
-        )).returning(Appointment.id, *_SNAPSHOT)
+        created = await Appointment.insert(
+            Appointment(
+                clinic=self.clinic_id,
+                slot=slot_id,
+                site=slot["site"],
+                practitioner=slot["practitioner"],
+                activity=slot["activity"],
+                appointment_type=details.appointment_type_id or slot["default_type"],
+                starts_at=slot["starts_at"],
+                ends_at=slot["ends_at"],
+                patient=details.patient_id,
+                contact_email=details.contact_email,
+                contact_phone=details.contact_phone,
+                provisional=details.provisional,
+                language=details.language,
+                service=details.service_id,
+                source=details.source,
+                status=AppointmentStatus.BOOKED,
+                reason=details.reason,
+                details=details.details,
+                created_at=now,
+                updated_at=now,
+                created_by=actor.key(),
+            )
+        ).returning(Appointment.id, *_SNAPSHOT)
         appointment_id = created[0]["id"]
-        await self._emit(appointment_id, actor, AppointmentChange.CREATED, None, _snapshot(created[0]))
+        await self._emit(
+            appointment_id, actor, AppointmentChange.CREATED, None, _snapshot(created[0])
+        )
         return appointment_id

@@ -41,7 +41,6 @@ class Visitor:
     identity_key: str  # app.patients.identification.identity_key of the form
 
 
-
 @dataclass(frozen=True)
 class TypedIdentity:
     """What the patient typed at step 1: shown back to them as typed, and the contacts
@@ -59,7 +58,8 @@ class TypedIdentity:
         contacts = data.get("normalised") or {}
         return cls(
             as_typed={k: v for k, v in data.items() if k != "normalised"},
-            cell_phone=contacts.get("cell_phone"), email=contacts.get("email"),
+            cell_phone=contacts.get("cell_phone"),
+            email=contacts.get("email"),
         )
 
 
@@ -88,12 +88,23 @@ class BookingSessionView:
     @classmethod
     def from_row(cls, row: dict) -> "BookingSessionView":
         return cls(
-            id=row["id"], clinic_id=row["clinic"], site_id=row["site"], token=row["token"],
-            identity=TypedIdentity.from_json(row["identity"] or {}), patient_id=row["patient"],
-            service_id=row["service"], reason=row["reason"], details=row["details"],
-            preference=row["preference"], from_date=row["from_date"], day_part=row["day_part"],
-            shown=row["shown"] or 5, slot_id=row["slot"], appointment_id=row["appointment"],
-            language=row["language"], client_key=row["client_key"],
+            id=row["id"],
+            clinic_id=row["clinic"],
+            site_id=row["site"],
+            token=row["token"],
+            identity=TypedIdentity.from_json(row["identity"] or {}),
+            patient_id=row["patient"],
+            service_id=row["service"],
+            reason=row["reason"],
+            details=row["details"],
+            preference=row["preference"],
+            from_date=row["from_date"],
+            day_part=row["day_part"],
+            shown=row["shown"] or 5,
+            slot_id=row["slot"],
+            appointment_id=row["appointment"],
+            language=row["language"],
+            client_key=row["client_key"],
         )
 
 
@@ -154,9 +165,11 @@ async def _make_room(among) -> bool:
         )
         if idle is None:
             return False
-        gone = await BookingSession.delete().where(
-            (BookingSession.id == idle["id"]) & BookingSession.slot.is_null()
-        ).returning(BookingSession.id)
+        gone = (
+            await BookingSession.delete()
+            .where((BookingSession.id == idle["id"]) & BookingSession.slot.is_null())
+            .returning(BookingSession.id)
+        )
     return bool(gone)
 
 
@@ -212,7 +225,11 @@ async def update(*, clinic_id: int, session_id: int, **values: Any) -> None:
 async def purge(*, now: datetime) -> int:
     """Delete expired sessions, with the names, birth dates and contacts they hold."""
     async with write_transaction():
-        gone = await BookingSession.delete().where(BookingSession.expires_at <= now).returning(BookingSession.id)
+        gone = (
+            await BookingSession.delete()
+            .where(BookingSession.expires_at <= now)
+            .returning(BookingSession.id)
+        )
     return len(gone)
 
 

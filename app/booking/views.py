@@ -65,23 +65,39 @@ def _names(table) -> list:
 
 
 async def slot_view(*, clinic_id: int, slot_id: int) -> SlotView | None:
-    row = await Slot.select(
-        Slot.id, Slot.starts_at, Slot.ends_at, Slot.hold_token, Slot.hold_until, *_names(Slot)
-    ).where((Slot.id == slot_id) & (Slot.clinic == clinic_id)).first()
+    row = (
+        await Slot.select(
+            Slot.id, Slot.starts_at, Slot.ends_at, Slot.hold_token, Slot.hold_until, *_names(Slot)
+        )
+        .where((Slot.id == slot_id) & (Slot.clinic == clinic_id))
+        .first()
+    )
     if row is None:
         return None
     return SlotView(
-        id=row["id"], starts_at=row["starts_at"], ends_at=row["ends_at"], practitioner_name=row["practitioner_name"],
-        activity_name_fr=row["activity_name_fr"], activity_name_en=row["activity_name_en"],
-        site=SiteView.from_row(row), hold_token=row["hold_token"], hold_until=row["hold_until"],
+        id=row["id"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        practitioner_name=row["practitioner_name"],
+        activity_name_fr=row["activity_name_fr"],
+        activity_name_en=row["activity_name_en"],
+        site=SiteView.from_row(row),
+        hold_token=row["hold_token"],
+        hold_until=row["hold_until"],
     )
 
 
 def _appointment_select():
     kind = Appointment.appointment_type
     return Appointment.select(
-        Appointment.id, Appointment.status, Appointment.starts_at, Appointment.ends_at, Appointment.patient,
-        Appointment.service, Appointment.language, *_names(Appointment),
+        Appointment.id,
+        Appointment.status,
+        Appointment.starts_at,
+        Appointment.ends_at,
+        Appointment.patient,
+        Appointment.service,
+        Appointment.language,
+        *_names(Appointment),
         kind.on_site.as_alias("on_site"),
         kind.telemedicine.as_alias("telemedicine"),
         kind.telephone.as_alias("telephone"),
@@ -90,23 +106,36 @@ def _appointment_select():
 
 def _appointment(row: dict) -> AppointmentView:
     return AppointmentView(
-        id=row["id"], status=AppointmentStatus(row["status"]), starts_at=row["starts_at"], ends_at=row["ends_at"],
-        practitioner_name=row["practitioner_name"], activity_name_fr=row["activity_name_fr"],
-        activity_name_en=row["activity_name_en"], site=SiteView.from_row(row), patient_id=row["patient"],
-        service_id=row["service"], language=row["language"],
+        id=row["id"],
+        status=AppointmentStatus(row["status"]),
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        practitioner_name=row["practitioner_name"],
+        activity_name_fr=row["activity_name_fr"],
+        activity_name_en=row["activity_name_en"],
+        site=SiteView.from_row(row),
+        patient_id=row["patient"],
+        service_id=row["service"],
+        language=row["language"],
         # An appointment without a type (none given, none on its activity) is "an appointment".
-        on_site=bool(row["on_site"]), telemedicine=bool(row["telemedicine"]), telephone=bool(row["telephone"]),
+        on_site=bool(row["on_site"]),
+        telemedicine=bool(row["telemedicine"]),
+        telephone=bool(row["telephone"]),
     )
 
 
 async def appointment_view(*, clinic_id: int, appointment_id: int) -> AppointmentView | None:
-    row = await _appointment_select().where(
-        (Appointment.id == appointment_id) & (Appointment.clinic == clinic_id)
-    ).first()
+    row = (
+        await _appointment_select()
+        .where((Appointment.id == appointment_id) & (Appointment.clinic == clinic_id))
+        .first()
+    )
     return _appointment(row) if row else None
 
 
-async def appointment_views(*, clinic_id: int, appointment_ids: list[int]) -> dict[int, AppointmentView]:
+async def appointment_views(
+    *, clinic_id: int, appointment_ids: list[int]
+) -> dict[int, AppointmentView]:
     """Several appointments' views in one query, by id (the outbox sends messages in batches)."""
     rows = await _appointment_select().where(
         Appointment.id.is_in(list(appointment_ids)) & (Appointment.clinic == clinic_id)

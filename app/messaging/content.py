@@ -58,7 +58,9 @@ def render(
     site = view.site
     facts = {
         "day": local_day(view.starts_at, zone),
-        "day_short": format_date(view.starts_at.astimezone(ZoneInfo(zone)).date(), format="medium", locale=language),
+        "day_short": format_date(
+            view.starts_at.astimezone(ZoneInfo(zone)).date(), format="medium", locale=language
+        ),
         "time": local_time(view.starts_at, zone),
         "practitioner_name": view.practitioner_name,
         "site_name": localized(site, "name", language),
@@ -73,17 +75,27 @@ def render(
     questionnaire = site.questionnaire_url if kind == "reminder" and how == "on_site" else ""
     subject = i18n.gettext(SUBJECTS[kind], day=facts["day"])
     context = {
-        "kind": kind, "modality": how, "a": facts, "details_url": details_url, "brief": brief,
-        "questionnaire_url": questionnaire, "language": language, "subject": subject,
+        "kind": kind,
+        "modality": how,
+        "a": facts,
+        "details_url": details_url,
+        "brief": brief,
+        "questionnaire_url": questionnaire,
+        "language": language,
+        "subject": subject,
     }
     ics = None
     if kind in WITH_CALENDAR:
         ics = appointment_ics(
             uid=f"appointment-{view.id}@{clinic['slug']}",
-            starts_at=view.starts_at, ends_at=view.ends_at, time_zone=zone,
+            starts_at=view.starts_at,
+            ends_at=view.ends_at,
+            time_zone=zone,
             summary=" · ".join(filter(None, (clinic["name"], facts["practitioner_name"]))),
             location=facts["site_name"] if how in ("on_site", "") else "",
-            description=details_url, url=details_url, stamp=now,
+            description=details_url,
+            url=details_url,
+            stamp=now,
         )
     return Rendered(
         subject=subject,
@@ -94,19 +106,29 @@ def render(
     )
 
 
-def render_code(env: Environment, *, code: str, clinic: dict, language: str, minutes: int) -> Rendered:
+def render_code(
+    env: Environment, *, code: str, clinic: dict, language: str, minutes: int
+) -> Rendered:
     """The message that carries a one-time code (app.messaging.one_time_codes)."""
     i18n.activate(language)
     kind = "one_time_code"
     subject = i18n.gettext(SUBJECTS[kind])
-    context = {"code": code, "minutes": minutes, "clinic": clinic, "language": language, "subject": subject}
+    context = {
+        "code": code,
+        "minutes": minutes,
+        "clinic": clinic,
+        "language": language,
+        "subject": subject,
+    }
     return Rendered(
         subject=subject,
         text=env.get_template("emails/code.txt").render(**context),
         html=env.get_template("emails/code.html").render(**context),
         sms=i18n.gettext(
             "%(clinic)s: your verification code is %(code)s. It is valid for %(minutes)s minutes.",
-            clinic=clinic["name"], code=code, minutes=minutes,
+            clinic=clinic["name"],
+            code=code,
+            minutes=minutes,
         ),
         ics=None,
     )

@@ -71,8 +71,23 @@ class Senders:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Senders":
-        email = SmtpSender(parse_smtp_url(settings.smtp_url, settings.email_from)) if settings.smtp_url else DevSender()
-        sms = TwilioSender(TwilioConfig(settings.sms.url, settings.sms.account_sid, settings.sms.auth_token, settings.sms.sender)) if settings.sms else DevSender()
+        email = (
+            SmtpSender(parse_smtp_url(settings.smtp_url, settings.email_from))
+            if settings.smtp_url
+            else DevSender()
+        )
+        sms = (
+            TwilioSender(
+                TwilioConfig(
+                    settings.sms.url,
+                    settings.sms.account_sid,
+                    settings.sms.auth_token,
+                    settings.sms.sender,
+                )
+            )
+            if settings.sms
+            else DevSender()
+        )
         return cls(email=email, sms=sms)
 
 
@@ -90,7 +105,13 @@ RETURNING id
 
 
 class Dispatcher:
-    def __init__(self, settings: Settings, env: Environment, senders: Senders | None = None, worker: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        env: Environment,
+        senders: Senders | None = None,
+        worker: str | None = None,
+    ) -> None:
         self.settings = settings
         self.env = env
         self.senders = senders or Senders.from_settings(settings)
@@ -115,7 +136,7 @@ class Dispatcher:
         claimed = await self.claim(limit)
         # CONCURRENCY messages at a time, each group read just before it goes.
         for start in range(0, len(claimed), CONCURRENCY):
-            await self.deliver(*claimed[start:start + CONCURRENCY])
+            await self.deliver(*claimed[start : start + CONCURRENCY])
         return len(claimed)
 
     async def run_until_idle(self, max_batches: int = 1000) -> int:
@@ -130,7 +151,9 @@ class Dispatcher:
     async def deliver(self, *message_ids: int) -> None:
         """Deliver these claimed messages at once. Their rows, appointments, clinics and
         recipients are read in a few queries for the group rather than five per message."""
-        rows = await Message.select().where(Message.id.is_in(list(message_ids)) & (Message.claimed_by == self.worker))
+        rows = await Message.select().where(
+            Message.id.is_in(list(message_ids)) & (Message.claimed_by == self.worker)
+        )
         # A row no longer ours or no longer sending: our lease lapsed and another worker took it.
         messages = [row for row in rows if row["status"] == "sending"]
         if not messages:
@@ -163,24 +186,43 @@ class Dispatcher:
         address, content, kept = prepared
         clinic = facts.clinics[message["clinic"]]
         if message["channel"] == "email":
-            sender_address = getattr(getattr(self.senders.email, "config", None), "sender", self.settings.email_from)
-            email = build_email(sender_name=clinic["name"], sender=sender_address, to=address, subject=content.subject,
-                                text=content.text, html=content.html, message_key=message["idempotency_key"], ics=content.ics)
+            sender_address = getattr(
+                getattr(self.senders.email, "config", None), "sender", self.settings.email_from
+            )
+            email = build_email(
+                sender_name=clinic["name"],
+                sender=sender_address,
+                to=address,
+                subject=content.subject,
+                text=content.text,
+                html=content.html,
+                message_key=message["idempotency_key"],
+                ics=content.ics,
+            )
             provider_id = await self.senders.email.send(email)
             sent = {Message.subject: kept.subject, Message.body: kept.text}
         else:
             provider_id = await self.senders.sms.send(to=address, body=content.sms)
             sent = {Message.body: kept.sms, Message.segments: segments(content.sms).count}
-        await self._finish(message, {
-            Message.status: "sent", Message.provider: self._sender(message).name,
-            Message.provider_id: provider_id, Message.recipient: address, Message.sent_at: clock.now(),
-            Message.last_error: "", **sent,
-        })
+        await self._finish(
+            message,
+            {
+                Message.status: "sent",
+                Message.provider: self._sender(message).name,
+                Message.provider_id: provider_id,
+                Message.recipient: address,
+                Message.sent_at: clock.now(),
+                Message.last_error: "",
+                **sent,
+            },
+        )
 
     def _sender(self, message: dict) -> "SmtpSender | TwilioSender | DevSender":
         return self.senders.email if message["channel"] == "email" else self.senders.sms
 
-    def _about_appointment(self, message: dict, facts: "_Facts", now: datetime) -> "tuple[str, Rendered, Rendered] | str":
+    def _about_appointment(
+        self, message: dict, facts: "_Facts", now: datetime
+    ) -> "tuple[str, Rendered, Rendered] | str":
         """(address, content, what the outbox keeps of it), or why the message is dropped."""
         view = facts.views.get((message["clinic"], message["appointment"]))
         reason = _stale(message, view, now)
@@ -193,11 +235,21 @@ class Dispatcher:
             return "no contact on this channel"
         token = make_token(self.settings.secret_key, view.id, view.ends_at)
         details_url = self.settings.clinic_url(clinic["slug"]) + details_path(token)
-        content = render(self.env, kind=message["kind"], view=view, clinic=clinic, language=message["language"],
-                         details_url=details_url, now=now, brief=address in who.brief)
+        content = render(
+            self.env,
+            kind=message["kind"],
+            view=view,
+            clinic=clinic,
+            language=message["language"],
+            details_url=details_url,
+            now=now,
+            brief=address in who.brief,
+        )
         return address, content, content
 
-    def _code(self, message: dict, facts: "_Facts", now: datetime) -> "tuple[str, Rendered, Rendered] | str":
+    def _code(
+        self, message: dict, facts: "_Facts", now: datetime
+    ) -> "tuple[str, Rendered, Rendered] | str":
         """A one-time code goes to the address it was asked for; the outbox keeps it masked,
         except on the dev outbox, the only place a developer can read it."""
         code = facts.codes.get((message["clinic"], message["one_time_code"]))
@@ -205,13 +257,21 @@ class Dispatcher:
             return "code expired or replaced"
         clinic = facts.clinics[message["clinic"]]
 
-        left = max(1, int((code["expires_at"] - now).total_seconds() // 60))  # a retried message says less
+        left = max(
+            1, int((code["expires_at"] - now).total_seconds() // 60)
+        )  # a retried message says less
 
         def content(digits: str) -> Rendered:
-            return render_code(self.env, code=digits, clinic=clinic, language=message["language"], minutes=left)
+            return render_code(
+                self.env, code=digits, clinic=clinic, language=message["language"], minutes=left
+            )
 
         sent = content(one_time_codes.code_for(self.settings.secret_key, code["nonce"]))
-        kept = sent if isinstance(self._sender(message), DevSender) else content("•" * one_time_codes.LENGTH)
+        kept = (
+            sent
+            if isinstance(self._sender(message), DevSender)
+            else content("•" * one_time_codes.LENGTH)
+        )
         return message["recipient"], sent, kept
 
     async def _failed(self, message: dict, error: str, *, transient: bool) -> None:
@@ -219,21 +279,43 @@ class Dispatcher:
             retry = clock.now() + backoff(message["attempts"])
             if message["kind"] == "reminder":
                 # A retried reminder waits for morning like the first attempt did.
-                night = await Clinic.select(Clinic.time_zone, Clinic.quiet_hours_start, Clinic.quiet_hours_end).where(
-                    Clinic.id == message["clinic"]).first()
-                retry = after_quiet_hours(retry, time_zone=night["time_zone"], start=night["quiet_hours_start"],
-                                          end=night["quiet_hours_end"])
+                night = (
+                    await Clinic.select(
+                        Clinic.time_zone, Clinic.quiet_hours_start, Clinic.quiet_hours_end
+                    )
+                    .where(Clinic.id == message["clinic"])
+                    .first()
+                )
+                retry = after_quiet_hours(
+                    retry,
+                    time_zone=night["time_zone"],
+                    start=night["quiet_hours_start"],
+                    end=night["quiet_hours_end"],
+                )
             # Only while still ours to send: a message re-planned meanwhile stays dropped.
-            await self._finish(message, {Message.status: "pending", Message.next_attempt_at: retry, Message.last_error: error},
-                               still_sending=True)
+            await self._finish(
+                message,
+                {
+                    Message.status: "pending",
+                    Message.next_attempt_at: retry,
+                    Message.last_error: error,
+                },
+                still_sending=True,
+            )
         else:
-            await self._finish(message, {Message.status: "failed", Message.last_error: error}, still_sending=True)
+            await self._finish(
+                message, {Message.status: "failed", Message.last_error: error}, still_sending=True
+            )
 
     async def _finish(self, message: dict, values: dict, *, still_sending: bool = False) -> None:
         mine = (Message.id == message["id"]) & (Message.claimed_by == self.worker)
         if still_sending:
             mine &= Message.status == "sending"
-        await self.writes.run(Message.update({**values, Message.claimed_by: None, Message.claimed_until: None}).where(mine))
+        await self.writes.run(
+            Message.update({**values, Message.claimed_by: None, Message.claimed_until: None}).where(
+                mine
+            )
+        )
 
 
 class _GroupCommit:
@@ -311,22 +393,34 @@ class _Facts:
                     codes[message["clinic"]].add(message["one_time_code"])
                 continue
             wanted.setdefault(message["clinic"], set()).add(message["appointment"])
-            purposes.setdefault((message["clinic"], _purpose(message)), set()).add(message["appointment"])
+            purposes.setdefault((message["clinic"], _purpose(message)), set()).add(
+                message["appointment"]
+            )
         facts = cls(views={}, clinics={}, recipients={}, codes={})
         for clinic_id, appointment_ids in wanted.items():
-            views = await appointment_views(clinic_id=clinic_id, appointment_ids=list(appointment_ids))
-            facts.views.update(((clinic_id, appointment_id), view) for appointment_id, view in views.items())
+            views = await appointment_views(
+                clinic_id=clinic_id, appointment_ids=list(appointment_ids)
+            )
+            facts.views.update(
+                ((clinic_id, appointment_id), view) for appointment_id, view in views.items()
+            )
         for clinic_id, code_ids in codes.items():
             if code_ids:
                 for row in await OneTimeCode.select().where(
                     OneTimeCode.id.is_in(list(code_ids)) & (OneTimeCode.clinic == clinic_id)
                 ):
                     facts.codes[(clinic_id, row["id"])] = row
-        for clinic in await Clinic.select().where(Clinic.id.is_in(list(wanted.keys() | codes.keys()))):
+        for clinic in await Clinic.select().where(
+            Clinic.id.is_in(list(wanted.keys() | codes.keys()))
+        ):
             facts.clinics[clinic["id"]] = clinic
         for (clinic_id, purpose), appointment_ids in purposes.items():
-            found = await recipients_of(clinic_id=clinic_id, appointment_ids=list(appointment_ids), purpose=purpose)
-            facts.recipients.update(((clinic_id, appointment_id, purpose), who) for appointment_id, who in found.items())
+            found = await recipients_of(
+                clinic_id=clinic_id, appointment_ids=list(appointment_ids), purpose=purpose
+            )
+            facts.recipients.update(
+                ((clinic_id, appointment_id, purpose), who) for appointment_id, who in found.items()
+            )
         return facts
 
 
@@ -340,6 +434,9 @@ def _stale(message: dict, view: AppointmentView | None, now: datetime) -> str:
     # (e.g. a confirmation held back while the mail server was down).
     if view.starts_at <= now:
         return "appointment already started"
-    if message["kind"] in LATER and f":{view.starts_at.isoformat()}:" not in message["idempotency_key"]:
+    if (
+        message["kind"] in LATER
+        and f":{view.starts_at.isoformat()}:" not in message["idempotency_key"]
+    ):
         return "appointment moved"
     return ""

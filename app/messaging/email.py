@@ -86,8 +86,13 @@ def build_email(
     message.add_alternative(html, subtype="html")
     if ics is not None:
         # Without its charset a calendar reads "Clinique D\u00c3\u00a9mo" in some mail programs.
-        message.add_attachment(ics, maintype="text", subtype="calendar", filename="appointment.ics",
-                               params={"method": "PUBLISH", "charset": "utf-8"})
+        message.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename="appointment.ics",
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
     return message
 
 
@@ -105,7 +110,9 @@ class SmtpSender:
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
-        self._idle: list[tuple[aiosmtplib.SMTP, float, int]] = []  # connection, idle since, messages carried
+        self._idle: list[
+            tuple[aiosmtplib.SMTP, float, int]
+        ] = []  # connection, idle since, messages carried
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def send(self, message: EmailMessage) -> str:
@@ -133,10 +140,14 @@ class SmtpSender:
             _drop(client)
             # Refused after connecting (busy, over quota, bad credentials…): a server-wide
             # problem that someone can fix, so the message waits rather than fails.
-            raise ProviderError(f"mail server refused ({error.code}): {error.message}", transient=True) from error
+            raise ProviderError(
+                f"mail server refused ({error.code}): {error.message}", transient=True
+            ) from error
         except (aiosmtplib.SMTPException, OSError) as error:
             _drop(client)
-            raise ProviderError(f"mail server unreachable: {type(error).__name__}: {error}", transient=True) from error
+            raise ProviderError(
+                f"mail server unreachable: {type(error).__name__}: {error}", transient=True
+            ) from error
         except BaseException:
             _drop(client)  # cancelled mid-conversation: the connection's state is unknown
             raise

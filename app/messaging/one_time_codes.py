@@ -76,15 +76,27 @@ async def send(
             return None
         await OneTimeCode.update({OneTimeCode.used_at: now}).where(_live(clinic_id, subject, now))
         code = OneTimeCode(
-            clinic=clinic_id, subject=subject, address_key=address_key, nonce=secrets.token_hex(16),
-            created_at=now, expires_at=now + LIFETIME,
+            clinic=clinic_id,
+            subject=subject,
+            address_key=address_key,
+            nonce=secrets.token_hex(16),
+            created_at=now,
+            expires_at=now + LIFETIME,
         )
         await code.save()
         await Message.insert(
             Message(
-                clinic=clinic_id, one_time_code=code.id, kind=KIND, channel=channel, recipient=address,
-                language=language, due_at=now, next_attempt_at=now, status="pending",
-                idempotency_key=f"{KIND}:{code.id}", created_at=now,
+                clinic=clinic_id,
+                one_time_code=code.id,
+                kind=KIND,
+                channel=channel,
+                recipient=address,
+                language=language,
+                due_at=now,
+                next_attempt_at=now,
+                status="pending",
+                idempotency_key=f"{KIND}:{code.id}",
+                created_at=now,
             )
         )
     return Challenge(code.id, code.expires_at)
@@ -92,9 +104,11 @@ async def send(
 
 async def live(*, clinic_id: int, subject: str) -> Challenge | None:
     """The code that would be checked for `subject` now, if any."""
-    row = await OneTimeCode.select(OneTimeCode.id, OneTimeCode.expires_at).where(
-        _live(clinic_id, subject, clock.now())
-    ).first()
+    row = (
+        await OneTimeCode.select(OneTimeCode.id, OneTimeCode.expires_at)
+        .where(_live(clinic_id, subject, clock.now()))
+        .first()
+    )
     return Challenge(row["id"], row["expires_at"]) if row else None
 
 
@@ -102,9 +116,11 @@ async def check(*, clinic_id: int, subject: str, typed: str, secret_key: str) ->
     """Use up one try of the live code for `subject`; a right code is then used up too."""
     now = clock.now()
     async with write_transaction():
-        tried = await OneTimeCode.update({OneTimeCode.tries: OneTimeCode.tries + 1}).where(
-            _live(clinic_id, subject, now)
-        ).returning(OneTimeCode.id, OneTimeCode.nonce, OneTimeCode.tries)
+        tried = (
+            await OneTimeCode.update({OneTimeCode.tries: OneTimeCode.tries + 1})
+            .where(_live(clinic_id, subject, now))
+            .returning(OneTimeCode.id, OneTimeCode.nonce, OneTimeCode.tries)
+        )
         if not tried:
             return Checked("expired")
         row = tried[0]
@@ -118,8 +134,10 @@ async def purge(*, now: datetime) -> int:
     """Delete codes past every window: long expired, and no longer counted by the sending
     limit. Their messages stay (the cost was billed), without the link."""
     async with write_transaction():
-        gone = await OneTimeCode.delete().where(OneTimeCode.created_at <= now - SENDS_WINDOW).returning(
-            OneTimeCode.id
+        gone = (
+            await OneTimeCode.delete()
+            .where(OneTimeCode.created_at <= now - SENDS_WINDOW)
+            .returning(OneTimeCode.id)
         )
     return len(gone)
 

@@ -33,7 +33,9 @@ LATER = ("reminder", "teleconsult_invitation")  # re-planned when the appointmen
 def suppressed(appointment: dict) -> bool:
     """The three "No …" statuses of the appointment type stop every automated message."""
     return bool(
-        appointment["no_automated_communication"] or appointment["no_communication"] or appointment["hidden_from_portal"]
+        appointment["no_automated_communication"]
+        or appointment["no_communication"]
+        or appointment["hidden_from_portal"]
     )
 
 
@@ -54,7 +56,11 @@ async def _facts(clinic_id: int, appointment_id: int) -> dict | None:
     kind = Appointment.appointment_type
     return (
         await Appointment.select(
-            Appointment.id, Appointment.starts_at, Appointment.updated_at, Appointment.status, Appointment.language,
+            Appointment.id,
+            Appointment.starts_at,
+            Appointment.updated_at,
+            Appointment.status,
+            Appointment.language,
             kind.telemedicine.as_alias("telemedicine"),
             kind.no_automated_communication.as_alias("no_automated_communication"),
             kind.no_communication.as_alias("no_communication"),
@@ -70,9 +76,15 @@ async def _facts(clinic_id: int, appointment_id: int) -> dict | None:
     )
 
 
-async def _channels(clinic_id: int, appointment_id: int, purpose: Purpose, *, email: bool, sms: bool) -> list[str]:
+async def _channels(
+    clinic_id: int, appointment_id: int, purpose: Purpose, *, email: bool, sms: bool
+) -> list[str]:
     who = await recipients(clinic_id=clinic_id, appointment_id=appointment_id, purpose=purpose)
-    return [channel for channel, wanted, address in (("email", email, who.email), ("sms", sms, who.phone)) if wanted and address]
+    return [
+        channel
+        for channel, wanted, address in (("email", email, who.email), ("sms", sms, who.phone))
+        if wanted and address
+    ]
 
 
 async def on_appointment_changed(event: AppointmentChanged) -> None:
@@ -102,28 +114,57 @@ async def plan(*, clinic_id: int, appointment_id: int, change: AppointmentChange
     notice_key = f"{appointment_id}:{notice}" + (f":{stamp}" if notice == "change" else "")
     planned = [
         (notice, channel, now, f"{notice_key}:{channel}")
-        for channel in await _channels(clinic_id, appointment_id, purpose, email=facts["by_email"], sms=facts["by_sms"])
+        for channel in await _channels(
+            clinic_id, appointment_id, purpose, email=facts["by_email"], sms=facts["by_sms"]
+        )
     ]
     if change is not AppointmentChange.CANCELLED:
         starts = facts["starts_at"]
         due = after_quiet_hours(
-            starts - REMINDER_BEFORE, time_zone=facts["time_zone"], start=facts["quiet_start"], end=facts["quiet_end"]
+            starts - REMINDER_BEFORE,
+            time_zone=facts["time_zone"],
+            start=facts["quiet_start"],
+            end=facts["quiet_end"],
         )
         # Booked less than 36 h ahead: the confirmation just sent is the reminder.
         if now < starts - REMINDER_BEFORE and due < starts:
-            for channel in await _channels(clinic_id, appointment_id, Purpose.REMINDER, email=facts["by_email"], sms=facts["by_sms"]):
-                planned.append(("reminder", channel, due, f"{appointment_id}:reminder:{stamp}:{channel}"))
+            for channel in await _channels(
+                clinic_id,
+                appointment_id,
+                Purpose.REMINDER,
+                email=facts["by_email"],
+                sms=facts["by_sms"],
+            ):
+                planned.append(
+                    ("reminder", channel, due, f"{appointment_id}:reminder:{stamp}:{channel}")
+                )
         if facts["telemedicine"] and now < starts - INVITATION_BEFORE:
             # The invitation goes by email and SMS whatever the clinic's usual channels.
-            for channel in await _channels(clinic_id, appointment_id, Purpose.REMINDER, email=True, sms=True):
-                planned.append(("teleconsult_invitation", channel, starts - INVITATION_BEFORE,
-                                f"{appointment_id}:teleconsult_invitation:{stamp}:{channel}"))
+            for channel in await _channels(
+                clinic_id, appointment_id, Purpose.REMINDER, email=True, sms=True
+            ):
+                planned.append(
+                    (
+                        "teleconsult_invitation",
+                        channel,
+                        starts - INVITATION_BEFORE,
+                        f"{appointment_id}:teleconsult_invitation:{stamp}:{channel}",
+                    )
+                )
     if not planned:
         return 0
     rows = [
         Message(
-            clinic=clinic_id, appointment=appointment_id, kind=kind, channel=channel, language=facts["language"],
-            due_at=due_at, next_attempt_at=due_at, idempotency_key=key, status="pending", created_at=now,
+            clinic=clinic_id,
+            appointment=appointment_id,
+            kind=kind,
+            channel=channel,
+            language=facts["language"],
+            due_at=due_at,
+            next_attempt_at=due_at,
+            idempotency_key=key,
+            status="pending",
+            created_at=now,
         )
         for kind, channel, due_at, key in planned
     ]
@@ -162,15 +203,30 @@ async def resend_confirmation(*, clinic_id: int, appointment_id: int, by: Actor)
     if facts["status"] == AppointmentStatus.CANCELLED:
         return Resend.CANCELLED
     now = clock.now()
-    channels = await _channels(clinic_id, appointment_id, Purpose.CONFIRMATION, email=facts["by_email"], sms=facts["by_sms"])
+    channels = await _channels(
+        clinic_id,
+        appointment_id,
+        Purpose.CONFIRMATION,
+        email=facts["by_email"],
+        sms=facts["by_sms"],
+    )
     if not channels:
         return Resend.NO_CONTACT
-    await Message.insert(*[
-        Message(
-            clinic=clinic_id, appointment=appointment_id, kind="confirmation", channel=channel,
-            language=facts["language"], due_at=now, next_attempt_at=now, status="pending", created_at=now,
-            idempotency_key=f"{appointment_id}:confirmation:manual:{now.isoformat()}:{by.key()}:{channel}",
-        )
-        for channel in channels
-    ]).on_conflict(action="DO NOTHING")
+    await Message.insert(
+        *[
+            Message(
+                clinic=clinic_id,
+                appointment=appointment_id,
+                kind="confirmation",
+                channel=channel,
+                language=facts["language"],
+                due_at=now,
+                next_attempt_at=now,
+                status="pending",
+                created_at=now,
+                idempotency_key=f"{appointment_id}:confirmation:manual:{now.isoformat()}:{by.key()}:{channel}",
+            )
+            for channel in channels
+        ]
+    ).on_conflict(action="DO NOTHING")
     return Resend.QUEUED

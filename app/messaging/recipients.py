@@ -38,28 +38,41 @@ class Recipients:
 
 async def recipients(*, clinic_id: int, appointment_id: int, purpose: Purpose) -> Recipients:
     """Who gets a message about this appointment; nobody for another clinic's appointment."""
-    found = await recipients_of(clinic_id=clinic_id, appointment_ids=[appointment_id], purpose=purpose)
+    found = await recipients_of(
+        clinic_id=clinic_id, appointment_ids=[appointment_id], purpose=purpose
+    )
     return found[appointment_id]
 
 
-async def recipients_of(*, clinic_id: int, appointment_ids: list[int], purpose: Purpose) -> dict[int, Recipients]:
+async def recipients_of(
+    *, clinic_id: int, appointment_ids: list[int], purpose: Purpose
+) -> dict[int, Recipients]:
     """recipients() for several appointments in two queries (the outbox sends in batches)."""
     purpose = Purpose(purpose)
-    found = {appointment_id: Recipients(email=None, phone=None) for appointment_id in appointment_ids}
+    found = {
+        appointment_id: Recipients(email=None, phone=None) for appointment_id in appointment_ids
+    }
     appointments = await Appointment.select(
-        Appointment.id, Appointment.patient, Appointment.contact_email, Appointment.contact_phone,
+        Appointment.id,
+        Appointment.patient,
+        Appointment.contact_email,
+        Appointment.contact_phone,
         Appointment.source,
     ).where(Appointment.id.is_in(list(appointment_ids)) & (Appointment.clinic == clinic_id))
     files = list({row["patient"] for row in appointments if row["patient"] is not None})
     vouched: dict[int, list[dict]] = {}  # patient → verified contacts, in the file's order
     if files:
-        for contact in await ContactDetail.select(
-            ContactDetail.patient, ContactDetail.kind, ContactDetail.value
-        ).where(
-            (ContactDetail.clinic == clinic_id)
-            & ContactDetail.patient.is_in(files)
-            & (ContactDetail.verified == True)  # noqa: E712 - a Piccolo condition
-        ).order_by(ContactDetail.position, ContactDetail.id):
+        for contact in (
+            await ContactDetail.select(
+                ContactDetail.patient, ContactDetail.kind, ContactDetail.value
+            )
+            .where(
+                (ContactDetail.clinic == clinic_id)
+                & ContactDetail.patient.is_in(files)
+                & (ContactDetail.verified == True)  # noqa: E712 - a Piccolo condition
+            )
+            .order_by(ContactDetail.position, ContactDetail.id)
+        ):
             vouched.setdefault(contact["patient"], []).append(contact)
     for appointment in appointments:
         typed = [appointment["contact_email"], appointment["contact_phone"]]
@@ -70,7 +83,11 @@ async def recipients_of(*, clinic_id: int, appointment_ids: list[int], purpose: 
         if purpose is Purpose.CONFIRMATION and any(typed):
             # Staff typed these themselves; a patient on the portal may have typed anything.
             on_file = {c["value"].lower() for c in contacts}
-            brief = {a for a in typed if a and appointment["source"] == Source.ONLINE and a.lower() not in on_file}
+            brief = {
+                a
+                for a in typed
+                if a and appointment["source"] == Source.ONLINE and a.lower() not in on_file
+            }
             found[appointment["id"]] = Recipients(*typed, brief=frozenset(brief))
         else:  # an appointment booked by staff has no typed contacts: the file's serve
             found[appointment["id"]] = Recipients(

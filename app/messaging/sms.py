@@ -63,7 +63,8 @@ class TwilioSender:
 
     async def send(self, *, to: str, body: str) -> str:
         """The provider's message id (the SID)."""
-        url = f"{self.config.url.rstrip('/')}/2010-04-01/Accounts/{self.config.account_sid}/Messages.json"
+        account = self.config.account_sid
+        url = f"{self.config.url.rstrip('/')}/2010-04-01/Accounts/{account}/Messages.json"
         try:
             response = await self.client.post(
                 url,
@@ -71,7 +72,9 @@ class TwilioSender:
                 auth=(self.config.account_sid, self.config.auth_token),
             )
         except httpx.HTTPError as error:
-            raise ProviderError(f"SMS provider unreachable: {type(error).__name__}", transient=True) from error
+            raise ProviderError(
+                f"SMS provider unreachable: {type(error).__name__}", transient=True
+            ) from error
         if response.status_code in (200, 201):
             sid = response.json().get("sid")
             if sid:
@@ -80,7 +83,9 @@ class TwilioSender:
         detail = _error_detail(response)
         # 4xx (bad number, unverified sender…) will fail again; 429 and 5xx may not.
         transient = response.status_code == 429 or response.status_code >= 500
-        raise ProviderError(f"SMS provider refused ({response.status_code}): {detail}", transient=transient)
+        raise ProviderError(
+            f"SMS provider refused ({response.status_code}): {detail}", transient=transient
+        )
 
 
 def _error_detail(response: httpx.Response) -> str:

@@ -9,7 +9,14 @@ from piccolo.table import Table
 from app.booking.tables import Appointment
 from tenants.tables import Clinic
 
-KINDS = ("confirmation", "change", "cancellation", "reminder", "teleconsult_invitation", "one_time_code")
+KINDS = (
+    "confirmation",
+    "change",
+    "cancellation",
+    "reminder",
+    "teleconsult_invitation",
+    "one_time_code",
+)
 CHANNELS = ("email", "sms")
 # pending → sending (claimed, with a lease) → sent | failed | dropped
 STATUSES = ("pending", "sending", "sent", "failed", "dropped")
@@ -35,7 +42,9 @@ class Message(Table):
     appointment = ForeignKey(references=Appointment, null=True, default=None)
     # A message about a one-time code rather than an appointment. Purging old codes
     # keeps the message (its cost was billed) without its link.
-    one_time_code = ForeignKey(references=OneTimeCode, null=True, default=None, on_delete=OnDelete.set_null)
+    one_time_code = ForeignKey(
+        references=OneTimeCode, null=True, default=None, on_delete=OnDelete.set_null
+    )
     kind = Varchar(length=32)
     channel = Varchar(length=8)
     recipient = Varchar(length=254, default="")  # filled when sent: the file may change meanwhile

@@ -22,14 +22,20 @@ class SmsUsage:
 
 
 async def sms_usage(*, clinic_id: int, month: date) -> SmsUsage:
-    clinic = await Clinic.select(Clinic.time_zone, Clinic.sms_price_cents).where(Clinic.id == clinic_id).first()
+    clinic = (
+        await Clinic.select(Clinic.time_zone, Clinic.sms_price_cents)
+        .where(Clinic.id == clinic_id)
+        .first()
+    )
     zone = ZoneInfo(clinic["time_zone"])
     first = date(month.year, month.month, 1)
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     start = datetime.combine(first, time(0), tzinfo=zone)
     end = datetime.combine(following, time(0), tzinfo=zone)
     row = (
-        await Message.select(Count(Message.id, alias="messages"), Sum(Message.segments, alias="segments"))
+        await Message.select(
+            Count(Message.id, alias="messages"), Sum(Message.segments, alias="segments")
+        )
         .where(
             (Message.clinic == clinic_id)
             & (Message.channel == "sms")
@@ -41,4 +47,6 @@ async def sms_usage(*, clinic_id: int, month: date) -> SmsUsage:
     )
     count, used = row["messages"] or 0, row["segments"] or 0
     price = clinic["sms_price_cents"]
-    return SmsUsage(month=first, messages=count, segments=used, price_cents=price, cost_cents=used * price)
+    return SmsUsage(
+        month=first, messages=count, segments=used, price_cents=price, cost_cents=used * price
+    )

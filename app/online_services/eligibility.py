@@ -12,7 +12,9 @@ class Rules:
     requires_file: bool = False
     requires_file_number: bool = False
     requires_family_doctor: bool = False
-    family_doctors: frozenset[int] = frozenset()  # "family doctor is one of …"; empty: no such criterion
+    family_doctors: frozenset[int] = (
+        frozenset()
+    )  # "family doctor is one of …"; empty: no such criterion
     min_age: int | None = None
     max_age: int | None = None
     sexes: frozenset[str] = frozenset()  # empty: any

@@ -63,7 +63,9 @@ async def eligible_services(*, clinic_id: int, patient_id: int | None) -> list[S
     return [s.offer for s in await _services(clinic_id) if is_eligible(s.rules, patient, today)]
 
 
-async def search_criteria(*, clinic_id: int, service_id: int, patient_id: int | None) -> Criteria | None:
+async def search_criteria(
+    *, clinic_id: int, service_id: int, patient_id: int | None
+) -> Criteria | None:
     """The availability search for this service and person; None when the service is not
     active or not theirs. Excluded practitioners are in the criteria, so never offered."""
     found = await _services(clinic_id, service_id=service_id)
@@ -79,7 +81,9 @@ async def search_criteria(*, clinic_id: int, service_id: int, patient_id: int | 
         return Criteria(activity_ids=())
     include, exclude = chosen
     return Criteria(
-        activity_ids=service.activity_ids, include_practitioners=include, exclude_practitioners=exclude
+        activity_ids=service.activity_ids,
+        include_practitioners=include,
+        exclude_practitioners=exclude,
     )
 
 
@@ -97,12 +101,18 @@ async def _services(clinic_id: int, *, service_id: int | None = None) -> list[_S
     where = (OnlineService.clinic == clinic_id) & OnlineService.active.eq(True)
     if service_id is not None:
         where &= OnlineService.id == service_id
-    rows = await OnlineService.select().where(where).order_by(OnlineService.display_order, OnlineService.id)
+    rows = (
+        await OnlineService.select()
+        .where(where)
+        .order_by(OnlineService.display_order, OnlineService.id)
+    )
     if not rows:
         return []
     ids = [row["id"] for row in rows]
     activities: dict[int, list[int]] = {service: [] for service in ids}
-    for link in await ServiceActivity.select(ServiceActivity.service, ServiceActivity.activity).where(
+    for link in await ServiceActivity.select(
+        ServiceActivity.service, ServiceActivity.activity
+    ).where(
         (ServiceActivity.clinic == clinic_id)
         & ServiceActivity.service.is_in(ids)
         & ServiceActivity.activity.active.eq(True)
@@ -153,12 +163,18 @@ async def _patient(clinic_id: int, patient_id: int | None) -> PatientFacts | Non
             Patient.family_doctor.clinic.as_alias("doctor_clinic"),
             Patient.family_doctor.active.as_alias("doctor_active"),
         )
-        .where((Patient.id == patient_id) & (Patient.clinic == clinic_id) & (Patient.status == "active"))
+        .where(
+            (Patient.id == patient_id)
+            & (Patient.clinic == clinic_id)
+            & (Patient.status == "active")
+        )
         .first()
     )
     if row is None:
         return None
-    doctor_here = row["doctor"] is not None and row["doctor_clinic"] == clinic_id and row["doctor_active"]
+    doctor_here = (
+        row["doctor"] is not None and row["doctor_clinic"] == clinic_id and row["doctor_active"]
+    )
     return PatientFacts(
         date_of_birth=row["date_of_birth"],
         sex=row["sex"],

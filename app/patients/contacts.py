@@ -28,7 +28,11 @@ class Contact:
 
 def typed_contacts(form: IdentityForm) -> list[Contact]:
     """The form's contacts, the cell phone before the email as on the form."""
-    return [Contact(kind, value) for kind, value in (("cell", form.cell_phone), ("email", form.email)) if value]
+    return [
+        Contact(kind, value)
+        for kind, value in (("cell", form.cell_phone), ("email", form.email))
+        if value
+    ]
 
 
 async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: IdentityForm) -> list[str]:
@@ -36,7 +40,9 @@ async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: Identit
     MAX_PENDING pending). Returns the values added."""
     added: list[str] = []
     async with write_transaction():
-        if not await Patient.exists().where((Patient.id == patient_id) & (Patient.clinic == clinic_id)):
+        if not await Patient.exists().where(
+            (Patient.id == patient_id) & (Patient.clinic == clinic_id)
+        ):
             return added
         existing = await ContactDetail.select(
             ContactDetail.value, ContactDetail.position, ContactDetail.verified
@@ -51,12 +57,20 @@ async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: Identit
             position += 1
             # A double submission racing this one may insert the same value first:
             # the unique index on (patient, value) keeps one.
-            inserted = await ContactDetail.insert(
-                ContactDetail(
-                    clinic=clinic_id, patient=patient_id, kind=contact.kind, value=contact.value,
-                    position=position, verified=False,
+            inserted = (
+                await ContactDetail.insert(
+                    ContactDetail(
+                        clinic=clinic_id,
+                        patient=patient_id,
+                        kind=contact.kind,
+                        value=contact.value,
+                        position=position,
+                        verified=False,
+                    )
                 )
-            ).on_conflict(action="DO NOTHING").returning(ContactDetail.id)
+                .on_conflict(action="DO NOTHING")
+                .returning(ContactDetail.id)
+            )
             if inserted:
                 known.add(contact.value.lower())
                 added.append(contact.value)
@@ -68,24 +82,33 @@ async def pending_among(*, clinic_id: int, patient_id: int, values: list[str]) -
     """Which of these values are contacts of the file still waiting to be verified."""
     if not values:
         return []
-    rows = await ContactDetail.select(ContactDetail.kind, ContactDetail.value).where(
-        (ContactDetail.clinic == clinic_id)
-        & (ContactDetail.patient == patient_id)
-        & (ContactDetail.verified == False)  # noqa: E712 - a Piccolo condition
-        & ContactDetail.value.is_in(values)
-    ).order_by(ContactDetail.position)
+    rows = (
+        await ContactDetail.select(ContactDetail.kind, ContactDetail.value)
+        .where(
+            (ContactDetail.clinic == clinic_id)
+            & (ContactDetail.patient == patient_id)
+            & (ContactDetail.verified == False)  # noqa: E712 - a Piccolo condition
+            & ContactDetail.value.is_in(values)
+        )
+        .order_by(ContactDetail.position)
+    )
     return [Contact(row["kind"], row["value"]) for row in rows]
 
 
 async def verifier(*, clinic_id: int, patient_id: int) -> Contact | None:
     """Where a code proving the patient's hold on the file goes: its main verified contact
     that can receive one, or None (then only staff can verify new contacts)."""
-    row = await ContactDetail.select(ContactDetail.kind, ContactDetail.value).where(
-        (ContactDetail.clinic == clinic_id)
-        & (ContactDetail.patient == patient_id)
-        & (ContactDetail.verified == True)  # noqa: E712 - a Piccolo condition
-        & ContactDetail.kind.is_in(list(REACHABLE))
-    ).order_by(ContactDetail.position).first()
+    row = (
+        await ContactDetail.select(ContactDetail.kind, ContactDetail.value)
+        .where(
+            (ContactDetail.clinic == clinic_id)
+            & (ContactDetail.patient == patient_id)
+            & (ContactDetail.verified == True)  # noqa: E712 - a Piccolo condition
+            & ContactDetail.kind.is_in(list(REACHABLE))
+        )
+        .order_by(ContactDetail.position)
+        .first()
+    )
     return Contact(row["kind"], row["value"]) if row else None
 
 
@@ -94,12 +117,16 @@ async def verify(*, clinic_id: int, patient_id: int, values: list[str]) -> int:
     if not values:
         return 0
     async with write_transaction():
-        changed = await ContactDetail.update({ContactDetail.verified: True}).where(
-            (ContactDetail.clinic == clinic_id)
-            & (ContactDetail.patient == patient_id)
-            & (ContactDetail.verified == False)  # noqa: E712 - a Piccolo condition
-            & ContactDetail.value.is_in(values)
-        ).returning(ContactDetail.id)
+        changed = (
+            await ContactDetail.update({ContactDetail.verified: True})
+            .where(
+                (ContactDetail.clinic == clinic_id)
+                & (ContactDetail.patient == patient_id)
+                & (ContactDetail.verified == False)  # noqa: E712 - a Piccolo condition
+                & ContactDetail.value.is_in(values)
+            )
+            .returning(ContactDetail.id)
+        )
     return len(changed)
 
 

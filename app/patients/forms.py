@@ -31,7 +31,8 @@ class IdentityForm:
     email: str | None  # lower case
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: for a booking session, or an unidentified appointment's provisional identity."""
+        """JSON-ready: for a booking session, or the provisional identity of an unidentified
+        patient's appointment."""
         return {**asdict(self), "date_of_birth": self.date_of_birth.isoformat()}
 
     @classmethod
@@ -77,13 +78,18 @@ def parse_identity(
     cell_phone = None
     raw_phone = text("cell_phone")
     if raw_phone:
-        cell_phone = normalise.phone_e164(raw_phone, region=country) if len(raw_phone) <= PHONE_MAX else None
+        cell_phone = (
+            normalise.phone_e164(raw_phone, region=country) if len(raw_phone) <= PHONE_MAX else None
+        )
         if cell_phone is None:
             errors["cell_phone"] = _(
-                "Enter a valid cell phone number, e.g. %(example)s.", example=normalise.example_cell(country)
+                "Enter a valid cell phone number, e.g. %(example)s.",
+                example=normalise.example_cell(country),
             )
         elif not normalise.can_receive_texts(cell_phone):
-            errors["cell_phone"] = _("This number cannot receive text messages: enter a cell phone number.")
+            errors["cell_phone"] = _(
+                "This number cannot receive text messages: enter a cell phone number."
+            )
 
     email = None
     raw_email = text("email")

@@ -19,7 +19,9 @@ _ANY = re.compile(r"^[A-Z0-9]+$")
 FEMALE_MONTH_OFFSET = 50  # RAMQ adds 50 to the month of birth for women
 
 
-def error(value: str, *, hin_format: str, date_of_birth: date | None, sex: str | None) -> str | None:
+def error(
+    value: str, *, hin_format: str, date_of_birth: date | None, sex: str | None
+) -> str | None:
     """None when `value` is acceptable for the clinic, else what to tell the patient.
     `date_of_birth` and `sex` (None when not valid themselves) let a Quebec number be
     checked against them, which catches a mistyped digit before it matches nobody."""
@@ -36,7 +38,8 @@ def error(value: str, *, hin_format: str, date_of_birth: date | None, sex: str |
 
 def _ramq_error(value: str, date_of_birth: date | None, sex: str | None) -> str | None:
     shape = gettext(
-        "Enter your health insurance number as on your card: 4 letters then 8 digits, e.g. ABCD 8554 1219."
+        "Enter your health insurance number as on your card: "
+        "4 letters then 8 digits, e.g. ABCD 8554 1219."
     )
     if not _RAMQ.match(value):
         return shape

@@ -80,9 +80,11 @@ async def identify(*, clinic_id: int, form: IdentityForm, client_key: str) -> Id
 async def purge(*, now: datetime) -> int:
     """Forget attempts too old for any limit to count; returns how many."""
     async with write_transaction():
-        gone = await IdentificationAttempt.delete().where(
-            IdentificationAttempt.attempted_at < now - KEPT_FOR
-        ).returning(IdentificationAttempt.id)
+        gone = (
+            await IdentificationAttempt.delete()
+            .where(IdentificationAttempt.attempted_at < now - KEPT_FOR)
+            .returning(IdentificationAttempt.id)
+        )
     return len(gone)
 
 
@@ -132,7 +134,9 @@ async def _record(clinic_id: int, keys: dict, now: datetime) -> int:
     async with write_transaction():
         row = await IdentificationAttempt.insert(
             IdentificationAttempt(
-                clinic=clinic_id, attempted_at=now, **{column._meta.name: value for column, value in keys.items()}
+                clinic=clinic_id,
+                attempted_at=now,
+                **{column._meta.name: value for column, value in keys.items()},
             )
         ).returning(IdentificationAttempt.id)
     return row[0]["id"]
@@ -140,21 +144,36 @@ async def _record(clinic_id: int, keys: dict, now: datetime) -> int:
 
 async def _too_many(clinic_id: int, keys: dict, now: datetime) -> bool:
     def since(window: timedelta):
-        return (IdentificationAttempt.clinic == clinic_id) & (IdentificationAttempt.attempted_at > now - window)
+        return (IdentificationAttempt.clinic == clinic_id) & (
+            IdentificationAttempt.attempted_at > now - window
+        )
 
     for column in (IdentificationAttempt.identity_key, IdentificationAttempt.hin_key):
         if keys[column] is None:
             continue
-        failures = await IdentificationAttempt.count().where(since(PER_IDENTITY.window) & (column == keys[column]))
+        failures = await IdentificationAttempt.count().where(
+            since(PER_IDENTITY.window) & (column == keys[column])
+        )
         if failures > PER_IDENTITY.failures:
             return True
-    here = await IdentificationAttempt.select(
-        Count(alias="attempts"), Count(distinct=[IdentificationAttempt.identity_key], alias="identities")
-    ).where(
-        since(ADDRESS_WINDOW) & (IdentificationAttempt.client_key == keys[IdentificationAttempt.client_key])
-    ).first()
-    repeats = here["attempts"] - here["identities"]  # failures again for an identity already failed here
-    return repeats > PER_ADDRESS_REPEATS.failures or here["identities"] > PER_ADDRESS_IDENTITIES.failures
+    here = (
+        await IdentificationAttempt.select(
+            Count(alias="attempts"),
+            Count(distinct=[IdentificationAttempt.identity_key], alias="identities"),
+        )
+        .where(
+            since(ADDRESS_WINDOW)
+            & (IdentificationAttempt.client_key == keys[IdentificationAttempt.client_key])
+        )
+        .first()
+    )
+    repeats = (
+        here["attempts"] - here["identities"]
+    )  # failures again for an identity already failed here
+    return (
+        repeats > PER_ADDRESS_REPEATS.failures
+        or here["identities"] > PER_ADDRESS_IDENTITIES.failures
+    )
 
 
 async def _forget(clinic_id: int, attempt_id: int) -> None:

@@ -59,7 +59,9 @@ def can_receive_texts(e164: str) -> bool:
 
 def example_cell(region: str) -> str:
     """A cell phone number as people write it in the clinic's country, for help texts."""
-    number = phonenumbers.example_number_for_type(region.upper(), phonenumbers.PhoneNumberType.MOBILE)
+    number = phonenumbers.example_number_for_type(
+        region.upper(), phonenumbers.PhoneNumberType.MOBILE
+    )
     if number is None:
         return "+1 514 555 0123"
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

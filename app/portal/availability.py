@@ -23,13 +23,21 @@ async def bookable_slots(
     day_part: str | None = None,
     holder: str | None = None,
 ) -> list[Available]:
-    criteria = await search_criteria(clinic_id=clinic_id, service_id=service_id, patient_id=patient_id) if service_id else None
+    criteria = (
+        await search_criteria(clinic_id=clinic_id, service_id=service_id, patient_id=patient_id)
+        if service_id
+        else None
+    )
     if criteria is None:
         return []
-    notice = await Clinic.select(Clinic.min_booking_notice_minutes).where(Clinic.id == clinic_id).first()
+    notice = (
+        await Clinic.select(Clinic.min_booking_notice_minutes).where(Clinic.id == clinic_id).first()
+    )
     return await search(
         clinic_id=clinic_id,
-        criteria=dataclasses.replace(criteria, site_id=site_id, from_date=from_date, day_part=day_part, holder=holder),
+        criteria=dataclasses.replace(
+            criteria, site_id=site_id, from_date=from_date, day_part=day_part, holder=holder
+        ),
         limit=limit,
         min_notice=timedelta(minutes=notice["min_booking_notice_minutes"]),
     )

@@ -40,7 +40,9 @@ async def portal_site(clinic: ClinicRef, site_slug: str) -> SiteView:
     return site
 
 
-async def booking_session(request: Request, clinic: ClinicRef, site: SiteView, token: str) -> BookingSessionView:
+async def booking_session(
+    request: Request, clinic: ClinicRef, site: SiteView, token: str
+) -> BookingSessionView:
     """The session keeps the patient's language: in a third-party iframe the language
     cookie may be blocked. The switch (?lang=) changes it."""
     session = await sessions.get(clinic_id=clinic.id, site_id=site.id, token=token)

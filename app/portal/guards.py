@@ -38,7 +38,9 @@ def clinic_pages_only(connection: ASGIConnection, _handler: BaseRouteHandler) ->
     clinic = connection.scope["state"]["clinic"]
     headers = connection.headers
     if not posted_from_clinic(
-        fetch_site=headers.get("sec-fetch-site"), origin=headers.get("origin"),
-        host=headers.get("host", ""), embed_origins=clinic.embed_origins if clinic else (),
+        fetch_site=headers.get("sec-fetch-site"),
+        origin=headers.get("origin"),
+        host=headers.get("host", ""),
+        embed_origins=clinic.embed_origins if clinic else (),
     ):
         raise CrossSiteForm("form posted from another site")

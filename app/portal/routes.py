@@ -8,4 +8,7 @@ from app.portal.home import home
 from app.portal.widget import embed, widget_js
 from app.portal.wizard import BookingSteps, IdentifyStep
 
-router = Router(path="/", route_handlers=[home, IdentifyStep, BookingSteps, widget_js, embed, AppointmentDetails])
+router = Router(
+    path="/",
+    route_handlers=[home, IdentifyStep, BookingSteps, widget_js, embed, AppointmentDetails],
+)

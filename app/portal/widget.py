@@ -38,26 +38,47 @@ WIDGET_JS = """(function () {
 """
 
 
-@get("/{site_slug:str}/widget.js", name="portal:widget_js", dependencies={"site": Provide(portal_site)})
-async def widget_js(request: Request, settings: Settings, clinic: ClinicRef, site: SiteView) -> Response:
+@get(
+    "/{site_slug:str}/widget.js",
+    name="portal:widget_js",
+    dependencies={"site": Provide(portal_site)},
+)
+async def widget_js(
+    request: Request, settings: Settings, clinic: ClinicRef, site: SiteView
+) -> Response:
     body = WIDGET_JS % {
-        "src": json.dumps(clinic_page_url(request, settings, clinic, "portal:identify", site_slug=site.slug)),
+        "src": json.dumps(
+            clinic_page_url(request, settings, clinic, "portal:identify", site_slug=site.slug)
+        ),
         "origin": json.dumps(settings.clinic_url(clinic.slug)),
-        "title": json.dumps(site.name_fr if not site.name_en else f"{site.name_fr} / {site.name_en}"),
+        "title": json.dumps(
+            site.name_fr if not site.name_en else f"{site.name_fr} / {site.name_en}"
+        ),
     }
-    return Response(body, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        body,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @get("/{site_slug:str}/embed", name="portal:embed", dependencies={"site": Provide(portal_site)})
-async def embed(request: Request, settings: Settings, clinic: ClinicRef, site: SiteView) -> Response:
+async def embed(
+    request: Request, settings: Settings, clinic: ClinicRef, site: SiteView
+) -> Response:
     portal = clinic_page_url(request, settings, clinic, "portal:identify", site_slug=site.slug)
     script = clinic_page_url(request, settings, clinic, "portal:widget_js", site_slug=site.slug)
     title = html.escape(site.name_fr)
-    return page_or_fragment(request, "portal/embed.html", {
-        "site": site,
-        "script_snippet": f'<script src="{script}" async></script>',
-        "iframe_snippet": (
-            f'<iframe src="{portal}" title="{title}" style="width:100%;min-height:900px;border:0"></iframe>'
-        ),
-        "portal_url": portal,
-    })
+    return page_or_fragment(
+        request,
+        "portal/embed.html",
+        {
+            "site": site,
+            "script_snippet": f'<script src="{script}" async></script>',
+            "iframe_snippet": (
+                f'<iframe src="{portal}" title="{title}" '
+                'style="width:100%;min-height:900px;border:0"></iframe>'
+            ),
+            "portal_url": portal,
+        },
+    )

@@ -53,10 +53,20 @@ from tenants.resolution import ClinicRef
 from tenants.sites import SiteView
 
 STEPS = ("identify", "service", "slots", "review", "done")
-TYPED_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "health_insurance_number", "cell_phone", "email")
+TYPED_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "health_insurance_number",
+    "cell_phone",
+    "email",
+)
 
 
-def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
     return page_or_fragment(request, template, context, block="step", status_code=status_code)
 
 
@@ -84,33 +94,55 @@ class IdentifyStep(Controller):
         return self._page(request, settings, site, values={}, errors={})
 
     @post("/", name="portal:identify_submit")
-    async def submit(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView) -> Response:
+    async def submit(
+        self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView
+    ) -> Response:
         data = await text_fields(request)
         if expired(settings, data, f"identify:{site.id}"):
-            return self._page(request, settings, site, data, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
+            return self._page(
+                request,
+                settings,
+                site,
+                data,
+                {"form": i18n.gettext("This page expired. Please try again.")},
+                422,
+            )
         form, errors = parse_identity(data, country=clinic.country, hin_format=clinic.hin_format)
         if form is None:
             return self._page(request, settings, site, data, errors, 422)
         address = client_address(request)
         found = await identify(clinic_id=clinic.id, form=form, client_key=address)
         if found.status == "rate_limited":
-            message = i18n.gettext("Too many attempts. Please try again in a few minutes, or call us at %(phone)s.", phone=clinic.phone)
+            message = i18n.gettext(
+                "Too many attempts. Please try again in a few minutes, or call us at %(phone)s.",
+                phone=clinic.phone,
+            )
             return self._page(request, settings, site, data, {"form": message}, 429)
         services = await eligible_services(clinic_id=clinic.id, patient_id=found.patient_id)
         if not services:
             # The form comes back filled in, for the patient to check for a typo.
-            return self._page(request, settings, site, data, {}, template="portal/not_eligible.html")
+            return self._page(
+                request, settings, site, data, {}, template="portal/not_eligible.html"
+            )
         identity = TypedIdentity(
-            as_typed={key: data.get(key, "") for key in TYPED_FIELDS}, cell_phone=form.cell_phone, email=form.email,
+            as_typed={key: data.get(key, "") for key in TYPED_FIELDS},
+            cell_phone=form.cell_phone,
+            email=form.email,
         )
         session = await sessions.start(
-            clinic_id=clinic.id, site_id=site.id, identity=identity,
-            patient_id=found.patient_id, language=i18n.current(),
-            visitor=sessions.Visitor(client_key=limit_key(address), identity_key=identity_key(form)),
+            clinic_id=clinic.id,
+            site_id=site.id,
+            identity=identity,
+            patient_id=found.patient_id,
+            language=i18n.current(),
+            visitor=sessions.Visitor(
+                client_key=limit_key(address), identity_key=identity_key(form)
+            ),
         )
         if session is None:
             message = i18n.gettext(
-                "You already have several bookings under way. Finish one of them, or try again in a while. You can also call us at %(phone)s.",
+                "You already have several bookings under way. Finish one of them, or try again "
+                "in a while. You can also call us at %(phone)s.",
                 phone=clinic.phone,
             )
             return self._page(request, settings, site, data, {"form": message}, 429)
@@ -120,11 +152,22 @@ class IdentifyStep(Controller):
         return go(request, "service", site, session.token)
 
     @staticmethod
-    def _page(request, settings, site, values, errors, status_code=200, template="portal/identify.html") -> Response:
-        return render(request, template, {
-            "site": site, "values": values, "errors": errors, "steps": STEPS, "step": "identify",
-            "form_token": form_token(settings.secret_key, f"identify:{site.id}"),
-        }, status_code)
+    def _page(
+        request, settings, site, values, errors, status_code=200, template="portal/identify.html"
+    ) -> Response:
+        return render(
+            request,
+            template,
+            {
+                "site": site,
+                "values": values,
+                "errors": errors,
+                "steps": STEPS,
+                "step": "identify",
+                "form_token": form_token(settings.secret_key, f"identify:{site.id}"),
+            },
+            status_code,
+        )
 
 
 class BookingSteps(Controller):
@@ -141,16 +184,36 @@ class BookingSteps(Controller):
     # or go on, and the clinic confirms it later.
 
     @get("/contacts", name="portal:contacts")
-    async def contacts_form(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                            session: BookingSessionView) -> Response:
+    async def contacts_form(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+    ) -> Response:
         return await self._contacts_page(request, settings, clinic, site, session, {})
 
     @post("/contacts", name="portal:contacts_submit")
-    async def contacts_submit(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                              session: BookingSessionView) -> Response:
+    async def contacts_submit(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+    ) -> Response:
         data = await text_fields(request)
         if expired(settings, data, session.token):
-            return await self._contacts_page(request, settings, clinic, site, session, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
+            return await self._contacts_page(
+                request,
+                settings,
+                clinic,
+                site,
+                session,
+                {"form": i18n.gettext("This page expired. Please try again.")},
+                422,
+            )
         pending = await _pending(clinic, session)
         destination = pending and await verifier(clinic_id=clinic.id, patient_id=session.patient_id)
         if not destination:
@@ -158,89 +221,183 @@ class BookingSteps(Controller):
         subject = _code_subject(session)
         if data.get("action") == "send":
             sent = await one_time_codes.send(
-                clinic_id=clinic.id, subject=subject, channel="email" if destination.kind == "email" else "sms",
-                address=destination.value, language=session.language,
+                clinic_id=clinic.id,
+                subject=subject,
+                channel="email" if destination.kind == "email" else "sms",
+                address=destination.value,
+                language=session.language,
             )
             if sent is None:
-                message = i18n.gettext("Too many codes were sent to this contact. Please try again in an hour, or go on without confirming.")
-                return await self._contacts_page(request, settings, clinic, site, session, {"form": message}, 429)
+                message = i18n.gettext(
+                    "Too many codes were sent to this contact. Please try again in an hour, "
+                    "or go on without confirming."
+                )
+                return await self._contacts_page(
+                    request, settings, clinic, site, session, {"form": message}, 429
+                )
             return go(request, "contacts", site, session.token)
         code, errors = one_time_codes.parse_code(data)
         typed = {"code": str(data.get("code", ""))}
         if code is None:
-            return await self._contacts_page(request, settings, clinic, site, session, errors, 422, typed)
+            return await self._contacts_page(
+                request, settings, clinic, site, session, errors, 422, typed
+            )
         async with write_transaction():
-            checked = await one_time_codes.check(clinic_id=clinic.id, subject=subject, typed=code, secret_key=settings.secret_key)
+            checked = await one_time_codes.check(
+                clinic_id=clinic.id, subject=subject, typed=code, secret_key=settings.secret_key
+            )
             if checked.outcome == "right":
-                await verify(clinic_id=clinic.id, patient_id=session.patient_id, values=[c.value for c in pending])
+                await verify(
+                    clinic_id=clinic.id,
+                    patient_id=session.patient_id,
+                    values=[c.value for c in pending],
+                )
         if checked.outcome == "right":
             return go(request, "service", site, session.token, confirmed=1)
         if checked.tries_left:
-            message = i18n.ngettext("This code is not right. You have %(num)s more try.", "This code is not right. You have %(num)s more tries.", checked.tries_left)
-            return await self._contacts_page(request, settings, clinic, site, session, {"code": message}, 422, typed)
+            message = i18n.ngettext(
+                "This code is not right. You have %(num)s more try.",
+                "This code is not right. You have %(num)s more tries.",
+                checked.tries_left,
+            )
+            return await self._contacts_page(
+                request, settings, clinic, site, session, {"code": message}, 422, typed
+            )
         message = i18n.gettext("This code is no longer valid. Ask for a new code.")
-        return await self._contacts_page(request, settings, clinic, site, session, {"form": message}, 422)
+        return await self._contacts_page(
+            request, settings, clinic, site, session, {"form": message}, 422
+        )
 
-    async def _contacts_page(self, request, settings, clinic, site, session, errors, status_code=200, values=None) -> Response:
+    async def _contacts_page(
+        self, request, settings, clinic, site, session, errors, status_code=200, values=None
+    ) -> Response:
         pending = await _pending(clinic, session)
         if not pending:
             return go(request, "service", site, session.token)
         destination = await verifier(clinic_id=clinic.id, patient_id=session.patient_id)
-        challenge = destination and await one_time_codes.live(clinic_id=clinic.id, subject=_code_subject(session))
-        return render(request, "portal/contacts.html", {
-            "site": site, "session": session, "pending": pending, "destination": destination,
-            "shown": masked(destination) if destination else "", "challenge": challenge,
-            "digits": one_time_codes.LENGTH, "values": values or {}, "errors": errors,
-            "steps": STEPS, "step": "identify", "form_token": form_token(settings.secret_key, session.token),
-        }, status_code)
+        challenge = destination and await one_time_codes.live(
+            clinic_id=clinic.id, subject=_code_subject(session)
+        )
+        return render(
+            request,
+            "portal/contacts.html",
+            {
+                "site": site,
+                "session": session,
+                "pending": pending,
+                "destination": destination,
+                "shown": masked(destination) if destination else "",
+                "challenge": challenge,
+                "digits": one_time_codes.LENGTH,
+                "values": values or {},
+                "errors": errors,
+                "steps": STEPS,
+                "step": "identify",
+                "form_token": form_token(settings.secret_key, session.token),
+            },
+            status_code,
+        )
 
     # -- step 2: service ------------------------------------------------------------
 
     @get("/service", name="portal:service")
-    async def service_form(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                           session: BookingSessionView) -> Response:
+    async def service_form(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+    ) -> Response:
         values = {
-            "service": str(session.service_id or ""), "reason": session.reason, "details": session.details,
-            "preference": session.preference, "from_date": session.from_date.isoformat() if session.from_date else "",
+            "service": str(session.service_id or ""),
+            "reason": session.reason,
+            "details": session.details,
+            "preference": session.preference,
+            "from_date": session.from_date.isoformat() if session.from_date else "",
             "day_part": session.day_part or "",
         }
         return await self._service_page(request, settings, clinic, site, session, values, {})
 
     @post("/service", name="portal:service_submit")
-    async def service_submit(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                             session: BookingSessionView) -> Response:
+    async def service_submit(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+    ) -> Response:
         data = await text_fields(request)
         if expired(settings, data, session.token):
-            return await self._service_page(request, settings, clinic, site, session, data, {"form": i18n.gettext("This page expired. Please try again.")}, 422)
+            return await self._service_page(
+                request,
+                settings,
+                clinic,
+                site,
+                session,
+                data,
+                {"form": i18n.gettext("This page expired. Please try again.")},
+                422,
+            )
         offers = await eligible_services(clinic_id=clinic.id, patient_id=session.patient_id)
         today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
         choice, errors = parse_service_step(data, service_ids={o.id for o in offers}, today=today)
         if choice is None:
-            return await self._service_page(request, settings, clinic, site, session, data, errors, 422)
+            return await self._service_page(
+                request, settings, clinic, site, session, data, errors, 422
+            )
         await sessions.update(
-            clinic_id=clinic.id, session_id=session.id, service=choice.service_id, reason=choice.reason,
-            details=choice.details, preference=choice.preference, from_date=choice.from_date,
-            day_part=choice.day_part, shown=results_for_page(1),
+            clinic_id=clinic.id,
+            session_id=session.id,
+            service=choice.service_id,
+            reason=choice.reason,
+            details=choice.details,
+            preference=choice.preference,
+            from_date=choice.from_date,
+            day_part=choice.day_part,
+            shown=results_for_page(1),
         )
         return go(request, "service", site, session.token, saved=1)
 
-    async def _service_page(self, request, settings, clinic, site, session, values, errors, status_code=200) -> Response:
+    async def _service_page(
+        self, request, settings, clinic, site, session, values, errors, status_code=200
+    ) -> Response:
         offers = await eligible_services(clinic_id=clinic.id, patient_id=session.patient_id)
         pending = await _pending(clinic, session)
         chosen = next((o for o in offers if o.id == session.service_id), None)
         saved = request.query_params.get("saved") == "1" and chosen is not None and not errors
-        return render(request, "portal/service.html", {
-            "site": site, "session": session, "offers": offers, "chosen": chosen, "saved": saved,
-            "pending": pending, "confirmed": request.query_params.get("confirmed") == "1" and not pending,
-            "values": values, "errors": errors, "steps": STEPS, "step": "service",
-            "form_token": form_token(settings.secret_key, session.token),
-        }, status_code)
+        return render(
+            request,
+            "portal/service.html",
+            {
+                "site": site,
+                "session": session,
+                "offers": offers,
+                "chosen": chosen,
+                "saved": saved,
+                "pending": pending,
+                "confirmed": request.query_params.get("confirmed") == "1" and not pending,
+                "values": values,
+                "errors": errors,
+                "steps": STEPS,
+                "step": "service",
+                "form_token": form_token(settings.secret_key, session.token),
+            },
+            status_code,
+        )
 
     # -- step 3: availabilities -----------------------------------------------------
 
     @get("/slots", name="portal:slots")
-    async def slots(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                    session: BookingSessionView) -> Response:
+    async def slots(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+    ) -> Response:
         if session.service_id is None:
             return go(request, "service", site, session.token)
         more = _asked_for_more(request)
@@ -248,50 +405,94 @@ class BookingSteps(Controller):
             shown = results_for_page(more // 5)
             await sessions.update(clinic_id=clinic.id, session_id=session.id, shown=shown)
             session = replace(session, shown=shown)
-        return await self._slots_page(request, settings, clinic, site, session, error=request.query_params.get("error"))
+        return await self._slots_page(
+            request, settings, clinic, site, session, error=request.query_params.get("error")
+        )
 
     @post("/slots", name="portal:slots_submit")
-    async def slots_submit(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                           session: BookingSessionView, booking: BookingService) -> Response:
+    async def slots_submit(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+        booking: BookingService,
+    ) -> Response:
         data = await text_fields(request)
         slot_id = whole_number(data.get("slot", ""), maximum=MAX_ID)
         if expired(settings, data, session.token):
-            return await self._slots_page(request, settings, clinic, site, session, error="expired", status_code=422)
+            return await self._slots_page(
+                request, settings, clinic, site, session, error="expired", status_code=422
+            )
         if slot_id is None:
-            return await self._slots_page(request, settings, clinic, site, session, error="choose", status_code=422)
+            return await self._slots_page(
+                request, settings, clinic, site, session, error="choose", status_code=422
+            )
         offered = await _available(clinic, site, session, limit=MAX_RESULTS)
         if slot_id not in {a.slot_id for a in offered}:
-            return await self._slots_page(request, settings, clinic, site, session, error="taken", status_code=409)
+            return await self._slots_page(
+                request, settings, clinic, site, session, error="taken", status_code=409
+            )
         outcome = await sessions.hold(session=session, slot_id=slot_id, booking=booking)
         if outcome.code is OutcomeCode.TOO_MANY_HOLDS:
-            return await self._slots_page(request, settings, clinic, site, session, error="holds", status_code=429)
+            return await self._slots_page(
+                request, settings, clinic, site, session, error="holds", status_code=429
+            )
         if not outcome.ok:
-            return await self._slots_page(request, settings, clinic, site, session, error="taken", status_code=409)
+            return await self._slots_page(
+                request, settings, clinic, site, session, error="taken", status_code=409
+            )
         await sessions.update(clinic_id=clinic.id, session_id=session.id, slot=slot_id)
         return go(request, "review", site, session.token)
 
-    async def _slots_page(self, request, settings, clinic, site, session, error=None, status_code=200) -> Response:
+    async def _slots_page(
+        self, request, settings, clinic, site, session, error=None, status_code=200
+    ) -> Response:
         shown = session.shown
         found = await _available(clinic, site, session, limit=shown + 1)
         messages = {
             "taken": i18n.gettext("This appointment is no longer available"),
             "expired": i18n.gettext("This page expired. Please try again."),
             "choose": i18n.gettext("Choose an appointment."),
-            "holds": i18n.gettext("You are already holding several appointments in other windows. Book one of them, or wait a few minutes for them to be released."),
+            "holds": i18n.gettext(
+                "You are already holding several appointments in other windows. Book one of "
+                "them, or wait a few minutes for them to be released."
+            ),
         }
-        return render(request, "portal/slots.html", {
-            "site": site, "session": session, "slots": found[:shown], "has_more": len(found) > shown and shown < MAX_RESULTS,
-            "next_shown": shown + 5, "error": messages.get(error or ""), "error_code": error,
-            # After "See more", focus goes to the first new choice, not back to the top.
-            "first_new": shown - 5 if _asked_for_more(request) is not None and shown > 5 else None,
-            "steps": STEPS, "step": "slots", "form_token": form_token(settings.secret_key, session.token),
-        }, status_code)
+        return render(
+            request,
+            "portal/slots.html",
+            {
+                "site": site,
+                "session": session,
+                "slots": found[:shown],
+                "has_more": len(found) > shown and shown < MAX_RESULTS,
+                "next_shown": shown + 5,
+                "error": messages.get(error or ""),
+                "error_code": error,
+                # After "See more", focus goes to the first new choice, not back to the top.
+                "first_new": shown - 5
+                if _asked_for_more(request) is not None and shown > 5
+                else None,
+                "steps": STEPS,
+                "step": "slots",
+                "form_token": form_token(settings.secret_key, session.token),
+            },
+            status_code,
+        )
 
     # -- step 4: review ---------------------------------------------------------------
 
     @get("/review", name="portal:review")
-    async def review(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                     session: BookingSessionView) -> Response:
+    async def review(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+    ) -> Response:
         if session.appointment_id:
             return go(request, "done", site, session.token)
         if session.slot_id is None:
@@ -299,16 +500,31 @@ class BookingSteps(Controller):
         slot = await slot_view(clinic_id=clinic.id, slot_id=session.slot_id)
         if slot is None or not slot.held_by(session.token, clock.now()):
             return go(request, "slots", site, session.token, error="taken")
-        return render(request, "portal/review.html", {
-            "site": site, "session": session, "slot": slot, "steps": STEPS, "step": "review",
-            # Rounded up: the page's countdown must not reach 0:00 while the hold still runs.
-            "seconds_left": math.ceil((slot.hold_until - clock.now()).total_seconds()),
-            "form_token": form_token(settings.secret_key, session.token),
-        })
+        return render(
+            request,
+            "portal/review.html",
+            {
+                "site": site,
+                "session": session,
+                "slot": slot,
+                "steps": STEPS,
+                "step": "review",
+                # Rounded up: the page's countdown must not reach 0:00 while the hold still runs.
+                "seconds_left": math.ceil((slot.hold_until - clock.now()).total_seconds()),
+                "form_token": form_token(settings.secret_key, session.token),
+            },
+        )
 
     @post("/review", name="portal:review_submit")
-    async def book(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                   session: BookingSessionView, booking: BookingService) -> Response:
+    async def book(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+        booking: BookingService,
+    ) -> Response:
         data = await text_fields(request)
         if expired(settings, data, session.token):
             return go(request, "review", site, session.token)
@@ -328,28 +544,50 @@ class BookingSteps(Controller):
             details=session.details,
             service_id=session.service_id,
         )
-        outcome = await booking.book(slot_id=session.slot_id, token=session.token, details=details, actor=PATIENT)
+        outcome = await booking.book(
+            slot_id=session.slot_id, token=session.token, details=details, actor=PATIENT
+        )
         if not outcome.ok:
             await sessions.update(clinic_id=clinic.id, session_id=session.id, slot=None)
             return go(request, "slots", site, session.token, error="taken")
-        await sessions.update(clinic_id=clinic.id, session_id=session.id, appointment=outcome.appointment_id)
+        await sessions.update(
+            clinic_id=clinic.id, session_id=session.id, appointment=outcome.appointment_id
+        )
         return go(request, "done", site, session.token)
 
     # -- step 5: done -----------------------------------------------------------------
 
     @get("/done", name="portal:done")
-    async def done(self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView,
-                   session: BookingSessionView) -> Response:
+    async def done(
+        self,
+        request: Request,
+        settings: Settings,
+        clinic: ClinicRef,
+        site: SiteView,
+        session: BookingSessionView,
+    ) -> Response:
         if not session.appointment_id:
             return go(request, "review", site, session.token)
-        appointment = await appointment_view(clinic_id=clinic.id, appointment_id=session.appointment_id)
-        details_url = request.app.route_reverse(
-            "portal:appointment", token=make_token(settings.secret_key, appointment.id, appointment.ends_at),
+        appointment = await appointment_view(
+            clinic_id=clinic.id, appointment_id=session.appointment_id
         )
-        return render(request, "portal/done.html", {
-            "site": site, "session": session, "appointment": appointment, "details_url": details_url,
-            "ics_url": details_url + "/calendar.ics", "steps": STEPS, "step": "done",
-        })
+        details_url = request.app.route_reverse(
+            "portal:appointment",
+            token=make_token(settings.secret_key, appointment.id, appointment.ends_at),
+        )
+        return render(
+            request,
+            "portal/done.html",
+            {
+                "site": site,
+                "session": session,
+                "appointment": appointment,
+                "details_url": details_url,
+                "ics_url": details_url + "/calendar.ics",
+                "steps": STEPS,
+                "step": "done",
+            },
+        )
 
 
 def _asked_for_more(request: Request) -> int | None:
@@ -372,6 +610,12 @@ async def _pending(clinic: ClinicRef, session: BookingSessionView) -> list[Conta
 
 async def _available(clinic: ClinicRef, site: SiteView, session: BookingSessionView, limit: int):
     return await bookable_slots(
-        clinic_id=clinic.id, service_id=session.service_id, patient_id=session.patient_id, site_id=site.id,
-        limit=limit, from_date=session.from_date, day_part=session.day_part, holder=session.token,
+        clinic_id=clinic.id,
+        service_id=session.service_id,
+        patient_id=session.patient_id,
+        site_id=site.id,
+        limit=limit,
+        from_date=session.from_date,
+        day_part=session.day_part,
+        holder=session.token,
     )

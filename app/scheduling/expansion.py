@@ -25,7 +25,11 @@ class DayPart(StrEnum):
     EVENING = "evening"
 
 
-DAY_PART_LABELS = {DayPart.MORNING: N_("Morning"), DayPart.AFTERNOON: N_("Afternoon"), DayPart.EVENING: N_("Evening")}
+DAY_PART_LABELS = {
+    DayPart.MORNING: N_("Morning"),
+    DayPart.AFTERNOON: N_("Afternoon"),
+    DayPart.EVENING: N_("Evening"),
+}
 MORNING_ENDS = time(12, 0)
 AFTERNOON_ENDS = time(17, 0)
 
@@ -155,7 +159,13 @@ def recurrence_days(rule: str, first_day: date, last_day: date) -> list[date]:
 
 
 def recurrence_blocks(
-    rule: str, first_day: date, last_day: date, start: time, end: time, activity_id: int, duration: int
+    rule: str,
+    first_day: date,
+    last_day: date,
+    start: time,
+    end: time,
+    activity_id: int,
+    duration: int,
 ) -> list[Block]:
     return [
         Block(day, start, end, activity_id, duration)

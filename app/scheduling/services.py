@@ -63,26 +63,44 @@ _REFUSALS = {
     ScheduleRefusal.NO_PRACTITIONER_OR_SITE: N_("This practitioner or site does not exist."),
     ScheduleRefusal.NOT_AT_SITE: N_("%(name)s does not work at this site."),
     ScheduleRefusal.NO_SLOT: N_("These times open no slot."),
-    ScheduleRefusal.OVERLAP: N_("Nothing was opened: %(name)s already has a slot on %(day)s from %(start)s to %(end)s."),
-    ScheduleRefusal.OVERLAP_RACE: N_("Nothing was opened: these times overlap slots opened meanwhile."),
+    ScheduleRefusal.OVERLAP: N_(
+        "Nothing was opened: %(name)s already has a slot on %(day)s from %(start)s to %(end)s."
+    ),
+    ScheduleRefusal.OVERLAP_RACE: N_(
+        "Nothing was opened: these times overlap slots opened meanwhile."
+    ),
 }
 
 
 class ScheduleError(Exception):
     """A refusal, by its code; text() says it in the current language (the staff's)."""
 
-    def __init__(self, code: ScheduleRefusal, *, name: str = "", starts_at: datetime | None = None,
-                 ends_at: datetime | None = None, time_zone: str = "UTC") -> None:
+    def __init__(
+        self,
+        code: ScheduleRefusal,
+        *,
+        name: str = "",
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        time_zone: str = "UTC",
+    ) -> None:
         super().__init__(code.value)
         self.code = code
-        self.name, self.starts_at, self.ends_at, self.time_zone = name, starts_at, ends_at, time_zone
+        self.name, self.starts_at, self.ends_at, self.time_zone = (
+            name,
+            starts_at,
+            ends_at,
+            time_zone,
+        )
 
     def text(self) -> str:
         facts: dict[str, str] = {"name": self.name}
         if self.starts_at and self.ends_at:
             zone, locale = ZoneInfo(self.time_zone), i18n.current()
             facts.update(
-                day=format_date(self.starts_at.astimezone(zone).date(), format="full", locale=locale),
+                day=format_date(
+                    self.starts_at.astimezone(zone).date(), format="full", locale=locale
+                ),
                 start=format_time(self.starts_at.astimezone(zone), format="short", locale=locale),
                 end=format_time(self.ends_at.astimezone(zone), format="short", locale=locale),
             )
@@ -163,7 +181,9 @@ class SchedulingService:
             raise ScheduleError(ScheduleRefusal.NO_TEMPLATE)
         self._check_range(first_day, last_day)
         pattern = [
-            WeeklyBlock(r["weekday"], r["start_time"], r["end_time"], r["activity_id"], r["duration"])
+            WeeklyBlock(
+                r["weekday"], r["start_time"], r["end_time"], r["activity_id"], r["duration"]
+            )
             for r in rows
         ]
         return await self._open(
@@ -215,7 +235,11 @@ class SchedulingService:
     async def _activity(self, activity_id: int) -> dict:
         activity = (
             await Activity.select(Activity.id, Activity.duration_minutes)
-            .where((Activity.id == activity_id) & (Activity.clinic == self.clinic_id) & Activity.active.eq(True))
+            .where(
+                (Activity.id == activity_id)
+                & (Activity.clinic == self.clinic_id)
+                & Activity.active.eq(True)
+            )
             .first()
         )
         if activity is None:
@@ -235,7 +259,9 @@ class SchedulingService:
             .where((Practitioner.id == practitioner_id) & (Practitioner.clinic == self.clinic_id))
             .first()
         )
-        site_ok = await WorkSite.exists().where((WorkSite.id == site_id) & (WorkSite.clinic == self.clinic_id))
+        site_ok = await WorkSite.exists().where(
+            (WorkSite.id == site_id) & (WorkSite.clinic == self.clinic_id)
+        )
         if practitioner is None or not site_ok:
             raise ScheduleError(ScheduleRefusal.NO_PRACTITIONER_OR_SITE)
         works_there = await PractitionerSite.exists().where(
@@ -315,11 +341,15 @@ class SchedulingService:
         self, practitioner_id: int, name: str, times: list[SlotTime], zone: ZoneInfo
     ) -> None:
         # Slots never exceed a day, so one range query finds every candidate.
-        existing = await Slot.select(Slot.starts_at, Slot.ends_at).where(
-            (Slot.practitioner == practitioner_id)
-            & (Slot.starts_at < times[-1].ends_at)
-            & (Slot.starts_at >= times[0].starts_at - timedelta(days=1))
-        ).order_by(Slot.starts_at)
+        existing = (
+            await Slot.select(Slot.starts_at, Slot.ends_at)
+            .where(
+                (Slot.practitioner == practitioner_id)
+                & (Slot.starts_at < times[-1].ends_at)
+                & (Slot.starts_at >= times[0].starts_at - timedelta(days=1))
+            )
+            .order_by(Slot.starts_at)
+        )
         cursor = 0
         for new in times:
             for row in existing[cursor:]:
@@ -332,4 +362,10 @@ class SchedulingService:
 
 
 def _overlap(name: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> ScheduleError:
-    return ScheduleError(ScheduleRefusal.OVERLAP, name=name, starts_at=starts_at, ends_at=ends_at, time_zone=str(zone))
+    return ScheduleError(
+        ScheduleRefusal.OVERLAP,
+        name=name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        time_zone=str(zone),
+    )

@@ -17,6 +17,7 @@ from app.main import create_app
 from app.settings import Settings, load
 from conftest import MESSAGING_REDIS_TEST_URL
 from tests.integration.demo_lookup import clinic_id
+from tests.integration.engine_fixtures import world  # noqa: F401 - the engine tests' fixture
 from tests.integration.messaging_helpers import (  # noqa: F401 - the messaging tests' fixtures
     comms,
     servers,
@@ -31,7 +32,9 @@ def app_settings(request) -> Settings:
     process of a deployment with a worker instead (REDIS_URL set: nothing is delivered
     from the web process), with the providers of its dispatcher: each delivery is the test's."""
     if "comms" in request.fixturenames:
-        return replace(request.getfixturevalue("comms").settings, redis_url=MESSAGING_REDIS_TEST_URL)
+        return replace(
+            request.getfixturevalue("comms").settings, redis_url=MESSAGING_REDIS_TEST_URL
+        )
     return load()
 
 

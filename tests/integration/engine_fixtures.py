@@ -50,18 +50,26 @@ class World:
     autre: Tenant
 
 
-async def _tenant(slug: str, people: dict[str, tuple[str, list[str]]], activities: dict[str, int]) -> Tenant:
+async def _tenant(
+    slug: str, people: dict[str, tuple[str, list[str]]], activities: dict[str, int]
+) -> Tenant:
     clinic = await Clinic.objects().get(Clinic.slug == slug)
     sites = {
         row["slug"]: row["id"]
-        for row in await WorkSite.select(WorkSite.id, WorkSite.slug).where(WorkSite.clinic == clinic.id)
+        for row in await WorkSite.select(WorkSite.id, WorkSite.slug).where(
+            WorkSite.clinic == clinic.id
+        )
     }
     kind = AppointmentType(clinic=clinic.id, name_fr="Sur place", name_en="On site")
     await kind.save()
     activity_ids = {}
     for key, minutes in activities.items():
         activity = Activity(
-            clinic=clinic.id, name_fr=key, name_en=key, duration_minutes=minutes, appointment_type=kind.id
+            clinic=clinic.id,
+            name_fr=key,
+            name_en=key,
+            duration_minutes=minutes,
+            appointment_type=kind.id,
         )
         await activity.save()
         activity_ids[key] = activity.id
@@ -71,7 +79,9 @@ async def _tenant(slug: str, people: dict[str, tuple[str, list[str]]], activitie
         await practitioner.save()
         practitioner_ids[key] = practitioner.id
         for site_slug in site_slugs:
-            await PractitionerSite(clinic=clinic.id, practitioner=practitioner.id, site=sites[site_slug]).save()
+            await PractitionerSite(
+                clinic=clinic.id, practitioner=practitioner.id, site=sites[site_slug]
+            ).save()
     return Tenant(clinic.id, clinic.time_zone, sites, practitioner_ids, activity_ids)
 
 
@@ -103,7 +113,8 @@ async def open_slots(
     publish_at: datetime | None = None,
 ) -> list[int]:
     """Opens a manual range and returns its slot ids in start order."""
-    opened = await tenant.scheduling.open_manual(actor=RECEPTION, 
+    opened = await tenant.scheduling.open_manual(
+        actor=RECEPTION,
         practitioner_id=tenant.practitioners[who],
         site_id=tenant.sites[site],
         activity_id=tenant.activities[activity],
@@ -112,7 +123,9 @@ async def open_slots(
         end=end,
         publish_at=publish_at,
     )
-    rows = await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).order_by(Slot.starts_at)
+    rows = (
+        await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).order_by(Slot.starts_at)
+    )
     return [row["id"] for row in rows]
 
 
@@ -136,5 +149,7 @@ async def consistency_problems(slot_ids: list[int]) -> list[str]:
         if count > 1:
             problems.append(f"slot {slot['id']} has {count} active appointments")
         if (slot["state"] == "booked") != (count == 1):
-            problems.append(f"slot {slot['id']} is {slot['state']} with {count} active appointments")
+            problems.append(
+                f"slot {slot['id']} is {slot['state']} with {count} active appointments"
+            )
     return problems

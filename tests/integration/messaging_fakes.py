@@ -132,7 +132,9 @@ class SmsProvider:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         # A short poll so that stopping (once per test) is quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -152,11 +154,20 @@ class SmsProvider:
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length", 0))
         form = {k: v[0] for k, v in parse_qs(request.rfile.read(length).decode()).items()}
-        expected_auth = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        expected_auth = (
+            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        )
         with self._lock:
             self.requests += 1
             if request.path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json":
-                status, body = 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
+                status, body = (
+                    404,
+                    {
+                        "code": 20404,
+                        "message": "The requested resource was not found",
+                        "status": 404,
+                    },
+                )
             elif request.headers.get("Authorization") != expected_auth:
                 status, body = 401, {"code": 20003, "message": "Authenticate", "status": 401}
             elif self._answers:
@@ -164,8 +175,21 @@ class SmsProvider:
             else:
                 sid = f"SM{next(self._ids):032x}"
                 status = 201
-                body = {"sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"), "body": form.get("Body")}
-                self.sent.append(Sms(to=form.get("To", ""), sender=form.get("From", ""), body=form.get("Body", ""), sid=sid))
+                body = {
+                    "sid": sid,
+                    "status": "queued",
+                    "to": form.get("To"),
+                    "from": form.get("From"),
+                    "body": form.get("Body"),
+                }
+                self.sent.append(
+                    Sms(
+                        to=form.get("To", ""),
+                        sender=form.get("From", ""),
+                        body=form.get("Body", ""),
+                        sid=sid,
+                    )
+                )
         payload = json.dumps(body).encode()
         request.send_response(status)
         request.send_header("Content-Type", "application/json")

@@ -60,61 +60,116 @@ class Comms:
         """An activity of the appointment type named `type_fr`; with statuses, a new type
         of that name carrying them."""
         if type_statuses:
-            created = AppointmentType(clinic=self.clinic, name_fr=type_fr, name_en=type_fr, **type_statuses)
+            created = AppointmentType(
+                clinic=self.clinic, name_fr=type_fr, name_en=type_fr, **type_statuses
+            )
             await created.save()
             type_id = created.id
         else:
-            kind = await AppointmentType.select(AppointmentType.id).where(
-                (AppointmentType.clinic == self.clinic) & (AppointmentType.name_fr == type_fr)
-            ).first()
+            kind = (
+                await AppointmentType.select(AppointmentType.id)
+                .where(
+                    (AppointmentType.clinic == self.clinic) & (AppointmentType.name_fr == type_fr)
+                )
+                .first()
+            )
             type_id = kind["id"]
-        existing = await Activity.select(Activity.id).where(
-            (Activity.clinic == self.clinic) & (Activity.name_fr == name_fr)
-        ).first()
+        existing = (
+            await Activity.select(Activity.id)
+            .where((Activity.clinic == self.clinic) & (Activity.name_fr == name_fr))
+            .first()
+        )
         if existing:
-            await Activity.update({Activity.appointment_type: type_id}).where(Activity.id == existing["id"])
+            await Activity.update({Activity.appointment_type: type_id}).where(
+                Activity.id == existing["id"]
+            )
             return existing["id"]
-        activity = Activity(clinic=self.clinic, name_fr=name_fr, name_en=name_fr, duration_minutes=30, appointment_type=type_id)
+        activity = Activity(
+            clinic=self.clinic,
+            name_fr=name_fr,
+            name_en=name_fr,
+            duration_minutes=30,
+            appointment_type=type_id,
+        )
         await activity.save()
         return activity.id
 
-    async def slot(self, starts: datetime, *, activity: int | None = None, site: str | None = None) -> int:
-        """The practitioner's slot starting at `starts`: the one already open there, or a new one."""
+    async def slot(
+        self, starts: datetime, *, activity: int | None = None, site: str | None = None
+    ) -> int:
+        """The practitioner's slot starting at `starts`: the one already open there, or a new
+        one."""
         activity = activity or await self.activity(self.usual[0], type_fr=self.usual[1])
-        existing = await Slot.select(Slot.id).where(
-            (Slot.practitioner == self.practitioner) & (Slot.starts_at == starts) & (Slot.state == "open")
-        ).first()
+        existing = (
+            await Slot.select(Slot.id)
+            .where(
+                (Slot.practitioner == self.practitioner)
+                & (Slot.starts_at == starts)
+                & (Slot.state == "open")
+            )
+            .first()
+        )
         if existing:
             return existing["id"]
-        zone = ZoneInfo((await Clinic.select(Clinic.time_zone).where(Clinic.id == self.clinic).first())["time_zone"])
+        zone = ZoneInfo(
+            (await Clinic.select(Clinic.time_zone).where(Clinic.id == self.clinic).first())[
+                "time_zone"
+            ]
+        )
         wall = starts.astimezone(zone)
-        minutes = (await Activity.select(Activity.duration_minutes).where(Activity.id == activity).first())["duration_minutes"]
+        minutes = (
+            await Activity.select(Activity.duration_minutes).where(Activity.id == activity).first()
+        )["duration_minutes"]
         end = (datetime.combine(wall.date(), wall.time()) + timedelta(minutes=minutes)).time()
-        opened = await SchedulingService(clinic_id=self.clinic).open_manual(actor=RECEPTION, 
-            practitioner_id=self.practitioner, site_id=self.sites[site] if site else next(iter(self.sites.values())),
+        opened = await SchedulingService(clinic_id=self.clinic).open_manual(
+            actor=RECEPTION,
+            practitioner_id=self.practitioner,
+            site_id=self.sites[site] if site else next(iter(self.sites.values())),
             activity_id=activity,
-            day=wall.date(), start=wall.time(), end=end,
+            day=wall.date(),
+            start=wall.time(),
+            end=end,
         )
         row = await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first()
         return row["id"]
 
-    async def staff_book(self, starts: datetime, *, patient: str | None = "marie", language: str = "fr",
-                         activity: int | None = None, site: str | None = None, **contacts) -> int:
+    async def staff_book(
+        self,
+        starts: datetime,
+        *,
+        patient: str | None = "marie",
+        language: str = "fr",
+        activity: int | None = None,
+        site: str | None = None,
+        **contacts,
+    ) -> int:
         """Reception books a slot for a patient's file (no contacts typed, unless given)."""
         slot_id = await self.slot(starts, activity=activity, site=site)
-        outcome = await self.booking.staff_book(actor=RECEPTION, slot_id=slot_id, details=BookingDetails(
-            source="staff", patient_id=self.patients[patient] if patient else None,
-            language=language, reason=REASON, details=DETAILS, **contacts,
-        ))
+        outcome = await self.booking.staff_book(
+            actor=RECEPTION,
+            slot_id=slot_id,
+            details=BookingDetails(
+                source="staff",
+                patient_id=self.patients[patient] if patient else None,
+                language=language,
+                reason=REASON,
+                details=DETAILS,
+                **contacts,
+            ),
+        )
         assert outcome.code == "booked", outcome
         return outcome.appointment_id
 
     async def move(self, appointment_id: int, starts: datetime) -> None:
-        outcome = await self.booking.move(actor=RECEPTION, appointment_id=appointment_id, new_slot_id=await self.slot(starts))
+        outcome = await self.booking.move(
+            actor=RECEPTION, appointment_id=appointment_id, new_slot_id=await self.slot(starts)
+        )
         assert outcome.code == "moved", outcome
 
     async def cancel(self, appointment_id: int) -> None:
-        assert (await self.booking.cancel(actor=RECEPTION, appointment_id=appointment_id)).code == "cancelled"
+        assert (
+            await self.booking.cancel(actor=RECEPTION, appointment_id=appointment_id)
+        ).code == "cancelled"
 
     async def deliver(self) -> int:
         """What a worker does each second: deliver everything due now."""
@@ -137,8 +192,11 @@ class Comms:
 
 def settings_for(smtp: SmtpSink, sms: SmsProvider) -> Settings:
     return replace(
-        load(), smtp_url=smtp.url,
-        sms=SmsSettings(sms.url, SmsProvider.account_sid, SmsProvider.auth_token, SmsProvider.sender),
+        load(),
+        smtp_url=smtp.url,
+        sms=SmsSettings(
+            sms.url, SmsProvider.account_sid, SmsProvider.auth_token, SmsProvider.sender
+        ),
     )
 
 
@@ -175,9 +233,15 @@ async def autre_world(demo: Comms) -> Comms:
     """The other clinic (Paris), on the same servers and workers as `demo`."""
     autre = await clinic_id("autre")
     return Comms(
-        clinic=autre, smtp=demo.smtp, sms=demo.sms, settings=demo.settings, dispatcher=demo.dispatcher,
-        sites={"principal": await site_id(autre, "principal")}, patients={"camille": await patient_id(autre, "Dubois")},
-        practitioner=await practitioner_id(autre, "Dr Claire Martin"), usual=("Consultation", "Au cabinet"),
+        clinic=autre,
+        smtp=demo.smtp,
+        sms=demo.sms,
+        settings=demo.settings,
+        dispatcher=demo.dispatcher,
+        sites={"principal": await site_id(autre, "principal")},
+        patients={"camille": await patient_id(autre, "Dubois")},
+        practitioner=await practitioner_id(autre, "Dr Claire Martin"),
+        usual=("Consultation", "Au cabinet"),
     )
 
 
@@ -190,16 +254,27 @@ async def comms(demo_data, servers):
     demo = await clinic_id("demo")
     settings = settings_for(smtp, sms)
     return Comms(
-        clinic=demo, smtp=smtp, sms=sms, settings=settings, dispatcher=new_dispatcher(settings),
+        clinic=demo,
+        smtp=smtp,
+        sms=sms,
+        settings=settings,
+        dispatcher=new_dispatcher(settings),
         sites={slug: await site_id(demo, slug) for slug in ("centre-ville", "laval")},
-        patients={"marie": await patient_id(demo, "Tremblay"), "jean": await patient_id(demo, "Côté")},
+        patients={
+            "marie": await patient_id(demo, "Tremblay"),
+            "jean": await patient_id(demo, "Côté"),
+        },
         practitioner=await practitioner_id(demo, "Dre Julie Roy"),
     )
 
 
 async def set_clinic(clinic: int, **values) -> None:
-    await Clinic.update({getattr(Clinic, k): v for k, v in values.items()}).where(Clinic.id == clinic)
+    await Clinic.update({getattr(Clinic, k): v for k, v in values.items()}).where(
+        Clinic.id == clinic
+    )
 
 
 async def set_site(site: int, **values) -> None:
-    await WorkSite.update({getattr(WorkSite, k): v for k, v in values.items()}).where(WorkSite.id == site)
+    await WorkSite.update({getattr(WorkSite, k): v for k, v in values.items()}).where(
+        WorkSite.id == site
+    )

@@ -7,7 +7,9 @@ import asyncio
 from typing import Awaitable, Callable
 
 
-async def until(condition: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 30) -> None:
+async def until(
+    condition: Callable[[], Awaitable[bool]], *, what: str, timeout: float = 30
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not await condition():

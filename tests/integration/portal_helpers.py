@@ -15,13 +15,24 @@ from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import NOW
 
 MARIE = {
-    "first_name": "Marie", "last_name": "Tremblay", "date_of_birth": "1985-04-12", "sex": "F",
-    "health_insurance_number": "TREM85541219", "cell_phone": "", "email": "marie.tremblay@example.org",
+    "first_name": "Marie",
+    "last_name": "Tremblay",
+    "date_of_birth": "1985-04-12",
+    "sex": "F",
+    "health_insurance_number": "TREM85541219",
+    "cell_phone": "",
+    "email": "marie.tremblay@example.org",
     "accept_terms": "on",
 }
 STRANGER = {
-    "first_name": "Paul", "last_name": "Inconnu", "date_of_birth": "1990-01-01", "sex": "M",
-    "health_insurance_number": "", "cell_phone": "514 555 0199", "email": "", "accept_terms": "on",
+    "first_name": "Paul",
+    "last_name": "Inconnu",
+    "date_of_birth": "1990-01-01",
+    "sex": "M",
+    "health_insurance_number": "",
+    "cell_phone": "514 555 0199",
+    "email": "",
+    "accept_terms": "on",
 }
 
 
@@ -38,7 +49,10 @@ def slot_ids(html: str) -> list[int]:
 def option_labels(html: str, select_id: str) -> list[str]:
     block = re.search(rf'<select id="{select_id}".*?</select>', html, re.S)
     assert block
-    return [label.strip() for label in re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", block.group(0))]
+    return [
+        label.strip()
+        for label in re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", block.group(0))
+    ]
 
 
 async def open_follow_ups(days: int = 2, per_day_hours: tuple[int, int] = (9, 12)) -> None:
@@ -46,12 +60,14 @@ async def open_follow_ups(days: int = 2, per_day_hours: tuple[int, int] = (9, 12
     demo = await demo_lookup.clinic_id("demo")
     service = SchedulingService(clinic_id=demo)
     for offset in range(1, days + 1):
-        await service.open_manual(actor=RECEPTION, 
+        await service.open_manual(
+            actor=RECEPTION,
             practitioner_id=await demo_lookup.practitioner_id(demo, "Dre Julie Roy"),
             site_id=await demo_lookup.site_id(demo, "centre-ville"),
             activity_id=await demo_lookup.activity_id(demo, "Suivi"),
             day=NOW.date() + timedelta(days=offset),
-            start=time(per_day_hours[0]), end=time(per_day_hours[1]),
+            start=time(per_day_hours[0]),
+            end=time(per_day_hours[1]),
         )
 
 
@@ -64,12 +80,20 @@ async def choose_service(client, service_url: str, service_name: str, **choice):
     page = await client.get(service_url)
     ids = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page.text))
     service_id = next(k for k, v in ids.items() if v.strip() == service_name)
-    data = {"service": service_id, "reason": "Contrôle annuel", "details": "", "preference": "asap", "form_token": form_token(page.text)}
+    data = {
+        "service": service_id,
+        "reason": "Contrôle annuel",
+        "details": "",
+        "preference": "asap",
+        "form_token": form_token(page.text),
+    }
     data.update(choice)
     return await client.post(service_url, data=data)
 
 
-async def book_marie_follow_up(client, who: dict = MARIE, service: str = "Suivi avec mon médecin de famille") -> str:
+async def book_marie_follow_up(
+    client, who: dict = MARIE, service: str = "Suivi avec mon médecin de famille"
+) -> str:
     """Marie books her first follow-up (typing `who`, choosing `service` by the name
     shown in her language); returns the confirmation page's HTML."""
     identified = await identify(client, who)
@@ -78,9 +102,13 @@ async def book_marie_follow_up(client, who: dict = MARIE, service: str = "Suivi 
     slots_url = service_url.replace("/service", "/slots")
     listing = await client.get(slots_url)
     chosen = slot_ids(listing.text)[0]
-    held = await client.post(slots_url, data={"slot": chosen, "form_token": form_token(listing.text)})
+    held = await client.post(
+        slots_url, data={"slot": chosen, "form_token": form_token(listing.text)}
+    )
     review = await client.get(held.headers["location"])
-    booked = await client.post(held.headers["location"], data={"form_token": form_token(review.text)})
+    booked = await client.post(
+        held.headers["location"], data={"form_token": form_token(review.text)}
+    )
     done = await client.get(booked.headers["location"])
     return done.text
 

@@ -40,7 +40,9 @@ def recorded_statements() -> Iterator[list[Statement]]:
         into = _recording.get()
         if into is not None:
             sql, _values = querystring.compile_string(engine_type=self.engine_type)
-            into.append(Statement(" ".join(sql.split()), self.current_transaction.get() is not None))
+            into.append(
+                Statement(" ".join(sql.split()), self.current_transaction.get() is not None)
+            )
         return await run(self, querystring, *args, **kwargs)
 
     kind.run_querystring = recording

@@ -49,22 +49,42 @@ from tests.integration.query_log import recorded_statements
 from tests.integration.web import clinic_client
 from tests.moments import freeze
 
-JEAN = {"first_name": "Jean", "last_name": "Côté", "date_of_birth": "1972-11-03", "sex": "M",
-        "health_insurance_number": "", "cell_phone": "", "email": "jean.cote@example.org", "accept_terms": "on"}
+JEAN = {
+    "first_name": "Jean",
+    "last_name": "Côté",
+    "date_of_birth": "1972-11-03",
+    "sex": "M",
+    "health_insurance_number": "",
+    "cell_phone": "",
+    "email": "jean.cote@example.org",
+    "accept_terms": "on",
+}
 LIMITED = "Trop de tentatives."
 TOO_MANY_SESSIONS = "Vous avez déjà plusieurs réservations en cours."
-TOO_MANY_HOLDS = "Vous avez déjà plusieurs rendez-vous réservés temporairement dans d'autres fenêtres."
+TOO_MANY_HOLDS = (
+    "Vous avez déjà plusieurs rendez-vous réservés temporairement dans d'autres fenêtres."
+)
 
 
 def person(n: int) -> dict:
     """A new patient, the n-th: no file has them."""
-    return {**STRANGER, "first_name": f"Paul{n}", "last_name": f"Nouveau{n}", "cell_phone": "",
-            "email": f"paul{n}@example.org"}
+    return {
+        **STRANGER,
+        "first_name": f"Paul{n}",
+        "last_name": f"Nouveau{n}",
+        "cell_phone": "",
+        "email": f"paul{n}@example.org",
+    }
 
 
 def guess(who: dict, n: int) -> dict:
     """Someone's name, birth date and sex, with a contact their file does not have."""
-    return {**who, "health_insurance_number": "", "email": f"guess{n}@example.org", "cell_phone": ""}
+    return {
+        **who,
+        "health_insurance_number": "",
+        "email": f"guess{n}@example.org",
+        "cell_phone": "",
+    }
 
 
 async def attempt(clinic: int, typed: dict, client: str) -> Identification:
@@ -75,12 +95,16 @@ async def attempt(clinic: int, typed: dict, client: str) -> Identification:
 
 # -- identification ------------------------------------------------------------------
 
+
 async def test_guessing_one_persons_details_is_stopped_whatever_the_addresses(demo_id):
     for n in range(PER_IDENTITY.failures):
-        # The first name and the contact change; the last name and birth date are what both rules need.
+        # The first name and the contact change; the last name and birth date are what both rules
+        # need.
         typed = {**guess(JEAN, n), "first_name": f"J{n}"}
         assert (await attempt(demo_id, typed, f"198.51.100.{n}")).status == "unidentified"
-    assert await attempt(demo_id, JEAN, "192.0.2.99") == Identification("rate_limited")  # even the right details
+    assert await attempt(demo_id, JEAN, "192.0.2.99") == Identification(
+        "rate_limited"
+    )  # even the right details
     assert (await attempt(demo_id, MARIE, "192.0.2.99")).status == "identified"
     clock.advance(PER_IDENTITY.window)
     assert (await attempt(demo_id, JEAN, "192.0.2.99")).status == "identified"
@@ -88,11 +112,15 @@ async def test_guessing_one_persons_details_is_stopped_whatever_the_addresses(de
 
 async def test_guessing_a_health_insurance_number_is_stopped_whatever_the_names(demo_id):
     for n in range(PER_IDENTITY.failures):
-        typed = {**person(n), "date_of_birth": "1972-11-03", "health_insurance_number": "COTJ72110318"}
+        typed = {
+            **person(n),
+            "date_of_birth": "1972-11-03",
+            "health_insurance_number": "COTJ72110318",
+        }
         assert (await attempt(demo_id, typed, f"198.51.100.{n}")).status == "unidentified"
-    assert await attempt(demo_id, {**JEAN, "health_insurance_number": "COTJ72110318"}, "192.0.2.99") == Identification(
-        "rate_limited"
-    )
+    assert await attempt(
+        demo_id, {**JEAN, "health_insurance_number": "COTJ72110318"}, "192.0.2.99"
+    ) == Identification("rate_limited")
 
 
 async def test_being_refused_says_nothing_about_whether_a_file_exists(demo_data):
@@ -115,7 +143,8 @@ async def test_being_refused_says_nothing_about_whether_a_file_exists(demo_data)
 
 
 async def test_new_patients_behind_one_address_are_not_locked_out(demo):
-    """A waiting room's Wi-Fi: thirty new patients in a row, one address (the 11th used to get a 429)."""
+    """A waiting room's Wi-Fi: thirty new patients in a row, one address (the 11th used to
+    get a 429)."""
     freeze()
     for n in range(30):
         response = await identify_over_http(demo, person(n))
@@ -132,9 +161,15 @@ async def test_one_address_has_a_far_higher_ceiling_for_distinct_new_patients(de
 async def test_repeated_failures_from_one_address_are_limited_across_people(demo_id):
     """Guessing several people's details from one address, a few tries each."""
     for n in range(2 + PER_ADDRESS_REPEATS.failures):  # two first tries, then repeats
-        assert (await attempt(demo_id, guess([JEAN, MARIE][n % 2], n), "203.0.113.7")).status == "unidentified"
-    assert (await attempt(demo_id, MARIE, "203.0.113.7")).status == "rate_limited"  # one more try for Marie
-    assert (await attempt(demo_id, person(1), "203.0.113.7")).status == "unidentified"  # a new patient still books
+        assert (
+            await attempt(demo_id, guess([JEAN, MARIE][n % 2], n), "203.0.113.7")
+        ).status == "unidentified"
+    assert (
+        await attempt(demo_id, MARIE, "203.0.113.7")
+    ).status == "rate_limited"  # one more try for Marie
+    assert (
+        await attempt(demo_id, person(1), "203.0.113.7")
+    ).status == "unidentified"  # a new patient still books
     assert (await attempt(demo_id, MARIE, "203.0.113.8")).status == "identified"
     clock.advance(PER_ADDRESS_REPEATS.window)
     assert (await attempt(demo_id, MARIE, "203.0.113.7")).status == "identified"
@@ -152,6 +187,7 @@ async def test_the_address_window_slides(demo_id):
 
 # -- the client address, through the real web server ------------------------------------------
 
+
 async def forty_guesses(base_url: str) -> list[int]:
     """Fourteen people trying again and again (three times at most each), every request
     claiming another forwarded address; the statuses, in order."""
@@ -160,7 +196,8 @@ async def forty_guesses(base_url: str) -> list[int]:
         for n in range(40):
             page = await http.get("/centre-ville/")
             response = await http.post(
-                "/centre-ville/", data={**person(n % 14), "form_token": form_token(page.text)},
+                "/centre-ville/",
+                data={**person(n % 14), "form_token": form_token(page.text)},
                 headers={"X-Forwarded-For": f"10.{n}.0.1"},
             )
             statuses.append(response.status_code)
@@ -186,7 +223,9 @@ async def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(demo_id):
         server.should_exit = True
         await task
     # One address: fourteen first tries and ten repeats are allowed, then none.
-    assert statuses == [303] * (14 + PER_ADDRESS_REPEATS.failures) + [429] * (40 - 14 - PER_ADDRESS_REPEATS.failures)
+    assert statuses == [303] * (14 + PER_ADDRESS_REPEATS.failures) + [429] * (
+        40 - 14 - PER_ADDRESS_REPEATS.failures
+    )
 
 
 async def test_behind_a_trusted_proxy_the_forwarded_address_counts(demo_id):
@@ -199,9 +238,14 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts(demo_id):
                 page = await http.get("/centre-ville/")
                 # The client wrote the left part itself; the trusted proxy appended what it saw.
                 last = n == 6 + PER_ADDRESS_REPEATS.failures + 1
+                proxy = "198.51.100.88" if last else "198.51.100.77"
                 response = await http.post(
-                    "/centre-ville/", data={**person(100 + (99 if last else n % 6)), "form_token": form_token(page.text)},
-                    headers={"X-Forwarded-For": f"6.6.6.{n}, {'198.51.100.88' if last else '198.51.100.77'}"},
+                    "/centre-ville/",
+                    data={
+                        **person(100 + (99 if last else n % 6)),
+                        "form_token": form_token(page.text),
+                    },
+                    headers={"X-Forwarded-For": f"6.6.6.{n}, {proxy}"},
                 )
                 statuses.append(response.status_code)
     finally:
@@ -213,6 +257,7 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts(demo_id):
 
 
 # -- sessions and holds ---------------------------------------------------------------------
+
 
 @pytest.fixture
 async def portal(demo):
@@ -226,16 +271,23 @@ async def hold_first(client, service_url: str, service: str = "Suivi avec mon m�
     await choose_service(client, service_url, service)
     slots_url = service_url.replace("/service", "/slots")
     listing = await client.get(slots_url)
-    held = await client.post(slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)})
+    held = await client.post(
+        slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)}
+    )
     return held.status_code, held
 
 
 async def open_urgent_consultations() -> None:
     """Dr Marc Gagnon's urgent consultations (open to all) on Tuesday morning."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(actor=RECEPTION, 
-        practitioner_id=await practitioner_id(demo, "Dr Marc Gagnon"), site_id=await site_id(demo, "centre-ville"),
-        activity_id=await activity_id(demo, "Consultation urgente"), day=date(2026, 11, 24), start=time(9), end=time(12),
+    await SchedulingService(clinic_id=demo).open_manual(
+        actor=RECEPTION,
+        practitioner_id=await practitioner_id(demo, "Dr Marc Gagnon"),
+        site_id=await site_id(demo, "centre-ville"),
+        activity_id=await activity_id(demo, "Consultation urgente"),
+        day=date(2026, 11, 24),
+        start=time(9),
+        end=time(12),
     )
 
 
@@ -263,7 +315,9 @@ async def test_one_patient_cannot_hold_the_clinics_list(portal):
 async def test_a_booked_session_makes_room_for_another(portal):
     holds = []
     for _ in range(3):
-        holds.append(await hold_first(portal, (await identify_over_http(portal, MARIE)).headers["location"]))
+        holds.append(
+            await hold_first(portal, (await identify_over_http(portal, MARIE)).headers["location"])
+        )
     assert (await identify_over_http(portal, MARIE)).status_code == 429
     _, held = holds[0]
     review = await portal.get(held.headers["location"])
@@ -286,7 +340,9 @@ async def test_going_back_to_step_one_again_and_again_uses_up_nothing(portal):
     for _ in range(6):
         assert (await identify_over_http(portal, MARIE)).status_code == 303
     assert await BookingSession.count() == 3
-    assert (await portal.get(first.replace("/service", "/review"))).status_code == 200  # kept: it holds
+    assert (
+        await portal.get(first.replace("/service", "/review"))
+    ).status_code == 200  # kept: it holds
 
 
 async def test_one_client_holds_a_few_slots_at_a_time(portal):
@@ -305,6 +361,7 @@ async def test_one_client_holds_a_few_slots_at_a_time(portal):
 
 # -- a storm -------------------------------------------------------------------------------
 
+
 async def test_a_storm_of_identifications_reaches_every_patient(demo, caplog):
     """A hundred new patients and a few known ones at once (on SQLite every writer queues
     for the one write lock): every one gets the next step, none a "database is locked"."""
@@ -312,13 +369,18 @@ async def test_a_storm_of_identifications_reaches_every_patient(demo, caplog):
     page = await demo.get("/centre-ville/")
     token = form_token(page.text)
     crowd = [person(n) for n in range(PER_ADDRESS_IDENTITIES.failures - 2)]
-    crowd += [MARIE, {**JEAN, "cell_phone": "438 555 0123", "health_insurance_number": "COTJ72110318"}]
+    crowd += [
+        MARIE,
+        {**JEAN, "cell_phone": "438 555 0123", "health_insurance_number": "COTJ72110318"},
+    ]
     with caplog.at_level(logging.ERROR):
-        responses = await asyncio.gather(*[
-            demo.post("/centre-ville/", data={**who, "form_token": token}) for who in crowd
-        ])
+        responses = await asyncio.gather(
+            *[demo.post("/centre-ville/", data={**who, "form_token": token}) for who in crowd]
+        )
     assert [r.status_code for r in responses] == [303] * len(crowd)
-    assert "database is locked" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "database is locked" not in caplog.text and not [
+        r for r in caplog.records if r.levelno >= logging.ERROR
+    ]
     assert await BookingSession.count() == len(crowd)
 
 
@@ -328,7 +390,9 @@ async def test_every_write_of_an_identification_runs_in_a_write_transaction(demo
     for who in (person(1), {**MARIE, "cell_phone": "438 555 0123"}):
         page = await demo.get("/centre-ville/")
         with recorded_statements() as statements:
-            response = await demo.post("/centre-ville/", data={**who, "form_token": form_token(page.text)})
+            response = await demo.post(
+                "/centre-ville/", data={**who, "form_token": form_token(page.text)}
+            )
         assert response.status_code == 303
         writes = [s for s in statements if s.writes]
         assert len(writes) >= 2

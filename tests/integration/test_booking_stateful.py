@@ -29,7 +29,7 @@ from app.booking.search import Criteria, search
 from app.booking.services import BookingDetails
 from app.booking.tables import Appointment
 from app.scheduling.tables import Slot
-from tests.integration.engine_fixtures import (  # noqa: F401
+from tests.integration.engine_fixtures import (
     PATIENT,
     RECEPTION,
     STAFF,
@@ -37,7 +37,6 @@ from tests.integration.engine_fixtures import (  # noqa: F401
     Tenant,
     consistency_problems,
     open_slots,
-    world,
 )
 from tests.moments import freeze
 
@@ -79,7 +78,15 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
             # Each run gets slots of its own on a day of its own; earlier runs' rows stay.
             self.day = TUESDAY + timedelta(days=next(days))
             self.slots: list[int] = run(
-                open_slots(tenant, who="roy", site="centre-ville", activity="followup", day=self.day, start=time(9, 0), end=time(10, 30))
+                open_slots(
+                    tenant,
+                    who="roy",
+                    site="centre-ville",
+                    activity="followup",
+                    day=self.day,
+                    start=time(9, 0),
+                    end=time(10, 30),
+                )
             )
             self.holds: dict[int, Hold] = {}  # slot index → its hold, live or lapsed
             self.booked: dict[int, Booked] = {}  # slot index → its active appointment
@@ -89,7 +96,9 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
 
         def _free_for(self, index: int, token: str | None) -> bool:
             hold = self.holds.get(index)
-            return index not in self.booked and (hold is None or not hold.live() or hold.token == token)
+            return index not in self.booked and (
+                hold is None or not hold.live() or hold.token == token
+            )
 
         def _take(self, index: int, appointment: Booked) -> None:
             self.holds.pop(index, None)
@@ -117,7 +126,9 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
                 index = self._held_by(token, index)
             hold = self.holds.get(index)
             ours = hold is not None and hold.token == token
-            outcome = run(booking.book(actor=PATIENT, slot_id=self.slots[index], token=token, details=ONLINE))
+            outcome = run(
+                booking.book(actor=PATIENT, slot_id=self.slots[index], token=token, details=ONLINE)
+            )
             if ours and hold.live() and index not in self.booked:
                 assert outcome.code == "booked"
                 appointment = Booked(outcome.appointment_id, index)
@@ -129,7 +140,9 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
         @rule(index=st.integers(0, 2))
         def staff_book(self, index: int) -> None:
             expected = "booked" if self._free_for(index, None) else "no_longer_available"
-            outcome = run(booking.staff_book(actor=RECEPTION, slot_id=self.slots[index], details=STAFF))
+            outcome = run(
+                booking.staff_book(actor=RECEPTION, slot_id=self.slots[index], details=STAFF)
+            )
             assert outcome.code == expected, "staff must respect a live hold"
             if expected == "booked":
                 appointment = Booked(outcome.appointment_id, index)
@@ -149,12 +162,24 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
                 assert outcome.code == "already_cancelled"
 
         @precondition(lambda self: self.appointments)
-        @rule(pick=st.integers(0, 50), index=st.integers(0, 2), token=st.sampled_from((None, *TOKENS)), own=st.booleans())
+        @rule(
+            pick=st.integers(0, 50),
+            index=st.integers(0, 2),
+            token=st.sampled_from((None, *TOKENS)),
+            own=st.booleans(),
+        )
         def move(self, pick: int, index: int, token: str | None, own: bool) -> None:
             if own:
                 index = self._held_by(token, index)
             appointment = self.appointments[pick % len(self.appointments)]
-            outcome = run(booking.move(actor=RECEPTION, appointment_id=appointment.id, new_slot_id=self.slots[index], token=token))
+            outcome = run(
+                booking.move(
+                    actor=RECEPTION,
+                    appointment_id=appointment.id,
+                    new_slot_id=self.slots[index],
+                    token=token,
+                )
+            )
             if not appointment.active:
                 assert outcome.code == "not_found"
             elif appointment.slot == index:
@@ -185,24 +210,35 @@ def machine_for(tenant: Tenant, loop: asyncio.AbstractEventLoop) -> type[RuleBas
             for index, slot_id in enumerate(self.slots):
                 row, hold = rows[slot_id], self.holds.get(index)
                 assert row["state"] == ("booked" if index in self.booked else "open")
-                assert (row["hold_token"], row["hold_until"]) == ((hold.token, hold.until) if hold else (None, None))
+                assert (row["hold_token"], row["hold_until"]) == (
+                    (hold.token, hold.until) if hold else (None, None)
+                )
             active = run(
                 Appointment.select(Appointment.id, Appointment.slot).where(
                     Appointment.slot.is_in(self.slots) & (Appointment.status != "cancelled")
                 )
             )
-            assert {(r["id"], r["slot"]) for r in active} == {(a.id, self.slots[i]) for i, a in self.booked.items()}
+            assert {(r["id"], r["slot"]) for r in active} == {
+                (a.id, self.slots[i]) for i, a in self.booked.items()
+            }
 
         @invariant()
         def lapsed_holds_free_their_slots(self) -> None:
             # What a patient without a hold sees: every slot neither booked nor held live.
             found = run(
-                search(clinic_id=tenant.id, criteria=Criteria(activity_ids=(tenant.activities["followup"],), from_date=self.day), limit=50)
+                search(
+                    clinic_id=tenant.id,
+                    criteria=Criteria(
+                        activity_ids=(tenant.activities["followup"],), from_date=self.day
+                    ),
+                    limit=50,
+                )
             )
             expected = [
                 slot_id
                 for index, slot_id in enumerate(self.slots)
-                if index not in self.booked and not (index in self.holds and self.holds[index].live())
+                if index not in self.booked
+                and not (index in self.holds and self.holds[index].live())
             ]
             assert [r.slot_id for r in found] == expected
 

@@ -37,17 +37,28 @@ from tests.integration.portal_helpers import (
 NEW_EMAIL = "marie@nouveau.example"
 MARIE_NEW = {**MARIE, "email": NEW_EMAIL}  # her number identifies her; the email is new
 JEAN_NEW_PHONE = {
-    "first_name": "Jean", "last_name": "Côté", "date_of_birth": "1972-11-03", "sex": "M",
-    "health_insurance_number": "COTJ72110318", "cell_phone": "438 555 0111", "email": "", "accept_terms": "on",
+    "first_name": "Jean",
+    "last_name": "Côté",
+    "date_of_birth": "1972-11-03",
+    "sex": "M",
+    "health_insurance_number": "COTJ72110318",
+    "cell_phone": "438 555 0111",
+    "email": "",
+    "accept_terms": "on",
 }
 
 
 async def open_vaccinations(day: date) -> None:
     """Dre Julie Roy's vaccinations at centre-ville (for patients with a file), 09:00 to 10:00."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(actor=RECEPTION, 
-        practitioner_id=await practitioner_id(demo, "Dre Julie Roy"), site_id=await site_id(demo, "centre-ville"),
-        activity_id=await activity_id(demo, "Vaccination"), day=day, start=time(9), end=time(10),
+    await SchedulingService(clinic_id=demo).open_manual(
+        actor=RECEPTION,
+        practitioner_id=await practitioner_id(demo, "Dre Julie Roy"),
+        site_id=await site_id(demo, "centre-ville"),
+        activity_id=await activity_id(demo, "Vaccination"),
+        day=day,
+        start=time(9),
+        end=time(10),
     )
 
 
@@ -68,7 +79,11 @@ def code_in(message: str) -> str:
 
 
 async def verified(value: str) -> bool:
-    return (await ContactDetail.select(ContactDetail.verified).where(ContactDetail.value == value).first())["verified"]
+    return (
+        await ContactDetail.select(ContactDetail.verified)
+        .where(ContactDetail.value == value)
+        .first()
+    )["verified"]
 
 
 async def test_the_service_page_offers_to_confirm_the_new_contact(comms, demo):
@@ -84,19 +99,29 @@ async def test_a_code_sent_to_the_files_main_contact_confirms_the_new_one(comms,
     contacts_url = await start(demo)
     offer = await demo.get(contacts_url)
     # Marie's main contact is her cell phone: shown masked, never in full.
-    assert "•••01" in text(offer) and MARIE_CELL not in text(offer) and "Envoyez-moi un code" in text(offer)
+    assert (
+        "•••01" in text(offer)
+        and MARIE_CELL not in text(offer)
+        and "Envoyez-moi un code" in text(offer)
+    )
 
     sent = await post(demo, contacts_url, action="send")
     assert sent.status_code == 303 and sent.headers["location"] == contacts_url
     [queued] = await outbox(kind="one_time_code")
-    assert (queued["channel"], queued["recipient"], queued["appointment"]) == ("sms", MARIE_CELL, None)
+    assert (queued["channel"], queued["recipient"], queued["appointment"]) == (
+        "sms",
+        MARIE_CELL,
+        None,
+    )
     await comms.deliver()
     [sms] = comms.texts(MARIE_CELL)
     code = code_in(sms)
     assert "Clinique Démo" in sms and "10 minutes" in sms
 
     asking = await demo.get(contacts_url)
-    assert "Nous avons envoyé un code de 6 chiffres à •••01. Il est valide jusqu'à 07:10." in text(asking)
+    assert "Nous avons envoyé un code de 6 chiffres à •••01. Il est valide jusqu'à 07:10." in text(
+        asking
+    )
     wrong = await post(demo, contacts_url, action="check", code=f"{(int(code) + 1) % 10**6:06d}")
     assert wrong.status_code == 422
     assert "Ce code n'est pas le bon. Il vous reste 4 essais." in text(wrong)
@@ -125,7 +150,9 @@ async def test_a_confirmed_contact_then_gets_the_full_confirmation_and_the_remin
     await choose_service(demo, service_url, "Vaccination")
     slots_url = service_url.replace("/service", "/slots")
     listing = await demo.get(slots_url)
-    held = await demo.post(slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)})
+    held = await demo.post(
+        slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)}
+    )
     review = await demo.get(held.headers["location"])
     await demo.post(held.headers["location"], data={"form_token": form_token(review.text)})
 
@@ -146,7 +173,10 @@ async def test_five_wrong_codes_use_the_code_up(comms, demo):
         answer = await post(demo, contacts_url, action="check", code=wrong)
         assert f"Il vous reste {left} essai" in text(answer)
     used_up = await post(demo, contacts_url, action="check", code=wrong)
-    assert used_up.status_code == 422 and "Ce code n'est plus valide. Demandez un nouveau code." in text(used_up)
+    assert (
+        used_up.status_code == 422
+        and "Ce code n'est plus valide. Demandez un nouveau code." in text(used_up)
+    )
     assert "Nous avons envoyé un code" not in text(used_up)  # the field is gone: ask again
     late = await post(demo, contacts_url, action="check", code=code)
     assert late.status_code == 422 and not await verified(NEW_EMAIL)
@@ -157,7 +187,9 @@ async def test_a_code_lasts_ten_minutes(comms, demo):
     await post(demo, contacts_url, action="send")
     await comms.deliver()
     clock.advance(timedelta(minutes=10))
-    expired = await post(demo, contacts_url, action="check", code=code_in(comms.texts(MARIE_CELL)[0]))
+    expired = await post(
+        demo, contacts_url, action="check", code=code_in(comms.texts(MARIE_CELL)[0])
+    )
     assert expired.status_code == 422 and "Ce code n'est plus valide" in text(expired)
     assert not await verified(NEW_EMAIL)
 
@@ -169,7 +201,9 @@ async def test_a_new_code_replaces_the_previous_one(comms, demo):
     await post(demo, contacts_url, action="send")
     await post(demo, contacts_url, action="send")  # asked again before it arrived
     await comms.deliver()
-    first, last = (code_in(sms) for sms in comms.texts(MARIE_CELL))  # the replaced one is not sent late
+    first, last = (
+        code_in(sms) for sms in comms.texts(MARIE_CELL)
+    )  # the replaced one is not sent late
     assert [m["status"] for m in await outbox(kind="one_time_code")] == ["sent", "dropped", "sent"]
     assert (await post(demo, contacts_url, action="check", code=first)).status_code == 422
     assert (await post(demo, contacts_url, action="check", code=last)).status_code == 303
@@ -220,18 +254,27 @@ async def test_the_dev_outbox_shows_the_code_for_a_developer_to_type(comms, demo
 
 async def test_without_a_contact_to_send_a_code_to_the_clinic_confirms_later(comms, demo):
     jean = await patient_id(comms.clinic, "Côté")
-    await ContactDetail.update({ContactDetail.kind: "home", ContactDetail.value: "+15145550300"}).where(
-        ContactDetail.patient == jean
-    )
-    typed = {"first_name": "Jean", "last_name": "Côté", "date_of_birth": "1972-11-03", "sex": "M",
-             "health_insurance_number": "COTJ72110318", "cell_phone": "", "email": "jean@nouveau.example",
-             "accept_terms": "on"}
+    await ContactDetail.update(
+        {ContactDetail.kind: "home", ContactDetail.value: "+15145550300"}
+    ).where(ContactDetail.patient == jean)
+    typed = {
+        "first_name": "Jean",
+        "last_name": "Côté",
+        "date_of_birth": "1972-11-03",
+        "sex": "M",
+        "health_insurance_number": "COTJ72110318",
+        "cell_phone": "",
+        "email": "jean@nouveau.example",
+        "accept_terms": "on",
+    }
     contacts_url = await start(demo, typed)
     page = await demo.get(contacts_url)
     assert "La clinique les confirmera." in text(page) and "Envoyez-moi un code" not in text(page)
     # No form to send a code from; a crafted request (with the session's form token) queues nothing.
     service = await demo.get(contacts_url.replace("/contacts", "/service"))
-    sent = await demo.post(contacts_url, data={"action": "send", "form_token": form_token(service.text)})
+    sent = await demo.post(
+        contacts_url, data={"action": "send", "form_token": form_token(service.text)}
+    )
     assert sent.status_code == 303 and "/service" in sent.headers["location"]
     assert await outbox(kind="one_time_code") == []
 
@@ -258,7 +301,12 @@ async def test_a_code_typed_wrong_is_answered_next_to_the_field(comms, demo):
     await post(demo, contacts_url, action="send")
     for typed in ("12345", "１２３４５６", "²²²²²²", "abcdef", ""):
         answer = await post(demo, contacts_url, action="check", code=typed)
-        assert answer.status_code == 422 and "Entrez le code de 6 chiffres que nous vous avons envoyé." in text(answer)
-        assert 'id="code-error"' in answer.text and f'value="{typed}"' in answer.text  # kept, to correct
+        assert (
+            answer.status_code == 422
+            and "Entrez le code de 6 chiffres que nous vous avons envoyé." in text(answer)
+        )
+        assert (
+            'id="code-error"' in answer.text and f'value="{typed}"' in answer.text
+        )  # kept, to correct
     [code] = await OneTimeCode.select(OneTimeCode.tries)
     assert code["tries"] == 0  # a malformed entry costs no try

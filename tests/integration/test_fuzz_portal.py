@@ -38,10 +38,47 @@ from tests.integration.portal_helpers import (
 from tests.moments import freeze
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
-TROUBLE = ["²", "٣", "9" * 5000, "\x00", "a\x00b", "é", "-1", "0", "2147483648", " ", "%", "%00", "../", "//evil.example/x",
-           "\ufeff", "𝟗", "1e9", "１２", "<script>", "'\"", "\r\n", "\u202e"]
-WIZARD_FIELDS = ["first_name", "last_name", "date_of_birth", "sex", "health_insurance_number", "cell_phone", "email",
-                 "accept_terms", "service", "reason", "details", "preference", "from_date", "day_part", "slot"]
+TROUBLE = [
+    "²",
+    "٣",
+    "9" * 5000,
+    "\x00",
+    "a\x00b",
+    "é",
+    "-1",
+    "0",
+    "2147483648",
+    " ",
+    "%",
+    "%00",
+    "../",
+    "//evil.example/x",
+    "\ufeff",
+    "𝟗",
+    "1e9",
+    "１２",
+    "<script>",
+    "'\"",
+    "\r\n",
+    "\u202e",
+]
+WIZARD_FIELDS = [
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "health_insurance_number",
+    "cell_phone",
+    "email",
+    "accept_terms",
+    "service",
+    "reason",
+    "details",
+    "preference",
+    "from_date",
+    "day_part",
+    "slot",
+]
 QUERY_KEYS = ["lang", "shown", "error", "saved", "done", "slot", "service"]
 MAX_QUERY = 16_000
 
@@ -58,16 +95,42 @@ class Known:
 
 
 def text_values(known: Known):
-    good = st.sampled_from([*known.form_tokens, *known.slots, *known.services, "asap", "date", "morning", "F", "on", "fr", "en",
-                            "2026-11-25", MARIE["email"], MARIE["health_insurance_number"]])
-    return st.one_of(good, st.sampled_from(TROUBLE), st.text(max_size=40), st.text(max_size=3).map(lambda t: t * 2000))
+    good = st.sampled_from(
+        [
+            *known.form_tokens,
+            *known.slots,
+            *known.services,
+            "asap",
+            "date",
+            "morning",
+            "F",
+            "on",
+            "fr",
+            "en",
+            "2026-11-25",
+            MARIE["email"],
+            MARIE["health_insurance_number"],
+        ]
+    )
+    return st.one_of(
+        good,
+        st.sampled_from(TROUBLE),
+        st.text(max_size=40),
+        st.text(max_size=3).map(lambda t: t * 2000),
+    )
 
 
 def tokens(real: str):
     mangled = st.one_of(
-        st.just(real), st.just(real), st.just(real),
+        st.just(real),
+        st.just(real),
+        st.just(real),
         st.builds(lambda t, c: t[:-1] + c, st.just(real), st.characters()),
-        st.builds(lambda t, n: t.replace(".", n, 1), st.just(real), st.sampled_from(["9" * 5000, "²", ".", ""])),
+        st.builds(
+            lambda t, n: t.replace(".", n, 1),
+            st.just(real),
+            st.sampled_from(["9" * 5000, "²", ".", ""]),
+        ),
         st.sampled_from(TROUBLE),
         st.text(max_size=60),
     )
@@ -76,23 +139,59 @@ def tokens(real: str):
 
 def routes(known: Known):
     """(method, path): mostly what the pages do, sometimes any method anywhere."""
-    site = st.sampled_from(["centre-ville"] * 8 + ["laval", "principal", "nope", "a", "static", "²", "x" * 300])
+    site = st.sampled_from(
+        ["centre-ville"] * 8 + ["laval", "principal", "nope", "a", "static", "²", "x" * 300]
+    )
     session, details = tokens(known.session), tokens(known.details)
-    step = st.sampled_from([("GET", "service"), ("POST", "service"), ("GET", "slots"), ("POST", "slots"),
-                            ("GET", "review"), ("POST", "review"), ("GET", "done"), ("GET", "other")])
+    step = st.sampled_from(
+        [
+            ("GET", "service"),
+            ("POST", "service"),
+            ("GET", "slots"),
+            ("POST", "slots"),
+            ("GET", "review"),
+            ("POST", "review"),
+            ("GET", "done"),
+            ("GET", "other"),
+        ]
+    )
     wizard = st.builds(lambda s, t, m: (m[0], f"/{s}/b/{t}/{m[1]}"), site, session, step)
-    action = st.sampled_from([("GET", ""), ("GET", "/calendar.ics"), ("GET", "/reschedule"), ("POST", "/reschedule"),
-                              ("POST", "/cancel"), ("POST", "/confirm"), ("POST", "/arrive"), ("POST", "/delete")])
+    action = st.sampled_from(
+        [
+            ("GET", ""),
+            ("GET", "/calendar.ics"),
+            ("GET", "/reschedule"),
+            ("POST", "/reschedule"),
+            ("POST", "/cancel"),
+            ("POST", "/confirm"),
+            ("POST", "/arrive"),
+            ("POST", "/delete"),
+        ]
+    )
     appointment = st.builds(lambda t, m: (m[0], f"/a/{t}{m[1]}"), details, action)
-    page = st.sampled_from([("GET", "/"), ("POST", "/"), ("POST", "/"), ("GET", "/widget.js"), ("GET", "/embed")])
+    page = st.sampled_from(
+        [("GET", "/"), ("POST", "/"), ("POST", "/"), ("GET", "/widget.js"), ("GET", "/embed")]
+    )
     plain = st.builds(lambda s, m: (m[0], f"/{s}{m[1]}"), site, page)
     odd_path = st.one_of(
-        st.sampled_from(["/", "//evil.example/x", "/dev/outbox", "/healthz", "/static/css/app.css/x", "/static/%00", "/%00"]),
+        st.sampled_from(
+            [
+                "/",
+                "//evil.example/x",
+                "/dev/outbox",
+                "/healthz",
+                "/static/css/app.css/x",
+                "/static/%00",
+                "/%00",
+            ]
+        ),
         st.text(max_size=30).map(lambda t: "/" + quote(t, safe="/")),
         st.binary(max_size=30).map(lambda b: "/" + quote_from_bytes(b, safe="/")),
     )
-    anything = st.tuples(st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]),
-                         st.one_of(odd_path, wizard.map(lambda r: r[1]), appointment.map(lambda r: r[1])))
+    anything = st.tuples(
+        st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]),
+        st.one_of(odd_path, wizard.map(lambda r: r[1]), appointment.map(lambda r: r[1])),
+    )
     return st.one_of(wizard, wizard, wizard, appointment, appointment, plain, anything)
 
 
@@ -102,7 +201,13 @@ def multipart(fields: list[tuple[str, bytes, bool, str | None]]) -> tuple[bytes,
     for name, value, as_file, charset in fields:
         disposition = f'form-data; name="{name}"' + ('; filename="x.txt"' if as_file else "")
         kind = f"\r\nContent-Type: text/plain; charset={charset}" if charset else ""
-        body += f"--{boundary}\r\nContent-Disposition: {disposition}{kind}\r\n\r\n".encode("utf-8", "replace") + value + b"\r\n"
+        body += (
+            f"--{boundary}\r\nContent-Disposition: {disposition}{kind}\r\n\r\n".encode(
+                "utf-8", "replace"
+            )
+            + value
+            + b"\r\n"
+        )
     return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -112,46 +217,84 @@ def requests(known: Known):
     real_token = st.one_of(st.sampled_from(known.form_tokens), values)
     # Mostly a form as the page would send it (a form token, some of the fields), else anything.
     fields = st.one_of(
-        st.fixed_dictionaries({"form_token": real_token}, optional={name: values for name in WIZARD_FIELDS}).map(
-            lambda d: list(d.items())),
+        st.fixed_dictionaries(
+            {"form_token": real_token}, optional={name: values for name in WIZARD_FIELDS}
+        ).map(lambda d: list(d.items())),
         st.lists(st.tuples(names, values), max_size=10),
     )
     as_bytes = st.one_of(values.map(lambda v: v.encode("utf-8", "replace")), st.binary(max_size=60))
-    part = st.tuples(names, as_bytes, st.booleans(), st.sampled_from([None, None, "utf-8", "latin-1", "klingon"]))
+    part = st.tuples(
+        names, as_bytes, st.booleans(), st.sampled_from([None, None, "utf-8", "latin-1", "klingon"])
+    )
     token_part = real_token.map(lambda t: ("form_token", t.encode("utf-8", "replace"), False, None))
     parts = st.tuples(token_part, st.lists(part, max_size=8)).map(lambda p: [p[0], *p[1]])
-    query = st.lists(st.tuples(st.one_of(st.sampled_from(QUERY_KEYS), st.text(max_size=8)), values), max_size=3)
-    header_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20)  # what HTTP can carry
-    headers = st.fixed_dictionaries({}, optional={
-        "hx-request": st.sampled_from(["true", "false", "²"]),
-        "hx-boosted": st.just("true"),
-        "hx-history-restore-request": st.just("true"),
-        "origin": st.sampled_from(["http://demo.localhost"] * 4 + ["https://evil.example", "null", "²"]),
-        "sec-fetch-site": st.sampled_from(["same-origin"] * 4 + ["cross-site", "same-site", "none", "x"]),
-        "accept-language": st.one_of(st.sampled_from(["en", "fr-CA", "*", "de;q=x"]), header_text),
-        "cookie": st.one_of(st.sampled_from(["lang=en", "lang=²", "csrftoken=x", "a"]), header_text),
-        "host": st.sampled_from(["demo.localhost", "autre.localhost", "localhost", "demo.localhost:abc", "x.demo.localhost"]),
-    })
+    query = st.lists(
+        st.tuples(st.one_of(st.sampled_from(QUERY_KEYS), st.text(max_size=8)), values), max_size=3
+    )
+    header_text = st.text(
+        st.characters(blacklist_categories=("Cc", "Cs")), max_size=20
+    )  # what HTTP can carry
+    headers = st.fixed_dictionaries(
+        {},
+        optional={
+            "hx-request": st.sampled_from(["true", "false", "²"]),
+            "hx-boosted": st.just("true"),
+            "hx-history-restore-request": st.just("true"),
+            "origin": st.sampled_from(
+                ["http://demo.localhost"] * 4 + ["https://evil.example", "null", "²"]
+            ),
+            "sec-fetch-site": st.sampled_from(
+                ["same-origin"] * 4 + ["cross-site", "same-site", "none", "x"]
+            ),
+            "accept-language": st.one_of(
+                st.sampled_from(["en", "fr-CA", "*", "de;q=x"]), header_text
+            ),
+            "cookie": st.one_of(
+                st.sampled_from(["lang=en", "lang=²", "csrftoken=x", "a"]), header_text
+            ),
+            "host": st.sampled_from(
+                [
+                    "demo.localhost",
+                    "autre.localhost",
+                    "localhost",
+                    "demo.localhost:abc",
+                    "x.demo.localhost",
+                ]
+            ),
+        },
+    )
     body = st.one_of(
         fields.map(lambda f: {"data": dict(f)}),
         fields.map(lambda f: {"data": dict(f)}),
         st.lists(st.tuples(st.text(max_size=10), st.binary(max_size=40)), max_size=6).map(
-            lambda pairs: {"content": b"&".join(k.encode("utf-8", "replace") + b"=" + v for k, v in pairs),
-                           "headers": {"content-type": "application/x-www-form-urlencoded"}}),
-        parts.map(multipart).map(lambda built: {"content": built[0], "headers": {"content-type": built[1]}}),
+            lambda pairs: {
+                "content": b"&".join(k.encode("utf-8", "replace") + b"=" + v for k, v in pairs),
+                "headers": {"content-type": "application/x-www-form-urlencoded"},
+            }
+        ),
+        parts.map(multipart).map(
+            lambda built: {"content": built[0], "headers": {"content-type": built[1]}}
+        ),
     )
-    return st.fixed_dictionaries({
-        "route": routes(known),
-        "query": query,
-        "headers": headers,
-        "body": body,
-    })
+    return st.fixed_dictionaries(
+        {
+            "route": routes(known),
+            "query": query,
+            "headers": headers,
+            "body": body,
+        }
+    )
 
 
 async def send(client: httpx.AsyncClient, request: dict) -> httpx.Response:
-    headers = {k: v.encode() for k, v in {**request["headers"], **request["body"].get("headers", {})}.items()}
+    headers = {
+        k: v.encode()
+        for k, v in {**request["headers"], **request["body"].get("headers", {})}.items()
+    }
     # A URL stays under what servers and httpx accept (64 KiB); 5,000 nines still fit.
-    query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in request["query"])[:MAX_QUERY]
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in request["query"])[
+        :MAX_QUERY
+    ]
     method, path = request["route"]
     url = path + (f"?{query}" if query else "")
     if method in ("GET", "HEAD"):
@@ -190,8 +333,16 @@ async def test_no_request_gets_a_5xx_or_logs_an_error(demo, known, caplog):
     loop = asyncio.get_running_loop()
     answered: dict[int, int] = {}
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+    )
     @given(requests(known))
     def never_fails(request):
         response = asyncio.run_coroutine_threadsafe(send(demo, request), loop).result(timeout=60)
@@ -201,4 +352,6 @@ async def test_no_request_gets_a_5xx_or_logs_an_error(demo, known, caplog):
         assert not logged, (logged, request)
 
     await asyncio.to_thread(never_fails)
-    print(f"\n{sum(answered.values())} fuzzed requests, by status: {dict(sorted(answered.items()))}")
+    print(
+        f"\n{sum(answered.values())} fuzzed requests, by status: {dict(sorted(answered.items()))}"
+    )

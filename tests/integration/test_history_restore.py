@@ -29,7 +29,15 @@ async def portal(demo):
 
 
 def whole_page(response) -> bool:
-    return all(part in response.text for part in ("<html", '<header class="site-header">', 'class="lang-switch"', '<footer class="site-footer">'))
+    return all(
+        part in response.text
+        for part in (
+            "<html",
+            '<header class="site-header">',
+            'class="lang-switch"',
+            '<footer class="site-footer">',
+        )
+    )
 
 
 async def test_a_history_restore_gets_the_whole_page(portal):

@@ -39,8 +39,14 @@ from tests.moments import freeze
 
 # What the attacker knows: Jean's number (about 100 guesses from his name, birth date and sex).
 JEANS_NUMBER = {
-    "first_name": "Evil", "last_name": "Person", "date_of_birth": "1972-11-03", "sex": "M",
-    "health_insurance_number": "COTJ 7211 0318", "cell_phone": "438 555 0666", "email": "", "accept_terms": "on",
+    "first_name": "Evil",
+    "last_name": "Person",
+    "date_of_birth": "1972-11-03",
+    "sex": "M",
+    "health_insurance_number": "COTJ 7211 0318",
+    "cell_phone": "438 555 0666",
+    "email": "",
+    "accept_terms": "on",
 }
 ATTACKER_PHONE = "+14385550666"
 WITH_HIS_NAME = {**JEANS_NUMBER, "last_name": "Côté"}
@@ -51,17 +57,24 @@ FOR_PATIENTS = ["Consultation urgente", "Vaccination", "Téléconsultation"]
 async def open_urgent_consultations(day: date) -> None:
     """Dre Julie Roy's urgent consultations at centre-ville, 09:00 to 10:00 on `day`."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(actor=RECEPTION, 
-        practitioner_id=await practitioner_id(demo, "Dre Julie Roy"), site_id=await site_id(demo, "centre-ville"),
-        activity_id=await activity_id(demo, "Consultation urgente"), day=day, start=time(9), end=time(10),
+    await SchedulingService(clinic_id=demo).open_manual(
+        actor=RECEPTION,
+        practitioner_id=await practitioner_id(demo, "Dre Julie Roy"),
+        site_id=await site_id(demo, "centre-ville"),
+        activity_id=await activity_id(demo, "Consultation urgente"),
+        day=day,
+        start=time(9),
+        end=time(10),
     )
 
 
 async def jeans_contacts() -> list[tuple[str, bool]]:
     jean = await patient_id(await clinic_id("demo"), "Côté")
-    rows = await ContactDetail.select(ContactDetail.value, ContactDetail.verified).where(
-        ContactDetail.patient == jean
-    ).order_by(ContactDetail.position)
+    rows = (
+        await ContactDetail.select(ContactDetail.value, ContactDetail.verified)
+        .where(ContactDetail.patient == jean)
+        .order_by(ContactDetail.position)
+    )
     return [(row["value"], row["verified"]) for row in rows]
 
 
@@ -102,7 +115,9 @@ async def test_the_phone_gets_a_brief_confirmation_and_never_his_reminder(comms,
     [confirmation] = comms.texts(ATTACKER_PHONE)
     assert "/a/" not in confirmation and "http" not in confirmation  # no details link
     assert "Dre Julie Roy" not in confirmation  # no practitioner
-    assert "24 nov. 2026 09:00" in confirmation and "Centre-ville" in confirmation  # date, time, place
+    assert (
+        "24 nov. 2026 09:00" in confirmation and "Centre-ville" in confirmation
+    )  # date, time, place
 
     await comms.at(local(date(2026, 11, 23), time(8)))  # the reminder, held back from the night
     assert comms.texts(ATTACKER_PHONE) == [confirmation]
@@ -113,14 +128,19 @@ async def test_the_phone_gets_a_brief_confirmation_and_never_his_reminder(comms,
 async def test_an_email_typed_gets_a_brief_confirmation_and_calendar_file(comms, demo):
     clock.freeze(local(date(2026, 11, 21), time(10)))
     await open_urgent_consultations(date(2026, 11, 24))
-    await book_marie_follow_up(demo, {**WITH_HIS_NAME, "cell_phone": "", "email": "evil@example.net"},
-                               service="Consultation urgente")
+    await book_marie_follow_up(
+        demo,
+        {**WITH_HIS_NAME, "cell_phone": "", "email": "evil@example.net"},
+        service="Consultation urgente",
+    )
     await comms.deliver()
     [confirmation] = comms.emails("evil@example.net")
     for part in (body(confirmation), body(confirmation, "html")):
         assert "/a/" not in part and "Dre Julie Roy" not in part
         assert "mardi 24 novembre 2026" in part and "09:00" in part and "Centre-ville" in part
-    assert "Pour consulter ou modifier ce rendez-vous, veuillez appeler la clinique." in body(confirmation)
+    assert "Pour consulter ou modifier ce rendez-vous, veuillez appeler la clinique." in body(
+        confirmation
+    )
     [attachment] = list(confirmation.iter_attachments())
     event = Calendar.from_ical(attachment.get_content()).walk("VEVENT")[0]
     assert "DESCRIPTION" not in event and "URL" not in event
@@ -131,8 +151,11 @@ async def test_his_own_contact_typed_on_the_portal_gets_the_full_confirmation(co
     """The file vouches for the email: nothing is withheld from it."""
     clock.freeze(local(date(2026, 11, 21), time(10)))
     await open_urgent_consultations(date(2026, 11, 24))
-    await book_marie_follow_up(demo, {**WITH_HIS_NAME, "first_name": "Jean", "cell_phone": "", "email": JEAN_EMAIL},
-                               service="Consultation urgente")
+    await book_marie_follow_up(
+        demo,
+        {**WITH_HIS_NAME, "first_name": "Jean", "cell_phone": "", "email": JEAN_EMAIL},
+        service="Consultation urgente",
+    )
     await comms.deliver()
     [confirmation] = comms.emails(JEAN_EMAIL)
     assert "/a/" in body(confirmation) and "Dre Julie Roy" in body(confirmation)
@@ -141,7 +164,9 @@ async def test_his_own_contact_typed_on_the_portal_gets_the_full_confirmation(co
 async def test_an_unidentified_patient_gets_everything_at_the_contacts_typed(comms, demo):
     clock.freeze(local(date(2026, 11, 21), time(10)))
     await open_urgent_consultations(date(2026, 11, 24))
-    await book_marie_follow_up(demo, JEANS_NUMBER, service="Consultation urgente")  # identifies nobody
+    await book_marie_follow_up(
+        demo, JEANS_NUMBER, service="Consultation urgente"
+    )  # identifies nobody
     await comms.deliver()
     await comms.at(local(date(2026, 11, 23), time(8)))
     confirmation, reminder = comms.texts(ATTACKER_PHONE)
@@ -152,8 +177,14 @@ async def test_an_unidentified_patient_gets_everything_at_the_contacts_typed(com
 # -- identical answers ------------------------------------------------------------------
 
 WRONG_DETAILS = {  # Jean's name, birth date and sex, with an email his file does not have
-    "first_name": "Jean", "last_name": "Côté", "date_of_birth": "1972-11-03", "sex": "M",
-    "health_insurance_number": "", "cell_phone": "", "email": "jean@ailleurs.example", "accept_terms": "on",
+    "first_name": "Jean",
+    "last_name": "Côté",
+    "date_of_birth": "1972-11-03",
+    "sex": "M",
+    "health_insurance_number": "",
+    "cell_phone": "",
+    "email": "jean@ailleurs.example",
+    "accept_terms": "on",
 }
 
 
@@ -167,14 +198,18 @@ async def answer(client, typed: dict) -> tuple[int, str, list[str]]:
     """The status, the page the patient lands on, and the SQL the identification ran."""
     page = await client.get("/centre-ville/")
     with recorded_statements() as statements:
-        response = await client.post("/centre-ville/", data={**typed, "form_token": form_token(page.text)})
+        response = await client.post(
+            "/centre-ville/", data={**typed, "form_token": form_token(page.text)}
+        )
     landing = await client.get(response.headers["location"])
     token = re.search(r"/b/([^/]+)/", response.headers["location"]).group(1)
     return response.status_code, normalised(landing.text, token), [s.sql for s in statements]
 
 
 @pytest.mark.parametrize("typed", [WRONG_DETAILS, JEANS_NUMBER], ids=["details", "his-number"])
-async def test_no_file_and_a_file_with_wrong_details_give_the_same_answer_after_the_same_work(demo, typed):
+async def test_no_file_and_a_file_with_wrong_details_give_the_same_answer_after_the_same_work(
+    demo, typed
+):
     freeze()
     with_file = await answer(demo, typed)
     await Patient.delete().where(Patient.id == await patient_id(await clinic_id("demo"), "Côté"))
@@ -189,7 +224,9 @@ async def test_no_file_and_a_file_with_wrong_details_give_the_same_answer_after_
 async def test_identifying_again_and_again_cannot_bury_his_file_under_new_contacts(demo):
     freeze()
     for n in range(10):
-        assert (await identify(demo, {**WITH_HIS_NAME, "cell_phone": f"438 555 01{n:02d}"})).status_code == 303
+        assert (
+            await identify(demo, {**WITH_HIS_NAME, "cell_phone": f"438 555 01{n:02d}"})
+        ).status_code == 303
     contacts = await jeans_contacts()
     assert contacts[0] == (JEAN_EMAIL, True)
     assert [verified for _, verified in contacts[1:]] == [False] * MAX_PENDING

@@ -44,6 +44,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
 async def delivered(demo, link: str) -> None:
     """Until the demo clinic's outbox shows Marie's confirmation, which the app's own
     dispatcher sends (the laptop default: no mail server, no Redis)."""
+
     async def shown() -> bool:
         return link in (await demo.get("/dev/outbox")).text
 
@@ -65,11 +66,18 @@ async def test_every_route_with_an_id_is_404_on_another_clinics_host(web_app, de
             other = await autre.request(method, path)
             if "{" not in route.path:
                 # A page of each clinic's own: the other clinic's shows none of it.
-                assert "marie.tremblay@example.org" not in other.text and "Clinique Démo" not in other.text
-                assert values["link"] not in other.text, f"{method} {path} shows the demo clinic's link"
+                assert (
+                    "marie.tremblay@example.org" not in other.text
+                    and "Clinique Démo" not in other.text
+                )
+                assert values["link"] not in other.text, (
+                    f"{method} {path} shows the demo clinic's link"
+                )
                 continue
             assert own.status_code != 404, f"{method} {path} should work on its own clinic"
-            assert other.status_code == 404, f"{method} {path} answered {other.status_code} on another clinic"
+            assert other.status_code == 404, (
+                f"{method} {path} answered {other.status_code} on another clinic"
+            )
             assert "Dre Julie Roy" not in other.text and "Centre-ville" not in other.text
             walked += 1
     assert walked >= 12  # every id-bearing route, GET and POST

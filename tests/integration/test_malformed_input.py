@@ -45,7 +45,15 @@ async def marie_at_the_slots(client) -> str:
     return service_url.replace("/service", "/slots")
 
 
-@pytest.mark.parametrize("host", ["demo.localhost:abc", "demo.localhost:@evil.example", "demo.localhost:99999", "demo.localhost:"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "demo.localhost:abc",
+        "demo.localhost:@evil.example",
+        "demo.localhost:99999",
+        "demo.localhost:",
+    ],
+)
 @pytest.mark.parametrize("path", ["/centre-ville/", "/nope", "/"])
 async def test_a_host_header_with_a_bad_port_is_the_404_page(demo, errors, host, path):
     response = await demo.get(path, headers={"host": host})
@@ -56,7 +64,9 @@ async def test_a_host_header_with_a_bad_port_is_the_404_page(demo, errors, host,
 
 async def test_a_host_header_that_is_not_ascii_is_a_bad_request(demo, errors):
     response = await demo.get("/centre-ville/", headers={"host": "demo.localhost:²".encode()})
-    assert response.status_code == 400 and "Clinique Démo" not in text(response)  # Litestar's own check
+    assert response.status_code == 400 and "Clinique Démo" not in text(
+        response
+    )  # Litestar's own check
     assert errors() == []
 
 
@@ -72,12 +82,24 @@ async def test_a_form_token_with_a_non_ascii_signature_is_an_expired_form(demo, 
     page = await demo.get("/centre-ville/")
     hour = form_token(page.text).split(".")[0]
     for signature in ("é", "😀" * 40):
-        response = await demo.post("/centre-ville/", data={**MARIE, "form_token": f"{hour}.{signature}"})
+        response = await demo.post(
+            "/centre-ville/", data={**MARIE, "form_token": f"{hour}.{signature}"}
+        )
         assert response.status_code == 422 and "Cette page a expiré" in text(response)
     assert errors() == []
 
 
-@pytest.mark.parametrize("token", ["1.1796260500.%C3%A9", "1.1796260500.%F0%9F%98%80", f"1.{NINES}.abc", f"{NINES}.1.abc", "².1796260500.abc", "1.1796260500.a%00b"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "1.1796260500.%C3%A9",
+        "1.1796260500.%F0%9F%98%80",
+        f"1.{NINES}.abc",
+        f"{NINES}.1.abc",
+        "².1796260500.abc",
+        "1.1796260500.a%00b",
+    ],
+)
 async def test_odd_details_links_are_the_invalid_link_page(portal, errors, token):
     response = await portal.get(f"/a/{token}")
     assert response.status_code == 404 and "Ce lien ne fonctionne pas" in text(response)
@@ -91,7 +113,9 @@ async def test_odd_numbers_in_the_slot_list_change_nothing(portal, errors):
         assert page.status_code == 200 and len(re.findall(r'name="slot"', page.text)) == 5
     listing = await portal.get(slots_url)
     for slot in ("²", NINES, "2147483648", "٣"):
-        response = await portal.post(slots_url, data={"slot": slot, "form_token": form_token(listing.text)})
+        response = await portal.post(
+            slots_url, data={"slot": slot, "form_token": form_token(listing.text)}
+        )
         assert response.status_code == 422 and "Choisissez un rendez-vous" in text(response)
     assert errors() == []
 
@@ -99,7 +123,9 @@ async def test_odd_numbers_in_the_slot_list_change_nothing(portal, errors):
 async def test_odd_numbers_for_the_service_are_answered_next_to_the_field(portal, errors):
     service_url = (await identify(portal, MARIE)).headers["location"]
     for service in ("²", NINES, "2147483648"):
-        response = await choose_service(portal, service_url, "Suivi avec mon médecin de famille", service=service)
+        response = await choose_service(
+            portal, service_url, "Suivi avec mon médecin de famille", service=service
+        )
         assert response.status_code == 422 and 'id="service-error"' in response.text
     assert errors() == []
 
@@ -110,7 +136,9 @@ async def test_odd_slots_for_a_move_change_nothing(portal, errors):
     choices = await portal.get(details + "/reschedule")
     before = await Appointment.objects().first()
     for slot in ("²", NINES, "2147483648"):
-        response = await portal.post(details + "/reschedule", data={"slot": slot, "form_token": form_token(choices.text)})
+        response = await portal.post(
+            details + "/reschedule", data={"slot": slot, "form_token": form_token(choices.text)}
+        )
         assert response.status_code == 422
     assert (await Appointment.objects().first()).slot == before.slot
     assert errors() == []
@@ -122,7 +150,9 @@ async def test_a_field_sent_as_a_file_is_a_422(demo, errors):
     for name in ("form_token", "first_name", "accept_terms"):
         data = {k: v for k, v in fields.items() if k != name}
         response = await demo.post("/centre-ville/", data=data, files={name: ("x.txt", b"Marie")})
-        assert response.status_code == 422 and "Cette demande n'a pas pu être traitée" in text(response)
+        assert response.status_code == 422 and "Cette demande n'a pas pu être traitée" in text(
+            response
+        )
     assert await BookingSession.count() == 0
     assert errors() == []
 
@@ -132,11 +162,17 @@ async def test_a_multipart_field_that_is_not_text_is_a_422(demo, errors):
     boundary = "b0undary"
     for headers, value in (("", b"\xff\xfe"), ("; charset=klingon", b"Marie")):
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="form_token"\r\n\r\n{form_token(page.text)}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="first_name"\r\nContent-Type: text/plain{headers}\r\n\r\n'
-        ).encode() + value + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="form_token"\r\n\r\n{form_token(page.text)}\r\n'  # noqa: E501 - the text as read
+                f'--{boundary}\r\nContent-Disposition: form-data; name="first_name"\r\nContent-Type: text/plain{headers}\r\n\r\n'  # noqa: E501 - the text as read
+            ).encode()
+            + value
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         response = await demo.post(
-            "/centre-ville/", content=body, headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            "/centre-ville/",
+            content=body,
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
         )
         assert response.status_code == 422
     assert errors() == []
@@ -149,7 +185,9 @@ async def test_nul_characters_in_a_booking_session_path_are_no_session(demo, err
     assert errors() == []
 
 
-@pytest.mark.parametrize("path", ["/static/%00", "/static/css/%00.css", "/static/" + "a" * 300, "/static/css/app.css/x"])
+@pytest.mark.parametrize(
+    "path", ["/static/%00", "/static/css/%00.css", "/static/" + "a" * 300, "/static/css/app.css/x"]
+)
 async def test_a_static_path_no_file_can_have_is_a_404(demo, errors, path):
     assert (await demo.get(path)).status_code == 404
     assert errors() == []
@@ -157,7 +195,13 @@ async def test_a_static_path_no_file_can_have_is_a_404(demo, errors, path):
 
 async def test_nul_characters_in_form_text_are_dropped(portal, errors):
     service_url = (await identify(portal, {**MARIE, "first_name": "Ma\x00rie"})).headers["location"]
-    response = await choose_service(portal, service_url, "Suivi avec mon médecin de famille", reason="Contrôle\x00 annuel", details="to\x00ux")
+    response = await choose_service(
+        portal,
+        service_url,
+        "Suivi avec mon médecin de famille",
+        reason="Contrôle\x00 annuel",
+        details="to\x00ux",
+    )
     assert response.status_code == 303
     session = await BookingSession.objects().first()
     assert (session.reason, session.details) == ("Contrôle annuel", "toux")
@@ -167,10 +211,12 @@ async def test_nul_characters_in_form_text_are_dropped(portal, errors):
 async def test_a_client_leaving_mid_body_is_no_error(database, errors):
     """What uvicorn hands the app when the connection drops after part of the body."""
     app = create_app(load())
-    messages = iter([
-        {"type": "http.request", "body": b"first_name=Mar", "more_body": True},
-        {"type": "http.disconnect"},
-    ])
+    messages = iter(
+        [
+            {"type": "http.request", "body": b"first_name=Mar", "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
     sent = []
 
     async def receive():
@@ -180,10 +226,23 @@ async def test_a_client_leaving_mid_body_is_no_error(database, errors):
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/centre-ville/", "raw_path": b"/centre-ville/", "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"demo.localhost"), (b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", b"200")],
-        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "state": {},
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/centre-ville/",
+        "raw_path": b"/centre-ville/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"demo.localhost"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"200"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
     }
     await app(scope, receive, send)
     assert sent[0]["status"] == 400

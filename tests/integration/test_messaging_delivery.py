@@ -43,8 +43,11 @@ def as_embedded(settings: Settings) -> Settings:
     the dev outbox is mounted. The page reads through the ORM, so on the PostgreSQL run it
     reads PostgreSQL."""
     return replace(
-        settings, database=Database(kind="sqlite", path=settings.database.path or "var/clinic.db"),
-        redis_url=None, smtp_url=None, sms=None,
+        settings,
+        database=Database(kind="sqlite", path=settings.database.path or "var/clinic.db"),
+        redis_url=None,
+        smtp_url=None,
+        sms=None,
     )
 
 
@@ -69,7 +72,9 @@ async def test_a_refusing_mail_server_delays_the_email_which_then_goes_once(comm
     assert (row["status"], row["attempts"]) == ("pending", 1)
     assert "451" in row["last_error"] and "temporarily rejected" in row["last_error"]
     assert row["next_attempt_at"] == NOW + timedelta(seconds=30)
-    assert comms.smtp.received == [] and len(comms.texts()) == 1  # the SMS did not wait for the email
+    assert (
+        comms.smtp.received == [] and len(comms.texts()) == 1
+    )  # the SMS did not wait for the email
     assert await comms.deliver() == 0  # not before its time
 
     clock.advance(timedelta(seconds=30))
@@ -83,7 +88,12 @@ async def test_a_refusing_mail_server_delays_the_email_which_then_goes_once(comm
 
     assert comms.subjects() == [CONFIRMED]
     row = await only(appointment, "email")
-    assert (row["status"], row["attempts"], row["last_error"], row["provider"]) == ("sent", 3, "", "smtp")
+    assert (row["status"], row["attempts"], row["last_error"], row["provider"]) == (
+        "sent",
+        3,
+        "",
+        "smtp",
+    )
     received_id = comms.emails()[0]["Message-ID"]
     assert row["provider_id"] == received_id
     # Each attempt was the same email, recognisable downstream by its Message-ID.
@@ -100,7 +110,9 @@ async def test_a_mail_server_down_most_of_a_day_still_gets_the_email(comms):
         await comms.deliver()
         clock.advance(timedelta(minutes=10))
     row = await only(appointment, "email")
-    assert row["status"] == "pending" and "mail server" in row["last_error"] and row["attempts"] > 20
+    assert (
+        row["status"] == "pending" and "mail server" in row["last_error"] and row["attempts"] > 20
+    )
     await comms.smtp.start()  # back, on the same address
     clock.advance(timedelta(hours=1))
     await comms.deliver()
@@ -123,7 +135,10 @@ async def test_greylisting_is_retried_and_an_unknown_mailbox_fails_for_good(comm
     comms.smtp.refuse_rcpt.pop("marie.tremblay@example.org")
     clock.advance(timedelta(minutes=5))
     await comms.deliver()
-    assert comms.subjects() == [CONFIRMED] and comms.smtp.received[0]["To"] == "marie.tremblay@example.org"
+    assert (
+        comms.subjects() == [CONFIRMED]
+        and comms.smtp.received[0]["To"] == "marie.tremblay@example.org"
+    )
     assert (await only(jean, "email"))["attempts"] == 1  # never tried again
 
 
@@ -133,7 +148,11 @@ async def test_sms_provider_errors_500_and_429_are_retried_until_it_accepts(comm
     appointment = await comms.staff_book(VISIT)
     await comms.deliver()
     row = await only(appointment, "sms")
-    assert row["status"] == "pending" and "(500)" in row["last_error"] and "Internal Server Error" in row["last_error"]
+    assert (
+        row["status"] == "pending"
+        and "(500)" in row["last_error"]
+        and "Internal Server Error" in row["last_error"]
+    )
     clock.advance(timedelta(seconds=30))
     await comms.deliver()
     assert "(429)" in (await only(appointment, "sms"))["last_error"]
@@ -143,21 +162,34 @@ async def test_sms_provider_errors_500_and_429_are_retried_until_it_accepts(comm
     [sms] = comms.sms.to(MARIE_CELL)
     assert sms.sender == "+15145550000" and "Nous confirmons" in sms.body
     row = await only(appointment, "sms")
-    assert (row["status"], row["provider"], row["provider_id"], row["attempts"]) == ("sent", "twilio", sms.sid, 3)
+    assert (row["status"], row["provider"], row["provider_id"], row["attempts"]) == (
+        "sent",
+        "twilio",
+        sms.sid,
+        3,
+    )
     assert comms.sms.requests == 3
 
 
 async def test_a_number_the_provider_refuses_fails_with_its_message_on_the_outbox_page(comms):
-    comms.sms.answer_next(400, {
-        "code": 21211, "message": "The 'To' number +15145550101 is not a valid phone number.",
-        "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400,
-    })
+    comms.sms.answer_next(
+        400,
+        {
+            "code": 21211,
+            "message": "The 'To' number +15145550101 is not a valid phone number.",
+            "more_info": "https://www.twilio.com/docs/errors/21211",
+            "status": 400,
+        },
+    )
     comms.smtp.refuse_data = "451 4.3.0 Try again later"
     appointment = await comms.staff_book(VISIT)
     await comms.deliver()
     row = await only(appointment, "sms")
     assert row["status"] == "failed"
-    assert row["last_error"] == "SMS provider refused (400): 21211 The 'To' number +15145550101 is not a valid phone number."
+    assert (
+        row["last_error"]
+        == "SMS provider refused (400): 21211 The 'To' number +15145550101 is not a valid phone number."  # noqa: E501 - the text as read
+    )
     clock.advance(timedelta(hours=1))
     await comms.deliver()
     assert comms.sms.requests == 1  # a refused number is not tried again
@@ -166,7 +198,10 @@ async def test_a_number_the_provider_refuses_fails_with_its_message_on_the_outbo
     assert "Texto · échec" in page
     assert "21211 The 'To' number +15145550101 is not a valid phone number." in page
     # The email still waiting for the mail server shows why.
-    assert "Courriel · en attente" in page and "mail server refused (451): 4.3.0 Try again later" in page
+    assert (
+        "Courriel · en attente" in page
+        and "mail server refused (451): 4.3.0 Try again later" in page
+    )
 
 
 async def test_without_providers_messages_land_in_the_dev_outbox(comms):
@@ -187,12 +222,22 @@ async def test_without_providers_messages_land_in_the_dev_outbox(comms):
 async def test_the_dev_outbox_shows_a_clinic_its_own_messages_only(comms):
     autre = await autre_world(comms)
     await comms.staff_book(VISIT)
-    await autre.staff_book(datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Europe/Paris")), patient="camille")
+    await autre.staff_book(
+        datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Europe/Paris")), patient="camille"
+    )
     await comms.deliver()
     demo_page = readable(await outbox_page(as_embedded(comms.settings), "demo.localhost"))
     autre_page = readable(await outbox_page(as_embedded(comms.settings), "autre.localhost"))
-    assert "marie.tremblay@example.org" in demo_page and "camille" not in demo_page and "Clinique Autre" not in demo_page
-    assert "camille.dubois@example.fr" in autre_page and "marie" not in autre_page and "Clinique Démo" not in autre_page
+    assert (
+        "marie.tremblay@example.org" in demo_page
+        and "camille" not in demo_page
+        and "Clinique Autre" not in demo_page
+    )
+    assert (
+        "camille.dubois@example.fr" in autre_page
+        and "marie" not in autre_page
+        and "Clinique Démo" not in autre_page
+    )
 
 
 async def test_the_dev_outbox_exists_only_without_providers_on_localhost(comms):
@@ -221,7 +266,9 @@ async def test_monthly_sms_count_and_cost_at_the_clinics_price(comms):
     await set_clinic(comms.clinic, name="Clinique Démo – Côte-des-Neiges")
     second = await comms.staff_book(local(date(2026, 11, 27), time(8, 30)))
     await comms.deliver()
-    comms.sms.answer_next(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400})
+    comms.sms.answer_next(
+        400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400}
+    )
     await comms.staff_book(local(date(2026, 11, 27), time(10)))  # refused: not billed
     await comms.deliver()
     # 23:30 on 30 November in Montreal is already December in UTC: still November's.
@@ -232,19 +279,29 @@ async def test_monthly_sms_count_and_cost_at_the_clinics_price(comms):
     await comms.staff_book(local(date(2026, 12, 4), time(10)))
     await comms.deliver()
     autre = await autre_world(comms)
-    await autre.staff_book(datetime(2026, 12, 7, 10, tzinfo=ZoneInfo("Europe/Paris")), patient="camille")
+    await autre.staff_book(
+        datetime(2026, 12, 7, 10, tzinfo=ZoneInfo("Europe/Paris")), patient="camille"
+    )
     await comms.deliver()
 
     billed = [await only(a, "sms") for a in (first, second, late)]
     for row in billed:
         assert row["status"] == "sent" and row["segments"] == segments(row["body"]).count
         assert row["body"] in [s.body for s in comms.sms.sent]
-    assert segments(billed[0]["body"]).encoding == "GSM-7" and segments(billed[1]["body"]).encoding == "UCS-2"
+    assert (
+        segments(billed[0]["body"]).encoding == "GSM-7"
+        and segments(billed[1]["body"]).encoding == "UCS-2"
+    )
     assert billed[1]["segments"] > billed[0]["segments"]
 
     usage = await sms_usage(clinic_id=comms.clinic, month=november)
     total = sum(row["segments"] for row in billed)
-    assert (usage.month, usage.messages, usage.segments, usage.price_cents) == (november, 3, total, 7)
+    assert (usage.month, usage.messages, usage.segments, usage.price_cents) == (
+        november,
+        3,
+        total,
+        7,
+    )
     assert usage.cost_cents == total * 7
     assert (await sms_usage(clinic_id=comms.clinic, month=date(2026, 12, 15))).messages == 1
     assert (await sms_usage(clinic_id=autre.clinic, month=date(2026, 12, 1))).messages == 1

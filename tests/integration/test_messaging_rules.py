@@ -40,7 +40,11 @@ async def live_through_the_appointment(comms, appointment: int) -> None:
 @pytest.mark.parametrize(
     ("type_fr", "wording", "place"),
     [
-        ("Sur place", "votre rendez-vous sur place", "Lieu : Centre-ville, 1000 rue Sainte-Catherine Ouest"),
+        (
+            "Sur place",
+            "votre rendez-vous sur place",
+            "Lieu : Centre-ville, 1000 rue Sainte-Catherine Ouest",
+        ),
         ("Télémédecine", "votre rendez-vous en télémédecine", "Lieu : Par vidéo"),
         ("Téléphone", "votre rendez-vous téléphonique", "Lieu : Par téléphone"),
     ],
@@ -64,7 +68,9 @@ async def test_a_type_with_no_modality_says_just_an_appointment(comms):
     assert "Nous confirmons votre rendez-vous. " in comms.texts()[0]
 
 
-@pytest.mark.parametrize("status", ["no_automated_communication", "no_communication", "hidden_from_portal"])
+@pytest.mark.parametrize(
+    "status", ["no_automated_communication", "no_communication", "hidden_from_portal"]
+)
 async def test_the_three_no_statuses_stop_every_automated_message(comms, status):
     video = await comms.activity("Tâche", type_fr="Tâche", telemedicine=True, **{status: True})
     appointment = await comms.staff_book(VISIT, activity=video)
@@ -77,9 +83,17 @@ async def test_a_resent_confirmation_respects_the_statuses(comms):
     outcomes = {}
     for status in ("no_automated_communication", "no_communication", "hidden_from_portal"):
         activity = await comms.activity(status, type_fr=status, **{status: True})
-        appointment = await comms.staff_book(local(THURSDAY, time(8 + len(outcomes))), activity=activity)
-        outcomes[status] = await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION)
-    assert outcomes == {"no_automated_communication": Resend.QUEUED, "no_communication": "refused", "hidden_from_portal": "refused"}
+        appointment = await comms.staff_book(
+            local(THURSDAY, time(8 + len(outcomes))), activity=activity
+        )
+        outcomes[status] = await resend_confirmation(
+            clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION
+        )
+    assert outcomes == {
+        "no_automated_communication": Resend.QUEUED,
+        "no_communication": "refused",
+        "hidden_from_portal": "refused",
+    }
     await comms.deliver()
     # Only the one allowed by hand went, by email and SMS as the clinic sends.
     assert comms.subjects() == ["Votre rendez-vous est confirmé"] and len(comms.texts()) == 1
@@ -88,15 +102,29 @@ async def test_a_resent_confirmation_respects_the_statuses(comms):
 async def test_staff_can_send_the_confirmation_again(comms):
     appointment = await comms.staff_book(VISIT)
     await comms.deliver()
-    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION) == Resend.QUEUED
+    assert (
+        await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION)
+        == Resend.QUEUED
+    )
     await comms.deliver()
     assert comms.subjects() == ["Votre rendez-vous est confirmé"] * 2 and len(comms.texts()) == 2
     # Not for another clinic's appointment, nor a cancelled one, nor without contacts.
-    assert await resend_confirmation(clinic_id=comms.clinic + 1, appointment_id=appointment, by=RECEPTION) == "not_found"
+    assert (
+        await resend_confirmation(
+            clinic_id=comms.clinic + 1, appointment_id=appointment, by=RECEPTION
+        )
+        == "not_found"
+    )
     await comms.cancel(appointment)
-    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION) == "cancelled"
+    assert (
+        await resend_confirmation(clinic_id=comms.clinic, appointment_id=appointment, by=RECEPTION)
+        == "cancelled"
+    )
     nobody = await comms.staff_book(local(THURSDAY, time(10)), patient=None)
-    assert await resend_confirmation(clinic_id=comms.clinic, appointment_id=nobody, by=RECEPTION) == "no_contact"
+    assert (
+        await resend_confirmation(clinic_id=comms.clinic, appointment_id=nobody, by=RECEPTION)
+        == "no_contact"
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,7 +140,12 @@ async def test_email_and_or_sms_as_the_clinic_chose(comms, by_email, by_sms, ema
 
 async def test_confirmation_to_the_typed_contacts_reminder_to_the_files_main_contact(comms):
     # Reception typed the contacts Jean gave on the phone; his file has his usual email.
-    await comms.staff_book(VISIT, patient="jean", contact_email="jean.travail@example.org", contact_phone="+14385550123")
+    await comms.staff_book(
+        VISIT,
+        patient="jean",
+        contact_email="jean.travail@example.org",
+        contact_phone="+14385550123",
+    )
     await comms.at(REMINDER_TIME)
     assert comms.subjects("jean.travail@example.org") == ["Votre rendez-vous est confirmé"]
     assert len(comms.texts("+14385550123")) == 1

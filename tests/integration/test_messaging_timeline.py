@@ -24,14 +24,20 @@ from tests.integration.portal_helpers import MARIE, book_marie_follow_up, open_f
 
 TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (date(2026, 11, d) for d in (24, 25, 26, 27))
 MONDAY_AFTER = date(2026, 11, 30)
-CONFIRMED, CHANGED, CANCELLED = "Votre rendez-vous est confirmé", "Votre rendez-vous a changé", "Votre rendez-vous est annulé"
+CONFIRMED, CHANGED, CANCELLED = (
+    "Votre rendez-vous est confirmé",
+    "Votre rendez-vous a changé",
+    "Votre rendez-vous est annulé",
+)
 
 
 def reminders(subjects: list[str]) -> list[str]:
     return [s for s in subjects if s.startswith("Rappel")]
 
 
-async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_files_main_contact(comms, demo):
+async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_files_main_contact(
+    comms, demo
+):
     clock.freeze(local(date(2026, 11, 21), time(10)))  # Saturday: the first slot is three days away
     await open_follow_ups()
     await book_marie_follow_up(demo, {**MARIE, "email": "marie.bureau@example.org"})
@@ -45,7 +51,9 @@ async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_fil
     assert await comms.at(local(date(2026, 11, 23), time(7, 59))) == 0
     await comms.at(local(date(2026, 11, 23), time(8)))
     assert len(comms.texts()) == 1 and "Veuillez confirmer votre présence" in comms.texts()[0]
-    assert reminders(comms.subjects(MARIE_EMAIL)) == ["Rappel : votre rendez-vous du mardi 24 novembre 2026"]
+    assert reminders(comms.subjects(MARIE_EMAIL)) == [
+        "Rappel : votre rendez-vous du mardi 24 novembre 2026"
+    ]
     assert comms.subjects("marie.bureau@example.org") == [CONFIRMED]
 
 
@@ -53,7 +61,10 @@ async def test_staff_booking_confirms_at_once_to_the_files_contacts(comms):
     await comms.staff_book(local(THURSDAY, time(10)))
     await comms.deliver()
     assert comms.subjects() == [CONFIRMED]
-    assert len(comms.texts()) == 1 and "Nous confirmons votre rendez-vous sur place" in comms.texts()[0]
+    assert (
+        len(comms.texts()) == 1
+        and "Nous confirmons votre rendez-vous sur place" in comms.texts()[0]
+    )
     # Jean's file has an email only: no text message is attempted for him.
     await comms.staff_book(local(THURSDAY, time(11)), patient="jean")
     await comms.deliver()
@@ -61,7 +72,9 @@ async def test_staff_booking_confirms_at_once_to_the_files_contacts(comms):
 
 
 async def test_the_reminder_goes_36_hours_before_asking_to_confirm_with_the_questionnaire(comms):
-    await set_site(comms.sites["centre-ville"], questionnaire_url="https://forms.example.org/previsite")
+    await set_site(
+        comms.sites["centre-ville"], questionnaire_url="https://forms.example.org/previsite"
+    )
     appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
     await comms.deliver()
     assert await comms.at(local(TUESDAY, time(20, 29))) == 0
@@ -72,22 +85,33 @@ async def test_the_reminder_goes_36_hours_before_asking_to_confirm_with_the_ques
     text = body(reminder)
     assert "Un rappel de votre rendez-vous sur place. Veuillez confirmer votre présence." in text
     assert "Confirmez votre présence ou modifiez votre rendez-vous :" in text
-    link = text.split("Confirmez votre présence ou modifiez votre rendez-vous :\n")[1].split("\n")[0]
+    link = text.split("Confirmez votre présence ou modifiez votre rendez-vous :\n")[1].split("\n")[
+        0
+    ]
     assert link.startswith("http://demo.localhost:8000/a/")
     assert "https://forms.example.org/previsite" in text
     assert "https://forms.example.org/previsite" in body(reminder, "html")
     assert "Confirmer ma présence" in body(reminder, "html")
-    assert reminder.get_body(preferencelist=("calendar",)) is None and not list(reminder.iter_attachments())
+    assert reminder.get_body(preferencelist=("calendar",)) is None and not list(
+        reminder.iter_attachments()
+    )
     assert link in comms.texts()[-1]
     # Once: a later pass of the worker sends nothing more.
     assert await comms.at(local(WEDNESDAY, time(12))) == 0
     assert len(comms.emails()) == 2 and len(comms.texts()) == 2
     sent = [(m["kind"], m["channel"]) for m in await outbox(appointment, status="sent")]
-    assert sent == [("confirmation", "email"), ("confirmation", "sms"), ("reminder", "email"), ("reminder", "sms")]
+    assert sent == [
+        ("confirmation", "email"),
+        ("confirmation", "sms"),
+        ("reminder", "email"),
+        ("reminder", "sms"),
+    ]
 
 
 async def test_no_questionnaire_for_visits_that_are_not_on_site(comms):
-    await set_site(comms.sites["centre-ville"], questionnaire_url="https://forms.example.org/previsite")
+    await set_site(
+        comms.sites["centre-ville"], questionnaire_url="https://forms.example.org/previsite"
+    )
     by_phone = await comms.activity("Suivi téléphonique", type_fr="Téléphone")
     await comms.staff_book(local(THURSDAY, time(8, 30)), activity=by_phone)
     await comms.deliver()
@@ -190,7 +214,10 @@ async def test_a_cancelled_appointment_gets_its_notice_and_no_reminder(comms):
     await comms.deliver()
     assert comms.subjects() == [CONFIRMED, CANCELLED]
     notice = body(comms.emails()[-1])
-    assert "Nous avons annulé votre rendez-vous sur place." in notice and "jeudi 26 novembre 2026" in notice
+    assert (
+        "Nous avons annulé votre rendez-vous sur place." in notice
+        and "jeudi 26 novembre 2026" in notice
+    )
     assert "/a/" not in notice  # the details link is dead: nothing to see or confirm
     assert not list(comms.emails()[-1].iter_attachments())
     assert "Nous avons annulé" in comms.texts()[-1]
@@ -223,12 +250,14 @@ async def test_the_dispatcher_itself_drops_reminders_of_appointments_changed_beh
     await comms.deliver()
     await Appointment.update({Appointment.status: "cancelled"}).where(Appointment.id == cancelled)
     later = datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
-    await Appointment.update({Appointment.starts_at: later, Appointment.ends_at: later + timedelta(minutes=30)}).where(
-        Appointment.id == moved
-    )
+    await Appointment.update(
+        {Appointment.starts_at: later, Appointment.ends_at: later + timedelta(minutes=30)}
+    ).where(Appointment.id == moved)
     await comms.at(local(WEDNESDAY, time(12)))
     assert reminders(comms.subjects()) == [] and reminders(comms.subjects(JEAN_EMAIL)) == []
-    assert {m["last_error"] for m in await outbox(cancelled, kind="reminder")} == {"appointment cancelled"}
+    assert {m["last_error"] for m in await outbox(cancelled, kind="reminder")} == {
+        "appointment cancelled"
+    }
     assert {m["last_error"] for m in await outbox(moved, kind="reminder")} == {"appointment moved"}
 
 
@@ -243,14 +272,20 @@ async def test_a_worker_holding_a_reminder_when_the_appointment_moves_sends_the_
     await comms.deliver()
     assert reminders(comms.subjects()) == []
     await comms.at(local(WEDNESDAY, time(20, 30)))
-    assert reminders(comms.subjects()) == ["Rappel : votre rendez-vous du vendredi 27 novembre 2026"]
+    assert reminders(comms.subjects()) == [
+        "Rappel : votre rendez-vous du vendredi 27 novembre 2026"
+    ]
 
 
 async def test_reminders_due_at_night_wait_for_the_morning(comms):
     # 11:00 Thursday: 36 h before is 23:00 on Tuesday, inside 21:00–08:00.
     await comms.staff_book(local(THURSDAY, time(11)))
     await comms.deliver()
-    for moment in (local(TUESDAY, time(23)), local(WEDNESDAY, time(3)), local(WEDNESDAY, time(7, 59))):
+    for moment in (
+        local(TUESDAY, time(23)),
+        local(WEDNESDAY, time(3)),
+        local(WEDNESDAY, time(7, 59)),
+    ):
         assert await comms.at(moment) == 0
     await comms.at(local(WEDNESDAY, time(8)))
     assert len(reminders(comms.subjects())) == 1 and len(comms.texts()) == 2
@@ -273,9 +308,13 @@ async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
     await comms.deliver()
     ics = next(comms.emails()[0].iter_attachments()).get_content()
     event = Calendar.from_ical(ics).walk("VEVENT")[0]
-    assert event.decoded("dtstart") == datetime(2026, 11, 2, 9, tzinfo=event.decoded("dtstart").tzinfo)
+    assert event.decoded("dtstart") == datetime(
+        2026, 11, 2, 9, tzinfo=event.decoded("dtstart").tzinfo
+    )
     assert str(event.decoded("dtstart").tzinfo) == "America/Montreal"
-    assert "DTSTART;TZID=America/Montreal:20261102T090000" in (ics.decode() if isinstance(ics, bytes) else ics)
+    assert "DTSTART;TZID=America/Montreal:20261102T090000" in (
+        ics.decode() if isinstance(ics, bytes) else ics
+    )
 
     # 36 h before is 22:00 on Saturday (EDT), in the quiet hours; the reminder waits
     # for 08:00 on Sunday, which is EST by then: 13:00 UTC, not 12:00.
@@ -286,6 +325,6 @@ async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
     assert "Heure : 09:00" in body(reminder)
     sent = (await outbox(appointment, kind="reminder", channel="email"))[0]
     assert sent["sent_at"] == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)
-    assert (await Appointment.select(Appointment.starts_at).where(Appointment.id == appointment).first())[
-        "starts_at"
-    ] == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+    assert (
+        await Appointment.select(Appointment.starts_at).where(Appointment.id == appointment).first()
+    )["starts_at"] == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)

@@ -91,13 +91,16 @@ async def book_many(comms: Comms, count: int) -> list[int]:
     appointments = []
     for n in range(count):
         day, slot = divmod(n, 16)
-        starts = local(date(2026, 11, 24) + timedelta(days=day), time(8)) + timedelta(minutes=30 * slot)
+        starts = local(date(2026, 11, 24) + timedelta(days=day), time(8)) + timedelta(
+            minutes=30 * slot
+        )
         appointments.append(await comms.staff_book(starts, patient=("marie", "jean")[n % 2]))
     return appointments
 
 
 async def every_message_once(comms: Comms, appointments: list[int], *, sms: bool = True) -> None:
     """Each appointment's confirmation reached its patient once on each channel."""
+
     def link_of(text: str) -> str:
         return next(word for word in text.split() if "/a/" in word)
 
@@ -109,9 +112,9 @@ async def every_message_once(comms: Comms, appointments: list[int], *, sms: bool
     assert len(comms.sms.sent) == marie and len({link_of(s.body) for s in comms.sms.sent}) == marie
     rows = await outbox(kind="confirmation")
     assert Counter(row["status"] for row in rows) == {"sent": len(appointments) + marie}
-    assert {row["provider_id"] for row in rows} == {m["Message-ID"] for m in comms.smtp.received} | {
-        s.sid for s in comms.sms.sent
-    }
+    assert {row["provider_id"] for row in rows} == {
+        m["Message-ID"] for m in comms.smtp.received
+    } | {s.sid for s in comms.sms.sent}
 
 
 async def test_two_workers_on_one_outbox_deliver_each_message_once(comms, redis, worker_env):
@@ -122,7 +125,9 @@ async def test_two_workers_on_one_outbox_deliver_each_message_once(comms, redis,
         await comms.smtp.wait_for(120)
 
         async def all_sent() -> bool:  # the last SMS on their way
-            return not await outbox(kind="confirmation", status="pending") + await outbox(kind="confirmation", status="sending")
+            return not await outbox(kind="confirmation", status="pending") + await outbox(
+                kind="confirmation", status="sending"
+            )
 
         await until(all_sent, what="every confirmation sent")
     finally:
@@ -147,7 +152,9 @@ async def test_a_worker_killed_holding_a_batch_loses_nothing(comms, redis, worke
 
 
 async def test_a_worker_stopped_mid_send_loses_nothing_and_sends_nothing_twice(comms):
-    await set_clinic(comms.clinic, notify_by_sms=False)  # emails only: all of them wait at the server
+    await set_clinic(
+        comms.clinic, notify_by_sms=False
+    )  # emails only: all of them wait at the server
     appointments = await book_many(comms, 30)
     comms.smtp.hold = asyncio.Event()
     doomed = new_dispatcher(comms.settings)

@@ -39,5 +39,9 @@ async def test_seed_is_idempotent(demo_data):
         "fr",
         "514 555 0100",
     )
-    sites = await WorkSite.select(WorkSite.slug).where(WorkSite.clinic == demo.id).order_by(WorkSite.slug)
+    sites = (
+        await WorkSite.select(WorkSite.slug)
+        .where(WorkSite.clinic == demo.id)
+        .order_by(WorkSite.slug)
+    )
     assert [s["slug"] for s in sites] == ["centre-ville", "laval"]

@@ -27,38 +27,63 @@ from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import NOW
 
 TUESDAY = date(2026, 11, 24)
-DEMO_SERVICES = ["Urgent consultation", "Follow-up with my family doctor", "Vaccination", "Teleconsultation"]
+DEMO_SERVICES = [
+    "Urgent consultation",
+    "Follow-up with my family doctor",
+    "Vaccination",
+    "Teleconsultation",
+]
 
 
 async def names(clinic: int, patient: int | None) -> list[str]:
-    return [offer.name_en for offer in await eligible_services(clinic_id=clinic, patient_id=patient)]
+    return [
+        offer.name_en for offer in await eligible_services(clinic_id=clinic, patient_id=patient)
+    ]
 
 
-async def open_slots(clinic: int, practitioner: str, site: str, activity: str, start: int = 9, end: int = 10) -> None:
-    await SchedulingService(clinic_id=clinic).open_manual(actor=RECEPTION, 
-        practitioner_id=await practitioner_id(clinic, practitioner), site_id=await site_id(clinic, site),
-        activity_id=await activity_id(clinic, activity), day=TUESDAY, start=time(start), end=time(end),
+async def open_slots(
+    clinic: int, practitioner: str, site: str, activity: str, start: int = 9, end: int = 10
+) -> None:
+    await SchedulingService(clinic_id=clinic).open_manual(
+        actor=RECEPTION,
+        practitioner_id=await practitioner_id(clinic, practitioner),
+        site_id=await site_id(clinic, site),
+        activity_id=await activity_id(clinic, activity),
+        day=TUESDAY,
+        start=time(start),
+        end=time(end),
     )
 
 
 async def offered_practitioners(clinic: int, criteria: Criteria | None) -> set[str]:
     assert criteria is not None
-    return {slot.practitioner_name for slot in await search(clinic_id=clinic, criteria=criteria, limit=50)}
+    return {
+        slot.practitioner_name
+        for slot in await search(clinic_id=clinic, criteria=criteria, limit=50)
+    }
 
 
-async def new_service(clinic: int, activities: list[str], practitioners: dict[str, str] | None = None, **values) -> int:
+async def new_service(
+    clinic: int, activities: list[str], practitioners: dict[str, str] | None = None, **values
+) -> int:
     service = OnlineService(clinic=clinic, name_fr="Essai", name_en="Trial", **values)
     await service.save()
     for activity in activities:
-        await ServiceActivity(clinic=clinic, service=service.id, activity=await activity_id(clinic, activity)).save()
+        await ServiceActivity(
+            clinic=clinic, service=service.id, activity=await activity_id(clinic, activity)
+        ).save()
     for name, role in (practitioners or {}).items():
         await ServicePractitioner(
-            clinic=clinic, service=service.id, practitioner=await practitioner_id(clinic, name), role=role
+            clinic=clinic,
+            service=service.id,
+            practitioner=await practitioner_id(clinic, name),
+            role=role,
         ).save()
     return service.id
 
 
 # -- who sees what -------------------------------------------------------------------
+
 
 async def test_an_unidentified_person_sees_only_the_services_open_to_all(demo_id):
     assert await names(demo_id, None) == ["Urgent consultation"]
@@ -67,7 +92,11 @@ async def test_an_unidentified_person_sees_only_the_services_open_to_all(demo_id
 async def test_a_patient_sees_every_service_they_qualify_for_even_without_availability(demo_id):
     # No slot is open anywhere: the services are listed all the same.
     assert await names(demo_id, await patient_id(demo_id, "Tremblay")) == DEMO_SERVICES
-    assert await names(demo_id, await patient_id(demo_id, "Côté")) == ["Urgent consultation", "Vaccination", "Teleconsultation"]
+    assert await names(demo_id, await patient_id(demo_id, "Côté")) == [
+        "Urgent consultation",
+        "Vaccination",
+        "Teleconsultation",
+    ]
 
 
 async def test_offers_carry_both_languages(demo_id):
@@ -76,7 +105,7 @@ async def test_offers_carry_both_languages(demo_id):
         id=await service_id(demo_id, "Urgent consultation"),
         name_fr="Consultation urgente",
         name_en="Urgent consultation",
-        description_fr="Un problème de santé qui ne peut pas attendre : fièvre, infection, douleur, blessure légère.",
+        description_fr="Un problème de santé qui ne peut pas attendre : fièvre, infection, douleur, blessure légère.",  # noqa: E501 - the text as read
         description_en="A health problem that cannot wait: fever, infection, pain, minor injury.",
     )
 
@@ -100,16 +129,26 @@ async def test_a_closed_file_counts_as_unidentified(demo_id):
 
 
 async def test_inactive_services_are_hidden_and_order_is_the_clinics(demo_id):
-    await OnlineService.update({OnlineService.active: False}).where(OnlineService.name_en == "Vaccination")
-    await OnlineService.update({OnlineService.display_order: 9}).where(OnlineService.name_en == "Urgent consultation")
+    await OnlineService.update({OnlineService.active: False}).where(
+        OnlineService.name_en == "Vaccination"
+    )
+    await OnlineService.update({OnlineService.display_order: 9}).where(
+        OnlineService.name_en == "Urgent consultation"
+    )
     assert await names(demo_id, await patient_id(demo_id, "Tremblay")) == [
-        "Follow-up with my family doctor", "Teleconsultation", "Urgent consultation",
+        "Follow-up with my family doctor",
+        "Teleconsultation",
+        "Urgent consultation",
     ]
 
 
 async def test_a_family_doctor_who_left_no_longer_counts(demo_id):
-    await Practitioner.update({Practitioner.active: False}).where(Practitioner.name == "Dre Julie Roy")
-    assert "Follow-up with my family doctor" not in await names(demo_id, await patient_id(demo_id, "Tremblay"))
+    await Practitioner.update({Practitioner.active: False}).where(
+        Practitioner.name == "Dre Julie Roy"
+    )
+    assert "Follow-up with my family doctor" not in await names(
+        demo_id, await patient_id(demo_id, "Tremblay")
+    )
 
 
 async def test_each_criterion_read_from_the_file(demo_id):
@@ -139,15 +178,25 @@ async def test_each_criterion_read_from_the_file(demo_id):
 async def test_age_is_counted_on_the_clinics_date(demo_id):
     await OnlineService.delete().where(OnlineService.clinic == demo_id)
     await new_service(demo_id, ["Vaccination"], min_age=18)
-    teen = Patient(clinic=demo_id, first_name="Léa", last_name="Roy", date_of_birth=date(2008, 11, 24), sex="F", created_at=NOW)
+    teen = Patient(
+        clinic=demo_id,
+        first_name="Léa",
+        last_name="Roy",
+        date_of_birth=date(2008, 11, 24),
+        sex="F",
+        created_at=NOW,
+    )
     await teen.save()
-    clock.freeze(datetime(2026, 11, 24, 4, 30, tzinfo=timezone.utc))  # 23:30 on the 23rd in Montreal
+    clock.freeze(
+        datetime(2026, 11, 24, 4, 30, tzinfo=timezone.utc)
+    )  # 23:30 on the 23rd in Montreal
     assert await names(demo_id, teen.id) == []
     clock.freeze(datetime(2026, 11, 24, 5, 30, tzinfo=timezone.utc))  # 00:30 on her birthday
     assert await names(demo_id, teen.id) == ["Trial"]
 
 
 # -- what a service offers -------------------------------------------------------------
+
 
 async def test_criteria_carry_the_services_activities(demo_id):
     urgent = await service_id(demo_id, "Urgent consultation")
@@ -159,8 +208,15 @@ async def test_criteria_carry_the_services_activities(demo_id):
 async def test_no_criteria_for_a_service_that_is_not_theirs(demo_id):
     follow_up = await service_id(demo_id, "Follow-up with my family doctor")
     assert await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=None) is None
-    assert await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Côté")) is None
-    assert await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Tremblay"))
+    assert (
+        await search_criteria(
+            clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Côté")
+        )
+        is None
+    )
+    assert await search_criteria(
+        clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Tremblay")
+    )
 
 
 async def test_no_criteria_for_an_inactive_or_another_clinics_service(demo_id):
@@ -169,7 +225,10 @@ async def test_no_criteria_for_an_inactive_or_another_clinics_service(demo_id):
     assert await search_criteria(clinic_id=autre_id, service_id=urgent, patient_id=None) is None
     consultation = await service_id(autre_id, "Consultation")
     camille = await patient_id(autre_id, "Dubois")
-    assert await search_criteria(clinic_id=demo_id, service_id=consultation, patient_id=camille) is None
+    assert (
+        await search_criteria(clinic_id=demo_id, service_id=consultation, patient_id=camille)
+        is None
+    )
     await OnlineService.update({OnlineService.active: False}).where(OnlineService.id == urgent)
     assert await search_criteria(clinic_id=demo_id, service_id=urgent, patient_id=None) is None
 
@@ -180,16 +239,23 @@ async def test_an_excluded_practitioners_slots_are_never_offered(demo_id):
     vaccination = await service_id(demo_id, "Vaccination")
     jean = await patient_id(demo_id, "Côté")
     criteria = await search_criteria(clinic_id=demo_id, service_id=vaccination, patient_id=jean)
-    assert await offered_practitioners(demo_id, criteria) == {"Luc Bergeron, inf.", "Sophie Lavoie, IPS"}
+    assert await offered_practitioners(demo_id, criteria) == {
+        "Luc Bergeron, inf.",
+        "Sophie Lavoie, IPS",
+    }
     bergeron = await practitioner_id(demo_id, "Luc Bergeron, inf.")
-    await ServicePractitioner(clinic=demo_id, service=vaccination, practitioner=bergeron, role="exclude").save()
+    await ServicePractitioner(
+        clinic=demo_id, service=vaccination, practitioner=bergeron, role="exclude"
+    ).save()
     criteria = await search_criteria(clinic_id=demo_id, service_id=vaccination, patient_id=jean)
     assert criteria.exclude_practitioners == (bergeron,)
     assert await offered_practitioners(demo_id, criteria) == {"Sophie Lavoie, IPS"}
     offer = await online_offer(clinic_id=demo_id)
     vaccine = await activity_id(demo_id, "Vaccination")
     assert not offer.offers(activity_id=vaccine, practitioner_id=bergeron)
-    assert offer.offers(activity_id=vaccine, practitioner_id=await practitioner_id(demo_id, "Sophie Lavoie, IPS"))
+    assert offer.offers(
+        activity_id=vaccine, practitioner_id=await practitioner_id(demo_id, "Sophie Lavoie, IPS")
+    )
 
 
 async def test_an_included_list_offers_only_those_practitioners(demo_id):
@@ -197,7 +263,10 @@ async def test_an_included_list_offers_only_those_practitioners(demo_id):
     await open_slots(demo_id, "Dr Marc Gagnon", "laval", "Consultation urgente")
     urgent = await service_id(demo_id, "Urgent consultation")
     await ServicePractitioner(
-        clinic=demo_id, service=urgent, practitioner=await practitioner_id(demo_id, "Dr Marc Gagnon"), role="include"
+        clinic=demo_id,
+        service=urgent,
+        practitioner=await practitioner_id(demo_id, "Dr Marc Gagnon"),
+        role="include",
     ).save()
     criteria = await search_criteria(clinic_id=demo_id, service_id=urgent, patient_id=None)
     assert await offered_practitioners(demo_id, criteria) == {"Dr Marc Gagnon"}
@@ -207,7 +276,9 @@ async def test_follow_up_with_my_family_doctor_offers_only_my_doctor(demo_id):
     await open_slots(demo_id, "Dre Julie Roy", "centre-ville", "Suivi")
     await open_slots(demo_id, "Dr Marc Gagnon", "laval", "Suivi")
     follow_up = await service_id(demo_id, "Follow-up with my family doctor")
-    criteria = await search_criteria(clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Tremblay"))
+    criteria = await search_criteria(
+        clinic_id=demo_id, service_id=follow_up, patient_id=await patient_id(demo_id, "Tremblay")
+    )
     assert await offered_practitioners(demo_id, criteria) == {"Dre Julie Roy"}
 
 
@@ -227,5 +298,6 @@ async def test_a_new_service_puts_already_opened_slots_online_at_once(demo_id):
 
 async def test_the_demo_puts_its_four_activities_online(demo_id):
     assert await offered_activity_ids(clinic_id=demo_id) == {
-        await activity_id(demo_id, name) for name in ("Consultation urgente", "Suivi", "Vaccination", "Téléconsultation")
+        await activity_id(demo_id, name)
+        for name in ("Consultation urgente", "Suivi", "Vaccination", "Téléconsultation")
     }

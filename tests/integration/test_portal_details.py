@@ -40,27 +40,44 @@ async def booked(demo):
     return re.search(r'href="(/a/[^"]+)"', done).group(1)
 
 
-async def staff_booked(*, site: str, practitioner: str, activity: str, day: date, at: time, patient: str) -> str:
+async def staff_booked(
+    *, site: str, practitioner: str, activity: str, day: date, at: time, patient: str
+) -> str:
     """An appointment reception booked (on a slot opened for it); its details URL."""
     clinic = await demo_lookup.clinic_id("demo")
     minutes = {"Suivi": 30, "Téléconsultation": 20}[activity]
-    opened = await SchedulingService(clinic_id=clinic).open_manual(actor=RECEPTION, 
+    opened = await SchedulingService(clinic_id=clinic).open_manual(
+        actor=RECEPTION,
         practitioner_id=await demo_lookup.practitioner_id(clinic, practitioner),
-        site_id=await demo_lookup.site_id(clinic, site), activity_id=await demo_lookup.activity_id(clinic, activity),
-        day=day, start=at, end=(datetime.combine(day, at) + timedelta(minutes=minutes)).time(),
+        site_id=await demo_lookup.site_id(clinic, site),
+        activity_id=await demo_lookup.activity_id(clinic, activity),
+        day=day,
+        start=at,
+        end=(datetime.combine(day, at) + timedelta(minutes=minutes)).time(),
     )
     slot = await Slot.objects().get(Slot.opening == opened.opening_id)
-    outcome = await BookingService(clinic_id=clinic, bus=make_bus()).staff_book(actor=RECEPTION, slot_id=slot.id, details=BookingDetails(
-        source="staff", patient_id=await demo_lookup.patient_id(clinic, patient),
-    ))
+    outcome = await BookingService(clinic_id=clinic, bus=make_bus()).staff_book(
+        actor=RECEPTION,
+        slot_id=slot.id,
+        details=BookingDetails(
+            source="staff",
+            patient_id=await demo_lookup.patient_id(clinic, patient),
+        ),
+    )
     assert outcome.ok, outcome
     return f"/a/{make_token(load().secret_key, outcome.appointment_id, slot.ends_at)}"
 
 
 async def jeans_follow_up() -> str:
     """Another patient's appointment at the same clinic: Jean's, on Tuesday 10:00."""
-    return await staff_booked(site="centre-ville", practitioner="Dr Marc Gagnon", activity="Suivi",
-                              day=TUESDAY, at=time(10), patient="Côté")
+    return await staff_booked(
+        site="centre-ville",
+        practitioner="Dr Marc Gagnon",
+        activity="Suivi",
+        day=TUESDAY,
+        at=time(10),
+        patient="Côté",
+    )
 
 
 async def post_action(client, url: str, action: str, **data):
@@ -70,7 +87,9 @@ async def post_action(client, url: str, action: str, **data):
 
 def buttons(response) -> list[str]:
     """The actions the page offers: its buttons, and the summary that opens "Cancel"."""
-    return [label.strip() for label in re.findall(r"<(?:button|summary)[^>]*>([^<]+)</", text(response))]
+    return [
+        label.strip() for label in re.findall(r"<(?:button|summary)[^>]*>([^<]+)</", text(response))
+    ]
 
 
 async def status() -> str:
@@ -81,16 +100,24 @@ async def test_the_details_page_shows_the_appointment(demo, booked):
     page = await demo.get(booked + "?lang=en")
     assert page.status_code == 200
     appointment = await Appointment.objects().first()
-    assert "Dre Julie Roy" in text(page) and "Tuesday, November 24, 2026" in text(page) and "9:00 AM" in text(page)
+    assert (
+        "Dre Julie Roy" in text(page)
+        and "Tuesday, November 24, 2026" in text(page)
+        and "9:00 AM" in text(page)
+    )
     assert "Please arrive 10 minutes early" in text(page)  # the site's message
     assert "Booked" in text(page) and appointment.status == "booked"
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature changed
-    lambda t: t.split(".")[0],  # truncated
-    lambda t: "x" * 300,
-], ids=["signature", "truncated", "garbage"])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature changed
+        lambda t: t.split(".")[0],  # truncated
+        lambda t: "x" * 300,
+    ],
+    ids=["signature", "truncated", "garbage"],
+)
 async def test_tampered_links_show_a_clear_page_and_no_appointment(demo, booked, mangle):
     token = booked.split("/a/")[1]
     response = await demo.get("/a/" + mangle(token))
@@ -109,7 +136,9 @@ async def test_a_link_with_another_appointments_id_shows_neither(demo, booked):
     assert "Dr Marc Gagnon" not in text(response) and "Dre Julie Roy" not in text(response)
 
 
-async def test_a_link_works_only_on_its_clinic_and_expires_after_the_appointment(demo, autre, booked):
+async def test_a_link_works_only_on_its_clinic_and_expires_after_the_appointment(
+    demo, autre, booked
+):
     assert (await autre.get(booked)).status_code == 404
     clock.advance(timedelta(days=3))
     expired = await demo.get(booked)
@@ -168,14 +197,24 @@ async def test_a_site_that_refuses_cancel_and_check_in_offers_neither(demo):
     either: the page offers neither, even inside their windows, and posting is refused."""
     await WorkSite.update({WorkSite.patient_can_cancel: False}).where(WorkSite.slug == "laval")
     freeze()  # Monday 07:00: Tuesday 09:00 is 26 hours away, inside the cancel window
-    link = await staff_booked(site="laval", practitioner="Dr Marc Gagnon", activity="Suivi",
-                              day=TUESDAY, at=time(9), patient="Tremblay")
+    link = await staff_booked(
+        site="laval",
+        practitioner="Dr Marc Gagnon",
+        activity="Suivi",
+        day=TUESDAY,
+        at=time(9),
+        patient="Tremblay",
+    )
     page = await demo.get(link)
     assert buttons(page) == ["Confirmer ma présence"]
-    assert "Annuler" not in buttons(page) and "Pour annuler moins de 24 heures avant" not in text(page)
+    assert "Annuler" not in buttons(page) and "Pour annuler moins de 24 heures avant" not in text(
+        page
+    )
     refused = await post_action(demo, link, "cancel")
     assert refused.status_code == 422
-    assert "Ce n'est pas possible pour ce rendez-vous. Veuillez appeler la clinique." in text(refused)
+    assert "Ce n'est pas possible pour ce rendez-vous. Veuillez appeler la clinique." in text(
+        refused
+    )
 
     appointment = await Appointment.objects().first()
     clock.freeze(appointment.starts_at - timedelta(minutes=25))  # inside the check-in window
@@ -192,15 +231,27 @@ async def test_the_questionnaire_is_offered_for_an_on_site_appointment_only(demo
     page = await demo.get(booked)
     assert button in page.text and "Remplir le questionnaire pré-visite" in text(page)
 
-    video = await staff_booked(site="centre-ville", practitioner="Dre Julie Roy", activity="Téléconsultation",
-                               day=TUESDAY, at=time(16), patient="Tremblay")
+    video = await staff_booked(
+        site="centre-ville",
+        practitioner="Dre Julie Roy",
+        activity="Téléconsultation",
+        day=TUESDAY,
+        at=time(16),
+        patient="Tremblay",
+    )
     assert "questionnaire" not in text(await demo.get(video))
     # Nor once the appointment is cancelled.
     await post_action(demo, booked, "cancel")
     assert "questionnaire" not in text(await demo.get(booked))
     # Nor at a site that has none.
-    laval = await staff_booked(site="laval", practitioner="Dr Marc Gagnon", activity="Suivi",
-                               day=TUESDAY, at=time(9), patient="Tremblay")
+    laval = await staff_booked(
+        site="laval",
+        practitioner="Dr Marc Gagnon",
+        activity="Suivi",
+        day=TUESDAY,
+        at=time(9),
+        patient="Tremblay",
+    )
     assert "questionnaire" not in text(await demo.get(laval))
 
 
@@ -208,7 +259,9 @@ async def test_reschedule_moves_in_one_step(demo, booked):
     before = await Appointment.objects().first()
     choices = await demo.get(booked + "/reschedule")
     target = [s for s in slot_ids(choices.text) if s != before.slot][0]
-    moved = await demo.post(booked + "/reschedule", data={"slot": target, "form_token": form_token(choices.text)})
+    moved = await demo.post(
+        booked + "/reschedule", data={"slot": target, "form_token": form_token(choices.text)}
+    )
     assert moved.status_code == 303 and "done=moved" in moved.headers["location"]
     after = await Appointment.objects().first()
     assert after.id == before.id and after.slot == target
@@ -223,23 +276,33 @@ async def test_reschedule_to_a_taken_slot_keeps_the_appointment(demo, booked):
     choices = await demo.get(booked + "/reschedule")
     target = [s for s in slot_ids(choices.text) if s != before.slot][0]
     await Slot.update({Slot.state: "booked"}).where(Slot.id == target)  # someone else got it
-    refused = await demo.post(booked + "/reschedule", data={"slot": target, "form_token": form_token(choices.text)})
+    refused = await demo.post(
+        booked + "/reschedule", data={"slot": target, "form_token": form_token(choices.text)}
+    )
     assert refused.status_code == 409 and "plus disponible" in text(refused)
     assert (await Appointment.objects().first()).slot == before.slot
 
 
 async def test_unknown_actions_and_bad_input_change_nothing(demo, booked):
     page = await demo.get(booked)
-    assert (await demo.post(booked + "/delete", data={"form_token": form_token(page.text)})).status_code in (404, 405)
+    assert (
+        await demo.post(booked + "/delete", data={"form_token": form_token(page.text)})
+    ).status_code in (404, 405)
     assert (await demo.post(booked + "/cancel", data={"form_token": "nope"})).status_code == 422
-    assert (await demo.post(booked + "/reschedule", data={"slot": "abc", "form_token": form_token(page.text)})).status_code == 422
+    assert (
+        await demo.post(
+            booked + "/reschedule", data={"slot": "abc", "form_token": form_token(page.text)}
+        )
+    ).status_code == 422
     assert await status() == "booked"
 
 
 async def test_an_action_needs_a_form_token_signed_for_this_appointment(demo, booked):
     """Well-shaped tokens that are not this page's: a signature changed by one character,
     and a genuine token from the page of another appointment (Jean's)."""
-    before = await Appointment.objects().get(Appointment.id == int(booked.removeprefix("/a/").split(".")[0]))
+    before = await Appointment.objects().get(
+        Appointment.id == int(booked.removeprefix("/a/").split(".")[0])
+    )
     genuine = form_token((await demo.get(booked)).text)
     hour, signature = genuine.split(".")
     jeans = form_token((await demo.get(await jeans_follow_up())).text)
@@ -247,10 +310,15 @@ async def test_an_action_needs_a_form_token_signed_for_this_appointment(demo, bo
     for token in (f"{hour}.{signature[:-1]}{'1' if signature[-1] == '0' else '0'}", jeans):
         for action in ("cancel", "confirm"):
             refused = await demo.post(f"{booked}/{action}", data={"form_token": token})
-            assert refused.status_code == 422 and "Cette page a expiré" in text(refused), (token, action)
+            assert refused.status_code == 422 and "Cette page a expiré" in text(refused), (
+                token,
+                action,
+            )
         choices = await demo.get(booked + "/reschedule")
         target = slot_ids(choices.text)[0]
-        refused = await demo.post(booked + "/reschedule", data={"slot": target, "form_token": token})
+        refused = await demo.post(
+            booked + "/reschedule", data={"slot": target, "form_token": token}
+        )
         assert refused.status_code == 422
     after = await Appointment.objects().get(Appointment.id == before.id)
     assert (after.status, after.slot) == ("booked", before.slot)
@@ -265,15 +333,25 @@ async def test_reschedule_refuses_a_slot_that_was_never_offered(demo, booked):
 
     before = await Appointment.objects().first()
     roy = await Practitioner.objects().get(Practitioner.name == "Dre Julie Roy")
-    suivi = await Activity.objects().get((Activity.name_fr == "Suivi") & (Activity.clinic == before.clinic))
-    opened = await SchedulingService(clinic_id=before.clinic).open_manual(actor=RECEPTION, 
-        practitioner_id=roy.id, site_id=before.site, activity_id=suivi.id, day=date(2026, 11, 27),
-        start=time(9), end=time(9, 30), publish_at=NOW + timedelta(days=30),
+    suivi = await Activity.objects().get(
+        (Activity.name_fr == "Suivi") & (Activity.clinic == before.clinic)
+    )
+    opened = await SchedulingService(clinic_id=before.clinic).open_manual(
+        actor=RECEPTION,
+        practitioner_id=roy.id,
+        site_id=before.site,
+        activity_id=suivi.id,
+        day=date(2026, 11, 27),
+        start=time(9),
+        end=time(9, 30),
+        publish_at=NOW + timedelta(days=30),
     )
     hidden = (await Slot.objects().get(Slot.opening == opened.opening_id)).id
     choices = await demo.get(booked + "/reschedule")
     assert hidden not in slot_ids(choices.text)
-    refused = await demo.post(booked + "/reschedule", data={"slot": hidden, "form_token": form_token(choices.text)})
+    refused = await demo.post(
+        booked + "/reschedule", data={"slot": hidden, "form_token": form_token(choices.text)}
+    )
     assert refused.status_code == 409
     after = await Appointment.objects().first()
     assert after.slot == before.slot

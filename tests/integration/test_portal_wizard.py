@@ -41,7 +41,10 @@ async def test_marie_books_a_follow_up_end_to_end(portal):
     service_url = identified.headers["location"]
     page = await portal.get(service_url)
     assert option_labels(page.text, "service") == [
-        "Consultation urgente", "Suivi avec mon médecin de famille", "Vaccination", "Téléconsultation",
+        "Consultation urgente",
+        "Suivi avec mon médecin de famille",
+        "Vaccination",
+        "Téléconsultation",
     ]
     saved = await choose_service(portal, service_url, "Suivi avec mon médecin de famille")
     summary = await portal.get(saved.headers["location"])
@@ -55,20 +58,27 @@ async def test_marie_books_a_follow_up_end_to_end(portal):
     more = await portal.get(slots_url + "?shown=10")
     assert slot_ids(more.text)[:5] == first_five and len(slot_ids(more.text)) == 10
 
-    held = await portal.post(slots_url, data={"slot": first_five[0], "form_token": form_token(listing.text)})
+    held = await portal.post(
+        slots_url, data={"slot": first_five[0], "form_token": form_token(listing.text)}
+    )
     assert held.status_code == 303
     review = await portal.get(held.headers["location"])
     assert heading(review) == "Vérifiez votre rendez-vous"
     assert "Présentez-vous 10 minutes avant" in text(review)  # the site's message
     assert "1000 rue Sainte-Catherine Ouest" in text(review)  # the site's contact details
 
-    booked = await portal.post(held.headers["location"], data={"form_token": form_token(review.text)})
+    booked = await portal.post(
+        held.headers["location"], data={"form_token": form_token(review.text)}
+    )
     done = await portal.get(booked.headers["location"])
     assert "Voir mon rendez-vous" in text(done) and "Ajouter au calendrier" in text(done)
 
     appointment = await Appointment.objects().first()
     assert appointment.source == "online" and appointment.status == "booked"
-    assert appointment.patient is not None and appointment.contact_email == "marie.tremblay@example.org"
+    assert (
+        appointment.patient is not None
+        and appointment.contact_email == "marie.tremblay@example.org"
+    )
     assert appointment.reason == "Contrôle annuel"
     slot = await Slot.objects().get(Slot.id == first_five[0])
     assert slot.state == "booked" and slot.hold_token is None
@@ -78,7 +88,9 @@ async def test_the_calendar_file_is_in_the_clinics_time_zone(portal):
     done = await book_marie_follow_up(portal)
     ics_url = re.search(r'href="(/a/[^"]+)"', done).group(1)  # "View my appointment"
     response = await portal.get(ics_url + "/calendar.ics")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "text/calendar"
+    )
     event = Calendar.from_ical(response.content).walk("VEVENT")[0]
     start = event.decoded("dtstart")
     assert str(start.tzinfo) == "America/Montreal"
@@ -102,7 +114,14 @@ async def test_a_stranger_is_not_eligible_at_autre(autre):
 
 async def test_bad_identity_is_answered_next_to_the_fields_and_kept(demo):
     page = await demo.get("/centre-ville/?lang=en")
-    bad = {**MARIE, "date_of_birth": "1985-13-45", "email": "", "cell_phone": "", "accept_terms": "", "first_name": "Marie"}
+    bad = {
+        **MARIE,
+        "date_of_birth": "1985-13-45",
+        "email": "",
+        "cell_phone": "",
+        "accept_terms": "",
+        "first_name": "Marie",
+    }
     response = await demo.post("/centre-ville/", data={**bad, "form_token": form_token(page.text)})
     assert response.status_code == 422
     assert 'id="date_of_birth-error"' in text(response) and 'aria-invalid="true"' in text(response)
@@ -126,14 +145,18 @@ async def test_a_forged_or_missing_form_token_changes_nothing(demo):
         assert "Cette page a expiré" in text(response)
     assert await BookingSession.count() == 0
     # The genuine token goes through: only the signature made the difference.
-    assert (await demo.post("/centre-ville/", data={**MARIE, "form_token": genuine})).status_code == 303
+    assert (
+        await demo.post("/centre-ville/", data={**MARIE, "form_token": genuine})
+    ).status_code == 303
 
 
 async def test_a_form_token_expires_after_two_hours(demo):
     freeze()
     page = await demo.get("/centre-ville/")
     clock.advance(timedelta(hours=2))
-    response = await demo.post("/centre-ville/", data={**MARIE, "form_token": form_token(page.text)})
+    response = await demo.post(
+        "/centre-ville/", data={**MARIE, "form_token": form_token(page.text)}
+    )
     assert response.status_code == 422 and await BookingSession.count() == 0
 
 
@@ -173,9 +196,15 @@ async def test_the_race_for_one_slot_has_one_winner(portal):
     second_list = await portal.get(second.replace("/service", "/slots"))
     slot = slot_ids(first_list.text)[0]
     assert slot in slot_ids(second_list.text)
-    won = await portal.post(first.replace("/service", "/slots"), data={"slot": slot, "form_token": form_token(first_list.text)})
+    won = await portal.post(
+        first.replace("/service", "/slots"),
+        data={"slot": slot, "form_token": form_token(first_list.text)},
+    )
     assert won.status_code == 303
-    lost = await portal.post(second.replace("/service", "/slots"), data={"slot": slot, "form_token": form_token(second_list.text)})
+    lost = await portal.post(
+        second.replace("/service", "/slots"),
+        data={"slot": slot, "form_token": form_token(second_list.text)},
+    )
     assert lost.status_code == 409
     assert "Ce rendez-vous n'est plus disponible" in text(lost)
     assert slot not in slot_ids(lost.text)  # sent back to a list without it
@@ -183,13 +212,19 @@ async def test_the_race_for_one_slot_has_one_winner(portal):
 
 async def test_a_lapsed_hold_fails_cleanly_and_keeps_the_entries(portal):
     service_url = (await identify(portal, MARIE)).headers["location"]
-    await choose_service(portal, service_url, "Suivi avec mon médecin de famille", reason="Douleur au genou")
+    await choose_service(
+        portal, service_url, "Suivi avec mon médecin de famille", reason="Douleur au genou"
+    )
     slots_url = service_url.replace("/service", "/slots")
     listing = await portal.get(slots_url)
-    held = await portal.post(slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)})
+    held = await portal.post(
+        slots_url, data={"slot": slot_ids(listing.text)[0], "form_token": form_token(listing.text)}
+    )
     review = await portal.get(held.headers["location"])
     clock.advance(timedelta(minutes=6))
-    failed = await portal.post(held.headers["location"], data={"form_token": form_token(review.text)})
+    failed = await portal.post(
+        held.headers["location"], data={"form_token": form_token(review.text)}
+    )
     assert failed.status_code == 303 and "error=taken" in failed.headers["location"]
     back = await portal.get(failed.headers["location"])
     assert "Ce rendez-vous n'est plus disponible" in text(back)
@@ -231,12 +266,18 @@ async def test_no_appointment_meets_the_criteria(demo):
 async def test_the_portal_may_be_framed_only_by_the_clinics_websites(demo, autre):
     from tenants.tables import Clinic
 
-    await Clinic.update({Clinic.embed_origins: "https://www.clinique-demo.ca"}).where(Clinic.slug == "demo")
+    await Clinic.update({Clinic.embed_origins: "https://www.clinique-demo.ca"}).where(
+        Clinic.slug == "demo"
+    )
     response = await demo.get("/centre-ville/")
-    assert response.headers["content-security-policy"].endswith("; frame-ancestors 'self' https://www.clinique-demo.ca")
+    assert response.headers["content-security-policy"].endswith(
+        "; frame-ancestors 'self' https://www.clinique-demo.ca"
+    )
     other = await autre.get("/principal/")
     assert other.headers["content-security-policy"].endswith("; frame-ancestors 'self'")
     widget = await demo.get("/centre-ville/widget.js")
     assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
-    assert '"http://demo.localhost:8000/centre-ville"' in text(widget)  # from the settings, not the Host
+    assert '"http://demo.localhost:8000/centre-ville"' in text(
+        widget
+    )  # from the settings, not the Host
     assert "event.origin !== origin" in text(widget)

@@ -30,13 +30,26 @@ async def leave_traces(client) -> None:
     """A session as Marie with a code asked for; a stranger's failed identification."""
     await identify(client, STRANGER)
     await identify(client, {**MARIE, "email": "marie@nouveau.example"})
-    marie = await BookingSession.select(BookingSession.id).where(BookingSession.patient.is_not_null()).first()
-    await one_time_codes.send(clinic_id=await clinic_id("demo"), subject=f"contacts:session:{marie['id']}",
-                              channel="sms", address="+15145550101", language="fr")
+    marie = (
+        await BookingSession.select(BookingSession.id)
+        .where(BookingSession.patient.is_not_null())
+        .first()
+    )
+    await one_time_codes.send(
+        clinic_id=await clinic_id("demo"),
+        subject=f"contacts:session:{marie['id']}",
+        channel="sms",
+        address="+15145550101",
+        language="fr",
+    )
 
 
 async def counts() -> tuple[int, int, int]:
-    return await BookingSession.count(), await IdentificationAttempt.count(), await OneTimeCode.count()
+    return (
+        await BookingSession.count(),
+        await IdentificationAttempt.count(),
+        await OneTimeCode.count(),
+    )
 
 
 async def test_each_kind_goes_once_past_its_window(demo):
@@ -77,8 +90,14 @@ async def test_the_worker_purges(demo, require_redis, redis_url):
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     await redis.flushdb()
     job = await redis.enqueue_job("purge")
-    worker = Worker(functions=WorkerSettings.functions, redis_pool=redis, burst=True, poll_delay=0.05,
-                    on_startup=WorkerSettings.on_startup, handle_signals=False)
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_pool=redis,
+        burst=True,
+        poll_delay=0.05,
+        on_startup=WorkerSettings.on_startup,
+        handle_signals=False,
+    )
     await worker.main()
     assert await job.result(timeout=5) == {"sessions": 2, "attempts": 1, "codes": 1}
     await worker.close()
@@ -106,9 +125,22 @@ async def test_without_redis_the_web_process_purges(demo):
 
 async def test_the_limit_on_codes_sent_outlives_the_codes(demo_id):
     for n in range(one_time_codes.SENDS_PER_ADDRESS):
-        assert await one_time_codes.send(clinic_id=demo_id, subject=f"s{n}", channel="email",
-                                         address="jean.cote@example.org", language="fr")
+        assert await one_time_codes.send(
+            clinic_id=demo_id,
+            subject=f"s{n}",
+            channel="email",
+            address="jean.cote@example.org",
+            language="fr",
+        )
     clock.advance(one_time_codes.LIFETIME * 2)
     await retention.purge()
-    assert await one_time_codes.send(clinic_id=demo_id, subject="again", channel="email",
-                                     address="jean.cote@example.org", language="fr") is None
+    assert (
+        await one_time_codes.send(
+            clinic_id=demo_id,
+            subject="again",
+            channel="email",
+            address="jean.cote@example.org",
+            language="fr",
+        )
+        is None
+    )

@@ -32,11 +32,14 @@ async def test_custom_domain_maps_to_its_clinic(demo):
     assert response.status_code == 200
     assert "12 rue de la Paix" in response.text
     # …and only to it: the demo clinic's sites are not there.
-    assert (await demo.get("/centre-ville/", headers={"host": "rdv.clinique-autre.fr"})).status_code == 404
+    assert (
+        await demo.get("/centre-ville/", headers={"host": "rdv.clinique-autre.fr"})
+    ).status_code == 404
 
 
 @pytest.mark.parametrize(
-    "host", ["nope.localhost", "unknown-clinic.example.com", "a.demo.localhost", "demo.localhost.evil.com"]
+    "host",
+    ["nope.localhost", "unknown-clinic.example.com", "a.demo.localhost", "demo.localhost.evil.com"],
 )
 async def test_unknown_host_is_a_404_page_without_data(demo, host):
     for path in ("/", "/centre-ville/", "/laval/"):
@@ -75,7 +78,14 @@ async def test_deactivated_portal_says_so_and_gives_the_phone(demo):
 
 
 async def test_malformed_paths_are_404_not_500(demo):
-    for path in ("/%00/", "/..%2f..%2fetc/passwd", "/" + "x" * 5000 + "/", "/static/", "/static/css/app.css/x", "/centre-ville/nothing-here"):
+    for path in (
+        "/%00/",
+        "/..%2f..%2fetc/passwd",
+        "/" + "x" * 5000 + "/",
+        "/static/",
+        "/static/css/app.css/x",
+        "/centre-ville/nothing-here",
+    ):
         response = await demo.get(path)
         assert response.status_code in (404, 405), path
 

@@ -25,9 +25,17 @@ async def which_clinic(socket: WebSocket, clinic: ClinicRef) -> None:
 async def open_socket(app, host: str) -> list[dict]:
     """The ASGI messages the app sends to a client opening /test-socket on `host`."""
     scope = {
-        "type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws", "path": "/test-socket",
-        "raw_path": b"/test-socket", "query_string": b"", "headers": [(b"host", host.encode())],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "subprotocols": [], "state": {},
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": "/test-socket",
+        "raw_path": b"/test-socket",
+        "query_string": b"",
+        "headers": [(b"host", host.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "subprotocols": [],
+        "state": {},
     }
     inbox: asyncio.Queue = asyncio.Queue()
     inbox.put_nowait({"type": "websocket.connect"})
@@ -52,11 +60,17 @@ def app(demo_data):
 async def test_a_socket_gets_the_clinic_of_its_host(app):
     for host, slug in (("demo.localhost", "demo"), ("autre.localhost:8000", "autre")):
         sent = await open_socket(app, host)
-        assert [m["type"] for m in sent] == ["websocket.accept", "websocket.send", "websocket.close"]
+        assert [m["type"] for m in sent] == [
+            "websocket.accept",
+            "websocket.send",
+            "websocket.close",
+        ]
         assert sent[1]["text"] == slug
 
 
-@pytest.mark.parametrize("host", ["nobody.localhost", "a.b.localhost", "demo.localhost:abc", "evil.example", ""])
+@pytest.mark.parametrize(
+    "host", ["nobody.localhost", "a.b.localhost", "demo.localhost:abc", "evil.example", ""]
+)
 async def test_a_socket_on_an_unknown_host_is_closed_before_it_opens(app, host):
     sent = await open_socket(app, host)
     assert [m["type"] for m in sent] == ["websocket.close"]

@@ -39,5 +39,7 @@ async def running(app: Litestar) -> AsyncIterator[Litestar]:
 @asynccontextmanager
 async def clinic_client(app: Litestar, slug: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{slug}.localhost") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url=f"http://{slug}.localhost"
+    ) as client:
         yield client

@@ -8,8 +8,12 @@ from app.online_services.eligibility import PatientFacts, Rules, age_on, is_elig
 
 TODAY = date(2026, 11, 23)
 ROY, GAGNON, LAVOIE = 1, 2, 3
-MARIE = PatientFacts(date_of_birth=date(1985, 4, 12), sex="F", file_number=None, family_doctor_id=ROY)
-JEAN = PatientFacts(date_of_birth=date(1972, 11, 3), sex="M", file_number="D-1002", family_doctor_id=None)
+MARIE = PatientFacts(
+    date_of_birth=date(1985, 4, 12), sex="F", file_number=None, family_doctor_id=ROY
+)
+JEAN = PatientFacts(
+    date_of_birth=date(1972, 11, 3), sex="M", file_number="D-1002", family_doctor_id=None
+)
 
 
 def eligible(rules: Rules, patient: PatientFacts | None) -> bool:
@@ -47,7 +51,9 @@ def test_has_a_file():
 def test_has_a_file_number():
     assert eligible(Rules(requires_file_number=True), JEAN)
     assert not eligible(Rules(requires_file_number=True), MARIE)
-    blank = PatientFacts(date_of_birth=date(1990, 1, 1), sex="F", file_number="  ", family_doctor_id=None)
+    blank = PatientFacts(
+        date_of_birth=date(1990, 1, 1), sex="F", file_number="  ", family_doctor_id=None
+    )
     assert not eligible(Rules(requires_file_number=True), blank)
 
 
@@ -64,7 +70,14 @@ def test_family_doctor_is_one_of():
 
 @pytest.mark.parametrize(
     "min_age, max_age, expected",
-    [(41, None, True), (42, None, False), (None, 41, True), (None, 40, False), (18, 64, True), (0, 17, False)],
+    [
+        (41, None, True),
+        (42, None, False),
+        (None, 41, True),
+        (None, 40, False),
+        (18, 64, True),
+        (0, 17, False),
+    ],
 )
 def test_age_between_is_inclusive(min_age, max_age, expected):
     assert age_on(MARIE.date_of_birth, TODAY) == 41
@@ -85,16 +98,23 @@ def test_sex():
 
 
 def test_criteria_combine_all_must_hold():
-    women_of_roy_over_40 = Rules(requires_file=True, family_doctors=frozenset({ROY}), min_age=40, sexes=frozenset("F"))
+    women_of_roy_over_40 = Rules(
+        requires_file=True, family_doctors=frozenset({ROY}), min_age=40, sexes=frozenset("F")
+    )
     assert eligible(women_of_roy_over_40, MARIE)
     assert not eligible(Rules(requires_family_doctor=True, min_age=50), MARIE)  # the age fails
-    assert not eligible(Rules(requires_file_number=True, sexes=frozenset("M"), max_age=50), JEAN)  # the age fails
+    assert not eligible(
+        Rules(requires_file_number=True, sexes=frozenset("M"), max_age=50), JEAN
+    )  # the age fails
     assert eligible(Rules(requires_file_number=True, sexes=frozenset("M"), min_age=50), JEAN)
 
 
 def test_practitioner_lists_pass_through():
     assert practitioners(Rules(), frozenset(), frozenset({LAVOIE}), None) == ((), (LAVOIE,))
-    assert practitioners(Rules(), frozenset({GAGNON, ROY}), frozenset(), MARIE) == ((ROY, GAGNON), ())
+    assert practitioners(Rules(), frozenset({GAGNON, ROY}), frozenset(), MARIE) == (
+        (ROY, GAGNON),
+        (),
+    )
 
 
 def test_with_own_family_doctor_only_offers_that_doctor():

@@ -21,7 +21,10 @@ from app.scheduling.expansion import (
 MONTREAL = "America/Montreal"
 PARIS = "Europe/Paris"
 # zone, the spring-forward day, the fall-back day (2026)
-DST_CHANGES = [(MONTREAL, date(2026, 3, 8), date(2026, 11, 1)), (PARIS, date(2026, 3, 29), date(2026, 10, 25))]
+DST_CHANGES = [
+    (MONTREAL, date(2026, 3, 8), date(2026, 11, 1)),
+    (PARIS, date(2026, 3, 29), date(2026, 10, 25)),
+]
 
 
 def local(slot, zone: str) -> datetime:
@@ -100,7 +103,10 @@ def test_day_part_boundaries_are_clinic_local_times():
 def test_slots_carry_their_local_day_and_day_part_not_the_utc_ones():
     # 19:00 in Montreal is 23:00 UTC; 23:30 is already the next UTC day.
     slots = expand(
-        [Block(date(2026, 6, 2), time(11, 45), time(12, 15), 3, 15), Block(date(2026, 6, 2), time(23, 30), time(23, 45), 3, 15)],
+        [
+            Block(date(2026, 6, 2), time(11, 45), time(12, 15), 3, 15),
+            Block(date(2026, 6, 2), time(23, 30), time(23, 45), 3, 15),
+        ],
         MONTREAL,
     )
     assert [(s.day_part, s.local_date) for s in slots] == [
@@ -162,12 +168,27 @@ def d(text: str) -> date:
     "rule, first_day, last_day, expected",
     [
         # 2026-01-01 is a Thursday; both ends of the range are included.
-        ("FREQ=WEEKLY;BYDAY=TU,TH", "2026-01-01", "2026-01-13", "2026-01-01 2026-01-06 2026-01-08 2026-01-13"),
+        (
+            "FREQ=WEEKLY;BYDAY=TU,TH",
+            "2026-01-01",
+            "2026-01-13",
+            "2026-01-01 2026-01-06 2026-01-08 2026-01-13",
+        ),
         # Every other week, counted from the first day's week (that of Monday 2025-12-29).
-        ("RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", "2026-01-01", "2026-02-01", "2026-01-12 2026-01-26"),
+        (
+            "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
+            "2026-01-01",
+            "2026-02-01",
+            "2026-01-12 2026-01-26",
+        ),
         # COUNT counts from the first day, across Montreal's change.
         ("FREQ=DAILY;COUNT=3", "2026-03-07", "2026-03-31", "2026-03-07 2026-03-08 2026-03-09"),
-        ("FREQ=WEEKLY;BYDAY=MO;UNTIL=20260119", "2026-01-01", "2026-12-31", "2026-01-05 2026-01-12 2026-01-19"),
+        (
+            "FREQ=WEEKLY;BYDAY=MO;UNTIL=20260119",
+            "2026-01-01",
+            "2026-12-31",
+            "2026-01-05 2026-01-12 2026-01-19",
+        ),
         # The range still bounds an UNTIL that goes further.
         ("FREQ=DAILY;UNTIL=20260110T235959Z", "2026-01-08", "2026-01-09", "2026-01-08 2026-01-09"),
         ("FREQ=MONTHLY;BYDAY=1MO", "2026-01-01", "2026-03-31", "2026-01-05 2026-02-02 2026-03-02"),
@@ -179,9 +200,22 @@ def test_recurrence_days(rule, first_day, last_day, expected):
 
 
 def test_recurrence_blocks_keep_local_times_across_the_change():
-    blocks = recurrence_blocks("FREQ=WEEKLY;BYDAY=SU", date(2026, 10, 18), date(2026, 11, 8), time(9, 0), time(10, 0), 4, 30)
+    blocks = recurrence_blocks(
+        "FREQ=WEEKLY;BYDAY=SU",
+        date(2026, 10, 18),
+        date(2026, 11, 8),
+        time(9, 0),
+        time(10, 0),
+        4,
+        30,
+    )
     slots = expand(blocks, MONTREAL)
-    assert [b.day for b in blocks] == [date(2026, 10, 18), date(2026, 10, 25), date(2026, 11, 1), date(2026, 11, 8)]
+    assert [b.day for b in blocks] == [
+        date(2026, 10, 18),
+        date(2026, 10, 25),
+        date(2026, 11, 1),
+        date(2026, 11, 8),
+    ]
     assert set(walls(slots, MONTREAL)) == {"09:00", "09:30"}
     assert {s.starts_at.hour for s in slots} == {13, 14}  # EDT then EST
 

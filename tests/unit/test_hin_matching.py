@@ -55,4 +55,7 @@ def test_a_refused_number_falls_back_on_the_details_which_must_all_match():
     # details then decide, and a phone the file lacks decides nothing.
     no_such_number = replace(GUESS, last_name="Côté", health_insurance_number="COTJ72110399")
     assert match(no_such_number, [JEAN]) is None
-    assert match(replace(no_such_number, first_name="Jean", email="jean.cote@example.org"), [JEAN]) == 7
+    assert (
+        match(replace(no_such_number, first_name="Jean", email="jean.cote@example.org"), [JEAN])
+        == 7
+    )

@@ -16,7 +16,11 @@ from tenants.resolution import classify, normalise_host
         (".localhost", "unknown", None),
         ("", "unknown", None),
         ("clinique-exemple.ca", "clinic", None),  # custom domain: decided by the table
-        ("evil-localhost", "clinic", None),  # not a subdomain of the base: custom-domain lookup only
+        (
+            "evil-localhost",
+            "clinic",
+            None,
+        ),  # not a subdomain of the base: custom-domain lookup only
     ],
 )
 def test_classify(host, kind, slug):

@@ -51,14 +51,18 @@ def test_the_form_survives_a_round_trip_through_json():
     assert form.to_dict()["date_of_birth"] == "1985-04-12"
 
 
-@pytest.mark.parametrize("typed", ["514 555 0101", "(514) 555-0101", "+1 514-555-0101", "1-514-555-0101", "5145550101"])
+@pytest.mark.parametrize(
+    "typed", ["514 555 0101", "(514) 555-0101", "+1 514-555-0101", "1-514-555-0101", "5145550101"]
+)
 def test_a_phone_typed_in_any_usual_format_is_kept_in_e164(typed):
     form, errors = parse(cell_phone=typed)
     assert errors == {} and form.cell_phone == "+15145550101"
 
 
 def test_a_french_clinic_reads_national_numbers_as_french():
-    form, errors = parse(country="FR", hin_format="any", health_insurance_number="", cell_phone="06 12 34 56 78")
+    form, errors = parse(
+        country="FR", hin_format="any", health_insurance_number="", cell_phone="06 12 34 56 78"
+    )
     assert errors == {} and form.cell_phone == "+33612345678"
 
 
@@ -68,8 +72,12 @@ def test_a_number_that_is_not_a_phone_number_is_refused_with_an_example():
 
 
 def test_a_landline_cannot_be_the_cell_phone():
-    _, errors = parse(country="FR", hin_format="any", health_insurance_number="", cell_phone="01 45 55 01 00")
-    assert errors == {"cell_phone": "This number cannot receive text messages: enter a cell phone number."}
+    _, errors = parse(
+        country="FR", hin_format="any", health_insurance_number="", cell_phone="01 45 55 01 00"
+    )
+    assert errors == {
+        "cell_phone": "This number cannot receive text messages: enter a cell phone number."
+    }
 
 
 def test_one_contact_is_enough_but_none_is_not():
@@ -81,7 +89,9 @@ def test_one_contact_is_enough_but_none_is_not():
     assert errors == {"cell_phone": "Enter a cell phone or an email."}
 
 
-@pytest.mark.parametrize("typed", ["marie", "marie@", "marie@example", "ma rie@example.org", "a@b@example.org"])
+@pytest.mark.parametrize(
+    "typed", ["marie", "marie@", "marie@example", "ma rie@example.org", "a@b@example.org"]
+)
 def test_a_malformed_email_is_refused(typed):
     _, errors = parse(email=typed)
     assert errors == {"email": "Enter a valid email address, e.g. name@example.com."}
@@ -145,6 +155,7 @@ def test_a_date_of_birth_in_the_future_or_too_old_is_refused():
 
 # -- health insurance numbers ------------------------------------------------------
 
+
 def test_the_health_insurance_number_is_optional():
     form, errors = parse(health_insurance_number="   ")
     assert errors == {} and form.health_insurance_number is None
@@ -158,7 +169,17 @@ def test_a_quebec_number_is_kept_upper_case_without_separators(typed):
 
 @pytest.mark.parametrize(
     "typed",
-    ["TRE85541219", "TREM8554121", "TREM855412190", "1REM85541219", "TREM8554121A", "TREM85131219", "TREM85631219", "TREM85540019", "TREM85543219"],
+    [
+        "TRE85541219",
+        "TREM8554121",
+        "TREM855412190",
+        "1REM85541219",
+        "TREM8554121A",
+        "TREM85131219",
+        "TREM85631219",
+        "TREM85540019",
+        "TREM85543219",
+    ],
 )
 def test_a_malformed_quebec_number_gets_the_expected_shape(typed):
     assert parse(health_insurance_number=typed)[1] == {
@@ -190,16 +211,30 @@ def test_29_february_is_a_valid_quebec_birthday():
 
 
 def test_a_french_clinic_takes_a_social_security_number():
-    form, errors = parse(country="FR", hin_format="fr_nir", cell_phone="", health_insurance_number="2 90 05 75 123 456 69")
+    form, errors = parse(
+        country="FR",
+        hin_format="fr_nir",
+        cell_phone="",
+        health_insurance_number="2 90 05 75 123 456 69",
+    )
     assert errors == {} and form.health_insurance_number == "290057512345669"
 
 
 def test_a_french_number_with_a_wrong_digit_or_length_is_refused():
-    _, errors = parse(country="FR", hin_format="fr_nir", cell_phone="", health_insurance_number="2 90 05 75 123 456 68")
-    assert errors == {"health_insurance_number": "This social security number is not valid: check each digit."}
-    _, errors = parse(country="FR", hin_format="fr_nir", cell_phone="", health_insurance_number="2 90 05 75 123")
+    _, errors = parse(
+        country="FR",
+        hin_format="fr_nir",
+        cell_phone="",
+        health_insurance_number="2 90 05 75 123 456 68",
+    )
     assert errors == {
-        "health_insurance_number": "Enter your social security number: 15 characters, as on your Carte Vitale."
+        "health_insurance_number": "This social security number is not valid: check each digit."
+    }
+    _, errors = parse(
+        country="FR", hin_format="fr_nir", cell_phone="", health_insurance_number="2 90 05 75 123"
+    )
+    assert errors == {
+        "health_insurance_number": "Enter your social security number: 15 characters, as on your Carte Vitale."  # noqa: E501 - the text as read
     }
     # A Quebec number means nothing to a French clinic.
     _, errors = parse(country="FR", hin_format="fr_nir", cell_phone="")
@@ -210,12 +245,20 @@ def test_a_clinic_taking_any_format_only_wants_letters_and_digits():
     form, errors = parse(hin_format="any", health_insurance_number="abc-123 456")
     assert errors == {} and form.health_insurance_number == "ABC123456"
     _, errors = parse(hin_format="any", health_insurance_number="ABC/123")
-    assert errors == {"health_insurance_number": "Enter your health insurance number with letters and digits only."}
+    assert errors == {
+        "health_insurance_number": "Enter your health insurance number with letters and digits only."  # noqa: E501 - the text as read
+    }
 
 
 def test_messages_follow_the_patients_language():
     i18n.activate("fr")
-    _, errors = parse(date_of_birth="12/04/1985", cell_phone="", email="", accept_terms="", health_insurance_number="")
+    _, errors = parse(
+        date_of_birth="12/04/1985",
+        cell_phone="",
+        email="",
+        accept_terms="",
+        health_insurance_number="",
+    )
     assert errors == {
         "date_of_birth": "Entrez votre date de naissance au format AAAA-MM-JJ.",
         "cell_phone": "Entrez un numéro de cellulaire ou un courriel.",

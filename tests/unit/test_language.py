@@ -22,7 +22,10 @@ def test_accept_language_honours_q_values():
     ],
 )
 def test_negotiate(query, cookie, accept, default, expected):
-    assert i18n.negotiate(query=query, cookie=cookie, accept_language=accept, default=default) == expected
+    assert (
+        i18n.negotiate(query=query, cookie=cookie, accept_language=accept, default=default)
+        == expected
+    )
 
 
 def test_gettext_follows_the_active_locale():

@@ -13,9 +13,23 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lowest first. A name stands for the module or package and everything under it.
 LAYERS = [
     # what everything may use: no domain knowledge
-    {"app.settings", "app.clock", "app.numbers", "app.signing", "app.i18n", "app.db", "app.events",
-     "app.raw_migrations", "app.piccolo_apps", "app.bearer_paths", "app.security_headers", "app.assets",
-     "app.form_fields", "app.client_address", "app.disconnects"},
+    {
+        "app.settings",
+        "app.clock",
+        "app.numbers",
+        "app.signing",
+        "app.i18n",
+        "app.db",
+        "app.events",
+        "app.raw_migrations",
+        "app.piccolo_apps",
+        "app.bearer_paths",
+        "app.security_headers",
+        "app.assets",
+        "app.form_fields",
+        "app.client_address",
+        "app.disconnects",
+    },
     {"tenants"},
     {"app.scheduling"},
     {"app.patients"},
@@ -27,8 +41,18 @@ LAYERS = [
     # the web areas
     {"app.portal"},
     # the wiring: it knows every area
-    {"app.main", "app.__main__", "app.providers", "app.listeners", "app.errors", "app.health",
-     "app.retention", "app.in_process_jobs", "app.seed", "jobs"},
+    {
+        "app.main",
+        "app.__main__",
+        "app.providers",
+        "app.listeners",
+        "app.errors",
+        "app.health",
+        "app.retention",
+        "app.in_process_jobs",
+        "app.seed",
+        "jobs",
+    },
 ]
 
 
@@ -60,14 +84,20 @@ def imported(path: Path, package: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             base = node.module
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + [node.module])
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + [node.module]
+                )
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
     return {name for name in names if name.split(".")[0] in ("app", "tenants", "jobs")}
 
 
 def test_every_module_has_a_layer():
-    assert [name for name in modules() if layer_of(name) is None and name not in ("app", "jobs", "tenants")] == []
+    assert [
+        name
+        for name in modules()
+        if layer_of(name) is None and name not in ("app", "jobs", "tenants")
+    ] == []
 
 
 def test_no_module_imports_from_a_higher_layer():

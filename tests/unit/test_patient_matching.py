@@ -88,13 +88,21 @@ def test_emails_compare_without_case_even_when_the_file_kept_capitals():
 
 
 def test_the_health_insurance_number_identifies_despite_other_details():
-    typo = replace(FORM, first_name="Jaen", last_name="Coté", sex="X", email="autre@example.org",
-                   health_insurance_number="COTJ72110318")
+    typo = replace(
+        FORM,
+        first_name="Jaen",
+        last_name="Coté",
+        sex="X",
+        email="autre@example.org",
+        health_insurance_number="COTJ72110318",
+    )
     assert match(typo, [FILE]) == 7
 
 
 def test_the_number_alone_is_not_enough_without_the_same_date_of_birth():
-    wrong_birth = replace(FORM, health_insurance_number="COTJ72110318", date_of_birth=date(1972, 11, 4))
+    wrong_birth = replace(
+        FORM, health_insurance_number="COTJ72110318", date_of_birth=date(1972, 11, 4)
+    )
     assert match(wrong_birth, [FILE]) is None
 
 

@@ -22,7 +22,10 @@ def montreal(*args) -> datetime:
         (montreal(2026, 11, 24, 20, 59), montreal(2026, 11, 24, 20, 59)),  # before the night
         (montreal(2026, 11, 24, 21, 0), montreal(2026, 11, 25, 8, 0)),
         (montreal(2026, 11, 24, 23, 0), montreal(2026, 11, 25, 8, 0)),
-        (montreal(2026, 11, 25, 0, 0), montreal(2026, 11, 25, 8, 0)),  # after midnight: the same morning
+        (
+            montreal(2026, 11, 25, 0, 0),
+            montreal(2026, 11, 25, 8, 0),
+        ),  # after midnight: the same morning
         (montreal(2026, 11, 25, 7, 59), montreal(2026, 11, 25, 8, 0)),
         (montreal(2026, 11, 25, 8, 0), montreal(2026, 11, 25, 8, 0)),
         # Clocks go back at 02:00 on 1 November: 08:00 that morning is 13:00 UTC, not 12:00.
@@ -39,6 +42,12 @@ def test_overnight_quiet_hours(due, sent):
 def test_a_quiet_stretch_inside_one_day():
     lunch = {"time_zone": "Europe/Paris", "start": time(12), "end": time(14)}
     paris = ZoneInfo("Europe/Paris")
-    assert after_quiet_hours(datetime(2026, 6, 1, 12, 30, tzinfo=paris), **lunch) == datetime(2026, 6, 1, 14, tzinfo=paris)
-    assert after_quiet_hours(datetime(2026, 6, 1, 11, 59, tzinfo=paris), **lunch) == datetime(2026, 6, 1, 11, 59, tzinfo=paris)
-    assert after_quiet_hours(datetime(2026, 6, 1, 14, 0, tzinfo=paris), **lunch) == datetime(2026, 6, 1, 14, 0, tzinfo=paris)
+    assert after_quiet_hours(datetime(2026, 6, 1, 12, 30, tzinfo=paris), **lunch) == datetime(
+        2026, 6, 1, 14, tzinfo=paris
+    )
+    assert after_quiet_hours(datetime(2026, 6, 1, 11, 59, tzinfo=paris), **lunch) == datetime(
+        2026, 6, 1, 11, 59, tzinfo=paris
+    )
+    assert after_quiet_hours(datetime(2026, 6, 1, 14, 0, tzinfo=paris), **lunch) == datetime(
+        2026, 6, 1, 14, 0, tzinfo=paris
+    )

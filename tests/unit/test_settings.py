@@ -19,7 +19,9 @@ def test_defaults_work_on_a_laptop():
 
 
 def test_the_clock_offset_is_seconds_either_way():
-    assert load({**GOOD, "CLOCK_OFFSET_SECONDS": "-3600.5"}).clock_offset == -timedelta(hours=1, milliseconds=500)
+    assert load({**GOOD, "CLOCK_OFFSET_SECONDS": "-3600.5"}).clock_offset == -timedelta(
+        hours=1, milliseconds=500
+    )
 
 
 def test_database_urls():

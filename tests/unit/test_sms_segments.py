@@ -40,8 +40,10 @@ def test_segments(text, encoding, count):
 
 
 def test_a_typical_confirmation_is_two_gsm_parts_and_its_accented_twin_four_ucs_parts():
-    gsm = ("Clinique Démo : Nous confirmons votre rendez-vous sur place. 26 nov. 2026 08:30, "
-           "Centre-ville, Dre Julie Roy. http://demo.localhost:8000/a/1.1795744800.yLNCOS1dnrlY88Mc3PW0f4yEIIjF")
+    gsm = (
+        "Clinique Démo : Nous confirmons votre rendez-vous sur place. 26 nov. 2026 08:30, "
+        "Centre-ville, Dre Julie Roy. http://demo.localhost:8000/a/1.1795744800.yLNCOS1dnrlY88Mc3PW0f4yEIIjF"
+    )
     assert (segments(gsm).encoding, segments(gsm).count) == ("GSM-7", 2)
     ucs = gsm.replace("Démo", "Démo – Côte-des-Neiges")
     assert (segments(ucs).encoding, segments(ucs).count) == ("UCS-2", 3)

@@ -17,7 +17,9 @@ def test_addresses_and_networks_separated_by_commas():
     assert settings.trusted_proxies == ("10.0.0.5/32", "10.1.0.0/16", "fd00::/8")
 
 
-@pytest.mark.parametrize("value", ["proxy.internal", "10.0.0.300", "10.0.0.0/33", "127.0.0.1;10.0.0.1"])
+@pytest.mark.parametrize(
+    "value", ["proxy.internal", "10.0.0.300", "10.0.0.0/33", "127.0.0.1;10.0.0.1"]
+)
 def test_a_bad_value_stops_start_up_with_one_line_naming_the_variable(value):
     with pytest.raises(SettingsError) as error:
         load({**GOOD, "TRUSTED_PROXIES": value})

@@ -18,8 +18,8 @@ from litestar import Request
 IPV6_NETWORK = 64  # one IPv6 host is given a /64 to pick addresses from
 
 
-def client_address(request: Request) -> str:
-    trusted = _networks(request.app.state.settings.trusted_proxies)
+def client_address(request: Request, trusted_proxies: tuple[str, ...]) -> str:
+    trusted = _networks(trusted_proxies)
     address = _ip(request.client.host) if request.client else None
     if address is None:
         return ""

@@ -110,7 +110,7 @@ class IdentifyStep(Controller):
         form, errors = parse_identity(data, country=clinic.country, hin_format=clinic.hin_format)
         if form is None:
             return self._page(request, settings, site, data, errors, 422)
-        address = client_address(request)
+        address = client_address(request, settings.trusted_proxies)
         found = await identify(clinic_id=clinic.id, form=form, client_key=address)
         if found.status == "rate_limited":
             message = i18n.gettext(

@@ -16,7 +16,7 @@ from app import clock
 from app.main import create_app
 from app.messaging.sms import segments
 from app.messaging.usage import sms_usage
-from app.settings import Database, Settings, load
+from app.settings import Settings, load
 from conftest import MESSAGING_REDIS_TEST_URL
 from tests.integration.messaging_helpers import (
     MARIE_CELL,
@@ -39,16 +39,9 @@ async def only(appointment: int, channel: str, kind: str = "confirmation") -> di
 
 
 def as_embedded(settings: Settings) -> Settings:
-    """The laptop default (SQLite, no Redis, no mail or SMS provider, localhost), on which
-    the dev outbox is mounted. The page reads through the ORM, so on the PostgreSQL run it
-    reads PostgreSQL."""
-    return replace(
-        settings,
-        database=Database(kind="sqlite", path=settings.database.path or "var/clinic.db"),
-        redis_url=None,
-        smtp_url=None,
-        sms=None,
-    )
+    """The laptop default (no Redis, no mail or SMS provider, localhost), on which the dev
+    outbox is mounted, on the suite's database."""
+    return replace(settings, redis_url=None, smtp_url=None, sms=None)
 
 
 async def outbox_page(settings: Settings, host: str) -> httpx.Response:

@@ -3,10 +3,11 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 MO := app/i18n/locales/fr/LC_MESSAGES/messages.mo app/i18n/locales/en/LC_MESSAGES/messages.mo
+OIDC_PROVIDER := tests/oidc_provider
 
 .PHONY: install run test lint test-sqlite test-postgres worker bench migrate seed messages clean
 
-install: .venv/.installed $(MO)
+install: .venv/.installed $(MO) $(OIDC_PROVIDER)/node_modules/.installed
 
 .venv/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -16,6 +17,12 @@ install: .venv/.installed $(MO)
 
 app/i18n/locales/%/LC_MESSAGES/messages.mo: app/i18n/locales/%/LC_MESSAGES/messages.po .venv/.installed
 	.venv/bin/pybabel compile -d app/i18n/locales -D messages -l $*
+
+# The local OpenID provider the single sign-on tests run against (test-only; Node.js).
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the single sign-on tests will be skipped (and fail under CI=true)"; fi
 
 # Re-extract the strings to translate after changing templates or code.
 messages: install
@@ -51,4 +58,4 @@ bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf .venv var e2e/artifacts
+	rm -rf .venv var e2e/artifacts $(OIDC_PROVIDER)/node_modules

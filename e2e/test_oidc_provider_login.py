@@ -17,7 +17,8 @@ from tests.oidc_provider.harness import Account, Client, running_provider
 CALLBACK = "http://demo.localhost/staff/sign-in/oidc/callback"  # the test answers it itself
 CLIENT = Client("clinic-demo", "demo-secret", (CALLBACK,))
 JULIE = Account(
-    "julie.roy@demo.test", "correct horse battery",
+    "julie.roy@demo.test",
+    "correct horse battery",
     {"sub": "julie-1", "email": "julie.roy@demo.test", "email_verified": True, "name": "Julie Roy"},
 )
 
@@ -31,8 +32,13 @@ def provider():
 async def test_a_person_signs_in_on_the_providers_pages_and_is_sent_back(page: Page, provider):
     await page.set_viewport_size(DESKTOP)
     await page.route(f"{CALLBACK}?*", lambda route: route.fulfill(body="back at the clinic"))
-    async with AsyncOAuth2Client(CLIENT.client_id, CLIENT.client_secret, redirect_uri=CALLBACK,
-                                 scope="openid email", code_challenge_method="S256") as oauth:
+    async with AsyncOAuth2Client(
+        CLIENT.client_id,
+        CLIENT.client_secret,
+        redirect_uri=CALLBACK,
+        scope="openid email",
+        code_challenge_method="S256",
+    ) as oauth:
         metadata = (await oauth.request("GET", provider.discovery_url, withhold_token=True)).json()
         url, state = oauth.create_authorization_url(
             metadata["authorization_endpoint"], code_verifier=generate_token(48), nonce="n"

@@ -26,8 +26,13 @@ POST = Client("clinic-autre", "autre-secret", (CALLBACK,), "client_secret_post")
 ALICE = Account(
     "alice@demo.test",
     "correct horse battery",
-    {"sub": "00u-alice", "email": "alice@demo.test", "email_verified": True,
-     "name": "Alice Martin", "hd": "demo.test"},
+    {
+        "sub": "00u-alice",
+        "email": "alice@demo.test",
+        "email_verified": True,
+        "name": "Alice Martin",
+        "hd": "demo.test",
+    },
 )
 
 
@@ -40,8 +45,11 @@ def provider():
 async def sign_in(provider: OidcProvider, client: Client = BASIC, tamper=None, **claims):
     """A whole sign-in as the app will run it; returns the validated ID token claims."""
     async with AsyncOAuth2Client(
-        client.client_id, client.client_secret, scope="openid email profile",
-        redirect_uri=CALLBACK, code_challenge_method="S256",
+        client.client_id,
+        client.client_secret,
+        scope="openid email profile",
+        redirect_uri=CALLBACK,
+        code_challenge_method="S256",
         token_endpoint_auth_method=client.token_endpoint_auth_method,
     ) as oauth:
         metadata = (await oauth.request("GET", provider.discovery_url, withhold_token=True)).json()
@@ -53,7 +61,9 @@ async def sign_in(provider: OidcProvider, client: Client = BASIC, tamper=None, *
         if tamper or claims:
             await provider.tamper_next_id_token(tamper, **claims)
         token = await oauth.fetch_token(
-            metadata["token_endpoint"], authorization_response=callback, state=state,
+            metadata["token_endpoint"],
+            authorization_response=callback,
+            state=state,
             code_verifier=verifier,
         )
         jwks = (await oauth.request("GET", metadata["jwks_uri"], withhold_token=True)).json()
@@ -65,10 +75,13 @@ def validated_claims(token, jwks, issuer: str, client_id: str, nonce: str) -> Co
     # iss and aud are named here, as the app must.
     decoded = jwt.decode(token["id_token"], KeySet.import_key_set(jwks), algorithms=["RS256"])
     claims = CodeIDToken(
-        decoded.claims, decoded.header,
-        {"iss": {"essential": True, "value": issuer},
-         "aud": {"essential": True, "value": client_id},
-         "exp": {"essential": True}},
+        decoded.claims,
+        decoded.header,
+        {
+            "iss": {"essential": True, "value": issuer},
+            "aud": {"essential": True, "value": client_id},
+            "exp": {"essential": True},
+        },
         {"nonce": nonce, "client_id": client_id, "access_token": token["access_token"]},
     )
     claims.validate()
@@ -123,8 +136,13 @@ async def test_claims_can_be_set_for_a_test_whose_clock_is_frozen(provider):
 
 
 async def test_the_provider_requires_pkce_and_checks_the_verifier(provider):
-    async with AsyncOAuth2Client(BASIC.client_id, BASIC.client_secret, redirect_uri=CALLBACK,
-                                 scope="openid", code_challenge_method="S256") as oauth:
+    async with AsyncOAuth2Client(
+        BASIC.client_id,
+        BASIC.client_secret,
+        redirect_uri=CALLBACK,
+        scope="openid",
+        code_challenge_method="S256",
+    ) as oauth:
         metadata = (await oauth.request("GET", provider.discovery_url, withhold_token=True)).json()
         url, _ = oauth.create_authorization_url(metadata["authorization_endpoint"], nonce="n")
         without_pkce = parse_qs(urlsplit(await provider.sign_in(url, ALICE)).query)
@@ -135,15 +153,26 @@ async def test_the_provider_requires_pkce_and_checks_the_verifier(provider):
         )
         callback = await provider.sign_in(url, ALICE)
         with pytest.raises(OAuthError) as refused:
-            await oauth.fetch_token(metadata["token_endpoint"], authorization_response=callback,
-                                    state=state, code_verifier=generate_token(48))
+            await oauth.fetch_token(
+                metadata["token_endpoint"],
+                authorization_response=callback,
+                state=state,
+                code_verifier=generate_token(48),
+            )
         assert refused.value.error == "invalid_grant"
 
 
 async def test_a_signed_in_browser_is_sent_straight_back(provider):
-    async with AsyncOAuth2Client(BASIC.client_id, BASIC.client_secret, redirect_uri=CALLBACK,
-                                 scope="openid", code_challenge_method="S256") as oauth, \
-            httpx.AsyncClient() as browser:
+    async with (
+        AsyncOAuth2Client(
+            BASIC.client_id,
+            BASIC.client_secret,
+            redirect_uri=CALLBACK,
+            scope="openid",
+            code_challenge_method="S256",
+        ) as oauth,
+        httpx.AsyncClient() as browser,
+    ):
         metadata = (await oauth.request("GET", provider.discovery_url, withhold_token=True)).json()
         for account in (ALICE, None):  # the second time, no login form is shown
             url, state = oauth.create_authorization_url(
@@ -155,8 +184,13 @@ async def test_a_signed_in_browser_is_sent_straight_back(provider):
 
 
 async def test_a_wrong_password_is_refused_and_cancel_returns_access_denied(provider):
-    async with AsyncOAuth2Client(BASIC.client_id, BASIC.client_secret, redirect_uri=CALLBACK,
-                                 scope="openid email", code_challenge_method="S256") as oauth:
+    async with AsyncOAuth2Client(
+        BASIC.client_id,
+        BASIC.client_secret,
+        redirect_uri=CALLBACK,
+        scope="openid email",
+        code_challenge_method="S256",
+    ) as oauth:
         metadata = (await oauth.request("GET", provider.discovery_url, withhold_token=True)).json()
         url, _ = oauth.create_authorization_url(
             metadata["authorization_endpoint"], code_verifier=generate_token(48), nonce="n"

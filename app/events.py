@@ -11,7 +11,7 @@ that rolled back. A new reaction is a new listener, not an edit of the engine.""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
 from typing import Any, Awaitable, Callable
@@ -35,6 +35,7 @@ class Actor:
     kind: ActorKind
     account_id: int | None = None  # the staff account, for kind staff
     label: str = ""  # the staff member's name, or what the system was doing
+    client: str = ""  # the address the change came from (app.client_address), if any
 
     @classmethod
     def staff(cls, account_id: int, name: str) -> "Actor":
@@ -43,6 +44,10 @@ class Actor:
     @classmethod
     def system(cls, doing: str) -> "Actor":
         return cls(ActorKind.SYSTEM, label=doing)
+
+    def at(self, client: str) -> "Actor":
+        """The same actor, acting from this address."""
+        return replace(self, client=client)
 
     def key(self) -> str:
         """A short stable text for a column that records who did something."""

@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "app.online_services.piccolo_app",
         "app.booking.piccolo_app",
         "app.messaging.piccolo_app",
+        "app.staff.piccolo_app",
     ]
 )

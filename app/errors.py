@@ -10,18 +10,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from app import i18n
 from app.bearer_paths import redact
 from app.form_fields import NotATextForm
 from app.htmx import page_or_fragment
 from app.portal.dependencies import BookingSessionGone, PortalClosed
 from app.portal.details import AppointmentLinkInvalid
 from app.portal.guards import CrossSiteForm
+from app.staff.guards import RoleRequired
+from app.staff.pages import staff_page
+from app.staff.tables import ROLE_LABELS
 
 log = logging.getLogger("app")
 
@@ -39,10 +44,20 @@ PAGES: dict[type[Exception], Page] = {
     AppointmentLinkInvalid: Page(404, "portal/link_invalid.html"),
     CrossSiteForm: Page(403, "portal/cross_site.html"),
     NotATextForm: Page(422, "errors/error.html"),
+    RoleRequired: Page(403, "errors/error.html", lambda exc: {"lacks": _lacks(exc)}),
 }
 # Every other refusal by its status; a status not listed gets the general page.
 BY_STATUS = {404: "errors/404.html"}
 GENERAL = "errors/error.html"
+
+
+def _lacks(exc: RoleRequired) -> str:
+    allowed = ", ".join(i18n.gettext(ROLE_LABELS[role]).lower() for role in exc.allowed)
+    return i18n.gettext(
+        "This page is for: %(allowed)s. You are signed in as %(role)s.",
+        allowed=allowed,
+        role=i18n.gettext(ROLE_LABELS[exc.role]).lower(),
+    )
 
 
 def _page_for(exc: Exception) -> Page | None:
@@ -70,12 +85,21 @@ def error_page(request: Request, exc: Exception) -> Response:
         return _to_sign_in(request)
     template = page.template if page else BY_STATUS.get(status, GENERAL)
     context = {"status": status, **(page.context(exc) if page else {})}
+    if path.startswith("/staff/") and request.scope.get("state", {}).get("clinic"):
+        # Inside the staff area, the staff's own layout and navigation.
+        return staff_page(
+            request, template, {**context, "layout": "staff/base.html"}, status_code=status
+        )
     return page_or_fragment(request, template, context, status_code=status)
 
 
 def _to_sign_in(request: Request) -> Response:
     """Not signed in (or no longer): to the sign-in page, coming back here afterwards."""
-    target = request.app.route_reverse("staff:sign_in") + "?next=" + request.scope["path"]
+    target = (
+        request.app.route_reverse("staff:sign_in")
+        + "?"
+        + urlencode({"next": request.scope["path"]})
+    )
     if request.headers.get("hx-request") == "true":
         return Response("", status_code=401, headers={"HX-Redirect": target})
     return Redirect(target, status_code=303)

@@ -46,7 +46,7 @@ class InProcessDispatch:
             if time.monotonic() >= purge_at:
                 purge_at = time.monotonic() + retention.EVERY.total_seconds()
                 try:
-                    await retention.purge()
+                    await retention.purge(staff_idle=self.dispatcher.settings.staff_idle)
                 except Exception:  # noqa: BLE001 - the next turn retries
                     log.exception("purging expired data failed")
             try:

@@ -20,6 +20,8 @@ from app.portal.routes import router as portal
 from app.providers import dependencies
 from app.security_headers import security_headers
 from app.settings import Settings
+from app.staff.middleware import StaffSessionMiddleware
+from app.staff.routes import router as staff
 from app.templating import make_environment
 from tenants.middleware import ClinicMiddleware
 
@@ -33,13 +35,18 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             portal,
+            staff,
             healthz,
             *([dev_outbox] if settings.dev_outbox else []),
             static_router(),
         ],
         request_class=HTMXRequest,
         dependencies=dependencies(settings, bus),
-        middleware=[DisconnectMiddleware(), ClinicMiddleware(settings.base_domain)],
+        middleware=[
+            DisconnectMiddleware(),
+            ClinicMiddleware(settings.base_domain),
+            StaffSessionMiddleware(settings),
+        ],
         before_send=[security_headers(settings)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

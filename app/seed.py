@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app import clock
@@ -22,6 +24,8 @@ from app.scheduling.tables import (
     ScheduleTemplateBlock,
     Slot,
 )
+from app.staff.passwords import hash_password
+from app.staff.tables import StaffAccount, StaffRole
 from tenants.tables import Clinic, WorkSite
 
 SEED = Actor.system("demo seed")
@@ -244,6 +248,28 @@ PATIENTS = {
 }
 
 
+# Staff accounts of the demo (the password is DEMO_PASSWORD, default "demo-password"):
+# email, name, role, the practitioner whose agenda is theirs.
+ACCOUNTS = {
+    "demo": [
+        ("admin@demo.localhost", "Admin Démo", StaffRole.ADMINISTRATOR, None),
+        ("secretariat@demo.localhost", "Secrétariat Démo", StaffRole.SECRETARY, None),
+        ("julie.roy@demo.localhost", "Dre Julie Roy", StaffRole.PRACTITIONER, "Dre Julie Roy"),
+    ],
+    "autre": [("admin@autre.localhost", "Admin Autre", StaffRole.ADMINISTRATOR, None)],
+}
+DEFAULT_DEMO_PASSWORD = "demo-password"
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+
+
+@lru_cache(maxsize=4)
+def _demo_hash(password: str) -> str:
+    return hash_password(password)  # once per process: argon2 is slow on purpose
+
+
 async def seed(*, schedules: bool = True) -> None:
     """The demo clinics with their staff, activities, online services and patients;
     with schedules, their practitioners' slots from today on."""
@@ -266,8 +292,28 @@ async def seed(*, schedules: bool = True) -> None:
         staff = await _seed_staff(clinic)
         await _seed_online_services(clinic.id, SERVICES[clinic.slug], staff)
         await _seed_patients(clinic, PATIENTS[clinic.slug], staff)
+        await _seed_accounts(clinic, staff)
         if schedules:
             await _seed_scheduling(clinic, staff)
+
+
+async def _seed_accounts(clinic: Clinic, staff: "Staff") -> None:
+    now = clock.now()
+    for email, name, role, practitioner in ACCOUNTS[clinic.slug]:
+        await _get_or_create(
+            StaffAccount,
+            clinic.id,
+            {"email": email},
+            {
+                "name": name,
+                "role": role,
+                "active": True,
+                "password_hash": _demo_hash(demo_password()),
+                "practitioner": staff.practitioners[practitioner] if practitioner else None,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
 
 
 async def _get_or_create(table, clinic_id: int, match: dict, values: dict | None = None) -> int:

@@ -51,6 +51,7 @@ class Settings:
     # Proxies whose X-Forwarded-For is believed (see app.client_address); none by default.
     # As normalised networks ("10.0.0.5/32"): plain text keeps the settings a simple value.
     trusted_proxies: tuple[str, ...] = ()
+    staff_idle: timedelta = timedelta(hours=12)  # a staff session left unused this long ends
 
     @property
     def dev_outbox(self) -> bool:
@@ -176,6 +177,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         sms=_sms(env),
         clock_offset=clock_offset(env),
         trusted_proxies=_trusted_proxies(env),
+        staff_idle=timedelta(minutes=_positive_int(env, "STAFF_IDLE_MINUTES", 12 * 60)),
     )
 
 

@@ -35,7 +35,7 @@ async def dispatch_due(ctx: dict) -> int:
 
 async def purge(ctx: dict) -> dict:
     """Delete expired sessions, attempts and codes (app.retention); safe to run twice."""
-    return vars(await retention.purge())
+    return vars(await retention.purge(staff_idle=ctx["dispatcher"].settings.staff_idle))
 
 
 async def startup(ctx: dict) -> None:

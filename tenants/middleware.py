@@ -7,7 +7,6 @@ policy is sent with the other security headers (app/security_headers.py)."""
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from litestar.datastructures import Headers
@@ -17,6 +16,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app import i18n
+from app.cookies import cookie
 from tenants.resolution import resolve
 
 # Paths that serve no clinic data and must answer on any host (load balancers, assets).
@@ -39,7 +39,7 @@ class ClinicMiddleware(ASGIMiddleware):
         i18n.activate(
             i18n.negotiate(
                 query=_query_lang(scope),
-                cookie=_cookie(headers, i18n.COOKIE),
+                cookie=cookie(headers, i18n.COOKIE),
                 accept_language=headers.get("accept-language"),
                 default=clinic.default_language if clinic else "en",
             )
@@ -56,13 +56,3 @@ class ClinicMiddleware(ASGIMiddleware):
 def _query_lang(scope: Scope) -> str | None:
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang")
     return values[0] if values else None
-
-
-def _cookie(headers: Headers, name: str) -> str | None:
-    jar = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001 - a malformed cookie header is no cookie
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None

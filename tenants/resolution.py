@@ -31,6 +31,9 @@ class ClinicRef:
     phone: str
     embed_origins: tuple[str, ...] = ()
     hin_format: str = "qc_ramq"  # how the portal checks health insurance numbers
+    require_two_factor: bool = False  # for every staff account
+    oidc_issuer: str = ""  # the clinic's own identity provider, if any
+    oidc_provider_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ def _ref(row: dict) -> ClinicRef:
         phone=row["phone"],
         hin_format=row["hin_format"],
         embed_origins=tuple(row["embed_origins"].split()),
+        require_two_factor=row["require_two_factor"],
+        oidc_issuer=row["oidc_issuer"],
+        oidc_provider_name=row["oidc_provider_name"],
     )
 
 
@@ -104,6 +110,9 @@ _FIELDS = (
     "phone",
     "hin_format",
     "embed_origins",
+    "require_two_factor",
+    "oidc_issuer",
+    "oidc_provider_name",
 )
 
 

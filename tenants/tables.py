@@ -28,6 +28,18 @@ class Clinic(Table):
     sms_price_cents = Integer(default=5)
     quiet_hours_start = Time(default=time(21, 0))
     quiet_hours_end = Time(default=time(8, 0))
+    # Staff sign-in: whether every account must use a second factor (TOTP), and the
+    # clinic's own identity provider by OpenID Connect (no issuer: none).
+    require_two_factor = Boolean(default=False)
+    oidc_provider_name = Varchar(length=100, default="")  # "Sign in with {name}"
+    oidc_issuer = Varchar(length=300, default="")
+    oidc_client_id = Varchar(length=300, default="")
+    oidc_client_secret = Text(default="", secret=True)  # write-only in the administration
+    # Who may link their account by a verified email on first sign-in, space-separated:
+    # email domains, Microsoft Entra tenant ids (tid), Google Workspace domains (hd).
+    oidc_email_domains = Text(default="")
+    oidc_tenant_ids = Text(default="")
+    oidc_hosted_domains = Text(default="")
 
 
 class ClinicDomain(Table):

@@ -25,6 +25,8 @@ from tests.integration.demo_lookup import clinic_id
 from tests.integration.portal_helpers import MARIE, STRANGER, identify
 from tests.moments import freeze
 
+IDLE = load().staff_idle
+
 
 async def leave_traces(client) -> None:
     """A session as Marie with a code asked for; a stranger's failed identification."""
@@ -56,16 +58,28 @@ async def test_each_kind_goes_once_past_its_window(demo):
     freeze()
     await leave_traces(demo)
     assert await counts() == (2, 1, 1)
-    assert vars(await retention.purge()) == {"sessions": 0, "attempts": 0, "codes": 0}
+    assert vars(await retention.purge(staff_idle=IDLE)) == {
+        "sessions": 0,
+        "attempts": 0,
+        "codes": 0,
+        "staff_sessions": 0,
+        "sign_in_failures": 0,
+    }
 
     clock.advance(one_time_codes.LIFETIME)  # the code has expired, but the sending limit counts it
-    assert (await retention.purge()).codes == 0
+    assert (await retention.purge(staff_idle=IDLE)).codes == 0
     clock.advance(one_time_codes.SENDS_WINDOW - one_time_codes.LIFETIME)
-    assert vars(await retention.purge()) == {"sessions": 0, "attempts": 0, "codes": 1}
+    assert vars(await retention.purge(staff_idle=IDLE)) == {
+        "sessions": 0,
+        "attempts": 0,
+        "codes": 1,
+        "staff_sessions": 0,
+        "sign_in_failures": 0,
+    }
     clock.advance(KEPT_FOR - one_time_codes.SENDS_WINDOW + timedelta(seconds=1))
-    assert (await retention.purge()).attempts == 1
+    assert (await retention.purge(staff_idle=IDLE)).attempts == 1
     clock.advance(sessions.LIFETIME - KEPT_FOR)
-    assert (await retention.purge()).sessions == 2
+    assert (await retention.purge(staff_idle=IDLE)).sessions == 2
     assert await counts() == (0, 0, 0)
     # The code's message stays (the clinic was billed for it), without the code.
     [message] = await Message.select().where(Message.kind == "one_time_code")
@@ -78,7 +92,7 @@ async def test_a_live_session_is_kept(demo):
     clock.advance(sessions.LIFETIME - timedelta(seconds=1))
     await identify(demo, STRANGER)
     clock.advance(timedelta(seconds=1))
-    assert (await retention.purge()).sessions == 1
+    assert (await retention.purge(staff_idle=IDLE)).sessions == 1
     [left] = await BookingSession.select(BookingSession.patient)
     assert left["patient"] is None  # the stranger's, started later
 
@@ -99,7 +113,13 @@ async def test_the_worker_purges(demo, require_redis, redis_url):
         handle_signals=False,
     )
     await worker.main()
-    assert await job.result(timeout=5) == {"sessions": 2, "attempts": 1, "codes": 1}
+    assert await job.result(timeout=5) == {
+        "sessions": 2,
+        "attempts": 1,
+        "codes": 1,
+        "staff_sessions": 0,
+        "sign_in_failures": 0,
+    }
     await worker.close()
     await redis.aclose()
     assert await counts() == (0, 0, 0)
@@ -133,7 +153,7 @@ async def test_the_limit_on_codes_sent_outlives_the_codes(demo_id):
             language="fr",
         )
     clock.advance(one_time_codes.LIFETIME * 2)
-    await retention.purge()
+    await retention.purge(staff_idle=IDLE)
     assert (
         await one_time_codes.send(
             clinic_id=demo_id,

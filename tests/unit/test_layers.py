@@ -29,6 +29,7 @@ LAYERS = [
         "app.form_fields",
         "app.client_address",
         "app.disconnects",
+        "app.cookies",
     },
     {"tenants"},
     {"app.scheduling"},
@@ -39,7 +40,7 @@ LAYERS = [
     {"app.templating", "app.htmx", "app.urls"},
     {"app.messaging"},
     # the web areas
-    {"app.portal"},
+    {"app.portal", "app.staff"},
     # the wiring: it knows every area
     {
         "app.main",

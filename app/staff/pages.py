@@ -1,0 +1,74 @@
+"""How staff pages render: the page or its fragment (app.htmx), with who is signed in and
+the navigation their role may use. An entry shows once its pages exist and the role may
+use them (SPEC §10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import NoRouteMatchFoundException
+
+from app.htmx import page_or_fragment
+from app.i18n import N_
+from app.staff.tables import ROLE_LABELS, StaffRole
+
+EVERYONE = frozenset(StaffRole)
+FRONT_DESK = frozenset({StaffRole.ADMINISTRATOR, StaffRole.SECRETARY})
+ADMINISTRATORS = frozenset({StaffRole.ADMINISTRATOR})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    route: str
+    label: str
+    roles: frozenset[StaffRole]
+
+
+NAVIGATION = (
+    NavItem("staff:agenda", N_("Agenda"), EVERYONE),
+    NavItem("staff:waiting_room", N_("Waiting room"), EVERYONE),
+    NavItem("staff:patients", N_("Patients"), FRONT_DESK),
+    NavItem("staff:reconcile", N_("To reconcile"), FRONT_DESK),
+    NavItem("staff:administration", N_("Administration"), ADMINISTRATORS),
+    NavItem("staff:audit", N_("Audit log"), ADMINISTRATORS),
+)
+
+
+def _exists(request: Request, route: str) -> bool:
+    try:
+        request.app.route_reverse(route)
+    except NoRouteMatchFoundException:
+        return False
+    return True
+
+
+def staff_page(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    section: str = "",
+    block: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    staff = request.scope["state"].get("staff")
+    nav = [
+        item
+        for item in NAVIGATION
+        if staff and staff.role in item.roles and _exists(request, item.route)
+    ]
+    return page_or_fragment(
+        request,
+        template,
+        {
+            "staff": staff,
+            "nav": nav,
+            "current_section": section,
+            "role_labels": ROLE_LABELS,
+            **(context or {}),
+        },
+        block=block,
+        status_code=status_code,
+    )

@@ -1,0 +1,19 @@
+"""The staff area, at /staff on the clinic's host, routes named staff:*. Everything but the
+sign-in pages needs a signed-in staff member (the signed_in guard on the inner router);
+each area adds the roles it is for (app/staff/guards.py)."""
+
+from litestar import Router
+from litestar.di import Provide
+
+from app.staff.guards import provide_staff, signed_in
+from app.staff.home import home
+from app.staff.sign_in import SignIn
+
+signed_in_area = Router(
+    path="/staff",
+    route_handlers=[home],
+    guards=[signed_in],
+    dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
+)
+
+router = Router(path="/", route_handlers=[SignIn, signed_in_area])

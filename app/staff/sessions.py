@@ -1,0 +1,140 @@
+"""Server-side staff sessions. The cookie carries a random token; the table keeps its
+digest, the clinic, the account and when it was last used. A session is refused on
+another clinic's host, after STAFF_IDLE_MINUTES unused, once its account is deactivated,
+and once it is ended (sign-out, or every session of an account at once). Signing in
+always starts a new session (a new token), so a token planted before sign-in is worthless."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from app import clock
+from app.db import write_transaction
+from app.staff.accounts import StaffUser
+from app.staff.tables import StaffRole, StaffSession
+
+COOKIE = "staff_session"
+TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start(
+    *, clinic_id: int, account_id: int, client: str, second_factor_pending: bool
+) -> str:
+    """A new session; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    async with write_transaction():
+        await StaffSession.insert(
+            StaffSession(
+                clinic=clinic_id,
+                account=account_id,
+                token_digest=_digest(token),
+                second_factor_pending=second_factor_pending,
+                client=client[:64],
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+    return token
+
+
+async def resolve(
+    *, clinic_id: int, token: str, idle: timedelta, client: str
+) -> tuple[StaffUser, bool] | None:
+    """(the staff member, whether the second factor is still to give), or None when the
+    token opens nothing on this clinic's host."""
+    if not token or len(token) > 64:
+        return None
+    now = clock.now()
+    row = (
+        await StaffSession.select(
+            StaffSession.id,
+            StaffSession.last_seen_at,
+            StaffSession.second_factor_pending,
+            StaffSession.account.id.as_alias("account_id"),
+            StaffSession.account.name.as_alias("name"),
+            StaffSession.account.email.as_alias("email"),
+            StaffSession.account.role.as_alias("role"),
+            StaffSession.account.practitioner.as_alias("practitioner_id"),
+            StaffSession.account.active.as_alias("active"),
+            StaffSession.account.clinic.as_alias("account_clinic"),
+        )
+        .where((StaffSession.token_digest == _digest(token)) & (StaffSession.clinic == clinic_id))
+        .first()
+    )
+    if row is None or not row["active"] or row["account_clinic"] != clinic_id:
+        return None
+    if row["last_seen_at"] + idle < now:
+        await end(clinic_id=clinic_id, token=token)
+        return None
+    if row["last_seen_at"] + TOUCH_EVERY < now:
+        async with write_transaction():
+            await StaffSession.update({StaffSession.last_seen_at: now}).where(
+                StaffSession.id == row["id"]
+            )
+    user = StaffUser(
+        account_id=row["account_id"],
+        clinic_id=clinic_id,
+        name=row["name"],
+        email=row["email"],
+        role=StaffRole(row["role"]),
+        practitioner_id=row["practitioner_id"],
+        session_id=row["id"],
+        client=client,
+    )
+    return user, row["second_factor_pending"]
+
+
+async def second_factor_given(*, clinic_id: int, token: str) -> str:
+    """The second factor is given: the pending session ends and a full one starts (a new
+    token, as at every change of privilege). Returns the new token."""
+    async with write_transaction():
+        gone = (
+            await StaffSession.delete()
+            .where(
+                (StaffSession.token_digest == _digest(token)) & (StaffSession.clinic == clinic_id)
+            )
+            .returning(StaffSession.account, StaffSession.client)
+        )
+        if not gone:
+            raise LookupError("no such session")
+        return await start(
+            clinic_id=clinic_id,
+            account_id=gone[0]["account"],
+            client=gone[0]["client"],
+            second_factor_pending=False,
+        )
+
+
+async def end(*, clinic_id: int, token: str) -> None:
+    async with write_transaction():
+        await StaffSession.delete().where(
+            (StaffSession.token_digest == _digest(token)) & (StaffSession.clinic == clinic_id)
+        )
+
+
+async def end_all(*, clinic_id: int, account_id: int) -> int:
+    """Every session of the account (deactivated, password or second factor reset)."""
+    async with write_transaction():
+        gone = (
+            await StaffSession.delete()
+            .where((StaffSession.account == account_id) & (StaffSession.clinic == clinic_id))
+            .returning(StaffSession.id)
+        )
+    return len(gone)
+
+
+async def purge(*, now: datetime, idle: timedelta) -> int:
+    async with write_transaction():
+        gone = (
+            await StaffSession.delete()
+            .where(StaffSession.last_seen_at < now - idle)
+            .returning(StaffSession.id)
+        )
+    return len(gone)

@@ -5,6 +5,8 @@ after it. Actions outside their window are refused with the time they open."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
@@ -17,7 +19,8 @@ from app.booking.links import PREFIX, make_token, read_token
 from app.booking.services import BookingService, Outcome
 from app.booking.tables import OPEN_STATUSES, AppointmentStatus
 from app.booking.views import AppointmentView, appointment_view
-from app.events import PATIENT
+from app.client_address import client_address
+from app.events import PATIENT, Actor
 from app.form_fields import text_fields
 from app.htmx import page_or_fragment
 from app.i18n import localized
@@ -97,38 +100,123 @@ def refusal(window: self_service.Window, time_zone: str) -> str:
     return i18n.gettext("This is not possible for this appointment. Please call the clinic.")
 
 
+@dataclass(frozen=True)
+class Visit:
+    """What every action of the details page works with: the request, the link and the
+    appointment it names."""
+
+    request: Request
+    settings: Settings
+    clinic: ClinicRef
+    token: str
+    appointment: AppointmentView
+
+    @property
+    def actor(self) -> Actor:
+        return PATIENT.at(client_address(self.request, self.settings.trusted_proxies))
+
+    def form_token(self) -> str:
+        return form_token(self.settings.secret_key, f"appointment:{self.appointment.id}")
+
+    def page(self, *, notice=None, error=None, status_code=200) -> Response:
+        return page_or_fragment(
+            self.request,
+            "portal/details.html",
+            {
+                "appointment": self.appointment,
+                "site": self.appointment.site,
+                "token": self.token,
+                "notice": notice,
+                "error": error,
+                "windows": windows(self.appointment, clock.now()),
+                "form_token": self.form_token(),
+            },
+            block="details",
+            status_code=status_code,
+        )
+
+    async def reschedule_page(self, *, error=None, status_code=200) -> Response:
+        slots = await bookable_slots(limit=RESCHEDULE_CHOICES, **self.offer())
+        return page_or_fragment(
+            self.request,
+            "portal/reschedule.html",
+            {
+                "appointment": self.appointment,
+                "site": self.appointment.site,
+                "token": self.token,
+                "slots": slots,
+                "error": error,
+                "form_token": self.form_token(),
+            },
+            block="details",
+            status_code=status_code,
+        )
+
+    def offer(self) -> dict:
+        """What the booking could offer this patient: the same service, file and site."""
+        appointment = self.appointment
+        return {
+            "clinic_id": self.clinic.id,
+            "service_id": appointment.service_id,
+            "patient_id": appointment.patient_id,
+            "site_id": appointment.site.id,
+        }
+
+    def to_details(self, token: str, done: str) -> Redirect:
+        return Redirect(
+            self.request.app.route_reverse("portal:appointment", token=token) + f"?done={done}",
+            status_code=303,
+        )
+
+    async def refused(self, action: str) -> Response | None:
+        """A refusal page when the form is stale or the action is out of its window."""
+        data = await text_fields(self.request)
+        if not check_form_token(
+            self.settings.secret_key,
+            data.get("form_token", ""),
+            f"appointment:{self.appointment.id}",
+        ):
+            return self.page(
+                error=i18n.gettext("This page expired. Please try again."), status_code=422
+            )
+        window = windows(self.appointment, clock.now())[action]
+        if not window.open:
+            return self.page(error=refusal(window, self.clinic.time_zone), status_code=422)
+        return None
+
+
+def provide_visit(
+    request: Request,
+    settings: Settings,
+    clinic: ClinicRef,
+    token: str,
+    appointment: AppointmentView,
+) -> Visit:
+    return Visit(request, settings, clinic, token, appointment)
+
+
 class AppointmentDetails(Controller):
     path = PREFIX + "/{token:str}"
-    dependencies = {"appointment": Provide(linked_appointment)}
+    dependencies = {
+        "appointment": Provide(linked_appointment),
+        "visit": Provide(provide_visit, sync_to_thread=False),
+    }
     opt = {"exclude_from_csrf": True}  # the signed link plus a signed form token guard these
     guards = [clinic_pages_only]
 
     @get("/", name="portal:appointment")
-    async def show(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        token: str,
-        appointment: AppointmentView,
-    ) -> Response:
+    async def show(self, visit: Visit) -> Response:
         notice = {
             "cancelled": i18n.gettext("Your appointment is cancelled."),
             "confirmed": i18n.gettext("Thank you, your presence is confirmed."),
             "arrived": i18n.gettext("Thank you, the clinic knows you have arrived."),
             "moved": i18n.gettext("Your appointment has been moved."),
-        }.get(request.query_params.get("done", ""))
-        return _page(request, settings, clinic, token, appointment, notice=notice)
+        }.get(visit.request.query_params.get("done", ""))
+        return visit.page(notice=notice)
 
     @get("/calendar.ics", name="portal:appointment_ics")
-    async def calendar(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        token: str,
-        appointment: AppointmentView,
-    ) -> Response:
+    async def calendar(self, visit: Visit) -> Response:
+        appointment, clinic = visit.appointment, visit.clinic
         site, locale = appointment.site, i18n.current()
         message = localized(site, "patient_message", locale)
         body = appointment_ics(
@@ -139,7 +227,9 @@ class AppointmentDetails(Controller):
             summary=f"{localized(appointment, 'activity_name', locale)} · {clinic.name}",
             location=f"{localized(site, 'name', locale)}, {site.address}",
             description=f"{appointment.practitioner_name}\n{message}",
-            url=clinic_page_url(request, settings, clinic, "portal:appointment", token=token),
+            url=clinic_page_url(
+                visit.request, visit.settings, clinic, "portal:appointment", token=visit.token
+            ),
             stamp=clock.now(),
         )
         return Response(
@@ -149,194 +239,64 @@ class AppointmentDetails(Controller):
         )
 
     @post("/{action:str}", name="portal:appointment_action")
-    async def act(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        token: str,
-        action: str,
-        appointment: AppointmentView,
-        booking: BookingService,
-    ) -> Response:
+    async def act(self, visit: Visit, action: str, booking: BookingService) -> Response:
         if action not in ACTIONS:
             raise NotFoundException("no such action")
-        refused = await _refused(request, settings, clinic, token, appointment, action)
+        refused = await visit.refused(action)
         if refused:
             return refused
-        outcome = await _act(booking, appointment, action)
+        outcome = await _act(booking, visit, action)
         if not outcome.ok:
-            return _page(
-                request,
-                settings,
-                clinic,
-                token,
-                appointment,
+            return visit.page(
                 error=i18n.gettext("This could not be done. Please call the clinic."),
                 status_code=409,
             )
-        return Redirect(
-            request.app.route_reverse("portal:appointment", token=token) + f"?done={DONE[action]}",
-            status_code=303,
-        )
+        return visit.to_details(visit.token, DONE[action])
 
     @post("/reschedule", name="portal:appointment_move")
-    async def move(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        token: str,
-        appointment: AppointmentView,
-        booking: BookingService,
-    ) -> Response:
-        refused = await _refused(request, settings, clinic, token, appointment, "reschedule")
+    async def move(self, visit: Visit, booking: BookingService) -> Response:
+        refused = await visit.refused("reschedule")
         if refused:
             return refused
-        slot = whole_number((await text_fields(request)).get("slot", ""), maximum=MAX_ID)
+        slot = whole_number((await text_fields(visit.request)).get("slot", ""), maximum=MAX_ID)
         if slot is None:
-            return await _reschedule_page(
-                request,
-                settings,
-                clinic,
-                token,
-                appointment,
-                error=i18n.gettext("Choose an appointment."),
-                status_code=422,
+            return await visit.reschedule_page(
+                error=i18n.gettext("Choose an appointment."), status_code=422
             )
         # Only a slot this patient could have been offered: a forged id is "no longer available".
-        offered = await is_bookable(slot, **_offer(clinic, appointment))
+        offered = await is_bookable(slot, **visit.offer())
+        appointment = visit.appointment
         outcome = (
-            await booking.move(appointment_id=appointment.id, new_slot_id=slot, actor=PATIENT)
+            await booking.move(appointment_id=appointment.id, new_slot_id=slot, actor=visit.actor)
             if offered
             else None
         )
         if outcome is None or not outcome.ok:
-            return await _reschedule_page(
-                request,
-                settings,
-                clinic,
-                token,
-                appointment,
-                error=i18n.gettext("This appointment is no longer available"),
-                status_code=409,
+            return await visit.reschedule_page(
+                error=i18n.gettext("This appointment is no longer available"), status_code=409
             )
         # A new link: the old one named the appointment at its old time, and is dead now.
-        moved = await appointment_view(clinic_id=clinic.id, appointment_id=appointment.id)
-        new_token = make_token(settings.secret_key, appointment.id, moved.ends_at)
-        return Redirect(
-            request.app.route_reverse("portal:appointment", token=new_token) + "?done=moved",
-            status_code=303,
+        moved = await appointment_view(clinic_id=visit.clinic.id, appointment_id=appointment.id)
+        return visit.to_details(
+            make_token(visit.settings.secret_key, appointment.id, moved.ends_at), "moved"
         )
 
     @get("/reschedule", name="portal:appointment_reschedule")
-    async def reschedule(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        token: str,
-        appointment: AppointmentView,
-    ) -> Response:
-        window = windows(appointment, clock.now())["reschedule"]
+    async def reschedule(self, visit: Visit) -> Response:
+        window = windows(visit.appointment, clock.now())["reschedule"]
         if not window.open:
-            return _page(
-                request,
-                settings,
-                clinic,
-                token,
-                appointment,
-                error=refusal(window, clinic.time_zone),
-                status_code=422,
-            )
-        return await _reschedule_page(request, settings, clinic, token, appointment)
+            return visit.page(error=refusal(window, visit.clinic.time_zone), status_code=422)
+        return await visit.reschedule_page()
 
 
-async def _act(booking: BookingService, appointment: AppointmentView, action: str) -> Outcome:
+async def _act(booking: BookingService, visit: Visit, action: str) -> Outcome:
+    appointment_id = visit.appointment.id
     if action == "cancel":
-        return await booking.cancel(appointment_id=appointment.id, actor=PATIENT)
+        return await booking.cancel(appointment_id=appointment_id, actor=visit.actor)
     if action == "confirm":
         status, before = AppointmentStatus.CONFIRMED, (AppointmentStatus.BOOKED,)
     else:
         status, before = AppointmentStatus.ARRIVED, OPEN_STATUSES
     return await booking.set_status(
-        appointment_id=appointment.id, status=status, from_statuses=before, actor=PATIENT
-    )
-
-
-async def _refused(request, settings, clinic, token, appointment, action: str) -> Response | None:
-    """A refusal page when the form is stale or the action is out of its window."""
-    data = await text_fields(request)
-    if not check_form_token(
-        settings.secret_key, data.get("form_token", ""), f"appointment:{appointment.id}"
-    ):
-        return _page(
-            request,
-            settings,
-            clinic,
-            token,
-            appointment,
-            error=i18n.gettext("This page expired. Please try again."),
-            status_code=422,
-        )
-    window = windows(appointment, clock.now())[action]
-    if not window.open:
-        return _page(
-            request,
-            settings,
-            clinic,
-            token,
-            appointment,
-            error=refusal(window, clinic.time_zone),
-            status_code=422,
-        )
-    return None
-
-
-def _page(
-    request, settings, clinic, token, appointment, *, notice=None, error=None, status_code=200
-) -> Response:
-    return page_or_fragment(
-        request,
-        "portal/details.html",
-        {
-            "appointment": appointment,
-            "site": appointment.site,
-            "token": token,
-            "notice": notice,
-            "error": error,
-            "windows": windows(appointment, clock.now()),
-            "form_token": form_token(settings.secret_key, f"appointment:{appointment.id}"),
-        },
-        block="details",
-        status_code=status_code,
-    )
-
-
-def _offer(clinic: ClinicRef, appointment: AppointmentView) -> dict:
-    return {
-        "clinic_id": clinic.id,
-        "service_id": appointment.service_id,
-        "patient_id": appointment.patient_id,
-        "site_id": appointment.site.id,
-    }
-
-
-async def _reschedule_page(
-    request, settings, clinic, token, appointment, *, error=None, status_code=200
-) -> Response:
-    slots = await bookable_slots(limit=RESCHEDULE_CHOICES, **_offer(clinic, appointment))
-    return page_or_fragment(
-        request,
-        "portal/reschedule.html",
-        {
-            "appointment": appointment,
-            "site": appointment.site,
-            "token": token,
-            "slots": slots,
-            "error": error,
-            "form_token": form_token(settings.secret_key, f"appointment:{appointment.id}"),
-        },
-        block="details",
-        status_code=status_code,
+        appointment_id=appointment_id, status=status, from_statuses=before, actor=visit.actor
     )

@@ -9,7 +9,7 @@ on step 1, for the site and the hour), checked on every POST."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from app.db import write_transaction
 from app.events import PATIENT
 from app.form_fields import text_fields
 from app.htmx import page_or_fragment
+from app.i18n import N_
 from app.messaging import one_time_codes
 from app.numbers import MAX_ID, whole_number
 from app.online_services.services import eligible_services
@@ -170,11 +171,63 @@ class IdentifyStep(Controller):
         )
 
 
+@dataclass(frozen=True)
+class Step:
+    """What every step past the first works with: the request, the site, the patient's
+    session, and the settings that sign its forms."""
+
+    request: Request
+    settings: Settings
+    clinic: ClinicRef
+    site: SiteView
+    session: BookingSessionView
+
+    def go(self, step: str, **query: Any) -> Redirect:
+        return go(self.request, step, self.site, self.session.token, **query)
+
+    def expired(self, data: dict[str, str]) -> bool:
+        return expired(self.settings, data, self.session.token)
+
+    def render(
+        self, template: str, name: str, context: dict[str, Any], status_code: int = 200
+    ) -> Response:
+        return render(
+            self.request,
+            template,
+            {
+                "site": self.site,
+                "session": self.session,
+                "steps": STEPS,
+                "step": name,
+                "form_token": form_token(self.settings.secret_key, self.session.token),
+                **context,
+            },
+            status_code,
+        )
+
+
+def provide_step(
+    request: Request,
+    settings: Settings,
+    clinic: ClinicRef,
+    site: SiteView,
+    session: BookingSessionView,
+) -> Step:
+    return Step(request, settings, clinic, site, session)
+
+
+EXPIRED = N_("This page expired. Please try again.")
+
+
 class BookingSteps(Controller):
     """Steps 1b to 5, each on the session's own URL."""
 
     path = "/{site_slug:str}/b/{token:str}"
-    dependencies = {"site": Provide(portal_site), "session": Provide(booking_session)}
+    dependencies = {
+        "site": Provide(portal_site),
+        "session": Provide(booking_session),
+        "step": Provide(provide_step, sync_to_thread=False),
+    }
     opt = {"exclude_from_csrf": True}
     guards = [clinic_pages_only]
 
@@ -184,40 +237,19 @@ class BookingSteps(Controller):
     # or go on, and the clinic confirms it later.
 
     @get("/contacts", name="portal:contacts")
-    async def contacts_form(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-    ) -> Response:
-        return await self._contacts_page(request, settings, clinic, site, session, {})
+    async def contacts_form(self, step: Step) -> Response:
+        return await self._contacts_page(step, {})
 
     @post("/contacts", name="portal:contacts_submit")
-    async def contacts_submit(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-    ) -> Response:
-        data = await text_fields(request)
-        if expired(settings, data, session.token):
-            return await self._contacts_page(
-                request,
-                settings,
-                clinic,
-                site,
-                session,
-                {"form": i18n.gettext("This page expired. Please try again.")},
-                422,
-            )
+    async def contacts_submit(self, step: Step) -> Response:
+        data = await text_fields(step.request)
+        if step.expired(data):
+            return await self._contacts_page(step, {"form": i18n.gettext(EXPIRED)}, 422)
+        clinic, session = step.clinic, step.session
         pending = await _pending(clinic, session)
         destination = pending and await verifier(clinic_id=clinic.id, patient_id=session.patient_id)
         if not destination:
-            return go(request, "service", site, session.token)
+            return step.go("service")
         subject = _code_subject(session)
         if data.get("action") == "send":
             sent = await one_time_codes.send(
@@ -232,19 +264,18 @@ class BookingSteps(Controller):
                     "Too many codes were sent to this contact. Please try again in an hour, "
                     "or go on without confirming."
                 )
-                return await self._contacts_page(
-                    request, settings, clinic, site, session, {"form": message}, 429
-                )
-            return go(request, "contacts", site, session.token)
+                return await self._contacts_page(step, {"form": message}, 429)
+            return step.go("contacts")
         code, errors = one_time_codes.parse_code(data)
         typed = {"code": str(data.get("code", ""))}
         if code is None:
-            return await self._contacts_page(
-                request, settings, clinic, site, session, errors, 422, typed
-            )
+            return await self._contacts_page(step, errors, 422, typed)
         async with write_transaction():
             checked = await one_time_codes.check(
-                clinic_id=clinic.id, subject=subject, typed=code, secret_key=settings.secret_key
+                clinic_id=clinic.id,
+                subject=subject,
+                typed=code,
+                secret_key=step.settings.secret_key,
             )
             if checked.outcome == "right":
                 await verify(
@@ -253,37 +284,29 @@ class BookingSteps(Controller):
                     values=[c.value for c in pending],
                 )
         if checked.outcome == "right":
-            return go(request, "service", site, session.token, confirmed=1)
+            return step.go("service", confirmed=1)
         if checked.tries_left:
             message = i18n.ngettext(
                 "This code is not right. You have %(num)s more try.",
                 "This code is not right. You have %(num)s more tries.",
                 checked.tries_left,
             )
-            return await self._contacts_page(
-                request, settings, clinic, site, session, {"code": message}, 422, typed
-            )
+            return await self._contacts_page(step, {"code": message}, 422, typed)
         message = i18n.gettext("This code is no longer valid. Ask for a new code.")
-        return await self._contacts_page(
-            request, settings, clinic, site, session, {"form": message}, 422
-        )
+        return await self._contacts_page(step, {"form": message}, 422)
 
-    async def _contacts_page(
-        self, request, settings, clinic, site, session, errors, status_code=200, values=None
-    ) -> Response:
-        pending = await _pending(clinic, session)
+    async def _contacts_page(self, step: Step, errors, status_code=200, values=None) -> Response:
+        pending = await _pending(step.clinic, step.session)
         if not pending:
-            return go(request, "service", site, session.token)
-        destination = await verifier(clinic_id=clinic.id, patient_id=session.patient_id)
+            return step.go("service")
+        destination = await verifier(clinic_id=step.clinic.id, patient_id=step.session.patient_id)
         challenge = destination and await one_time_codes.live(
-            clinic_id=clinic.id, subject=_code_subject(session)
+            clinic_id=step.clinic.id, subject=_code_subject(step.session)
         )
-        return render(
-            request,
+        return step.render(
             "portal/contacts.html",
+            "identify",
             {
-                "site": site,
-                "session": session,
                 "pending": pending,
                 "destination": destination,
                 "shown": masked(destination) if destination else "",
@@ -291,9 +314,6 @@ class BookingSteps(Controller):
                 "digits": one_time_codes.LENGTH,
                 "values": values or {},
                 "errors": errors,
-                "steps": STEPS,
-                "step": "identify",
-                "form_token": form_token(settings.secret_key, session.token),
             },
             status_code,
         )
@@ -301,14 +321,8 @@ class BookingSteps(Controller):
     # -- step 2: service ------------------------------------------------------------
 
     @get("/service", name="portal:service")
-    async def service_form(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-    ) -> Response:
+    async def service_form(self, step: Step) -> Response:
+        session = step.session
         values = {
             "service": str(session.service_id or ""),
             "reason": session.reason,
@@ -317,36 +331,19 @@ class BookingSteps(Controller):
             "from_date": session.from_date.isoformat() if session.from_date else "",
             "day_part": session.day_part or "",
         }
-        return await self._service_page(request, settings, clinic, site, session, values, {})
+        return await self._service_page(step, values, {})
 
     @post("/service", name="portal:service_submit")
-    async def service_submit(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-    ) -> Response:
-        data = await text_fields(request)
-        if expired(settings, data, session.token):
-            return await self._service_page(
-                request,
-                settings,
-                clinic,
-                site,
-                session,
-                data,
-                {"form": i18n.gettext("This page expired. Please try again.")},
-                422,
-            )
+    async def service_submit(self, step: Step) -> Response:
+        data = await text_fields(step.request)
+        if step.expired(data):
+            return await self._service_page(step, data, {"form": i18n.gettext(EXPIRED)}, 422)
+        clinic, session = step.clinic, step.session
         offers = await eligible_services(clinic_id=clinic.id, patient_id=session.patient_id)
         today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
         choice, errors = parse_service_step(data, service_ids={o.id for o in offers}, today=today)
         if choice is None:
-            return await self._service_page(
-                request, settings, clinic, site, session, data, errors, 422
-            )
+            return await self._service_page(step, data, errors, 422)
         await sessions.update(
             clinic_id=clinic.id,
             session_id=session.id,
@@ -358,31 +355,26 @@ class BookingSteps(Controller):
             day_part=choice.day_part,
             shown=results_for_page(1),
         )
-        return go(request, "service", site, session.token, saved=1)
+        return step.go("service", saved=1)
 
-    async def _service_page(
-        self, request, settings, clinic, site, session, values, errors, status_code=200
-    ) -> Response:
-        offers = await eligible_services(clinic_id=clinic.id, patient_id=session.patient_id)
-        pending = await _pending(clinic, session)
-        chosen = next((o for o in offers if o.id == session.service_id), None)
-        saved = request.query_params.get("saved") == "1" and chosen is not None and not errors
-        return render(
-            request,
+    async def _service_page(self, step: Step, values, errors, status_code=200) -> Response:
+        query = step.request.query_params
+        offers = await eligible_services(
+            clinic_id=step.clinic.id, patient_id=step.session.patient_id
+        )
+        pending = await _pending(step.clinic, step.session)
+        chosen = next((o for o in offers if o.id == step.session.service_id), None)
+        return step.render(
             "portal/service.html",
+            "service",
             {
-                "site": site,
-                "session": session,
                 "offers": offers,
                 "chosen": chosen,
-                "saved": saved,
+                "saved": query.get("saved") == "1" and chosen is not None and not errors,
                 "pending": pending,
-                "confirmed": request.query_params.get("confirmed") == "1" and not pending,
+                "confirmed": query.get("confirmed") == "1" and not pending,
                 "values": values,
                 "errors": errors,
-                "steps": STEPS,
-                "step": "service",
-                "form_token": form_token(settings.secret_key, session.token),
             },
             status_code,
         )
@@ -390,94 +382,51 @@ class BookingSteps(Controller):
     # -- step 3: availabilities -----------------------------------------------------
 
     @get("/slots", name="portal:slots")
-    async def slots(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-    ) -> Response:
-        if session.service_id is None:
-            return go(request, "service", site, session.token)
-        more = _asked_for_more(request)
+    async def slots(self, step: Step) -> Response:
+        if step.session.service_id is None:
+            return step.go("service")
+        more = _asked_for_more(step.request)
         if more is not None:
             shown = results_for_page(more // 5)
-            await sessions.update(clinic_id=clinic.id, session_id=session.id, shown=shown)
-            session = replace(session, shown=shown)
-        return await self._slots_page(
-            request, settings, clinic, site, session, error=request.query_params.get("error")
-        )
+            await sessions.update(clinic_id=step.clinic.id, session_id=step.session.id, shown=shown)
+            step = replace(step, session=replace(step.session, shown=shown))
+        return await self._slots_page(step, error=step.request.query_params.get("error"))
 
     @post("/slots", name="portal:slots_submit")
-    async def slots_submit(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-        booking: BookingService,
-    ) -> Response:
-        data = await text_fields(request)
+    async def slots_submit(self, step: Step, booking: BookingService) -> Response:
+        data = await text_fields(step.request)
         slot_id = whole_number(data.get("slot", ""), maximum=MAX_ID)
-        if expired(settings, data, session.token):
-            return await self._slots_page(
-                request, settings, clinic, site, session, error="expired", status_code=422
-            )
+        if step.expired(data):
+            return await self._slots_page(step, error="expired", status_code=422)
         if slot_id is None:
-            return await self._slots_page(
-                request, settings, clinic, site, session, error="choose", status_code=422
-            )
-        offered = await _available(clinic, site, session, limit=MAX_RESULTS)
+            return await self._slots_page(step, error="choose", status_code=422)
+        offered = await _available(step, limit=MAX_RESULTS)
         if slot_id not in {a.slot_id for a in offered}:
-            return await self._slots_page(
-                request, settings, clinic, site, session, error="taken", status_code=409
-            )
-        outcome = await sessions.hold(session=session, slot_id=slot_id, booking=booking)
+            return await self._slots_page(step, error="taken", status_code=409)
+        outcome = await sessions.hold(session=step.session, slot_id=slot_id, booking=booking)
         if outcome.code is OutcomeCode.TOO_MANY_HOLDS:
-            return await self._slots_page(
-                request, settings, clinic, site, session, error="holds", status_code=429
-            )
+            return await self._slots_page(step, error="holds", status_code=429)
         if not outcome.ok:
-            return await self._slots_page(
-                request, settings, clinic, site, session, error="taken", status_code=409
-            )
-        await sessions.update(clinic_id=clinic.id, session_id=session.id, slot=slot_id)
-        return go(request, "review", site, session.token)
+            return await self._slots_page(step, error="taken", status_code=409)
+        await sessions.update(clinic_id=step.clinic.id, session_id=step.session.id, slot=slot_id)
+        return step.go("review")
 
-    async def _slots_page(
-        self, request, settings, clinic, site, session, error=None, status_code=200
-    ) -> Response:
-        shown = session.shown
-        found = await _available(clinic, site, session, limit=shown + 1)
-        messages = {
-            "taken": i18n.gettext("This appointment is no longer available"),
-            "expired": i18n.gettext("This page expired. Please try again."),
-            "choose": i18n.gettext("Choose an appointment."),
-            "holds": i18n.gettext(
-                "You are already holding several appointments in other windows. Book one of "
-                "them, or wait a few minutes for them to be released."
-            ),
-        }
-        return render(
-            request,
+    async def _slots_page(self, step: Step, error=None, status_code=200) -> Response:
+        shown = step.session.shown
+        found = await _available(step, limit=shown + 1)
+        return step.render(
             "portal/slots.html",
+            "slots",
             {
-                "site": site,
-                "session": session,
                 "slots": found[:shown],
                 "has_more": len(found) > shown and shown < MAX_RESULTS,
                 "next_shown": shown + 5,
-                "error": messages.get(error or ""),
+                "error": i18n.gettext(SLOT_ERRORS[error]) if error in SLOT_ERRORS else None,
                 "error_code": error,
                 # After "See more", focus goes to the first new choice, not back to the top.
                 "first_new": shown - 5
-                if _asked_for_more(request) is not None and shown > 5
+                if _asked_for_more(step.request) is not None and shown > 5
                 else None,
-                "steps": STEPS,
-                "step": "slots",
-                "form_token": form_token(settings.secret_key, session.token),
             },
             status_code,
         )
@@ -485,53 +434,35 @@ class BookingSteps(Controller):
     # -- step 4: review ---------------------------------------------------------------
 
     @get("/review", name="portal:review")
-    async def review(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-    ) -> Response:
+    async def review(self, step: Step) -> Response:
+        session = step.session
         if session.appointment_id:
-            return go(request, "done", site, session.token)
+            return step.go("done")
         if session.slot_id is None:
-            return go(request, "slots", site, session.token)
-        slot = await slot_view(clinic_id=clinic.id, slot_id=session.slot_id)
+            return step.go("slots")
+        slot = await slot_view(clinic_id=step.clinic.id, slot_id=session.slot_id)
         if slot is None or not slot.held_by(session.token, clock.now()):
-            return go(request, "slots", site, session.token, error="taken")
-        return render(
-            request,
+            return step.go("slots", error="taken")
+        return step.render(
             "portal/review.html",
+            "review",
             {
-                "site": site,
-                "session": session,
                 "slot": slot,
-                "steps": STEPS,
-                "step": "review",
                 # Rounded up: the page's countdown must not reach 0:00 while the hold still runs.
                 "seconds_left": math.ceil((slot.hold_until - clock.now()).total_seconds()),
-                "form_token": form_token(settings.secret_key, session.token),
             },
         )
 
     @post("/review", name="portal:review_submit")
-    async def book(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-        booking: BookingService,
-    ) -> Response:
-        data = await text_fields(request)
-        if expired(settings, data, session.token):
-            return go(request, "review", site, session.token)
+    async def book(self, step: Step, booking: BookingService) -> Response:
+        data = await text_fields(step.request)
+        session = step.session
+        if step.expired(data):
+            return step.go("review")
         if session.appointment_id:
-            return go(request, "done", site, session.token)
+            return step.go("done")
         if session.slot_id is None:
-            return go(request, "slots", site, session.token)
+            return step.go("slots")
         identity = session.identity
         details = BookingDetails(
             source=Source.ONLINE,
@@ -544,50 +475,51 @@ class BookingSteps(Controller):
             details=session.details,
             service_id=session.service_id,
         )
+        actor = PATIENT.at(client_address(step.request, step.settings.trusted_proxies))
         outcome = await booking.book(
-            slot_id=session.slot_id, token=session.token, details=details, actor=PATIENT
+            slot_id=session.slot_id, token=session.token, details=details, actor=actor
         )
         if not outcome.ok:
-            await sessions.update(clinic_id=clinic.id, session_id=session.id, slot=None)
-            return go(request, "slots", site, session.token, error="taken")
+            await sessions.update(clinic_id=step.clinic.id, session_id=session.id, slot=None)
+            return step.go("slots", error="taken")
         await sessions.update(
-            clinic_id=clinic.id, session_id=session.id, appointment=outcome.appointment_id
+            clinic_id=step.clinic.id, session_id=session.id, appointment=outcome.appointment_id
         )
-        return go(request, "done", site, session.token)
+        return step.go("done")
 
     # -- step 5: done -----------------------------------------------------------------
 
     @get("/done", name="portal:done")
-    async def done(
-        self,
-        request: Request,
-        settings: Settings,
-        clinic: ClinicRef,
-        site: SiteView,
-        session: BookingSessionView,
-    ) -> Response:
-        if not session.appointment_id:
-            return go(request, "review", site, session.token)
+    async def done(self, step: Step) -> Response:
+        if not step.session.appointment_id:
+            return step.go("review")
         appointment = await appointment_view(
-            clinic_id=clinic.id, appointment_id=session.appointment_id
+            clinic_id=step.clinic.id, appointment_id=step.session.appointment_id
         )
-        details_url = request.app.route_reverse(
+        details_url = step.request.app.route_reverse(
             "portal:appointment",
-            token=make_token(settings.secret_key, appointment.id, appointment.ends_at),
+            token=make_token(step.settings.secret_key, appointment.id, appointment.ends_at),
         )
-        return render(
-            request,
+        return step.render(
             "portal/done.html",
+            "done",
             {
-                "site": site,
-                "session": session,
                 "appointment": appointment,
                 "details_url": details_url,
                 "ics_url": details_url + "/calendar.ics",
-                "steps": STEPS,
-                "step": "done",
             },
         )
+
+
+SLOT_ERRORS = {
+    "taken": N_("This appointment is no longer available"),
+    "expired": EXPIRED,
+    "choose": N_("Choose an appointment."),
+    "holds": N_(
+        "You are already holding several appointments in other windows. Book one of "
+        "them, or wait a few minutes for them to be released."
+    ),
+}
 
 
 def _asked_for_more(request: Request) -> int | None:
@@ -608,7 +540,8 @@ async def _pending(clinic: ClinicRef, session: BookingSessionView) -> list[Conta
     return await pending_among(clinic_id=clinic.id, patient_id=session.patient_id, values=typed)
 
 
-async def _available(clinic: ClinicRef, site: SiteView, session: BookingSessionView, limit: int):
+async def _available(step: Step, limit: int):
+    clinic, site, session = step.clinic, step.site, step.session
     return await bookable_slots(
         clinic_id=clinic.id,
         service_id=session.service_id,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from app import clock
 from app.events import Actor
+from app.listeners import make_bus
 from app.online_services.tables import OnlineService, ServiceActivity
 from app.patients import normalise
 from app.patients.tables import ContactDetail, Patient
@@ -406,7 +407,7 @@ async def _seed_scheduling(clinic: Clinic, staff: Staff) -> None:
                 ]
             )
     today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
-    service = SchedulingService(clinic_id=clinic.id)
+    service = SchedulingService(clinic_id=clinic.id, bus=make_bus())
     for template, practitioner, site, days_ahead in APPLICATIONS[slug]:
         # Rolling: open from the day after the last one already opened, so a re-run
         # (or tomorrow's run) only extends the demo and never overlaps it.

@@ -15,8 +15,9 @@ from babel.dates import format_date, format_time
 
 from app import clock, i18n
 from app.db import write_transaction
-from app.events import Actor
+from app.events import Actor, EventBus
 from app.i18n import N_
+from app.scheduling.events import ScheduleChange, ScheduleChanged, ScheduleSnapshot
 from app.scheduling.expansion import (
     Block,
     InvalidRecurrence,
@@ -128,8 +129,9 @@ def publication_state(
 
 
 class SchedulingService:
-    def __init__(self, *, clinic_id: int) -> None:
+    def __init__(self, *, clinic_id: int, bus: EventBus) -> None:
         self.clinic_id = clinic_id
+        self.bus = bus
 
     async def open_manual(
         self,
@@ -330,6 +332,26 @@ class SchedulingService:
                 ]
                 for index in range(0, len(rows), INSERT_CHUNK):
                     await Slot.insert(*rows[index : index + INSERT_CHUNK])
+                await self.bus.emit(
+                    ScheduleChanged(
+                        clinic_id=self.clinic_id,
+                        actor=actor,
+                        kind=ScheduleChange.OPENED,
+                        entity_id=opening.id,
+                        before=None,
+                        after=ScheduleSnapshot(
+                            practitioner_id=practitioner_id,
+                            site_id=site_id,
+                            first_day=first_day,
+                            last_day=last_day,
+                            origin=origin,
+                            slot_count=len(rows),
+                            publish_at=publish_at,
+                            rule=rule,
+                            template_id=template_id,
+                        ),
+                    )
+                )
         except Exception as error:
             # PostgreSQL's exclusion constraint catches two openings that raced.
             if type(error).__name__ == "ExclusionViolationError":

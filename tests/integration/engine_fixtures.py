@@ -38,7 +38,7 @@ class Tenant:
 
     @property
     def scheduling(self) -> SchedulingService:
-        return SchedulingService(clinic_id=self.id)
+        return SchedulingService(clinic_id=self.id, bus=make_bus())
 
     def booking(self, hold_for: timedelta = timedelta(minutes=5)) -> BookingService:
         return BookingService(clinic_id=self.id, bus=make_bus(), hold_for=hold_for)

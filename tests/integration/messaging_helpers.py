@@ -121,7 +121,7 @@ class Comms:
             await Activity.select(Activity.duration_minutes).where(Activity.id == activity).first()
         )["duration_minutes"]
         end = (datetime.combine(wall.date(), wall.time()) + timedelta(minutes=minutes)).time()
-        opened = await SchedulingService(clinic_id=self.clinic).open_manual(
+        opened = await SchedulingService(clinic_id=self.clinic, bus=make_bus()).open_manual(
             actor=RECEPTION,
             practitioner_id=self.practitioner,
             site_id=self.sites[site] if site else next(iter(self.sites.values())),

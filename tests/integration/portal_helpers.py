@@ -9,6 +9,7 @@ import html
 import re
 from datetime import time, timedelta
 
+from app.listeners import make_bus
 from app.scheduling.services import SchedulingService
 from tests.integration import demo_lookup
 from tests.integration.engine_fixtures import RECEPTION
@@ -58,7 +59,7 @@ def option_labels(html: str, select_id: str) -> list[str]:
 async def open_follow_ups(days: int = 2, per_day_hours: tuple[int, int] = (9, 12)) -> None:
     """Dre Julie Roy's follow-ups at centre-ville, from the day after NOW."""
     demo = await demo_lookup.clinic_id("demo")
-    service = SchedulingService(clinic_id=demo)
+    service = SchedulingService(clinic_id=demo, bus=make_bus())
     for offset in range(1, days + 1):
         await service.open_manual(
             actor=RECEPTION,

@@ -18,6 +18,7 @@ from app import clock
 from app.__main__ import server_config
 from app.booking import sessions
 from app.booking.tables import BookingSession
+from app.listeners import make_bus
 from app.main import create_app
 from app.patients.forms import parse_identity
 from app.patients.identification import (
@@ -280,7 +281,7 @@ async def hold_first(client, service_url: str, service: str = "Suivi avec mon mÃ
 async def open_urgent_consultations() -> None:
     """Dr Marc Gagnon's urgent consultations (open to all) on Tuesday morning."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(
+    await SchedulingService(clinic_id=demo, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=await practitioner_id(demo, "Dr Marc Gagnon"),
         site_id=await site_id(demo, "centre-ville"),

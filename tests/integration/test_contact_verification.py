@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date, time, timedelta
 
 from app import clock
+from app.listeners import make_bus
 from app.messaging.dispatch import Dispatcher
 from app.messaging.tables import Message, OneTimeCode
 from app.patients.tables import ContactDetail
@@ -51,7 +52,7 @@ JEAN_NEW_PHONE = {
 async def open_vaccinations(day: date) -> None:
     """Dre Julie Roy's vaccinations at centre-ville (for patients with a file), 09:00 to 10:00."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(
+    await SchedulingService(clinic_id=demo, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=await practitioner_id(demo, "Dre Julie Roy"),
         site_id=await site_id(demo, "centre-ville"),

@@ -122,7 +122,7 @@ async def test_another_clinics_file_is_left_alone(demo_id):
 
 async def book(clinic: int, **details) -> int:
     roy = await practitioner_id(clinic, "Dre Julie Roy")
-    opened = await SchedulingService(clinic_id=clinic).open_manual(
+    opened = await SchedulingService(clinic_id=clinic, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=roy,
         site_id=await site_id(clinic, "centre-ville"),

@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from app import clock
 from app.booking.tables import Appointment, BookingSession
+from app.listeners import make_bus
 from app.messaging.tables import Message
 from app.patients.contacts import MAX_PENDING
 from app.patients.tables import ContactDetail, Patient
@@ -57,7 +58,7 @@ FOR_PATIENTS = ["Consultation urgente", "Vaccination", "Téléconsultation"]
 async def open_urgent_consultations(day: date) -> None:
     """Dre Julie Roy's urgent consultations at centre-ville, 09:00 to 10:00 on `day`."""
     demo = await clinic_id("demo")
-    await SchedulingService(clinic_id=demo).open_manual(
+    await SchedulingService(clinic_id=demo, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=await practitioner_id(demo, "Dre Julie Roy"),
         site_id=await site_id(demo, "centre-ville"),

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timezone
 
 from app import clock
 from app.booking.search import Criteria, search
+from app.listeners import make_bus
 from app.online_services.services import (
     ServiceOffer,
     eligible_services,
@@ -44,7 +45,7 @@ async def names(clinic: int, patient: int | None) -> list[str]:
 async def open_slots(
     clinic: int, practitioner: str, site: str, activity: str, start: int = 9, end: int = 10
 ) -> None:
-    await SchedulingService(clinic_id=clinic).open_manual(
+    await SchedulingService(clinic_id=clinic, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=await practitioner_id(clinic, practitioner),
         site_id=await site_id(clinic, site),

@@ -46,7 +46,7 @@ async def staff_booked(
     """An appointment reception booked (on a slot opened for it); its details URL."""
     clinic = await demo_lookup.clinic_id("demo")
     minutes = {"Suivi": 30, "Téléconsultation": 20}[activity]
-    opened = await SchedulingService(clinic_id=clinic).open_manual(
+    opened = await SchedulingService(clinic_id=clinic, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=await demo_lookup.practitioner_id(clinic, practitioner),
         site_id=await demo_lookup.site_id(clinic, site),
@@ -336,7 +336,7 @@ async def test_reschedule_refuses_a_slot_that_was_never_offered(demo, booked):
     suivi = await Activity.objects().get(
         (Activity.name_fr == "Suivi") & (Activity.clinic == before.clinic)
     )
-    opened = await SchedulingService(clinic_id=before.clinic).open_manual(
+    opened = await SchedulingService(clinic_id=before.clinic, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=roy.id,
         site_id=before.site,

@@ -7,25 +7,7 @@ import re
 
 from app.staff.sessions import COOKIE
 from tests.integration.portal_helpers import text
-
-PASSWORD = "demo-password"
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="_csrf_token" value="([^"]+)"', html).group(1)
-
-
-async def sign_in(client, email: str, password: str = PASSWORD, next_page: str = ""):
-    page = await client.get("/staff/sign-in")
-    return await client.post(
-        "/staff/sign-in",
-        data={
-            "email": email,
-            "password": password,
-            "next": next_page,
-            "_csrf_token": csrf(page.text),
-        },
-    )
+from tests.integration.staff_helpers import csrf, sign_in
 
 
 def without_typed(response) -> str:

@@ -63,14 +63,14 @@ ENTITY_LABELS = {
 }
 FIELD_LABELS = {
     "status": N_("Status"),
-    "slot_id": N_("Slot"),
     "starts_at": N_("Starts"),
     "ends_at": N_("Ends"),
+    "patient_id": N_("Patient"),
     "practitioner_id": N_("Practitioner"),
     "site_id": N_("Site"),
     "activity_id": N_("Activity"),
     "appointment_type_id": N_("Appointment type"),
-    "patient_id": N_("Patient"),
+    "slot_id": N_("Slot"),
     "source": N_("Source"),
     "first_name": N_("First name"),
     "last_name": N_("Last name"),
@@ -97,7 +97,10 @@ FIELD_LABELS = {
     "method": N_("Method"),
     "outcome": N_("Outcome"),
 }
+SOURCE_LABELS = {"online": N_("Online booking"), "staff": N_("Staff")}
 ACTOR_KINDS = {"staff": N_("Staff"), "patient": N_("Patient"), "system": N_("System")}
+_EMPTY = (None, "", [], {})
+_SAID_BY_THE_ACTION = {"outcome"}  # a sign-in's outcome is its action
 _INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(\+00:00|Z)")
 
 
@@ -254,7 +257,7 @@ def _view(row: dict, names: Names, zone: ZoneInfo) -> EntryView:
     action = ACTION_LABELS.get(row["action"])
     entity_label = ENTITY_LABELS.get(row["entity_kind"])
     entity = i18n.gettext(entity_label, id=row["entity_id"]) if entity_label else row["entity_kind"]
-    if row["entity_kind"] == "patient" and row["patient_id"] in names.patients:
+    if row["entity_kind"] in ("patient", "appointment") and row["patient_id"] in names.patients:
         entity += f" ({names.patients[row['patient_id']]})"
     if row["action"].startswith("sign_in.") and not row["entity_id"]:
         entity = i18n.gettext("No account")
@@ -279,10 +282,16 @@ def changes(before: Any, after: Any, names: Names, zone: ZoneInfo) -> list[Chang
     """The fields that differ, before → after; every field of a creation or deletion."""
     old = before if isinstance(before, dict) else {}
     new = after if isinstance(after, dict) else {}
-    keys = list(new) + [k for k in old if k not in new]
+    # In the order an administrator reads them (FIELD_LABELS'), not the JSON's sorted one.
+    order = {key: index for index, key in enumerate(FIELD_LABELS)}
+    keys = sorted({*new, *old}, key=lambda k: (order.get(k, len(order)), k))
     found = []
     for key in keys:
         if before is not None and after is not None and old.get(key) == new.get(key):
+            continue
+        if (before is None or after is None) and old.get(key) in _EMPTY and new.get(key) in _EMPTY:
+            continue  # a creation's or deletion's empty fields say nothing
+        if key in _SAID_BY_THE_ACTION:
             continue
         label = FIELD_LABELS.get(key)
         found.append(
@@ -311,6 +320,8 @@ def shown(key: str, value: Any, names: Names, zone: ZoneInfo) -> str:
     if key in lookups and isinstance(value, int):
         name = lookups[key].get(value)
         return f"{name} (#{value})" if name else f"#{value}"
+    if key == "source" and value in SOURCE_LABELS:
+        return i18n.gettext(SOURCE_LABELS[value])
     if key == "status" and value in STATUS_LABELS:
         return i18n.gettext(STATUS_LABELS[value])
     if key == "role" and value in ROLE_LABELS:

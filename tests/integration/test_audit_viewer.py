@@ -142,6 +142,14 @@ async def test_bad_filters_get_a_message_next_to_the_field_and_keep_what_was_typ
             assert f'aria-describedby="{field}-error"' in page.text or f"{field}-error" in page.text
             if field != "actor":
                 assert f'value="{html.escape(typed)}"' in page.text, field
+    # The same through HTMX (the form swaps the results in place): the fragment, with the message.
+    swapped = await demo.get(
+        "/staff/audit?appointment=x&lang=en", headers={"HX-Request": "true", "HX-Target": "audit"}
+    )
+    assert swapped.status_code == 422 and "<html" not in swapped.text
+    assert 'id="appointment-error"' in swapped.text
+    fine = await demo.get("/staff/audit?lang=en", headers={"HX-Request": "true"})
+    assert fine.status_code == 200 and '<div id="audit"' in fine.text and "<html" not in fine.text
     backwards = await demo.get("/staff/audit?from=2026-12-10&to=2026-12-01&lang=en")
     assert backwards.status_code == 422
     assert "The end date must be on or after the start date." in page_text(backwards)

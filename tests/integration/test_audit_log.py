@@ -285,3 +285,25 @@ async def test_concurrent_bookings_keep_one_linear_chain(world):
     assert report.ok and report.count == len(rows), report
     if is_postgres():
         assert len(slots) == 32
+
+
+async def test_a_lockout_is_recorded_and_every_failure_before_it(demo):
+    demo_id = await clinic_id("demo")
+    for _ in range(5):
+        assert (await sign_in(demo, "admin@demo.localhost", password="nope")).status_code == 422
+    locked = await sign_in(demo, "admin@demo.localhost")  # the right password, too late
+    assert locked.status_code == 429
+    actions = [r["action"] for r in await entries(demo_id)]
+    assert actions == ["sign_in.failed"] * 5 + ["sign_in.locked"]
+    assert (await verify(demo_id)).ok
+
+
+async def test_retention_keeps_the_audit_log(demo_id):
+    from app import clock, retention
+
+    async with write_transaction():
+        await make_bus().emit(SettingChanged(demo_id, await staff_actor(), "phone", "1", "2"))
+    clock.advance(timedelta(days=3650))  # ten years on: everything else has expired
+    await retention.purge(staff_idle=timedelta(hours=12))
+    assert len(await entries(demo_id)) == 1
+    assert (await verify(demo_id)).ok

@@ -122,6 +122,11 @@ class EntryView:
     entity: str
     changes: tuple[Change, ...]
     client: str
+    # The filters one click narrows to: this staff member's, this file's, this appointment's.
+    actor_filter: str = ""
+    patient_id: int | None = None
+    patient_name: str = ""
+    appointment_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -257,8 +262,6 @@ def _view(row: dict, names: Names, zone: ZoneInfo) -> EntryView:
     action = ACTION_LABELS.get(row["action"])
     entity_label = ENTITY_LABELS.get(row["entity_kind"])
     entity = i18n.gettext(entity_label, id=row["entity_id"]) if entity_label else row["entity_kind"]
-    if row["entity_kind"] in ("patient", "appointment") and row["patient_id"] in names.patients:
-        entity += f" ({names.patients[row['patient_id']]})"
     if row["action"].startswith("sign_in.") and not row["entity_id"]:
         entity = i18n.gettext("No account")
     return EntryView(
@@ -271,6 +274,10 @@ def _view(row: dict, names: Names, zone: ZoneInfo) -> EntryView:
         entity=entity,
         changes=tuple(changes(_loads(row["before"]), _loads(row["after"]), names, zone)),
         client=row["client"],
+        actor_filter=f"staff:{row['actor_account']}" if kind == "staff" else kind,
+        patient_id=row["patient_id"],
+        patient_name=names.patients.get(row["patient_id"], ""),
+        appointment_id=row["appointment_id"],
     )
 
 

@@ -248,3 +248,24 @@ async def test_only_administrators_may_read_the_audit_log(demo):
         assert '<tr id="entry-' not in page.text
     home = await demo.get("/staff/?lang=en")
     assert 'href="/staff/audit"' not in home.text
+
+
+async def test_each_row_links_to_the_history_of_its_appointment_file_and_author(world, demo):
+    demo_clinic = world.demo
+    marie = await patient_id(demo_clinic.id, "Tremblay")
+    admin = await account("admin@demo.localhost")
+    slots = await open_slots(demo_clinic, who="roy", site="centre-ville", activity="urgent")
+    from app.booking.services import BookingDetails
+
+    booked = await demo_clinic.booking().staff_book(
+        slot_id=slots[0],
+        details=BookingDetails(source="staff", patient_id=marie),
+        actor=Actor.staff(admin["id"], admin["name"]),
+    )
+    await signed_in(demo, "admin@demo.localhost")
+    page = (await demo.get("/staff/audit?lang=en")).text
+    assert f'href="/staff/audit?appointment={booked.appointment_id}"' in page
+    assert f'href="/staff/audit?patient={marie}"' in page
+    assert f'href="/staff/audit?actor=staff%3A{admin["id"]}"' in page
+    followed = await demo.get(f"/staff/audit?actor=staff%3A{admin['id']}")
+    assert followed.status_code == 200 and rows_shown(followed)

@@ -307,3 +307,30 @@ async def test_retention_keeps_the_audit_log(demo_id):
     await retention.purge(staff_idle=timedelta(hours=12))
     assert len(await entries(demo_id)) == 1
     assert (await verify(demo_id)).ok
+
+
+async def test_closings_and_templates_are_recorded_as_emitted(demo_id):
+    from app.scheduling.events import ScheduleChange, ScheduleChanged, ScheduleSnapshot
+
+    bus, actor = make_bus(), await staff_actor()
+    saved = ScheduleSnapshot(
+        None, None, None, None, "template", template_id=9, name="Lundi", blocks=("0 09:00-12:00 3",)
+    )
+    closed = ScheduleSnapshot(5, 1, date(2026, 12, 7), date(2026, 12, 11), "closing", slot_count=12)
+    async with write_transaction():
+        await bus.emit(
+            ScheduleChanged(demo_id, actor, ScheduleChange.TEMPLATE_SAVED, 9, None, saved)
+        )
+        await bus.emit(
+            ScheduleChanged(demo_id, actor, ScheduleChange.TEMPLATE_DELETED, 9, saved, None)
+        )
+        await bus.emit(ScheduleChanged(demo_id, actor, ScheduleChange.CLOSED, 31, None, closed))
+    template_saved, template_deleted, closing = await entries(demo_id)
+    assert (template_saved["entity_kind"], template_saved["entity_id"]) == (
+        "schedule_template",
+        "9",
+    )
+    assert template_saved["after"]["blocks"] == ["0 09:00-12:00 3"]
+    assert template_deleted["before"]["name"] == "Lundi" and template_deleted["after"] is None
+    assert (closing["action"], closing["entity_kind"]) == ("schedule.closed", "schedule")
+    assert closing["after"]["slot_count"] == 12 and closing["after"]["last_day"] == "2026-12-11"

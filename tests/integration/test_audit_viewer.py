@@ -269,3 +269,42 @@ async def test_each_row_links_to_the_history_of_its_appointment_file_and_author(
     assert f'href="/staff/audit?actor=staff%3A{admin["id"]}"' in page
     followed = await demo.get(f"/staff/audit?actor=staff%3A{admin['id']}")
     assert followed.status_code == 200 and rows_shown(followed)
+
+
+async def test_every_kind_of_row_renders_in_both_languages_and_in_the_csv(demo):
+    from datetime import date
+
+    from app.patients.events import PatientChange, PatientChanged, PatientSnapshot
+    from app.scheduling.events import ScheduleChange, ScheduleChanged, ScheduleSnapshot
+    from app.staff.events import AccountChange, AccountChanged, AccountSnapshot
+
+    demo_id = await clinic_id("demo")
+    admin = await account("admin@demo.localhost")
+    actor = Actor.staff(admin["id"], admin["name"])
+    marie = await patient_id(demo_id, "Tremblay")
+    person = PatientSnapshot("Marie", "Tremblay", date(1985, 4, 12), "F", "TREM", None, ("a",))
+    template = ScheduleSnapshot(None, None, None, None, "template", name="Lundi", blocks=("b",))
+    staff = AccountSnapshot("x@demo.localhost", "X", "secretary", None, True, False, None, None)
+    async with write_transaction():
+        bus = make_bus()
+        await bus.emit(PatientChanged(demo_id, marie, actor, PatientChange.CREATED, None, person))
+        await bus.emit(
+            ScheduleChanged(demo_id, actor, ScheduleChange.TEMPLATE_DELETED, 4, template, None)
+        )
+        await bus.emit(SettingChanged(demo_id, actor, "require_two_factor", None, "on"))
+        await bus.emit(AccountChanged(demo_id, 77, actor, AccountChange.CREATED, None, staff))
+    await signed_in(demo, "admin@demo.localhost")
+    english = page_text(await demo.get("/staff/audit?lang=en"))
+    for said in (
+        "Patient file created",
+        "Patient file #",
+        "Schedule template deleted",
+        "Setting changed",
+        "Account created",
+        "Secretary",
+    ):
+        assert said in english, said
+    french = await demo.get("/staff/audit?lang=fr")
+    assert french.status_code == 200 and "Dossier patient créé" in page_text(french)
+    export = await demo.get("/staff/audit/export.csv?lang=fr")
+    assert export.status_code == 200 and "Modèle d'horaire supprimé" in export.text

@@ -263,7 +263,8 @@ def _view(row: dict, names: Names, zone: ZoneInfo) -> EntryView:
     entity_label = ENTITY_LABELS.get(row["entity_kind"])
     entity = i18n.gettext(entity_label, id=row["entity_id"]) if entity_label else row["entity_kind"]
     if row["action"].startswith("sign_in.") and not row["entity_id"]:
-        entity = i18n.gettext("No account")
+        # No account was looked up (a lockout) or none has this email: the email typed.
+        entity = (_loads(row["after"]) or {}).get("email") or i18n.gettext("No account")
     return EntryView(
         id=row["id"],
         seq=row["seq"],

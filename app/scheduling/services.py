@@ -53,6 +53,8 @@ class ScheduleRefusal(StrEnum):
     NO_SLOT = "no_slot"  # the times open nothing
     OVERLAP = "overlap"  # with a slot the practitioner already has (facts: which)
     OVERLAP_RACE = "overlap_race"  # with slots another opening made meanwhile
+    END_BEFORE_START = "end_before_start"  # a template block, a closing's times
+    BLOCKS_OVERLAP = "blocks_overlap"  # two blocks of one template (facts: block)
 
 
 _REFUSALS = {
@@ -70,6 +72,8 @@ _REFUSALS = {
     ScheduleRefusal.OVERLAP_RACE: N_(
         "Nothing was opened: these times overlap slots opened meanwhile."
     ),
+    ScheduleRefusal.END_BEFORE_START: N_("The end must come after the start."),
+    ScheduleRefusal.BLOCKS_OVERLAP: N_("This block overlaps another block of the same day."),
 }
 
 
@@ -84,9 +88,11 @@ class ScheduleError(Exception):
         starts_at: datetime | None = None,
         ends_at: datetime | None = None,
         time_zone: str = "UTC",
+        block: int | None = None,
     ) -> None:
         super().__init__(code.value)
         self.code = code
+        self.block = block  # which block of a template, for the form to point at it
         self.name, self.starts_at, self.ends_at, self.time_zone = (
             name,
             starts_at,
@@ -115,6 +121,23 @@ class ScheduleError(Exception):
 class Opened:
     opening_id: int
     slot_count: int
+
+
+@dataclass(frozen=True)
+class BookedSlot:
+    """A slot a closing left alone because it carries an appointment: for staff to move it."""
+
+    slot_id: int
+    site_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Closed:
+    slot_count: int  # free slots closed
+    held_count: int  # free slots left open because a patient holds them right now
+    booked: tuple[BookedSlot, ...]  # in the range, untouched
 
 
 def publication_state(
@@ -231,6 +254,98 @@ class SchedulingService:
             rule=rule,
             actor=actor,
         )
+
+    async def close_free_slots(
+        self,
+        *,
+        practitioner_id: int,
+        first_day: date,
+        last_day: date,
+        start: time | None = None,
+        end: time | None = None,
+        actor: Actor,
+    ) -> Closed:
+        """Close a practitioner's free slots from first_day to last_day (both included),
+        or only those lying within start-end on each day (clinic time): a practitioner
+        is away. One transaction. A slot with an appointment is never touched (its state
+        is 'booked'), nor one a patient holds right now (the hold is theirs until it
+        lapses); the booked ones are returned, for staff to move their appointments."""
+        self._check_range(first_day, last_day)
+        if (start is None) != (end is None) or (start and end and end <= start):
+            raise ScheduleError(ScheduleRefusal.END_BEFORE_START)
+        practitioner = (
+            await Practitioner.select(Practitioner.id)
+            .where((Practitioner.id == practitioner_id) & (Practitioner.clinic == self.clinic_id))
+            .first()
+        )
+        if practitioner is None:
+            raise ScheduleError(ScheduleRefusal.NO_PRACTITIONER_OR_SITE)
+        clinic = await Clinic.select(Clinic.time_zone).where(Clinic.id == self.clinic_id).first()
+        zone = ZoneInfo(clinic["time_zone"])
+
+        def within(row: dict) -> bool:
+            if start is None or end is None:
+                return True
+            local_start = row["starts_at"].astimezone(zone)
+            local_end = row["ends_at"].astimezone(zone)
+            return start <= local_start.time() and (
+                local_end.date() == local_start.date() and local_end.time() <= end
+            )
+
+        now = clock.now()
+        async with write_transaction():
+            rows = await Slot.select(
+                Slot.id, Slot.site, Slot.starts_at, Slot.ends_at, Slot.state, Slot.hold_until
+            ).where(
+                (Slot.clinic == self.clinic_id)
+                & (Slot.practitioner == practitioner_id)
+                & (Slot.local_date >= first_day)
+                & (Slot.local_date <= last_day)
+                & Slot.state.is_in(["open", "booked"])
+            )
+            rows = sorted((r for r in rows if within(r)), key=lambda r: r["starts_at"])
+            candidates = [r["id"] for r in rows if r["state"] == "open"]
+            closed: list[dict] = []
+            for index in range(0, len(candidates), INSERT_CHUNK):
+                # The conditions again in the UPDATE: a slot booked or held since the
+                # SELECT is left as it is (the statement decides, not the check above).
+                closed += (
+                    await Slot.update({Slot.state: "closed"})
+                    .where(
+                        Slot.id.is_in(candidates[index : index + INSERT_CHUNK])
+                        & (Slot.clinic == self.clinic_id)
+                        & (Slot.state == "open")
+                        & (Slot.hold_until.is_null() | (Slot.hold_until < now))
+                    )
+                    .returning(Slot.id, Slot.site)
+                )
+            closed_ids = {r["id"] for r in closed}
+            booked = tuple(
+                BookedSlot(r["id"], r["site"], r["starts_at"], r["ends_at"])
+                for r in rows
+                if r["state"] == "booked"
+            )
+            if closed:
+                sites = {r["site"] for r in closed}
+                await self.bus.emit(
+                    ScheduleChanged(
+                        clinic_id=self.clinic_id,
+                        actor=actor,
+                        kind=ScheduleChange.CLOSED,
+                        entity_id=practitioner_id,
+                        before=None,
+                        after=ScheduleSnapshot(
+                            practitioner_id=practitioner_id,
+                            site_id=sites.pop() if len(sites) == 1 else None,
+                            first_day=first_day,
+                            last_day=last_day,
+                            origin="closing",
+                            slot_count=len(closed),
+                        ),
+                    )
+                )
+        held = sum(1 for r in rows if r["state"] == "open" and r["id"] not in closed_ids)
+        return Closed(slot_count=len(closed), held_count=held, booked=booked)
 
     # -- internals ---------------------------------------------------------------
 

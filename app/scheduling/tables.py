@@ -111,6 +111,8 @@ class Slot(Table):
     local_date = Date()
     day_part = Varchar(length=16)
     publish_at = Timestamptz(null=True, default=None)
-    state = Varchar(length=16, default="open")  # open | booked
+    # open | booked | closed (closed over a range: never offered, never booked; still
+    # occupies its time, so opening those hours again is refused as an overlap)
+    state = Varchar(length=16, default="open")
     hold_token = Varchar(length=64, null=True, default=None)
     hold_until = Timestamptz(null=True, default=None)

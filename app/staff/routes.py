@@ -7,11 +7,12 @@ from litestar.di import Provide
 
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
+from app.staff.schedules.routes import CloseSchedules, OpenSchedules, ScheduleTemplates
 from app.staff.sign_in import SignIn
 
 signed_in_area = Router(
     path="/staff",
-    route_handlers=[home],
+    route_handlers=[home, OpenSchedules, CloseSchedules, ScheduleTemplates],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )

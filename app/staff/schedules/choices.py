@@ -1,5 +1,6 @@
 """What a staff member may pick on the schedule forms, all of the clinic's own: a
-practitioner sees only their own agenda in the practitioner list (StaffUser.may_change_agenda_of)."""
+practitioner sees only their own agenda in the practitioner list
+(StaffUser.may_change_agenda_of)."""
 
 from __future__ import annotations
 

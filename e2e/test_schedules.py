@@ -110,9 +110,11 @@ async def test_an_administrator_opens_a_week_from_a_new_template(
     await shot(page, f"opened-{size}")
 
     # The same week again: the engine's overlap refusal, next to the first day.
-    await page.locator("#template-form").get_by_role(
-        "button", name="Ouvrir ces disponibilités"
-    ).click()
+    await (
+        page.locator("#template-form")
+        .get_by_role("button", name="Ouvrir ces disponibilités")
+        .click()
+    )
     error = page.locator("#template-first_day-error")
     await expect(error).to_contain_text("Rien n'a été ouvert")
     await expect(error).to_contain_text(practitioner["name"])

@@ -5,7 +5,6 @@ clinic's own pages (its home, its dev outbox) show nothing of the other's."""
 from __future__ import annotations
 
 import re
-
 from datetime import time
 
 from app.events import Actor

@@ -637,3 +637,21 @@ async def test_signed_out_the_pages_ask_to_sign_in(demo, ids):
 
 def test_now_is_before_every_slot_opened_here():
     assert NOW.date() < MONDAY
+
+
+async def test_a_slot_a_patient_holds_is_left_open_and_said(secretary, ids):
+    await post(secretary, "/staff/schedules/open/manual", manual(ids))
+    slots = await Slot.select(Slot.id).order_by(Slot.starts_at)
+    booking = BookingService(clinic_id=ids["clinic"], bus=make_bus(), hold_for=timedelta(minutes=5))
+    assert (await booking.hold(slot_id=slots[1]["id"], token="patient-hold")).ok
+    response = await post(
+        secretary,
+        "/staff/schedules/close",
+        {"practitioner": ids["roy"], "first_day": "2026-12-07", "last_day": "2026-12-07"},
+        page="/staff/schedules/close",
+    )
+    page = text(response)
+    assert "1 disponibilité libre fermée." in page
+    assert "1 disponibilité bloquée par un patient en ce moment est restée ouverte." in page
+    states = [r["state"] for r in await Slot.select(Slot.state).order_by(Slot.starts_at)]
+    assert states == ["closed", "open"]

@@ -35,6 +35,7 @@ from app.scheduling.tables import (
     ScheduleOpening,
     ScheduleTemplateBlock,
     Slot,
+    SlotState,
 )
 from tenants.tables import Clinic, WorkSite
 
@@ -301,20 +302,20 @@ class SchedulingService:
                 & (Slot.practitioner == practitioner_id)
                 & (Slot.local_date >= first_day)
                 & (Slot.local_date <= last_day)
-                & Slot.state.is_in(["open", "booked"])
+                & Slot.state.is_in([SlotState.OPEN, SlotState.BOOKED])
             )
             rows = sorted((r for r in rows if within(r)), key=lambda r: r["starts_at"])
-            candidates = [r["id"] for r in rows if r["state"] == "open"]
+            candidates = [r["id"] for r in rows if r["state"] == SlotState.OPEN]
             closed: list[dict] = []
             for index in range(0, len(candidates), INSERT_CHUNK):
                 # The conditions again in the UPDATE: a slot booked or held since the
                 # SELECT is left as it is (the statement decides, not the check above).
                 closed += (
-                    await Slot.update({Slot.state: "closed"})
+                    await Slot.update({Slot.state: SlotState.CLOSED})
                     .where(
                         Slot.id.is_in(candidates[index : index + INSERT_CHUNK])
                         & (Slot.clinic == self.clinic_id)
-                        & (Slot.state == "open")
+                        & (Slot.state == SlotState.OPEN)
                         & (Slot.hold_until.is_null() | (Slot.hold_until < now))
                     )
                     .returning(Slot.id, Slot.site)
@@ -323,7 +324,7 @@ class SchedulingService:
             booked = tuple(
                 BookedSlot(r["id"], r["site"], r["starts_at"], r["ends_at"])
                 for r in rows
-                if r["state"] == "booked"
+                if r["state"] == SlotState.BOOKED
             )
             if closed:
                 sites = {r["site"] for r in closed}
@@ -344,7 +345,7 @@ class SchedulingService:
                         ),
                     )
                 )
-        held = sum(1 for r in rows if r["state"] == "open" and r["id"] not in closed_ids)
+        held = sum(1 for r in rows if r["state"] == SlotState.OPEN and r["id"] not in closed_ids)
         return Closed(slot_count=len(closed), held_count=held, booked=booked)
 
     # -- internals ---------------------------------------------------------------

@@ -655,3 +655,14 @@ async def test_a_slot_a_patient_holds_is_left_open_and_said(secretary, ids):
     assert "1 disponibilité bloquée par un patient en ce moment est restée ouverte." in page
     states = [r["state"] for r in await Slot.select(Slot.state).order_by(Slot.starts_at)]
     assert states == ["closed", "open"]
+
+
+async def test_the_pages_speak_english_too(secretary, ids):
+    opening = text(await secretary.get("/staff/schedules/open?lang=en"))
+    for label in ("Open a schedule", "Manually", "From a schedule template", "As a recurrence"):
+        assert label in opening
+    assert "Close free slots" in text(await secretary.get("/staff/schedules/close"))
+    refused = await post(
+        secretary, "/staff/schedules/open/manual", manual(ids, **{"manual-end": "08:00"})
+    )
+    assert error_of(refused, "manual-end") == "The end must come after the start."

@@ -54,6 +54,7 @@ class ScheduleRefusal(StrEnum):
     NO_SLOT = "no_slot"  # the times open nothing
     OVERLAP = "overlap"  # with a slot the practitioner already has (facts: which)
     OVERLAP_RACE = "overlap_race"  # with slots another opening made meanwhile
+    OVERLAP_CLOSED = "overlap_closed"  # with a slot closed over a range (facts: which)
     END_BEFORE_START = "end_before_start"  # a template block, a closing's times
     BLOCKS_OVERLAP = "blocks_overlap"  # two blocks of one template (facts: block)
 
@@ -72,6 +73,10 @@ _REFUSALS = {
     ),
     ScheduleRefusal.OVERLAP_RACE: N_(
         "Nothing was opened: these times overlap slots opened meanwhile."
+    ),
+    ScheduleRefusal.OVERLAP_CLOSED: N_(
+        "Nothing was opened: %(name)s has a closed slot on %(day)s from %(start)s to %(end)s, "
+        "which opens again only with the same times."
     ),
     ScheduleRefusal.END_BEFORE_START: N_("The end must come after the start."),
     ScheduleRefusal.BLOCKS_OVERLAP: N_("This block overlaps another block of the same day."),
@@ -427,7 +432,9 @@ class SchedulingService:
         )
         try:
             async with write_transaction():
-                await self._refuse_overlap(practitioner_id, practitioner["name"], times, zone)
+                reopened = await self._refuse_overlap(
+                    practitioner_id, practitioner["name"], times, zone
+                )
                 await opening.save()
                 rows = [
                     Slot(
@@ -445,9 +452,28 @@ class SchedulingService:
                         state="open",
                     )
                     for t in times
+                    if (t.starts_at, t.ends_at) not in reopened
                 ]
                 for index in range(0, len(rows), INSERT_CHUNK):
                     await Slot.insert(*rows[index : index + INSERT_CHUNK])
+                for t in times:
+                    if (t.starts_at, t.ends_at) in reopened:
+                        await Slot.update(
+                            {
+                                Slot.site: site_id,
+                                Slot.activity: t.activity_id,
+                                Slot.opening: opening.id,
+                                Slot.origin: origin,
+                                Slot.publish_at: publish_at,
+                                Slot.state: SlotState.OPEN,
+                                Slot.hold_token: None,
+                                Slot.hold_until: None,
+                            }
+                        ).where(
+                            (Slot.id == reopened[(t.starts_at, t.ends_at)])
+                            & (Slot.clinic == self.clinic_id)
+                            & (Slot.state == SlotState.CLOSED)
+                        )
                 await self.bus.emit(
                     ScheduleChanged(
                         clinic_id=self.clinic_id,
@@ -461,7 +487,7 @@ class SchedulingService:
                             first_day=first_day,
                             last_day=last_day,
                             origin=origin,
-                            slot_count=len(rows),
+                            slot_count=len(times),
                             publish_at=publish_at,
                             rule=rule,
                             template_id=template_id,
@@ -473,14 +499,17 @@ class SchedulingService:
             if type(error).__name__ == "ExclusionViolationError":
                 raise ScheduleError(ScheduleRefusal.OVERLAP_RACE) from None
             raise
-        return Opened(opening_id=opening.id, slot_count=len(rows))
+        return Opened(opening_id=opening.id, slot_count=len(times))
 
     async def _refuse_overlap(
         self, practitioner_id: int, name: str, times: list[SlotTime], zone: ZoneInfo
-    ) -> None:
+    ) -> dict[tuple[datetime, datetime], int]:
+        """Refuses any overlap with the practitioner's slots, except a closed slot at
+        exactly the same times: that one is opened again (its row stays, as cancelled
+        appointments may point at it). Returns those, by their times."""
         # Slots never exceed a day, so one range query finds every candidate.
         existing = (
-            await Slot.select(Slot.starts_at, Slot.ends_at)
+            await Slot.select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.state)
             .where(
                 (Slot.practitioner == practitioner_id)
                 & (Slot.starts_at < times[-1].ends_at)
@@ -488,20 +517,29 @@ class SchedulingService:
             )
             .order_by(Slot.starts_at)
         )
+        reopened: dict[tuple[datetime, datetime], int] = {}
         cursor = 0
         for new in times:
             for row in existing[cursor:]:
                 if row["starts_at"] >= new.ends_at:
                     break
-                if row["ends_at"] > new.starts_at:
-                    raise _overlap(name, row["starts_at"], row["ends_at"], zone)
+                if row["ends_at"] <= new.starts_at:
+                    continue
+                closed = row["state"] == SlotState.CLOSED
+                if closed and (row["starts_at"], row["ends_at"]) == (new.starts_at, new.ends_at):
+                    reopened[(new.starts_at, new.ends_at)] = row["id"]
+                    continue
+                raise _overlap(name, row["starts_at"], row["ends_at"], zone, closed=closed)
             while cursor < len(existing) and existing[cursor]["ends_at"] <= new.starts_at:
                 cursor += 1
+        return reopened
 
 
-def _overlap(name: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> ScheduleError:
+def _overlap(
+    name: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo, *, closed: bool = False
+) -> ScheduleError:
     return ScheduleError(
-        ScheduleRefusal.OVERLAP,
+        ScheduleRefusal.OVERLAP_CLOSED if closed else ScheduleRefusal.OVERLAP,
         name=name,
         starts_at=starts_at,
         ends_at=ends_at,

@@ -666,3 +666,20 @@ async def test_the_pages_speak_english_too(secretary, ids):
         secretary, "/staff/schedules/open/manual", manual(ids, **{"manual-end": "08:00"})
     )
     assert error_of(refused, "manual-end") == "The end must come after the start."
+
+
+async def test_closed_hours_open_again_with_the_same_times_only(secretary, ids):
+    await post(secretary, "/staff/schedules/open/manual", manual(ids))
+    closing = {"practitioner": ids["roy"], "first_day": "2026-12-07", "last_day": "2026-12-07"}
+    await post(secretary, "/staff/schedules/close", closing, page="/staff/schedules/close")
+    shifted = manual(ids, **{"manual-start": "09:15", "manual-end": "10:15"})
+    refused = await post(secretary, "/staff/schedules/open/manual", shifted)
+    assert refused.status_code == 422
+    assert "a une disponibilité fermée le lundi 7 décembre 2026 de 09:00 à 09:30" in (
+        error_of(refused, "manual-start")
+    )
+    again = await post(secretary, "/staff/schedules/open/manual", manual(ids))
+    assert again.status_code == 200 and "2 disponibilités ouvertes." in text(again)
+    states = [r["state"] for r in await Slot.select(Slot.state)]
+    assert states == ["open", "open"]  # the same two rows, open again
+    assert len(await offered_to_marie(secretary)) == 2

@@ -80,8 +80,14 @@ async def test_an_administrator_opens_a_week_from_a_new_template(
     await page.locator("#block-1-activity").select_option(label="Vaccination")
     await page.get_by_role("button", name="Enregistrer", exact=True).last.click()
     await expect(page.get_by_role("status")).to_have_text("Modèle enregistré.")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Modifier le modèle d'horaire")
+    await expect(page.get_by_text("Supprimer ce modèle")).to_be_visible()
     await assert_accessible(page)
     await shot(page, f"template-{size}")
+    await page.get_by_role("link", name="Tous les modèles").click()
+    await expect(page.get_by_role("link", name=name)).to_be_visible()
+    await assert_accessible(page)
+    await shot(page, f"templates-{size}")
 
     # Open the week from it, as the agenda's "Open a schedule" link would arrive.
     await page.goto(

@@ -298,10 +298,10 @@ def parse_template(
         weekday = whole_number(read.text(f"{prefix}-weekday"), maximum=6)
         if weekday is None:
             read.fail(f"{prefix}-weekday", i18n.gettext("Choose a day of the week."))
+        start, end = read.times(f"{prefix}-start", f"{prefix}-end")
         activity = read.choice(
             f"{prefix}-activity", choices.activities, i18n.gettext("Choose an activity.")
         )
-        start, end = read.times(f"{prefix}-start", f"{prefix}-end")
         if None not in (weekday, activity, start, end) and not _row_failed(read, prefix):
             rows.append(BlockRow(weekday, start, end, activity))
             indexes.append(index)

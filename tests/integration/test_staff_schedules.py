@@ -154,7 +154,7 @@ async def test_the_agenda_link_prefills_every_form(secretary, ids):
         assert selected(page, f"{way}-site") == str(ids["laval"])
 
 
-async def test_a_manual_opening_is_published_and_offered_on_the_portal(secretary, ids):
+async def test_a_manual_opening_is_published_and_offered_on_the_portal(secretary, ids, heard):
     response = await post(secretary, "/staff/schedules/open/manual", manual(ids))
     assert response.status_code == 200
     assert "2 disponibilités ouvertes." in text(response)
@@ -162,6 +162,8 @@ async def test_a_manual_opening_is_published_and_offered_on_the_portal(secretary
     opened = [r["id"] for r in await Slot.select(Slot.id).where(Slot.origin == "manual")]
     assert len(opened) == 2
     assert sorted(await offered_to_marie(secretary)) == sorted(opened)
+    assert [e.kind for e in heard] == [ScheduleChange.OPENED]
+    assert heard[0].actor.label == "Secrétariat Démo" and heard[0].after.slot_count == 2
 
 
 async def test_a_publication_time_keeps_the_slots_off_the_portal_until_then(secretary, ids):
@@ -325,16 +327,32 @@ async def test_bad_template_opening_input_is_shown_next_to_its_field(secretary, 
     assert await slot_count() == 0
 
 
-async def test_a_post_without_the_csrf_token_is_refused(secretary, ids):
-    response = await secretary.post("/staff/schedules/open/manual", data=manual(ids))
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/schedules/open/manual",
+        "/staff/schedules/open/template",
+        "/staff/schedules/open/recurrence",
+        "/staff/schedules/close",
+        "/staff/schedules/templates/new",
+    ],
+)
+async def test_a_post_without_the_csrf_token_is_refused(secretary, ids, path):
+    await post(secretary, "/staff/schedules/open/manual", manual(ids))
+    data = {**manual(ids, **{"manual-day": "2026-12-08"}), **recurrence(ids)}
+    data.update(practitioner=ids["roy"], first_day="2026-12-07", last_day="2026-12-07")
+    data.update(template_form(ids))
+    response = await secretary.post(path, data=data)
     assert response.status_code == 403
-    assert await slot_count() == 0
+    assert await slot_count(state="open") == 2 and await ScheduleTemplate.count() == 1
 
 
 # -- closing ------------------------------------------------------------------
 
 
-async def test_closing_a_range_keeps_booked_slots_and_lists_their_appointments(secretary, ids):
+async def test_closing_a_range_keeps_booked_slots_and_lists_their_appointments(
+    secretary, ids, heard
+):
     await post(secretary, "/staff/schedules/open/manual", manual(ids))
     slots = await Slot.select(Slot.id).order_by(Slot.starts_at)
     booking = BookingService(clinic_id=ids["clinic"], bus=make_bus())
@@ -364,6 +382,9 @@ async def test_closing_a_range_keeps_booked_slots_and_lists_their_appointments(s
     states = [r["state"] for r in await Slot.select(Slot.state).order_by(Slot.starts_at)]
     assert states == ["booked", "closed"]
     assert await offered_to_marie(secretary) == []
+    closing = heard[-1]
+    assert closing.kind is ScheduleChange.CLOSED and closing.after.slot_count == 1
+    assert closing.actor.label == "Secrétariat Démo"
 
 
 async def test_closing_between_two_times_leaves_the_rest_of_the_day(secretary, ids):

@@ -57,6 +57,10 @@ class ManualOpening:
     end: time
     publish_at: datetime | None  # UTC
 
+    @property
+    def first_day(self) -> date:
+        return self.day
+
 
 @dataclass(frozen=True)
 class TemplateOpening:
@@ -242,6 +246,16 @@ def parse_recurrence(
     return RecurrenceOpening(
         practitioner, site, activity, weekdays, start, end, first_day, until
     ), {}
+
+
+def parse_opening(
+    way: Way, data: dict[str, str], choices: Choices, zone: str
+) -> tuple[ManualOpening | TemplateOpening | RecurrenceOpening | None, dict[str, str]]:
+    if way is Way.MANUAL:
+        return parse_manual(data, choices, zone)
+    if way is Way.TEMPLATE:
+        return parse_template_opening(data, choices, zone)
+    return parse_recurrence(data, choices)
 
 
 def parse_closing(data: dict[str, str], choices: Choices) -> tuple[Closing | None, dict[str, str]]:

@@ -34,11 +34,10 @@ from app.staff.schedules.forms import (
     Way,
     block_indexes,
     parse_closing,
-    parse_manual,
-    parse_recurrence,
+    parse_opening,
     parse_template,
-    parse_template_opening,
 )
+from app.staff.schedules.openings import open_schedule
 from tenants.resolution import ClinicRef
 
 SECTION = "staff:agenda"  # the navigation entry these pages belong to
@@ -194,59 +193,17 @@ class OpenSchedules(Controller):
         choices = await choices_for(staff, TemplateService(clinic_id=clinic.id, bus=bus))
         service = SchedulingService(clinic_id=clinic.id, bus=bus)
         values = {k: v for k, v in data.items() if k.startswith(f"{way}-")}
-        try:
-            if way is Way.MANUAL:
-                form, errors = parse_manual(data, choices, clinic.time_zone)
-                if form:
-                    done = await service.open_manual(
-                        practitioner_id=form.practitioner_id,
-                        site_id=form.site_id,
-                        activity_id=form.activity_id,
-                        day=form.day,
-                        start=form.start,
-                        end=form.end,
-                        publish_at=form.publish_at,
-                        actor=staff.actor(),
-                    )
-                    first_day = form.day
-            elif way is Way.TEMPLATE:
-                form, errors = parse_template_opening(data, choices, clinic.time_zone)
-                if form:
-                    done = await service.apply_template(
-                        template_id=form.template_id,
-                        practitioner_id=form.practitioner_id,
-                        site_id=form.site_id,
-                        first_day=form.first_day,
-                        last_day=form.last_day,
-                        publish_at=form.publish_at,
-                        actor=staff.actor(),
-                    )
-                    first_day = form.first_day
-            else:
-                form, errors = parse_recurrence(data, choices)
-                if form:
-                    done = await service.open_recurrence(
-                        practitioner_id=form.practitioner_id,
-                        site_id=form.site_id,
-                        activity_id=form.activity_id,
-                        rule=form.rule,
-                        first_day=form.first_day,
-                        last_day=form.until,
-                        start=form.start,
-                        end=form.end,
-                        actor=staff.actor(),
-                    )
-                    first_day = form.first_day
-        except ScheduleError as error:
-            errors = refusal_errors(way, error)
-            form = None
+        form, errors = parse_opening(way, data, choices, clinic.time_zone)
+        if form is not None:
+            try:
+                count = await open_schedule(service, form, staff.actor())
+            except ScheduleError as error:
+                form, errors = None, refusal_errors(way, error)
         if form is None:
             return await self.render(
                 request, staff, clinic, bus, way=way, values=values, errors=errors
             )
-        opened = Opened(
-            done.slot_count, links.agenda_week(request, form.practitioner_id, first_day)
-        )
+        opened = Opened(count, links.agenda_week(request, form.practitioner_id, form.first_day))
         return await self.render(request, staff, clinic, bus, way=way, values=values, opened=opened)
 
     @post("/manual", name="staff:schedules_open_manual")

@@ -7,7 +7,8 @@ from litestar.di import Provide
 
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
-from app.staff.schedules.routes import CloseSchedules, OpenSchedules, ScheduleTemplates
+from app.staff.schedules.routes import CloseSchedules, OpenSchedules
+from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.sign_in import SignIn
 
 signed_in_area = Router(

@@ -8,11 +8,13 @@ from litestar.di import Provide
 from app.audit.routes import AuditLog
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
+from app.staff.schedules.routes import CloseSchedules, OpenSchedules
+from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.sign_in import SignIn
 
 signed_in_area = Router(
     path="/staff",
-    route_handlers=[home, AuditLog],
+    route_handlers=[home, AuditLog, OpenSchedules, CloseSchedules, ScheduleTemplates],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )

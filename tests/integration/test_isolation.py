@@ -5,7 +5,12 @@ clinic's own pages (its home, its dev outbox) show nothing of the other's."""
 from __future__ import annotations
 
 import re
+from datetime import time
 
+from app.events import Actor
+from app.listeners import make_bus
+from app.scheduling.templates import TemplateBlock, TemplateService
+from tests.integration import demo_lookup
 from tests.integration.polling import until
 from tests.integration.portal_helpers import (
     MARIE,
@@ -14,6 +19,7 @@ from tests.integration.portal_helpers import (
     identify,
     open_follow_ups,
 )
+from tests.integration.staff_helpers import csrf, signed_in
 from tests.moments import freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
@@ -29,13 +35,48 @@ async def demo_values(demo) -> dict[str, str]:
     service_url = (await identify(demo, MARIE)).headers["location"]
     await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     session = service_url.split("/b/")[1].split("/")[0]
-    return {"site_slug": "centre-ville", "session": session, "link": link, "action": "confirm"}
+    return {
+        "site_slug": "centre-ville",
+        "session": session,
+        "link": link,
+        "action": "confirm",
+        **await staff_values(),
+    }
+
+
+async def staff_values() -> dict[str, str]:
+    """Ids of the demo clinic's staff pages: two schedule templates, one for the delete
+    route (which really deletes on its own clinic) and one for the others."""
+    demo = await demo_lookup.clinic_id("demo")
+    templates = TemplateService(clinic_id=demo, bus=make_bus())
+    block = TemplateBlock(0, time(9), time(12), await demo_lookup.activity_id(demo, "Suivi"))
+    ids = [
+        await templates.save(
+            template_id=None, name=name, blocks=[block], actor=Actor.system("test")
+        )
+        for name in ("Isolation", "Isolation, deleted")
+    ]
+    return {"template": str(ids[0]), "doomed_template": str(ids[1])}
+
+
+async def staff_tokens(demo, autre) -> dict[str, str]:
+    """Both clients signed in to their own clinic's staff area (else every staff route
+    is the sign-in redirect on both hosts); each one's CSRF token, for the staff
+    routes with an id, so they reach the handler instead of the CSRF refusal."""
+    await signed_in(demo, "admin@demo.localhost")
+    await signed_in(autre, "admin@autre.localhost")
+    return {
+        "demo": csrf((await demo.get("/staff/")).text),
+        "autre": csrf((await autre.get("/staff/")).text),
+    }
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
     token = values["link"] if path.startswith("/a/") else values["session"]
+    template = values["doomed_template"] if path.endswith("/delete") else values["template"]
     return (
-        path.replace("{site_slug:str}", values["site_slug"])
+        path.replace("{template_id:int}", template)
+        .replace("{site_slug:str}", values["site_slug"])
         .replace("{token:str}", token)
         .replace("{action:str}", values["action"])
     )
@@ -56,14 +97,20 @@ async def test_every_route_with_an_id_is_404_on_another_clinics_host(web_app, de
     routes = [route for route in web_app.routes if route.path not in HOST_FREE]
     if "/dev/outbox" in {route.path for route in routes}:  # mounted on the embedded default only
         await delivered(demo, values["link"])
+    tokens = await staff_tokens(demo, autre)
     walked = 0
     for route in routes:
         path = concrete(route.path, values)
         if "{" in path:
             raise AssertionError(f"no value for a parameter of {route.path}: add it to demo_values")
         for method in sorted(set(route.methods) & {"GET", "POST"}):
-            own = await demo.request(method, path)
-            other = await autre.request(method, path)
+            staff_id_route = path.startswith("/staff/") and "{" in route.path
+            own = await demo.request(
+                method, path, headers={"x-csrftoken": tokens["demo"]} if staff_id_route else {}
+            )
+            other = await autre.request(
+                method, path, headers={"x-csrftoken": tokens["autre"]} if staff_id_route else {}
+            )
             if "{" not in route.path:
                 # A page of each clinic's own: the other clinic's shows none of it.
                 assert (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from app.booking.tables import Appointment
 from tests.integration.polling import until
 from tests.integration.portal_helpers import (
     MARIE,
@@ -14,10 +15,12 @@ from tests.integration.portal_helpers import (
     identify,
     open_follow_ups,
 )
+from tests.integration.staff_helpers import signed_in
 from tests.moments import freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
 HOST_FREE = {"/healthz", "/static/{file_path:path}"}
+SIGNS_OUT = {"/staff/sign-out"}  # walked last would do; skipped, the walk needs its session
 
 
 async def demo_values(demo) -> dict[str, str]:
@@ -29,7 +32,15 @@ async def demo_values(demo) -> dict[str, str]:
     service_url = (await identify(demo, MARIE)).headers["location"]
     await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     session = service_url.split("/b/")[1].split("/")[0]
-    return {"site_slug": "centre-ville", "session": session, "link": link, "action": "confirm"}
+    booked = await Appointment.select(Appointment.id, Appointment.slot).first()
+    return {
+        "site_slug": "centre-ville",
+        "session": session,
+        "link": link,
+        "action": "confirm",
+        "slot_id": str(booked["slot"]),
+        "appointment_id": str(booked["id"]),
+    }
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
@@ -38,6 +49,8 @@ def concrete(path: str, values: dict[str, str]) -> str:
         path.replace("{site_slug:str}", values["site_slug"])
         .replace("{token:str}", token)
         .replace("{action:str}", values["action"])
+        .replace("{slot_id:int}", values["slot_id"])
+        .replace("{appointment_id:int}", values["appointment_id"])
     )
 
 
@@ -53,7 +66,13 @@ async def delivered(demo, link: str) -> None:
 
 async def test_every_route_with_an_id_is_404_on_another_clinics_host(web_app, demo, autre):
     values = await demo_values(demo)
-    routes = [route for route in web_app.routes if route.path not in HOST_FREE]
+    # Staff routes are walked signed in on each host (else both answer the sign-in page),
+    # posts carrying each host's own CSRF token.
+    await signed_in(demo, "secretariat@demo.localhost")
+    await signed_in(autre, "admin@autre.localhost")
+    for client in (demo, autre):
+        client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+    routes = [route for route in web_app.routes if route.path not in HOST_FREE | SIGNS_OUT]
     if "/dev/outbox" in {route.path for route in routes}:  # mounted on the embedded default only
         await delivered(demo, values["link"])
     walked = 0

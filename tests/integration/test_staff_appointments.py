@@ -22,7 +22,7 @@ from app.scheduling.services import SchedulingService
 from app.scheduling.tables import AppointmentType, Slot
 from tests.integration import demo_lookup
 from tests.integration.engine_fixtures import RECEPTION
-from tests.integration.messaging_helpers import MARIE_EMAIL
+from tests.integration.messaging_helpers import MARIE_EMAIL, body
 from tests.integration.portal_helpers import text
 from tests.integration.staff_helpers import csrf, signed_in
 
@@ -657,3 +657,49 @@ async def test_signed_out_the_slot_page_asks_to_sign_in(demo):
     slot = (await open_day())[0]
     answer = await demo.get(f"/staff/slots/{slot}")
     assert answer.status_code == 303 and "/staff/sign-in" in answer.headers["location"]
+
+
+# -- the patient told, through the mail server ------------------------------------------
+
+
+async def test_the_patient_gets_the_confirmation_the_change_and_the_cancellation_by_email(
+    comms, demo
+):
+    """A secretary books, moves and cancels Marie's appointment over HTTP; a worker
+    delivers the outbox to the test's SMTP server, as the existing rules say."""
+    client = await signed_in(demo, SECRETARY)
+    slots = await open_day()
+    page = await client.get(f"/staff/slots/{slots[0]}")
+    booked = await client.post(
+        f"/staff/slots/{slots[0]}/book",
+        data={
+            "patient": str(comms.patients["marie"]),
+            "appointment_type": str(await type_id("Sur place")),
+            "language": "fr",
+            "reason": "Douleur thoracique depuis hier",
+            "_csrf_token": csrf(page.text),
+        },
+    )
+    assert booked.status_code == 303
+    await comms.deliver()
+    assert comms.subjects() == ["Votre rendez-vous est confirmé"]
+    row = (await Appointment.select().where(Appointment.slot == slots[0]))[0]
+    moved = await client.post(
+        f"/staff/appointments/{row['id']}/move",
+        data={"slot": str(slots[3]), "_csrf_token": csrf(page.text)},
+    )
+    assert moved.status_code == 303
+    await comms.deliver()
+    assert comms.subjects()[-1] == "Votre rendez-vous a changé"
+    cancelled = await client.post(
+        f"/staff/appointments/{row['id']}/cancel",
+        data={"cancellation_reason": "Le patient a rappelé", "_csrf_token": csrf(page.text)},
+    )
+    assert cancelled.status_code == 303
+    await comms.deliver()
+    assert comms.subjects()[-1] == "Votre rendez-vous est annulé"
+    # Health data stays in the platform: neither reason travels by email or SMS.
+    for message in comms.emails():
+        read = body(message) + body(message, "html")
+        assert "Douleur" not in read and "rappelé" not in read and "Dre Julie Roy" in read
+    assert all("Douleur" not in sms for sms in comms.texts())

@@ -218,7 +218,7 @@ async def test_an_online_provisional_booking_shows_the_typed_identity(secretary)
         actor=RECEPTION,
     )
     shown = text(await secretary.get(f"/staff/slots/{slot}?lang=en"))
-    assert "Provisional" in shown and "Paul Inconnu" in shown and "+15145550199" in shown
+    assert "Provisional" in shown and "Paul Inconnu" in shown and "+1 514-555-0199" in shown
     assert "Booked online" in shown
 
 

@@ -47,6 +47,7 @@ from app.staff.appointments.views import (
     SlotFacts,
     active_appointment_of_slot,
     appointment_facts,
+    contact_text,
     last_cancelled_of_slot,
     patient_summary,
     slot_facts,
@@ -201,10 +202,10 @@ async def slot_dialog(
         "errors": errors or {},
         "result": result,
         "open_form": open_form,
-        "in_dialog": is_fragment_request(request),
         "agenda_url": _agenda_url(request, slot),
         "time_zone": clinic.time_zone,
         "origin_labels": ORIGIN_LABELS,
+        "contact_text": contact_text,
         "staff_status_labels": STAFF_STATUS_LABELS,
         "done_statuses": {"arrived": ARRIVED_FROM, "no_show": NO_SHOW_FROM},
     }
@@ -419,7 +420,6 @@ class AppointmentActions(Controller):
             "values": {"move_day": raw_day or day.isoformat()},
             "errors": errors,
             "result": result,
-            "in_dialog": is_fragment_request(request),
             "time_zone": clinic.time_zone,
             "agenda_url": _agenda_url(request, slot),
         }

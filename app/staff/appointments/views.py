@@ -10,6 +10,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+import phonenumbers
+
 from app.booking.tables import Appointment, AppointmentStatus, Source
 from app.i18n import N_
 from app.numbers import MAX_ID
@@ -124,6 +126,17 @@ class TypeChoice:
     id: int
     name_fr: str
     name_en: str
+
+
+def contact_text(kind: str, value: str) -> str:
+    """A contact as staff read it: phones grouped as people write them (+1 514-555-0101)."""
+    if kind in ("cell", "home"):
+        try:
+            number = phonenumbers.parse(value)
+        except phonenumbers.NumberParseException:
+            return value
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return value
 
 
 def valid_id(value: int) -> bool:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app import clock
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
 from app.listeners import make_bus
@@ -703,3 +704,44 @@ async def test_the_patient_gets_the_confirmation_the_change_and_the_cancellation
         read = body(message) + body(message, "html")
         assert "Douleur" not in read and "rappelé" not in read and "Dre Julie Roy" in read
     assert all("Douleur" not in sms for sms in comms.texts())
+
+
+async def test_a_move_to_a_slot_a_patient_holds_is_refused_with_the_hold_end(secretary):
+    slots = await open_day()
+    booked = await book_marie(slots[0])
+    demo = await demo_lookup.clinic_id("demo")
+    held = await BookingService(clinic_id=demo, bus=make_bus()).hold(
+        slot_id=slots[2], token="h" * 32
+    )
+    choices = await secretary.get(f"/staff/appointments/{booked}/move")
+    offered = [int(v) for v in re.findall(r'name="slot" value="(\d+)"', choices.text)]
+    assert slots[2] not in offered and slots[1] in offered
+    answer = await secretary.post(
+        f"/staff/appointments/{booked}/move?lang=en",
+        data={"slot": str(slots[2]), "_csrf_token": csrf(choices.text)},
+    )
+    when = held.hold_until.astimezone(ZoneInfo("America/Montreal")).strftime("%-I:%M %p")
+    assert answer.status_code == 409 and f"it is held until {when}" in text(answer)
+    assert (await appointment(booked))["slot"] == slots[0]
+
+
+async def test_the_search_shows_a_limited_number_of_files(secretary):
+    slot = (await open_day())[0]
+    demo = await demo_lookup.clinic_id("demo")
+    await Patient.insert(
+        *[
+            Patient(
+                clinic=demo,
+                first_name=f"Prénom{n}",
+                last_name="Gauthier",
+                date_of_birth=date(1980, 1, 1 + n % 28),
+                sex="F",
+                created_at=clock.now(),
+            )
+            for n in range(30)
+        ]
+    )
+    found = await secretary.get(
+        f"/staff/slots/{slot}/patients", params={"q": "gauth"}, headers=HTMX
+    )
+    assert len(re.findall(r'name="patient" value="\d+"', found.text)) == 20

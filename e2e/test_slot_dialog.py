@@ -138,6 +138,17 @@ async def test_a_secretary_books_a_new_patient_cancels_and_books_again_in_the_di
     again = await Appointment.select().where(Appointment.slot == second).first()
     assert again["patient"] == file["id"] and again["status"] == "booked"
 
+    # Moved, in the dialog, to the slot freed by the cancellation.
+    await dialog.get_by_role("link", name="Déplacer").click()
+    await expect(dialog.get_by_role("heading", level=1)).to_have_text("Déplacer le rendez-vous")
+    await assert_accessible(page)
+    await page.screenshot(path=screenshot_path(f"staff-slot-dialog-move-{size}"))
+    await dialog.get_by_label("09:00", exact=False).check()
+    await dialog.get_by_role("button", name="Déplacer").click()
+    await expect(dialog.get_by_role("status")).to_contain_text("Le rendez-vous est déplacé")
+    moved = await Appointment.select().where(Appointment.id == again["id"]).first()
+    assert moved["slot"] == first
+
     # Esc closes it; focus goes back to the link that opened it.
     await page.keyboard.press("Escape")
     await expect(dialog).not_to_have_attribute("open", "")

@@ -7,7 +7,7 @@ own agenda; CSRF required. The slots are far ahead of the run's clock."""
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -173,6 +173,31 @@ async def test_a_recurrence_slot_is_said_not_offered_online(secretary):
     slot = (await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first())["id"]
     shown = text(await secretary.get(f"/staff/slots/{slot}?lang=en"))
     assert "From a recurrence" in shown and "Not offered online" in shown
+
+
+async def test_a_slot_published_later_says_when_and_a_teleconsultation_shows_its_camera(
+    secretary,
+):
+    demo = await demo_lookup.clinic_id("demo")
+    publish_at = datetime(2027, 2, 20, 13, 0, tzinfo=UTC)  # 08:00 in Montreal
+    opened = await SchedulingService(clinic_id=demo, bus=make_bus()).open_manual(
+        actor=RECEPTION,
+        practitioner_id=await demo_lookup.practitioner_id(demo, "Dre Julie Roy"),
+        site_id=await demo_lookup.site_id(demo, "centre-ville"),
+        activity_id=await demo_lookup.activity_id(demo, "Téléconsultation"),
+        day=DAY,
+        start=time(15),
+        end=time(16),
+        publish_at=publish_at,
+    )
+    slot = (await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first())["id"]
+    shown = text(await secretary.get(f"/staff/slots/{slot}?lang=en"))
+    assert (
+        "Scheduled for publication" in shown and "Saturday, February 20, 2027 at 8:00 AM" in shown
+    )
+    await book_marie(slot)
+    shown = text(await secretary.get(f"/staff/slots/{slot}?lang=en"))
+    assert "Telemedicine" in shown and 'title="Teleconsultation"' in shown
 
 
 async def test_an_appointment_shows_patient_type_status_source_and_reason(secretary):

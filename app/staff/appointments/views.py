@@ -110,6 +110,7 @@ class AppointmentFacts:
     source: Source
     type_name_fr: str
     type_name_en: str
+    telemedicine: bool  # a teleconsultation: the camera icon (SPEC §3)
     no_communication: bool  # "No automated or manual communication" (or hidden)
     reason: str
     cancellation_reason: str
@@ -279,6 +280,7 @@ _APPOINTMENT_COLUMNS = (
     Appointment.contact_phone,
     Appointment.appointment_type.name_fr.as_alias("type_name_fr"),
     Appointment.appointment_type.name_en.as_alias("type_name_en"),
+    Appointment.appointment_type.telemedicine.as_alias("telemedicine"),
     Appointment.appointment_type.no_communication.as_alias("no_communication"),
     Appointment.appointment_type.hidden_from_portal.as_alias("hidden_from_portal"),
 )
@@ -300,6 +302,7 @@ async def _facts(clinic_id: int, row: dict[str, Any] | None) -> AppointmentFacts
         source=Source(row["source"]),
         type_name_fr=row["type_name_fr"] or "",
         type_name_en=row["type_name_en"] or "",
+        telemedicine=bool(row["telemedicine"]),
         no_communication=bool(row["no_communication"] or row["hidden_from_portal"]),
         reason=row["reason"] or "",
         cancellation_reason=row["cancellation_reason"] or "",

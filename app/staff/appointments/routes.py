@@ -243,7 +243,13 @@ class SlotDialog(Controller):
     ) -> Response:
         """The search as the secretary types (the results' block); the whole page without htmx."""
         slot = await _slot_or_404(clinic, slot_id)
-        return await slot_dialog(request, staff, clinic, slot, query=q, block="patient_results")
+        if not is_fragment_request(request):
+            return await slot_dialog(request, staff, clinic, slot, query=q)
+        # As the secretary types: the results alone, without the rest of the dialog's queries.
+        patients = await find_patients(clinic_id=clinic.id, text=q, country=clinic.country)
+        context = {"patients": patients if q else None, "query": q, "values": {}}
+        context["contact_text"] = contact_text
+        return _respond(request, SLOT_TEMPLATE, context, block="patient_results")
 
     @post("/slots/{slot_id:int}/book", name="staff:slot_book", guards=[may_change_agenda])
     async def book(

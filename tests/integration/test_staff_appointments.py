@@ -770,3 +770,42 @@ async def test_the_search_shows_a_limited_number_of_files(secretary):
         f"/staff/slots/{slot}/patients", params={"q": "gauth"}, headers=HTMX
     )
     assert len(re.findall(r'name="patient" value="\d+"', found.text)) == 20
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"patient": "9" * 40, "appointment_type": "²", "language": "xx", "reason": "x" * 5000},
+        {"patient": "-1", "appointment_type": "1e3", "reason": "\x00"},
+        {"patient": "new", "date_of_birth": "0000-00-00", "sex": "Z", "email": "a@b,c@d"},
+        {"q": "%_'\";--" * 50, "patient": "new", "health_insurance_number": "%%%%"},
+    ],
+)
+async def test_malformed_booking_input_gets_a_clear_answer_never_a_500(secretary, fields):
+    slot = (await open_day())[0]
+    answer = await secretary.post(
+        f"/staff/slots/{slot}/book", data={**fields, "_csrf_token": await token(secretary, slot)}
+    )
+    assert answer.status_code == 422
+    assert await Appointment.count().where(Appointment.slot == slot) == 0
+
+
+async def test_malformed_ids_and_queries_are_404_or_a_message_never_a_500(secretary):
+    slot = (await open_day())[0]
+    booked = await book_marie(slot)
+    token_ = await token(secretary, slot)
+    for path in (
+        "/staff/slots/0",
+        "/staff/slots/-1",
+        "/staff/slots/abc",
+        "/staff/slots/99999999999",
+    ):
+        assert (await secretary.get(path)).status_code in (404, 400)
+    odd = await secretary.get(f"/staff/slots/{slot}/patients", params={"q": "%" * 500 + "Ω\x00"})
+    assert odd.status_code == 200
+    for value in ("0", "-5", "²", "9" * 30):
+        moved = await secretary.post(
+            f"/staff/appointments/{booked}/move", data={"slot": value, "_csrf_token": token_}
+        )
+        assert moved.status_code in (404, 422), value
+    assert (await appointment(booked))["slot"] == slot

@@ -37,6 +37,15 @@
     focusInside(box);
   });
 
+  // A refusal that is not about the form (403, 404, 500…) replaces the page's main content
+  // (base.html's htmx config): close the dialog so that it can be read.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var box = dialog();
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if (!box || !box.open || !box.contains(event.detail.elt)) return;
+    if (status >= 400 && [409, 422, 429].indexOf(status) === -1) box.close();
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-close-dialog]");
     if (!button) return;
@@ -44,13 +53,13 @@
     if (box) box.close();
   });
 
-  // Focus goes back where it came from; the emptied dialog waits for the next slot.
+  // Focus goes back where it came from. The content stays (a refusal may still be swapping
+  // out of it); the next slot's replaces it before the dialog opens again.
   document.addEventListener(
     "close",
     function (event) {
       var box = dialog();
       if (event.target !== box) return;
-      box.innerHTML = "";
       if (title) document.title = title;
       // The agenda may have been refreshed meanwhile: the same slot's new link, then.
       var href = opener && opener.getAttribute("href");

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from app import clock
+from app import clock, i18n
 from app.events import Actor, EventBus
+from app.i18n import N_
 from app.patients.contacts import typed_contacts
 from app.patients.events import PatientChange, PatientChanged, PatientSnapshot
 from app.patients.forms import IdentityForm, parse_identity
@@ -24,6 +25,41 @@ FIELDS = (
     "email",
 )
 
+# The portal speaks to the patient ("your date of birth"); the front desk reads of the
+# patient. The same checks, said for staff.
+STAFF_WORDING = {
+    N_("Enter your first name."): N_("Enter the patient's first name."),
+    N_("Enter your last name."): N_("Enter the patient's last name."),
+    N_("Choose your sex."): N_("Choose the patient's sex."),
+    N_("Enter your date of birth as YYYY-MM-DD."): N_("Enter the date of birth as YYYY-MM-DD."),
+    N_("Your date of birth cannot be in the future."): N_(
+        "The date of birth cannot be in the future."
+    ),
+    N_("Check the year of your date of birth."): N_("Check the year of the date of birth."),
+    N_("Enter a cell phone or an email."): N_("Enter the patient's cell phone or email."),
+    N_("Enter your health insurance number with letters and digits only."): N_(
+        "Enter the health insurance number with letters and digits only."
+    ),
+    N_(
+        "Enter your health insurance number as on your card: "
+        "4 letters then 8 digits, e.g. ABCD 8554 1219."
+    ): N_(
+        "Enter the health insurance number as on the card: "
+        "4 letters then 8 digits, e.g. ABCD 8554 1219."
+    ),
+    N_("This health insurance number does not match your date of birth."): N_(
+        "This health insurance number does not match the date of birth."
+    ),
+    N_("Enter your social security number: 15 characters, as on your Carte Vitale."): N_(
+        "Enter the social security number: 15 characters, as on the Carte Vitale."
+    ),
+}
+
+
+def _for_staff(errors: dict[str, str]) -> dict[str, str]:
+    said = {i18n.gettext(portal): i18n.gettext(staff) for portal, staff in STAFF_WORDING.items()}
+    return {field: said.get(message, message) for field, message in errors.items()}
+
 
 def parse_new_file(
     data: Mapping[str, str], *, country: str, hin_format: str
@@ -31,7 +67,10 @@ def parse_new_file(
     """The portal's validation; staff accept no terms on the patient's behalf, so that
     check is left out."""
     typed = {name: data.get(name, "") for name in FIELDS}
-    return parse_identity({**typed, "accept_terms": "on"}, country=country, hin_format=hin_format)
+    form, errors = parse_identity(
+        {**typed, "accept_terms": "on"}, country=country, hin_format=hin_format
+    )
+    return form, _for_staff(errors)
 
 
 async def create_file(*, clinic_id: int, form: IdentityForm, actor: Actor, bus: EventBus) -> int:

@@ -6,6 +6,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from app.audit.routes import AuditLog
+from app.staff.appointments.routes import route_handlers as appointments
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
 from app.staff.schedules.routes import CloseSchedules, OpenSchedules
@@ -14,7 +15,14 @@ from app.staff.sign_in import SignIn
 
 signed_in_area = Router(
     path="/staff",
-    route_handlers=[home, AuditLog, OpenSchedules, CloseSchedules, ScheduleTemplates],
+    route_handlers=[
+        home,
+        AuditLog,
+        OpenSchedules,
+        CloseSchedules,
+        ScheduleTemplates,
+        *appointments,
+    ],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )

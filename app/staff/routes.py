@@ -5,15 +5,18 @@ each area adds the roles it is for (app/staff/guards.py)."""
 from litestar import Router
 from litestar.di import Provide
 
+from app.staff.administration import Administration
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
+from app.staff.oidc import SingleSignOn
 from app.staff.sign_in import SignIn
+from app.staff.two_factor import AccountSecurity, SecondFactor
 
 signed_in_area = Router(
     path="/staff",
-    route_handlers=[home],
+    route_handlers=[home, AccountSecurity, Administration],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )
 
-router = Router(path="/", route_handlers=[SignIn, signed_in_area])
+router = Router(path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, signed_in_area])

@@ -23,10 +23,12 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -378,14 +380,18 @@ async def _start(
                 created_at=clock.now(),
             )
         )
-    oauth = AsyncOAuth2Client(
-        provider.client_id,
-        scope="openid email profile",
-        redirect_uri=_callback_url(request, settings),
-        code_challenge_method="S256",
-    )
-    url, _state = oauth.create_authorization_url(
-        meta["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
+    url = add_params_to_uri(
+        meta["authorization_endpoint"],
+        [
+            ("response_type", "code"),
+            ("client_id", provider.client_id),
+            ("redirect_uri", _callback_url(request, settings)),
+            ("scope", "openid email profile"),
+            ("state", state),
+            ("nonce", nonce),
+            ("code_challenge", create_s256_code_challenge(verifier)),
+            ("code_challenge_method", "S256"),
+        ],
     )
     response = Redirect(url, status_code=303)
     response.set_cookie(
@@ -435,20 +441,24 @@ async def _finish(
         raise Refused("single sign-on removed meanwhile")
     try:
         meta = await metadata(provider.issuer)
-        method = _auth_method(meta)
-        async with AsyncOAuth2Client(
-            provider.client_id,
-            provider.client_secret,
-            redirect_uri=_callback_url(request, settings),
-            token_endpoint_auth_method=method,
-            timeout=HTTP_TIMEOUT,
-        ) as oauth:
-            token: dict[str, Any] = await oauth.fetch_token(
-                meta["token_endpoint"],
-                grant_type="authorization_code",
-                code=code,
-                code_verifier=flow["code_verifier"],
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": _callback_url(request, settings),
+            "code_verifier": flow["code_verifier"],
+        }
+        auth = None
+        if _auth_method(meta) == "client_secret_basic":
+            auth = httpx.BasicAuth(quote(provider.client_id), quote(provider.client_secret))
+        else:
+            form |= {"client_id": provider.client_id, "client_secret": provider.client_secret}
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+            answer = await http.post(
+                meta["token_endpoint"], data=form, auth=auth, headers={"Accept": "application/json"}
             )
+        if answer.status_code != 200:
+            raise Refused(f"token endpoint answered {answer.status_code}")
+        token: dict[str, Any] = answer.json()
     except Refused:
         raise
     except Exception as exc:  # the provider's refusal, a network failure, a malformed answer

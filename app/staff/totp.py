@@ -68,6 +68,19 @@ def matching_step(secret: str, typed: str, *, last_step: int | None) -> int | No
     return None
 
 
+def was_used(secret: str, typed: str, *, last_step: int | None) -> bool:
+    """Whether `typed` is the code of a step already used (or older): a replay."""
+    code = normalise_code(typed)
+    if last_step is None or len(code) != 6 or not code.isdigit():
+        return False
+    totp = pyotp.TOTP(secret)
+    now = current_step()
+    return any(
+        signing.same(totp.at(step * STEP_SECONDS), code)
+        for step in range(now - DRIFT_STEPS, min(now + DRIFT_STEPS, last_step) + 1)
+    )
+
+
 def code_at(secret: str, step: int) -> str:
     """The code of a time step (for tests and the enrolment check)."""
     return pyotp.TOTP(secret).at(step * STEP_SECONDS)

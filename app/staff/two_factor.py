@@ -116,6 +116,8 @@ async def check(*, clinic_id: int, account_id: int, typed: str) -> Accepted:
         if won:
             return Accepted("code", len(stored))
         raise CodeRefused("replayed")
+    if totp.was_used(secret, typed, last_step=row["totp_last_step"]):
+        raise CodeRefused("replayed")
     left = totp.without_used(stored, typed)
     if left is None:
         raise CodeRefused("wrong")

@@ -17,6 +17,7 @@ from app.settings import Settings
 from app.staff import invitations
 from app.staff.accounts import StaffUser
 from app.staff.guards import administrators
+from app.staff.oidc import absolute_url
 from app.staff.pages import staff_page
 from app.staff.tables import StaffAccount
 from tenants.events import SettingChanged
@@ -84,9 +85,8 @@ class Administration(Controller):
         token = await invitations.create(
             clinic_id=staff.clinic_id, account_id=account["id"], by=staff.account_id
         )
-        link = settings.clinic_url(clinic.slug) + request.app.route_reverse(
-            "staff:oidc_invitation", token=token
-        )
+        path = request.app.route_reverse("staff:oidc_invitation", token=token)
+        link = absolute_url(request, settings, path)
         return await _page(request, staff, invitation={"name": account["name"], "link": link})
 
 

@@ -299,10 +299,14 @@ def _digest(value: str) -> str:
     return hashlib.sha256(f"staff-oidc:{value}".encode()).hexdigest()
 
 
+def absolute_url(request: Request, settings: Settings, path: str) -> str:
+    """`path` on the host the browser used (it named this clinic: its subdomain or its own
+    domain), under the platform's public scheme."""
+    return f"{settings.public_scheme}://{request.headers.get('host', '')}{path}"
+
+
 def _callback_url(request: Request, settings: Settings) -> str:
-    # The host the browser used (it named this clinic), under the platform's public scheme.
-    host = request.headers.get("host", "")
-    return f"{settings.public_scheme}://{host}{request.app.route_reverse('staff:oidc_callback')}"
+    return absolute_url(request, settings, request.app.route_reverse("staff:oidc_callback"))
 
 
 def _refusal(request: Request, clinic: ClinicRef) -> Response:

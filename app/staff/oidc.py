@@ -330,7 +330,9 @@ class SingleSignOn(Controller):
         self, request: Request, settings: Settings, clinic: ClinicRef, token: str
     ) -> Response:
         invitation_id = await invitations.open_one(clinic_id=clinic.id, token=token)
-        if invitation_id is None:
+        if invitation_id is None:  # unknown here, used, expired: like any link that is not
+            raise NotFoundException("no such invitation")
+        if await clinic_provider(clinic.id) is None:  # single sign-on removed since
             return _refusal(request, clinic)
         return await _start(request, settings, clinic, invitation_id)
 

@@ -45,10 +45,11 @@ async def start(
 
 
 async def resolve(
-    *, clinic_id: int, token: str, idle: timedelta, client: str
+    *, clinic_id: int, token: str, idle: timedelta, client: str, require_two_factor: bool = False
 ) -> tuple[StaffUser, bool] | None:
     """(the staff member, whether the second factor is still to give), or None when the
-    token opens nothing on this clinic's host."""
+    token opens nothing on this clinic's host. Once the clinic requires two-factor, a
+    session opened before by an account without it is back at the second step (enrolment)."""
     if not token or len(token) > 64:
         return None
     now = clock.now()
@@ -64,6 +65,7 @@ async def resolve(
             StaffSession.account.practitioner.as_alias("practitioner_id"),
             StaffSession.account.active.as_alias("active"),
             StaffSession.account.clinic.as_alias("account_clinic"),
+            StaffSession.account.totp_secret.as_alias("totp_secret"),
         )
         .where((StaffSession.token_digest == _digest(token)) & (StaffSession.clinic == clinic_id))
         .first()
@@ -88,7 +90,8 @@ async def resolve(
         session_id=row["id"],
         client=client,
     )
-    return user, row["second_factor_pending"]
+    pending = row["second_factor_pending"] or (require_two_factor and not row["totp_secret"])
+    return user, pending
 
 
 async def second_factor_given(*, clinic_id: int, token: str) -> str:

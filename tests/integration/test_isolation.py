@@ -29,11 +29,41 @@ async def demo_values(demo) -> dict[str, str]:
     service_url = (await identify(demo, MARIE)).headers["location"]
     await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     session = service_url.split("/b/")[1].split("/")[0]
-    return {"site_slug": "centre-ville", "session": session, "link": link, "action": "confirm"}
+    invitation = await staff_invitation()
+    return {
+        "site_slug": "centre-ville",
+        "session": session,
+        "link": link,
+        "action": "confirm",
+        "invitation": invitation,
+    }
+
+
+async def staff_invitation() -> str:
+    """An administrator's invitation to link the secretary to the clinic's provider."""
+    from app.staff import invitations
+    from app.staff.tables import StaffAccount
+
+    def account(email: str):
+        return StaffAccount.select(StaffAccount.id, StaffAccount.clinic).where(
+            StaffAccount.email == email
+        )
+
+    secretary = await account("secretariat@demo.localhost").first()
+    admin = await account("admin@demo.localhost").first()
+    return await invitations.create(
+        clinic_id=secretary["clinic"], account_id=secretary["id"], by=admin["id"]
+    )
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
-    token = values["link"] if path.startswith("/a/") else values["session"]
+    token = (
+        values["link"]
+        if path.startswith("/a/")
+        else values["invitation"]
+        if path.startswith("/staff/sign-in/oidc/invitation/")
+        else values["session"]
+    )
     return (
         path.replace("{site_slug:str}", values["site_slug"])
         .replace("{token:str}", token)

@@ -263,6 +263,10 @@ async def test_a_clinic_that_requires_it_makes_an_account_enrol_before_anything_
         "false",
         "true",
     )
+    # The administrator, signed in without a second factor, is sent to enrol at once
+    held = await demo.get("/staff/administration")
+    assert held.status_code == 303 and held.headers["location"].startswith("/staff/sign-in")
+    assert "Configurer" in text(await demo.get("/staff/sign-in/code"))
     await sign_out(demo)
 
     first = await sign_in(demo, SECRETARY)

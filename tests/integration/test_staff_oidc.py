@@ -243,3 +243,31 @@ async def test_a_demo_state_is_refused_on_autres_host(configured, demo, autre):
 async def test_a_clinic_without_single_sign_on_has_no_such_route(demo):
     assert (await demo.get("/staff/sign-in/oidc")).status_code == 404
     assert "Se connecter avec" not in text(await demo.get("/staff/sign-in"))
+
+
+async def test_the_demo_seed_takes_the_clinics_provider_from_the_settings(demo_data, monkeypatch):
+    from app.seed import seed
+
+    monkeypatch.setenv("OIDC_ISSUER", "https://login.example.org")
+    monkeypatch.setenv("OIDC_CLIENT_ID", "demo-client")
+    monkeypatch.setenv("OIDC_CLIENT_SECRET", "demo-secret")
+    monkeypatch.setenv("OIDC_PROVIDER_NAME", "Example")
+    await seed(schedules=False)
+    rows = await Clinic.select(
+        Clinic.slug, Clinic.oidc_issuer, Clinic.oidc_client_id, Clinic.oidc_provider_name
+    ).order_by(Clinic.slug)
+    by_slug = {row["slug"]: row for row in rows}
+    assert by_slug["demo"]["oidc_issuer"] == "https://login.example.org"
+    assert by_slug["demo"]["oidc_provider_name"] == "Example"
+    assert by_slug["autre"]["oidc_issuer"] == ""  # the demo clinic only
+
+
+async def test_the_administration_shows_the_single_sign_on_but_never_its_secret(configured, demo):
+    await signed_in(demo, "admin@demo.localhost")
+    page = await demo.get("/staff/administration")
+    assert page.status_code == 200
+    assert configured.issuer in text(page) and CLIENT.client_id in text(page)
+    assert "Secret client" in text(page) and "Défini" in text(page)
+    assert CLIENT.client_secret not in page.text
+    assert "Lien d'invitation pour Secrétariat Démo" in text(page)
+    assert "Lien d'invitation pour Dre Julie Roy" not in text(page)  # linked already

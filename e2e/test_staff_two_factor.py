@@ -91,3 +91,16 @@ async def test_a_secretary_turns_on_two_factor_and_signs_in_with_a_code(
     await expect(page.get_by_text("Activée")).to_be_visible()
     await assert_accessible(page)
     await page.screenshot(path=screenshot_path("staff-security-on"), full_page=True)
+
+
+async def test_the_administration_page_is_accessible(page: Page, live_server):
+    await page.set_viewport_size(DESKTOP)
+    await page.goto(live_server.url("/staff/sign-in"))
+    await page.get_by_label("Courriel").fill("admin@demo.localhost")
+    await page.get_by_label("Mot de passe").fill("demo-password")
+    await page.get_by_role("button", name="Se connecter", exact=True).click()
+    await page.goto(live_server.url("/staff/administration"))
+    box = page.get_by_label("Exiger l'authentification à deux facteurs pour la clinique")
+    await expect(box).not_to_be_checked()
+    await assert_accessible(page)
+    await page.screenshot(path=screenshot_path("staff-administration"), full_page=True)

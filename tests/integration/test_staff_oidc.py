@@ -271,3 +271,21 @@ async def test_the_administration_shows_the_single_sign_on_but_never_its_secret(
     assert CLIENT.client_secret not in page.text
     assert "Lien d'invitation pour Secrétariat Démo" in text(page)
     assert "Lien d'invitation pour Dre Julie Roy" not in text(page)  # linked already
+
+
+async def test_cancelling_at_the_provider_is_refused_with_the_one_message(configured, demo):
+    start = await demo.get("/staff/sign-in/oidc")
+    callback = await configured.sign_in(start.headers["location"], JULIE, consent=False)
+    assert "error=access_denied" in callback
+    assert refused(await demo.get(callback)) and COOKIE not in demo.cookies
+
+
+async def test_an_account_with_two_factor_still_gives_its_code_after_the_provider(configured, demo):
+    from app.staff import totp
+
+    await StaffAccount.update(
+        {StaffAccount.totp_secret: totp.new_secret(), StaffAccount.totp_last_step: 0}
+    ).where(StaffAccount.email == "julie.roy@demo.localhost")
+    back = await sso(demo, configured, JULIE)
+    assert back.status_code == 303 and back.headers["location"] == "/staff/sign-in/code"
+    assert (await demo.get("/staff/")).status_code == 303

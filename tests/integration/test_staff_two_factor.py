@@ -306,3 +306,15 @@ async def test_the_two_factor_forms_refuse_a_post_without_the_csrf_token(demo, p
     assert not (await Clinic.select(Clinic.require_two_factor).where(Clinic.slug == "demo"))[0][
         "require_two_factor"
     ]
+
+
+async def test_the_security_page_and_the_second_step_speak_english_too(demo):
+    await signed_in(demo, ADMIN)
+    page = await demo.get("/staff/account/security?lang=en")
+    assert "Two-factor authentication" in text(page) and "Turn on two-factor" in text(page)
+    token = secret_token(page.text)
+    wrong = await demo.post(
+        "/staff/account/security/on?lang=en",
+        data={"secret": token, "code": "000000", "_csrf_token": csrf(page.text)},
+    )
+    assert field_error(wrong, "enrol-code") == "This code is not right."

@@ -386,6 +386,8 @@ class SecondFactor(Controller):
                 )
                 new_token = await sessions.second_factor_given(clinic_id=clinic.id, token=token)
                 await _tell(bus, pending, SignInOutcome.SIGNED_IN, accepted.method, actor)
+        except LookupError:  # the pending session ended meanwhile (signed out elsewhere)
+            return _back_to_sign_in(request)
         except CodeRefused as exc:
             async with write_transaction():
                 await lockout.record_failure(
@@ -431,6 +433,8 @@ class SecondFactor(Controller):
                     )
                     new_token = await sessions.second_factor_given(clinic_id=clinic.id, token=token)
                     await _tell(bus, pending, SignInOutcome.SIGNED_IN, "code", actor)
+            except LookupError:  # the pending session ended meanwhile
+                return _back_to_sign_in(request)
             except CodeRefused as exc:
                 errors = {"code": _code_error(exc)}
             else:

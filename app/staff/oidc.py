@@ -30,7 +30,7 @@ from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
@@ -157,7 +157,7 @@ async def validated_claims(
     try:
         try:
             token = jwt.decode(id_token, await key_set(meta["jwks_uri"]), algorithms=ALGORITHMS)
-        except ValueError:  # no key of that id: keys may have rotated since we fetched them
+        except InvalidKeyIdError:  # no key of that id: the keys may have rotated since
             keys = await key_set(meta["jwks_uri"], fresh=True)
             token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
     except (JoseError, ValueError, KeyError) as exc:

@@ -94,3 +94,38 @@ def test_the_demo_single_sign_on_settings_come_together_or_not_at_all():
         "Microsoft",
         TENANT,
     )
+
+
+async def test_a_key_the_cached_set_lacks_is_fetched_again_once(monkeypatch):
+    """The provider rotated its keys since they were cached: the token is checked against
+    the fresh set, not refused (nor accepted) on the stale one."""
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    from app import clock
+    from app.staff import oidc
+
+    old, new = (RSAKey.generate_key(2048, parameters={"kid": kid}) for kid in ("old", "new"))
+    served = [{"keys": [old.as_dict(private=False)]}]
+
+    async def get_json(url):
+        return served[-1]
+
+    monkeypatch.setattr(oidc, "_get_json", get_json)
+    oidc.forget_metadata()
+    meta = {"issuer": "https://idp.example", "jwks_uri": "https://idp.example/jwks"}
+    await oidc.key_set(meta["jwks_uri"])  # cached with the old key only
+    served.append({"keys": [new.as_dict(private=False)]})
+    now = int(clock.now().timestamp())
+    claims = {
+        "iss": "https://idp.example",
+        "aud": "client",
+        "sub": "s",
+        "nonce": "n",
+        "iat": now,
+        "exp": now + 600,
+    }
+    token = jwt.encode({"alg": "RS256", "kid": "new"}, claims, new)
+    found, issuer = await oidc.validated_claims(token, meta=meta, provider=provider(), nonce="n")
+    assert found["sub"] == "s" and issuer == "https://idp.example"
+    oidc.forget_metadata()

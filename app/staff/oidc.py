@@ -160,7 +160,7 @@ async def validated_claims(
         except InvalidKeyIdError:  # no key of that id: the keys may have rotated since
             keys = await key_set(meta["jwks_uri"], fresh=True)
             token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
-    except (JoseError, ValueError, KeyError) as exc:
+    except (JoseError, ValueError, KeyError, httpx.HTTPError) as exc:  # keys unreachable too
         raise Refused(f"signature: {exc}") from exc
     claims = dict(token.claims)
     allowed, issuer = expected_issuers(

@@ -233,11 +233,24 @@ async def test_a_state_is_used_once_and_by_the_browser_that_started_it(configure
 
 
 async def test_a_demo_state_is_refused_on_autres_host(configured, demo, autre):
+    # autre uses the same provider and has an account for the same subject: only the
+    # state's clinic tells the two apart
+    await Clinic.update(
+        {
+            Clinic.oidc_issuer: configured.issuer,
+            Clinic.oidc_client_id: CLIENT.client_id,
+            Clinic.oidc_client_secret: CLIENT.client_secret,
+        }
+    ).where(Clinic.slug == "autre")
+    await StaffAccount.update(
+        {StaffAccount.oidc_issuer: configured.issuer, StaffAccount.oidc_subject: "julie-sub"}
+    ).where(StaffAccount.email == "admin@autre.localhost")
     callback = await through_provider(demo, configured, JULIE)
     autre.cookies.set(oidc.COOKIE, demo.cookies[oidc.COOKIE], domain="autre.localhost")
     query = httpx.URL(callback).query.decode()
     response = await autre.get(f"/staff/sign-in/oidc/callback?{query}")
-    assert response.status_code == 403 and COOKIE not in autre.cookies
+    assert refused(response) and COOKIE not in autre.cookies
+    assert (await autre.get("/staff/")).status_code == 303
 
 
 async def test_a_clinic_without_single_sign_on_has_no_such_route(demo):

@@ -17,6 +17,8 @@ from app.staff.tables import StaffRole, StaffSession
 
 COOKIE = "staff_session"
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+# A password given but not the second factor: this long to give it, then sign in again.
+PENDING_FOR = timedelta(minutes=10)
 
 
 def _digest(token: str) -> str:
@@ -57,6 +59,7 @@ async def resolve(
         await StaffSession.select(
             StaffSession.id,
             StaffSession.last_seen_at,
+            StaffSession.created_at,
             StaffSession.second_factor_pending,
             StaffSession.account.id.as_alias("account_id"),
             StaffSession.account.name.as_alias("name"),
@@ -72,7 +75,8 @@ async def resolve(
     )
     if row is None or not row["active"] or row["account_clinic"] != clinic_id:
         return None
-    if row["last_seen_at"] + idle < now:
+    stale_pending = row["second_factor_pending"] and row["created_at"] + PENDING_FOR < now
+    if row["last_seen_at"] + idle < now or stale_pending:
         await end(clinic_id=clinic_id, token=token)
         return None
     if row["last_seen_at"] + TOUCH_EVERY < now:

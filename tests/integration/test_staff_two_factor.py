@@ -318,3 +318,15 @@ async def test_the_security_page_and_the_second_step_speak_english_too(demo):
         data={"secret": token, "code": "000000", "_csrf_token": csrf(page.text)},
     )
     assert field_error(wrong, "enrol-code") == "This code is not right."
+
+
+async def test_the_second_step_waits_ten_minutes_then_the_password_is_asked_again(demo):
+    await signed_in(demo, ADMIN)
+    await enrol(demo)
+    await sign_out(demo)
+    await sign_in(demo, ADMIN)
+    clock.advance(timedelta(minutes=9))
+    assert (await demo.get("/staff/sign-in/code")).status_code == 200
+    clock.advance(timedelta(minutes=2))
+    gone = await demo.get("/staff/sign-in/code")
+    assert gone.status_code == 303 and gone.headers["location"] == "/staff/sign-in"

@@ -6,17 +6,22 @@ from litestar import Router
 from litestar.di import Provide
 
 from app.audit.routes import AuditLog
+from app.staff.administration import Administration
 from app.staff.appointments.routes import route_handlers as appointments
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
+from app.staff.oidc import SingleSignOn
 from app.staff.schedules.routes import CloseSchedules, OpenSchedules
 from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.sign_in import SignIn
+from app.staff.two_factor import AccountSecurity, SecondFactor
 
 signed_in_area = Router(
     path="/staff",
     route_handlers=[
         home,
+        AccountSecurity,
+        Administration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,
@@ -27,4 +32,4 @@ signed_in_area = Router(
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )
 
-router = Router(path="/", route_handlers=[SignIn, signed_in_area])
+router = Router(path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, signed_in_area])

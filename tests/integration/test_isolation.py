@@ -38,6 +38,7 @@ async def demo_values(demo) -> dict[str, str]:
     await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     session = service_url.split("/b/")[1].split("/")[0]
     booked = await Appointment.select(Appointment.id, Appointment.slot).first()
+    invitation = await staff_invitation()
     return {
         "site_slug": "centre-ville",
         "session": session,
@@ -45,6 +46,7 @@ async def demo_values(demo) -> dict[str, str]:
         "action": "confirm",
         "slot_id": str(booked["slot"]),
         "appointment_id": str(booked["id"]),
+        "invitation": invitation,
         **await staff_values(),
     }
 
@@ -64,8 +66,31 @@ async def staff_values() -> dict[str, str]:
     return {"template": str(ids[0]), "doomed_template": str(ids[1])}
 
 
+async def staff_invitation() -> str:
+    """An administrator's invitation to link the secretary to the clinic's provider."""
+    from app.staff import invitations
+    from app.staff.tables import StaffAccount
+
+    def account(email: str):
+        return StaffAccount.select(StaffAccount.id, StaffAccount.clinic).where(
+            StaffAccount.email == email
+        )
+
+    secretary = await account("secretariat@demo.localhost").first()
+    admin = await account("admin@demo.localhost").first()
+    return await invitations.create(
+        clinic_id=secretary["clinic"], account_id=secretary["id"], by=admin["id"]
+    )
+
+
 def concrete(path: str, values: dict[str, str]) -> str:
-    token = values["link"] if path.startswith("/a/") else values["session"]
+    token = (
+        values["link"]
+        if path.startswith("/a/")
+        else values["invitation"]
+        if path.startswith("/staff/sign-in/oidc/invitation/")
+        else values["session"]
+    )
     template = values["doomed_template"] if path.endswith("/delete") else values["template"]
     return (
         path.replace("{template_id:int}", template)

@@ -326,6 +326,13 @@ class SchedulingService:
                     .returning(Slot.id, Slot.site)
                 )
             closed_ids = {r["id"] for r in closed}
+            booked_ids = [r["id"] for r in rows if r["state"] == SlotState.BOOKED]
+            for index in range(0, len(booked_ids), INSERT_CHUNK):
+                await Slot.update({Slot.closes_when_freed: True}).where(
+                    Slot.id.is_in(booked_ids[index : index + INSERT_CHUNK])
+                    & (Slot.clinic == self.clinic_id)
+                    & (Slot.state == SlotState.BOOKED)
+                )
             booked = tuple(
                 BookedSlot(r["id"], r["site"], r["starts_at"], r["ends_at"])
                 for r in rows

@@ -124,3 +124,6 @@ class Slot(Table):
     state = Varchar(length=16, default="open")  # SlotState
     hold_token = Varchar(length=64, null=True, default=None)
     hold_until = Timestamptz(null=True, default=None)
+    # Booked when its range was closed (the practitioner is away): once the appointment
+    # is cancelled or moved, the slot closes instead of going back online.
+    closes_when_freed = Boolean(default=False)

@@ -387,6 +387,36 @@ async def test_closing_a_range_keeps_booked_slots_and_lists_their_appointments(
     assert closing.actor.label == "Secrétariat Démo"
 
 
+async def test_a_booked_slot_in_a_closed_range_closes_when_its_appointment_is_cancelled(
+    secretary, ids
+):
+    """The practitioner is away: the patient cancelling must not put the slot back online."""
+    await post(secretary, "/staff/schedules/open/manual", manual(ids))
+    slots = await Slot.select(Slot.id).order_by(Slot.starts_at)
+    booking = BookingService(clinic_id=ids["clinic"], bus=make_bus())
+    patient = await demo_lookup.patient_id(ids["clinic"], "Tremblay")
+    booked = await booking.staff_book(
+        slot_id=slots[0]["id"],
+        details=BookingDetails(source=Source.STAFF, patient_id=patient, reason="Suivi"),
+        actor=Actor.system("test"),
+    )
+    closing = {
+        "practitioner": ids["roy"],
+        "first_day": MONDAY.isoformat(),
+        "last_day": MONDAY.isoformat(),
+        "start": "",
+        "end": "",
+    }
+    await post(secretary, "/staff/schedules/close", closing, page="/staff/schedules/close")
+    cancelled = await booking.cancel(
+        appointment_id=booked.appointment_id, actor=Actor.system("test")
+    )
+    assert cancelled.ok
+    states = [r["state"] for r in await Slot.select(Slot.state).order_by(Slot.starts_at)]
+    assert states == ["closed", "closed"]
+    assert await offered_to_marie(secretary) == []
+
+
 async def test_closing_between_two_times_leaves_the_rest_of_the_day(secretary, ids):
     await post(secretary, "/staff/schedules/open/manual", manual(ids, **{"manual-end": "11:00"}))
     response = await post(

@@ -75,7 +75,7 @@ async def agenda_home(
             ),
             status_code=303,
         )
-    sites = (await directory(clinic_id=clinic.id)).sites
+    sites = (await directory(clinic_id=clinic.id))[0].sites
     if not sites:
         raise NotFoundException("this clinic has no site")
     return Redirect(

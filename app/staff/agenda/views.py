@@ -15,12 +15,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from app.booking.tables import Appointment, AppointmentStatus, Source
+from app.booking.tables import AppointmentStatus, Source
 from app.i18n import N_
-from app.online_services.services import OnlineOffer, online_offer
 from app.scheduling.services import publication_state
-from app.scheduling.tables import Practitioner, PractitionerSite, Slot
-from tenants.tables import WorkSite
+from app.scheduling.tables import Practitioner, Slot
 
 # No time zone is more than 14 hours from UTC: a local day lies within these bounds.
 ZONE_MARGIN = timedelta(hours=14)
@@ -246,24 +244,97 @@ class Agenda:
         )
 
 
-async def directory(*, clinic_id: int) -> Directory:
-    practitioners = await (
-        Practitioner.select(Practitioner.id, Practitioner.name)
-        .where((Practitioner.clinic == clinic_id) & Practitioner.active.eq(True))
-        .order_by(Practitioner.name)
+@dataclass(frozen=True)
+class Offer:
+    """What the clinic's active online services put online, as
+    app.online_services.services.OnlineOffer.offers judges it (an active service links the
+    slot's activity, includes its practitioner if it names any, and does not exclude
+    them), read within the directory's one query instead of three of its own."""
+
+    activities: tuple[tuple[int, frozenset[int], frozenset[int]], ...] = ()
+    # (activity id, included practitioners, excluded practitioners) per service and activity
+
+    def offers(self, *, activity_id: int, practitioner_id: int) -> bool:
+        return any(
+            activity == activity_id
+            and (not include or practitioner_id in include)
+            and practitioner_id not in exclude
+            for activity, include, exclude in self.activities
+        )
+
+
+# Who and where, and what is online, in one statement: each branch tags its rows.
+# Written as SQL: a view is a fixed handful of statements, and on SQLite each costs a
+# connection of its own.
+_DIRECTORY = """
+SELECT 'practitioner' AS kind, id AS a, 0 AS b, name AS c, '' AS d
+  FROM practitioner WHERE clinic = {} AND active = {}
+UNION ALL
+SELECT 'site', id, 0, name_fr, name_en FROM work_site WHERE clinic = {}
+UNION ALL
+SELECT 'works', practitioner, site, '', '' FROM practitioner_site WHERE clinic = {}
+UNION ALL
+SELECT 'offers', sa.service, sa.activity, '', ''
+  FROM service_activity sa
+  JOIN online_service os ON os.id = sa.service
+  JOIN activity ac ON ac.id = sa.activity
+  WHERE sa.clinic = {} AND os.clinic = {} AND os.active = {} AND ac.active = {}
+UNION ALL
+SELECT 'service', sp.service, sp.practitioner, sp.role, ''
+  FROM service_practitioner sp
+  JOIN online_service os ON os.id = sp.service
+  WHERE sp.clinic = {} AND os.clinic = {} AND os.active = {}
+"""
+
+
+async def directory(*, clinic_id: int) -> tuple[Directory, Offer]:
+    rows = await Practitioner.raw(
+        _DIRECTORY,
+        clinic_id,
+        True,
+        clinic_id,
+        clinic_id,
+        clinic_id,
+        clinic_id,
+        True,
+        True,
+        clinic_id,
+        clinic_id,
+        True,
     )
-    sites = await (
-        WorkSite.select(WorkSite.id, WorkSite.name_fr, WorkSite.name_en)
-        .where(WorkSite.clinic == clinic_id)
-        .order_by(WorkSite.id)
+    people, sites, works = [], [], set()
+    links: dict[int, list[int]] = {}
+    roles: dict[tuple[int, str], set[int]] = {}
+    for row in rows:
+        kind = row["kind"]
+        if kind == "practitioner":
+            people.append(PractitionerRef(row["a"], row["c"]))
+        elif kind == "site":
+            sites.append(SiteRef(row["a"], row["c"], row["d"]))
+        elif kind == "works":
+            works.add((row["a"], row["b"]))
+        elif kind == "offers":
+            links.setdefault(row["a"], []).append(row["b"])
+        else:
+            roles.setdefault((row["a"], row["c"]), set()).add(row["b"])
+    offer = Offer(
+        tuple(
+            (
+                activity,
+                frozenset(roles.get((service, "include"), ())),
+                frozenset(roles.get((service, "exclude"), ())),
+            )
+            for service, activities in sorted(links.items())
+            for activity in activities
+        )
     )
-    links = await PractitionerSite.select(
-        PractitionerSite.practitioner, PractitionerSite.site
-    ).where(PractitionerSite.clinic == clinic_id)
-    return Directory(
-        practitioners=tuple(PractitionerRef(r["id"], r["name"]) for r in practitioners),
-        sites=tuple(SiteRef(r["id"], r["name_fr"], r["name_en"]) for r in sites),
-        works_at=frozenset((r["practitioner"], r["site"]) for r in links),
+    return (
+        Directory(
+            practitioners=tuple(sorted(people, key=lambda p: (p.name, p.id))),
+            sites=tuple(sorted(sites, key=lambda s: s.id)),
+            works_at=frozenset(works),
+        ),
+        offer,
     )
 
 
@@ -271,7 +342,7 @@ async def practitioner_agenda(
     *, clinic_id: int, time_zone: str, practitioner_id: int, period: Period, now: datetime
 ) -> Agenda | None:
     """None when the clinic has no such (active) practitioner."""
-    found = await directory(clinic_id=clinic_id)
+    found, offer = await directory(clinic_id=clinic_id)
     practitioner = found.practitioner(practitioner_id)
     if practitioner is None:
         return None
@@ -280,8 +351,9 @@ async def practitioner_agenda(
         time_zone=time_zone,
         period=period,
         now=now,
-        where=Slot.practitioner == practitioner_id,
-        appointments_where=Appointment.practitioner == practitioner_id,
+        offer=offer,
+        column="practitioner",
+        value=practitioner_id,
     )
     return Agenda(
         period=period,
@@ -298,7 +370,7 @@ async def site_agenda(
 ) -> Agenda | None:
     """None when the clinic has no such site. Its columns: the practitioners who work
     there, and anyone else with a slot there in the period."""
-    found = await directory(clinic_id=clinic_id)
+    found, offer = await directory(clinic_id=clinic_id)
     site = found.site(site_id)
     if site is None:
         return None
@@ -307,8 +379,9 @@ async def site_agenda(
         time_zone=time_zone,
         period=period,
         now=now,
-        where=Slot.site == site_id,
-        appointments_where=Appointment.site == site_id,
+        offer=offer,
+        column="site",
+        value=site_id,
     )
     with_slots = {slot.practitioner_id for slot in slots}
     columns = tuple(
@@ -335,52 +408,69 @@ def _shown_days(period: Period, slots: tuple[SlotCell, ...]) -> tuple[date, ...]
     )
 
 
+# A period's slots of one practitioner or one site, each with its activity and the
+# appointments on it (an active one, and any cancelled before), in one statement. The UTC
+# bounds let the (practitioner, starts_at) and (clinic, site, starts_at) indexes find the
+# slots, and (clinic, starts_at) each slot's appointments, which copy their slot's times.
+_SLOTS = """
+SELECT s.id, s.starts_at, s.ends_at, s.local_date, s.origin, s.state, s.publish_at,
+       s.hold_until, s.practitioner, s.site, s.activity,
+       ac.name_fr AS activity_name_fr, ac.name_en AS activity_name_en,
+       at.name_fr AS activity_type_fr, at.name_en AS activity_type_en,
+       at.telemedicine AS activity_telemedicine,
+       ap.id AS appointment_id, ap.status, ap.source, ap.provisional, ap.patient,
+       pa.first_name, pa.last_name,
+       ty.name_fr AS type_name_fr, ty.name_en AS type_name_en, ty.telemedicine
+  FROM slot s
+  JOIN activity ac ON ac.id = s.activity
+  LEFT JOIN appointment_type at ON at.id = ac.appointment_type
+  LEFT JOIN appointment ap
+       ON ap.clinic = s.clinic AND ap.starts_at = s.starts_at AND ap.slot = s.id
+  LEFT JOIN patient pa ON pa.id = ap.patient
+  LEFT JOIN appointment_type ty ON ty.id = ap.appointment_type
+ WHERE s.clinic = {} AND s.{column} = {} AND s.starts_at >= {} AND s.starts_at < {}
+   AND s.local_date >= {} AND s.local_date <= {}
+ ORDER BY s.starts_at, s.id, ap.id
+"""
+_COLUMNS = ("practitioner", "site")
+
+
 async def _slots(
-    *, clinic_id: int, time_zone: str, period: Period, now: datetime, where, appointments_where
+    *,
+    clinic_id: int,
+    time_zone: str,
+    period: Period,
+    now: datetime,
+    offer: Offer,
+    column: str,
+    value: int,
 ) -> tuple[SlotCell, ...]:
+    if column not in _COLUMNS:  # a name from this module only, never from a request
+        raise ValueError(column)
     start, end = period.utc_bounds()
-    activity = Slot.activity
-    rows = await (
-        Slot.select(
-            Slot.id,
-            Slot.starts_at,
-            Slot.ends_at,
-            Slot.local_date,
-            Slot.origin,
-            Slot.state,
-            Slot.publish_at,
-            Slot.hold_until,
-            Slot.practitioner,
-            Slot.site,
-            Slot.activity,
-            activity.name_fr.as_alias("activity_name_fr"),
-            activity.name_en.as_alias("activity_name_en"),
-            activity.appointment_type.telemedicine.as_alias("activity_telemedicine"),
-        )
-        .where(
-            (Slot.clinic == clinic_id)
-            & where
-            & (Slot.starts_at >= start)
-            & (Slot.starts_at < end)
-            & (Slot.local_date >= period.first)
-            & (Slot.local_date <= period.last)
-        )
-        .order_by(Slot.starts_at)
-    )
-    if not rows:
-        return ()
-    appointments = await _appointments(
-        clinic_id=clinic_id, start=start, end=end, where=appointments_where
-    )
-    offer = await online_offer(clinic_id=clinic_id)
+    sql = _SLOTS.replace("{column}", column)
+    rows = await Slot.raw(sql, clinic_id, value, start, end, period.first, period.last)
     zone = ZoneInfo(time_zone)
-    return tuple(_cell(row, appointments.get(row["id"]), offer, zone, now) for row in rows)
+    cells: list[SlotCell] = []
+    chosen: AppointmentCell | None = None
+    for i, row in enumerate(rows):
+        # Rows come per slot, its appointments in id order: the slot shows its active one,
+        # else its last cancelled one.
+        if row["appointment_id"] is not None:
+            found = _appointment(row)
+            if chosen is None or not chosen.active or found.active:
+                chosen = found
+        last_of_slot = i + 1 == len(rows) or rows[i + 1]["id"] != row["id"]
+        if last_of_slot:
+            cells.append(_cell(row, chosen, offer, zone, now))
+            chosen = None
+    return tuple(cells)
 
 
 def _cell(
-    row: dict, appointment: AppointmentCell | None, offer: OnlineOffer, zone: ZoneInfo, now
+    row: dict, appointment: AppointmentCell | None, offer: Offer, zone: ZoneInfo, now
 ) -> SlotCell:
-    hold_until = row["hold_until"]
+    hold_until = _moment(row["hold_until"])
     if row["state"] == "booked":
         state = SlotState.BOOKED
     elif row["state"] != "open":
@@ -389,10 +479,12 @@ def _cell(
         state = SlotState.HELD
     else:
         state = SlotState.FREE
+    starts_at, ends_at = _moment(row["starts_at"]), _moment(row["ends_at"])
+    publish_at = _moment(row["publish_at"])
     publication = Publication(
         publication_state(
             origin=row["origin"],
-            publish_at=row["publish_at"],
+            publish_at=publish_at,
             activity_offered=offer.offers(
                 activity_id=row["activity"], practitioner_id=row["practitioner"]
             ),
@@ -402,11 +494,11 @@ def _cell(
     active = appointment if appointment is not None and appointment.active else None
     return SlotCell(
         id=row["id"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        local_date=row["local_date"],
-        start=row["starts_at"].astimezone(zone).time(),
-        end=row["ends_at"].astimezone(zone).time(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        local_date=_day(row["local_date"]),
+        start=starts_at.astimezone(zone).time(),
+        end=ends_at.astimezone(zone).time(),
         practitioner_id=row["practitioner"],
         site_id=row["site"],
         activity_id=row["activity"],
@@ -414,53 +506,12 @@ def _cell(
         activity_name_en=row["activity_name_en"],
         state=state,
         publication=publication,
-        publish_at=row["publish_at"],
+        publish_at=publish_at,
         held_until=hold_until if state is SlotState.HELD else None,
         telemedicine=active.telemedicine if active else bool(row["activity_telemedicine"]),
         appointment=appointment,
         from_recurrence=row["origin"] == "recurrence",
     )
-
-
-async def _appointments(
-    *, clinic_id: int, start: datetime, end: datetime, where
-) -> dict[int, AppointmentCell]:
-    """The appointment each slot shows, by slot id: its active one, else its last
-    cancelled one (a slot freed by a cancellation still says so). The appointment copies
-    its slot's times, so the agenda's (clinic, starts_at) index finds them."""
-    kind = Appointment.appointment_type
-    rows = await (
-        Appointment.select(
-            Appointment.id,
-            Appointment.slot,
-            Appointment.status,
-            Appointment.source,
-            Appointment.provisional,
-            Appointment.patient,
-            Appointment.patient.first_name.as_alias("first_name"),
-            Appointment.patient.last_name.as_alias("last_name"),
-            kind.name_fr.as_alias("type_name_fr"),
-            kind.name_en.as_alias("type_name_en"),
-            kind.telemedicine.as_alias("telemedicine"),
-            Appointment.activity.appointment_type.name_fr.as_alias("activity_type_fr"),
-            Appointment.activity.appointment_type.name_en.as_alias("activity_type_en"),
-            Appointment.activity.appointment_type.telemedicine.as_alias("activity_telemedicine"),
-        )
-        .where(
-            (Appointment.clinic == clinic_id)
-            & where
-            & (Appointment.starts_at >= start)
-            & (Appointment.starts_at < end)
-        )
-        .order_by(Appointment.id)
-    )
-    chosen: dict[int, AppointmentCell] = {}
-    for row in rows:
-        cell = _appointment(row)
-        current = chosen.get(row["slot"])
-        if current is None or not current.active or cell.active:
-            chosen[row["slot"]] = cell
-    return chosen
 
 
 def _appointment(row: dict) -> AppointmentCell:
@@ -472,7 +523,7 @@ def _appointment(row: dict) -> AppointmentCell:
         name = f"{row['first_name']} {row['last_name']}"
     has_type = row["type_name_fr"] is not None or row["type_name_en"] is not None
     return AppointmentCell(
-        id=row["id"],
+        id=row["appointment_id"],
         status=AppointmentStatus(row["status"]),
         source=Source(row["source"]),
         patient_name=name,
@@ -495,3 +546,15 @@ def _typed(provisional) -> dict:
             return {}
         return value if isinstance(value, dict) else {}
     return {}
+
+
+def _moment(value) -> datetime | None:
+    """A timestamp as either database returns it to a raw statement (SQLite: ISO text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

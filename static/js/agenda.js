@@ -1,12 +1,18 @@
-// The agenda's slot dialog: htmx puts a slot's page into <dialog id="slot-dialog">; show it
-// as a modal (Escape closes it, focus returns to the slot). Without JavaScript the slot is
-// a plain link to its page.
+// The agenda's slots: a click (or Enter) on a slot opens its page in <dialog id="slot-dialog">
+// with htmx, as a modal (Escape closes it, focus returns to the slot). One listener for the
+// page, so a week of hundreds of slots carries no attributes for it. Without JavaScript, or
+// with a modifier key (a new tab), the slot is a plain link to its page.
 (function () {
   "use strict";
   var opener = null;
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var elt = event.detail.elt;
-    if (elt && elt.matches && elt.matches("a.slot")) opener = elt.id;
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.slot");
+    var dialog = document.getElementById("slot-dialog");
+    if (!link || !dialog || !window.htmx) return;
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    opener = link.id;
+    window.htmx.ajax("GET", link.getAttribute("href"), { target: "#slot-dialog", swap: "innerHTML" });
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var dialog = event.detail.target;

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from html import unescape
 
 import pytest
 
@@ -103,7 +104,7 @@ def slot_html(html: str, slot_id: int) -> str:
     """The markup of one slot's link."""
     found = re.search(rf'<a class="slot[^>]*href="/staff/slots/{slot_id}".*?</a>', html, re.S)
     assert found, f"slot {slot_id} is not on the page"
-    return found.group(0)
+    return unescape(found.group(0)).replace("\xa0", " ")
 
 
 def plain(response) -> str:

@@ -19,13 +19,13 @@ from litestar.exceptions import NoRouteMatchFoundException
 from app import i18n
 from app.staff.accounts import StaffUser
 from app.staff.agenda import grid
+from app.staff.agenda.render import SlotLinks, icon, sprite
 from app.staff.agenda.views import (
     ICON_LABELS,
     STATE_LABELS,
     STATUS_LABELS,
     Agenda,
     Icon,
-    SlotCell,
     SlotState,
     ViewKind,
 )
@@ -33,6 +33,7 @@ from app.staff.tables import StaffRole
 
 # Other parts' addresses, by the shared contract (used as written when the route is absent).
 SCHEDULES_OPEN = ("staff:schedules_open", "/staff/schedules/open")
+LEGEND_STATES = (SlotState.FREE, SlotState.HELD, SlotState.BOOKED, SlotState.CLOSED)
 
 
 @lru_cache(maxsize=4096)
@@ -211,29 +212,28 @@ def context(
             if typed_date is not None
             else None
         ),
-        "show_site": multi_site,
-        "site_names": {
-            s.id: i18n.localized(s, "name", formats.locale) for s in agenda.directory.sites
-        },
         "names": {p.id: p.name for p in agenda.directory.practitioners},
         "live": {
             "practitioners": ",".join(str(i) for i in agenda.practitioner_ids),
             "sites": ",".join(str(i) for i in agenda.site_ids),
             "days": ",".join(day.isoformat() for day in period.days),
         },
-        "icon_labels": ICON_LABELS,
-        "state_labels": STATE_LABELS,
-        "agenda_status_labels": STATUS_LABELS,
-        "SlotState": SlotState,
-        "Icon": Icon,
-        "slot_url": slot_url,
+        "render_slot": SlotLinks(
+            formats,
+            show_site=multi_site,
+            site_names={
+                s.id: i18n.localized(s, "name", formats.locale) for s in agenda.directory.sites
+            },
+        ),
+        "icon_sprite": sprite(),
+        "legend": {
+            "states": [(state, i18n.gettext(STATE_LABELS[state])) for state in LEGEND_STATES],
+            "icons": [
+                (icon(kind, "", decorative=True), i18n.gettext(ICON_LABELS[kind])) for kind in Icon
+            ],
+        },
         **grids(agenda),
     }
-
-
-def slot_url(slot: SlotCell) -> str:
-    """The slot's dialog (the appointments' part of the staff area, by the shared contract)."""
-    return f"/staff/slots/{slot.id}"
 
 
 def print_context(request: Request, agenda: Agenda) -> dict[str, Any]:

@@ -90,7 +90,9 @@ class SlotLinks:
         self.gettext = gettext
 
     def icon_markup(self, slot: SlotCell) -> str:
-        parts = []
+        if not slot.icons:
+            return ""
+        parts = ['<span class="slot-icons">']
         for kind in slot.icons:
             if kind is Icon.SCHEDULED and slot.publish_at is not None:
                 label = self.gettext(
@@ -100,6 +102,7 @@ class SlotLinks:
                 parts.append(icon(kind, label))
             else:
                 parts.append(self.icons[kind])
+        parts.append("</span>")
         return "".join(parts)
 
     def badge(self, slot: SlotCell) -> str:
@@ -135,8 +138,8 @@ class SlotLinks:
         parts = [
             f'<a class="{classes}" id="slot-{slot.id}" href="{url}">'
             f'<span class="slot-head"><span class="slot-time">{formats.time(slot.start)}{end}</span>'  # noqa: E501
-            f'<span class="slot-icons">{self.icon_markup(slot)}</span></span>'
-            f'<span class="slot-activity"><span class="swatch" aria-hidden="true"></span>{activity}</span>'  # noqa: E501
+            f"{self.icon_markup(slot)}</span>"
+            f'<span class="slot-activity">{activity}</span>'
         ]
         if live:
             parts.append(f'<span class="slot-patient">{self.patient(appointment)}</span>')

@@ -411,7 +411,7 @@ def _shown_days(period: Period, slots: tuple[SlotCell, ...]) -> tuple[date, ...]
 # A period's slots of one practitioner or one site, each with its activity and the
 # appointments on it (an active one, and any cancelled before), in one statement. The UTC
 # bounds let the (practitioner, starts_at) and (clinic, site, starts_at) indexes find the
-# slots, and (clinic, starts_at) each slot's appointments, which copy their slot's times.
+# slots, and appointment_slot each slot's appointments.
 _SLOTS = """
 SELECT s.id, s.starts_at, s.ends_at, s.local_date, s.origin, s.state, s.publish_at,
        s.hold_until, s.practitioner, s.site, s.activity,
@@ -424,13 +424,12 @@ SELECT s.id, s.starts_at, s.ends_at, s.local_date, s.origin, s.state, s.publish_
   FROM slot s
   JOIN activity ac ON ac.id = s.activity
   LEFT JOIN appointment_type at ON at.id = ac.appointment_type
-  LEFT JOIN appointment ap
-       ON ap.clinic = s.clinic AND ap.starts_at = s.starts_at AND ap.slot = s.id
+  LEFT JOIN appointment ap ON ap.slot = s.id AND ap.clinic = s.clinic
   LEFT JOIN patient pa ON pa.id = ap.patient
   LEFT JOIN appointment_type ty ON ty.id = ap.appointment_type
  WHERE s.clinic = {} AND s.{column} = {} AND s.starts_at >= {} AND s.starts_at < {}
    AND s.local_date >= {} AND s.local_date <= {}
- ORDER BY s.starts_at, s.id, ap.id
+ ORDER BY s.starts_at, s.id
 """
 _COLUMNS = ("practitioner", "site")
 
@@ -454,17 +453,23 @@ async def _slots(
     cells: list[SlotCell] = []
     chosen: AppointmentCell | None = None
     for i, row in enumerate(rows):
-        # Rows come per slot, its appointments in id order: the slot shows its active one,
+        # Rows come per slot, one per appointment on it: the slot shows its active one,
         # else its last cancelled one.
         if row["appointment_id"] is not None:
             found = _appointment(row)
-            if chosen is None or not chosen.active or found.active:
+            if chosen is None or _shows_before(found, chosen):
                 chosen = found
         last_of_slot = i + 1 == len(rows) or rows[i + 1]["id"] != row["id"]
         if last_of_slot:
             cells.append(_cell(row, chosen, offer, zone, now))
             chosen = None
     return tuple(cells)
+
+
+def _shows_before(one: AppointmentCell, other: AppointmentCell) -> bool:
+    if one.active != other.active:
+        return one.active
+    return one.id > other.id
 
 
 def _cell(

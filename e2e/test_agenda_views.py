@@ -74,6 +74,60 @@ async def crowd_the_site(known: dict[str, int]) -> None:
         )
 
 
+async def furnish_julies_tuesday(known: dict[str, int], day: date) -> None:
+    """Her first follow-ups that day: booked by the front desk (Marie has arrived), booked
+    online by an unidentified patient, held by a patient on the portal, and one booked then
+    cancelled. Once, for both sizes."""
+    from app.booking.services import BookingDetails, BookingService
+    from app.booking.tables import Appointment, AppointmentStatus, Source
+    from app.events import PATIENT
+    from app.listeners import make_bus
+    from app.scheduling.tables import Slot
+    from tests.integration import demo_lookup
+    from tests.integration.engine_fixtures import RECEPTION
+
+    rows = (
+        await Slot.select(Slot.id)
+        .where(
+            (Slot.practitioner == known["julie"])
+            & (Slot.local_date == day)
+            & (Slot.activity == known["suivi"])
+        )
+        .order_by(Slot.starts_at)
+    )
+    first = [row["id"] for row in rows[:4]]
+    if await Appointment.exists().where(Appointment.slot == first[0]):
+        return
+    booking = BookingService(clinic_id=known["clinic"], bus=make_bus())
+    marie = await demo_lookup.patient_id(known["clinic"], "Tremblay")
+    staff = BookingDetails(source=Source.STAFF, patient_id=marie)
+    arrived = await booking.staff_book(slot_id=first[0], details=staff, actor=RECEPTION)
+    await booking.set_status(
+        appointment_id=arrived.appointment_id,
+        status=AppointmentStatus.ARRIVED,
+        from_statuses=(AppointmentStatus.BOOKED,),
+        actor=RECEPTION,
+    )
+    token = "agenda-e2e-hold-" + "x" * 16
+    await booking.hold(slot_id=first[1], token=token)
+    await booking.book(
+        slot_id=first[1],
+        token=token,
+        details=BookingDetails(
+            source=Source.ONLINE,
+            provisional={"first_name": "Chloé", "last_name": "Nouvelle"},
+            contact_email="chloe.nouvelle@example.org",
+        ),
+        actor=PATIENT,
+    )
+    long_hold = BookingService(
+        clinic_id=known["clinic"], bus=make_bus(), hold_for=timedelta(hours=2)
+    )
+    await long_hold.hold(slot_id=first[2], token="agenda-e2e-review-" + "y" * 14)
+    cancelled = await booking.staff_book(slot_id=first[3], details=staff, actor=RECEPTION)
+    await booking.cancel(appointment_id=cancelled.appointment_id, actor=RECEPTION)
+
+
 def day_path(kind: str, ident: int, view: str, day: date) -> str:
     return f"/staff/agenda/{kind}/{ident}/{view}/{day.isoformat()}"
 
@@ -84,6 +138,7 @@ async def test_a_practitioners_day_and_week(page: Page, live_server, size, viewp
     await page.set_viewport_size(viewport)
     await sign_in(page, live_server)
     day = MONDAY + timedelta(days=1)  # Tuesday: Julie's template day
+    await furnish_julies_tuesday(known, day)
     await page.goto(live_server.url(day_path("practitioner", known["julie"], "day", day)))
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Dre Julie Roy · mardi 12 janvier 2027"
@@ -97,6 +152,12 @@ async def test_a_practitioners_day_and_week(page: Page, live_server, size, viewp
     await expect(
         page.locator("#agenda svg[role=img][aria-label='Téléconsultation']").first
     ).to_be_attached()
+    await expect(slots.nth(0)).to_contain_text("Marie Tremblay")
+    await expect(slots.nth(0)).to_contain_text("Arrivé")
+    await expect(slots.nth(1)).to_contain_text("Provisoire Chloé Nouvelle")
+    await expect(slots.nth(1).locator("svg[aria-label='Réservé en ligne']")).to_be_attached()
+    await expect(slots.nth(2)).to_contain_text("Bloqué en ligne jusqu'à")
+    await expect(slots.nth(3)).to_contain_text("Annulé : Marie Tremblay")
     await assert_accessible(page)
     await page.screenshot(path=screenshot_path(f"agenda-practitioner-day-{size}"), full_page=True)
 

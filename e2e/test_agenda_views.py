@@ -174,6 +174,18 @@ async def test_a_practitioners_day_and_week(page: Page, live_server, size, viewp
     assert second == await slots.nth(1).get_attribute("id")
     await page.screenshot(path=screenshot_path(f"agenda-practitioner-day-focus-{size}"))
 
+    # The printable list: the day alone, no navigation.
+    await page.get_by_role("link", name="Imprimer").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Clinique Démo · Dre Julie Roy · mardi 12 janvier 2027"
+    )
+    await expect(page.locator("nav")).to_have_count(0)
+    await expect(page.get_by_role("row").nth(1)).to_contain_text("Marie Tremblay")
+    await page.emulate_media(media="print")
+    await page.screenshot(path=screenshot_path(f"agenda-print-{size}"), full_page=True)
+    await page.emulate_media(media="screen")
+    await page.go_back()
+
     # Week: htmx swaps the agenda and the address follows, so a refresh shows the same.
     await page.get_by_role("link", name="Semaine", exact=True).click()
     await expect(page).to_have_url(

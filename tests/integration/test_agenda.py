@@ -356,6 +356,16 @@ async def test_a_live_hold_is_shown_until_it_lapses(world, demo):
     assert "Bloqué" not in slot_html(page, slots[0]) and "Libre" in slot_html(page, slots[0])
 
 
+async def test_a_closed_slot_says_so(world, demo):
+    slots = await world.open(world.julie, world.centre, world.suivi, WEDNESDAY, time(9), time(10))
+    await Slot.update({Slot.state: "closed"}).where(Slot.id == slots[0])
+    client = await admin(demo)
+    page = (await client.get(practitioner_url(world.julie, "day", WEDNESDAY))).text
+    closed = slot_html(page, slots[0])
+    assert "Fermé" in closed and "state-closed" in closed and icon_names(closed) == []
+    assert "Libre" in slot_html(page, slots[1])
+
+
 # -- navigation -----------------------------------------------------------------------------
 
 

@@ -153,3 +153,22 @@ class SlotLinks:
             parts.append(f'<span class="slot-cancelled">{escape(text)}</span>')
         parts.append("</a>")
         return Markup("".join(parts))
+
+    def rows(self, grid, detail: str) -> Markup:
+        """The grid's body: a row per time boundary, the time in a row header, each slot in
+        the cell it starts in, spanning the rows it covers (see grid.py)."""
+        time_of = self.formats.time
+        out = []
+        for row in grid.rows:
+            out.append('<tr class="gap">' if row.gap else "<tr>")
+            out.append(f'<th scope="row" class="time-col">{time_of(row.start)}</th>')
+            for entry in row.entries:
+                if entry is None:
+                    out.append("<td></td>")
+                    continue
+                span = f' rowspan="{entry.span}"' if entry.span > 1 else ""
+                out.append(f'<td{span} class="has-slot">')
+                out.extend(self(slot, detail) for slot in entry.slots)
+                out.append("</td>")
+            out.append("</tr>")
+        return Markup("".join(out))

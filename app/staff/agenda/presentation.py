@@ -26,6 +26,7 @@ from app.staff.agenda.views import (
     STATUS_LABELS,
     Agenda,
     Icon,
+    SlotCell,
     SlotState,
     ViewKind,
 )
@@ -144,6 +145,27 @@ def choices(agenda: Agenda, locale: str) -> tuple[tuple[str, tuple[Choice, ...]]
     return ((i18n.gettext("Sites"), sites), (i18n.gettext("Practitioners"), people))
 
 
+@dataclass(frozen=True)
+class Run:
+    """Consecutive slots of one activity (a site's week names the activity once a run)."""
+
+    activity: str
+    colour: int
+    slots: tuple[SlotCell, ...]
+
+
+def runs(slots: tuple[SlotCell, ...], locale: str) -> list[Run]:
+    found: list[Run] = []
+    for slot in slots:
+        if found and found[-1].slots[-1].activity_id == slot.activity_id:
+            last = found.pop()
+            found.append(Run(last.activity, last.colour, (*last.slots, slot)))
+        else:
+            name = i18n.localized(slot, "activity_name", locale)
+            found.append(Run(name, slot.colour, (slot,)))
+    return found
+
+
 def heading(agenda: Agenda, formats: Formats) -> str:
     if agenda.practitioner is not None:
         who = agenda.practitioner.name
@@ -213,6 +235,7 @@ def context(
             else None
         ),
         "names": {p.id: p.name for p in agenda.directory.practitioners},
+        "runs": lambda slots: runs(slots, formats.locale),
         "live": {
             "practitioners": ",".join(str(i) for i in agenda.practitioner_ids),
             "sites": ",".join(str(i) for i in agenda.site_ids),

@@ -139,7 +139,8 @@ class SlotLinks:
             f'<a class="{classes}" id="slot-{slot.id}" href="{url}">'
             f'<span class="slot-head"><span class="slot-time">{formats.time(slot.start)}{end}</span>'  # noqa: E501
             f"{self.icon_markup(slot)}</span>"
-            f'<span class="slot-activity">{activity}</span>'
+            # A chip sits in its activity's run, which names the activity once.
+            + ("" if detail == "chip" else f'<span class="slot-activity">{activity}</span>')
         ]
         if live:
             parts.append(f'<span class="slot-patient">{self.patient(appointment)}</span>')

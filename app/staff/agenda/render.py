@@ -54,7 +54,7 @@ def sprite() -> Markup:
 def icon(kind: Icon, label: str, *, decorative: bool = False) -> Markup:
     """The icon as inline SVG: role img, named by its label, which is also its tooltip
     (<title>); decorative (beside its words, as in the legend): hidden from screen readers."""
-    head = f'<svg class="icon icon-{kind.value}" width="16" height="16" focusable="false"'
+    head = f'<svg class="icon icon-{kind.value}"'  # sized by the stylesheet
     use = f'<use href="#icon-{kind.value}"/>'
     if decorative:
         return Markup(f'{head} aria-hidden="true">{use}</svg>')
@@ -148,7 +148,7 @@ class SlotLinks:
             kind = kind or appointment.type_name_en or appointment.type_name_fr
             if detail == "full" and kind:
                 parts.append(f'<span class="slot-type">{escape(kind)}</span>')
-        parts.append(f'<span class="slot-state">{self.badge(slot)}</span>')
+        parts.append(self.badge(slot))
         if appointment is not None and appointment.status is AppointmentStatus.CANCELLED:
             text = self.gettext("Cancelled: %(name)s", name=appointment.patient_name or "—")
             parts.append(f'<span class="slot-cancelled">{escape(text)}</span>')

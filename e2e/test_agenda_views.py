@@ -198,9 +198,12 @@ async def test_a_practitioners_day_and_week(page: Page, live_server, size, viewp
     assert week_slots >= 26 * 4  # the run's first week, Monday to Friday (today's included)
     await assert_accessible(page)
     await page.screenshot(path=screenshot_path(f"agenda-practitioner-week-{size}"), full_page=True)
-    await page.get_by_role("link", name="Suivant", exact=True).click()
+    await page.get_by_role("link", name="Suivant", exact=True).focus()
+    await page.keyboard.press("Enter")
     next_week = day_path("practitioner", known["julie"], "week", day + timedelta(days=7))
     await expect(page).to_have_url(live_server.url(next_week))
+    # The keyboard stays on "Next" in the new view.
+    await expect(page.get_by_role("link", name="Suivant", exact=True)).to_be_focused()
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Dre Julie Roy · Semaine du 18 janvier 2027"
     )

@@ -412,6 +412,15 @@ async def test_a_bad_date_or_view_in_the_address_is_not_a_500(world, demo):
     ).status_code == 404
     bad = await client.get(f"/staff/agenda/practitioner/{world.julie}/day/2026-13-45")
     assert bad.status_code in (400, 404)
+    for far in ("9999-12-31", "0001-01-01"):
+        url = practitioner_url(world.julie, "week", date.fromisoformat(far))
+        assert (await client.get(url)).status_code == 404
+    typed = await client.get(
+        practitioner_url(world.julie, "day", WEDNESDAY), params={"date": "9999-12-31"}
+    )
+    assert typed.status_code == 422 and "Choisissez une date entre 1900 et 2200." in text(typed)
+    huge = await client.get("/staff/agenda/practitioner/99999999999999999999/day/2026-11-25")
+    assert huge.status_code == 404
 
 
 async def test_the_picker_goes_to_a_site_or_a_practitioner(world, demo):

@@ -227,13 +227,7 @@ def context(
         "may_change": may_change(staff, agenda),
         "choices": choices(agenda, formats.locale),
         "typed_date": typed_date,
-        "date_error": (
-            i18n.gettext(
-                "Enter a date as YYYY-MM-DD, for example %(example)s.", example=today.isoformat()
-            )
-            if typed_date is not None
-            else None
-        ),
+        "date_error": date_error(typed_date, today) if typed_date is not None else None,
         "names": {p.id: p.name for p in agenda.directory.practitioners},
         "runs": lambda slots: runs(slots, formats.locale),
         "live": {
@@ -257,6 +251,17 @@ def context(
         },
         **grids(agenda),
     }
+
+
+def date_error(typed: str, today: date) -> str:
+    """What the date field says of a date it could not show (routes.py refused it)."""
+    try:
+        date.fromisoformat(typed.strip())
+    except ValueError:
+        return i18n.gettext(
+            "Enter a date as YYYY-MM-DD, for example %(example)s.", example=today.isoformat()
+        )
+    return i18n.gettext("Choose a date between 1900 and 2200.")
 
 
 def print_context(request: Request, agenda: Agenda) -> dict[str, Any]:

@@ -280,3 +280,33 @@ async def test_a_practitioner_reads_another_agenda_without_open_a_schedule(page:
     await page.get_by_role("button", name="Afficher").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Dr Marc Gagnon")
     await expect(page.get_by_role("link", name="Ouvrir un horaire")).to_have_count(0)
+
+
+async def test_the_agenda_works_without_javascript(new_context, live_server):
+    """Plain links and GET forms: the date field, the picker and Next go where they say."""
+    known = await ids()
+    context = await new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await page.set_viewport_size(DESKTOP)
+    await sign_in(page, live_server)
+    await page.goto(live_server.url("/staff/agenda"))
+    await expect(page).to_have_url(
+        live_server.url(day_path("site", known["centre"], "day", MONDAY))
+    )
+    await page.get_by_label("Date", exact=True).fill("2027-01-20")
+    await page.get_by_role("button", name="Aller").click()
+    await expect(page).to_have_url(
+        live_server.url(day_path("site", known["centre"], "day", date(2027, 1, 20)))
+    )
+    await page.get_by_label("Agenda de").select_option(label="Dre Julie Roy")
+    await page.get_by_role("button", name="Afficher").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Dre Julie Roy · mercredi 20 janvier 2027"
+    )
+    await page.get_by_role("link", name="Suivant", exact=True).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Dre Julie Roy · jeudi 21 janvier 2027"
+    )
+    first = page.locator("#agenda a.slot").first
+    assert (await first.get_attribute("href")).startswith("/staff/slots/")
+    await page.screenshot(path=screenshot_path("agenda-practitioner-day-nojs"))

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.booking.tables import AppointmentStatus, Source
@@ -148,7 +149,7 @@ class Directory:
         return tuple(p for p in self.practitioners if (p.id, site_id) in self.works_at)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds a page: slots make them lighter
 class AppointmentCell:
     id: int
     status: AppointmentStatus
@@ -164,7 +165,7 @@ class AppointmentCell:
         return self.status is not AppointmentStatus.CANCELLED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds a page: slots make them lighter
 class SlotCell:
     id: int
     starts_at: datetime  # UTC
@@ -450,6 +451,12 @@ async def _slots(
     sql = _SLOTS.replace("{column}", column)
     rows = await Slot.raw(sql, clinic_id, value, start, end, period.first, period.last)
     zone = ZoneInfo(time_zone)
+    # A view has few (activity, practitioner) pairs and many slots: judge each pair once.
+    offered = lru_cache(maxsize=None)(
+        lambda activity, practitioner: offer.offers(
+            activity_id=activity, practitioner_id=practitioner
+        )
+    )
     cells: list[SlotCell] = []
     chosen: AppointmentCell | None = None
     for i, row in enumerate(rows):
@@ -461,7 +468,7 @@ async def _slots(
                 chosen = found
         last_of_slot = i + 1 == len(rows) or rows[i + 1]["id"] != row["id"]
         if last_of_slot:
-            cells.append(_cell(row, chosen, offer, zone, now))
+            cells.append(_cell(row, chosen, offered, zone, now))
             chosen = None
     return tuple(cells)
 
@@ -472,9 +479,7 @@ def _shows_before(one: AppointmentCell, other: AppointmentCell) -> bool:
     return one.id > other.id
 
 
-def _cell(
-    row: dict, appointment: AppointmentCell | None, offer: Offer, zone: ZoneInfo, now
-) -> SlotCell:
+def _cell(row: dict, appointment: AppointmentCell | None, offered, zone: ZoneInfo, now) -> SlotCell:
     hold_until = _moment(row["hold_until"])
     if row["state"] == "booked":
         state = SlotState.BOOKED
@@ -490,9 +495,7 @@ def _cell(
         publication_state(
             origin=row["origin"],
             publish_at=publish_at,
-            activity_offered=offer.offers(
-                activity_id=row["activity"], practitioner_id=row["practitioner"]
-            ),
+            activity_offered=offered(row["activity"], row["practitioner"]),
             now=now,
         )
     )

@@ -310,3 +310,22 @@ async def test_the_agenda_works_without_javascript(new_context, live_server):
     first = page.locator("#agenda a.slot").first
     assert (await first.get_attribute("href")).startswith("/staff/slots/")
     await page.screenshot(path=screenshot_path("agenda-practitioner-day-nojs"))
+
+
+async def test_the_week_in_english(page: Page, live_server):
+    known = await ids()
+    await page.set_viewport_size(DESKTOP)
+    await sign_in(page, live_server)
+    week = day_path("practitioner", known["julie"], "week", MONDAY + timedelta(days=7))
+    await page.goto(live_server.url(week + "?lang=en"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Dre Julie Roy · Week of January 18, 2027"
+    )
+    for label in ("Day", "Week", "Previous", "Today", "Next", "Open a schedule"):
+        await expect(page.get_by_role("link", name=label, exact=True)).to_be_visible()
+    await expect(page.get_by_role("columnheader", name="Mon, Jan 18")).to_be_visible()
+    await expect(
+        page.locator("#agenda svg[role=img][aria-label='Published online']").first
+    ).to_be_attached()
+    await assert_accessible(page)
+    await page.screenshot(path=screenshot_path("agenda-practitioner-week-en-desktop"))

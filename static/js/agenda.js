@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var opener = null;
+  var agendaUrl = null; // the view the dialog opened over (the slot's page may take the address)
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a.slot");
     var dialog = document.getElementById("slot-dialog");
@@ -12,6 +13,7 @@
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
     opener = link.id;
+    agendaUrl = window.location.href;
     window.htmx.ajax("GET", link.getAttribute("href"), { target: "#slot-dialog", swap: "innerHTML" });
   });
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -21,6 +23,9 @@
   });
   document.addEventListener("close", function (event) {
     if (!event.target || event.target.id !== "slot-dialog") return;
+    // Closed: the address names the agenda again, so a refresh shows it.
+    if (agendaUrl && window.location.href !== agendaUrl) window.history.replaceState(window.history.state, "", agendaUrl);
+    agendaUrl = null;
     var back = opener && document.getElementById(opener);
     if (back) back.focus();
   }, true);

@@ -556,6 +556,8 @@ async def test_a_week_is_a_fixed_number_of_queries(world, demo):
     with recorded_statements() as many:
         page = await client.get(url)
     assert len(slot_ids(page.text)) == len(slots) > 80
-    # The session, the directory (with what is online), the slots with their appointments.
-    assert len(many) == len(few) == 3, [s.sql[:60] for s in many]
+    # The session's, then the directory (with what is online) and the slots with their
+    # appointments: the same few statements for one slot or a hundred.
+    assert len(many) == len(few) <= 5, [s.sql[:60] for s in many]
+    assert sum("FROM slot s" in s.sql for s in many) == 1
     assert await Appointment.count() > 40

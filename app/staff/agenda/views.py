@@ -1,7 +1,7 @@
 """The agenda's read model: what a day or a week of one practitioner or one site shows,
-as frozen dataclasses, read in a fixed handful of queries whatever the number of slots
-(the directory, the slots with their activity, the appointments on them, what the
-clinic's online services put online). Every query names the clinic.
+as frozen dataclasses, read in two statements whatever the number of slots: the directory
+(practitioners, sites, who works where, what the online services put online), and the
+slots with their activity and the appointments on them. Every statement names the clinic.
 
 Days are the clinic's local days: a slot belongs to the `local_date` fixed when it was
 opened, so a DST week needs no arithmetic here; the UTC bounds beside it only let the

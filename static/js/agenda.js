@@ -14,12 +14,16 @@
     event.preventDefault();
     opener = link.id;
     agendaUrl = window.location.href;
-    window.htmx.ajax("GET", link.getAttribute("href"), { target: "#slot-dialog", swap: "innerHTML" });
+    // The link is the request's source, as if it carried hx-get: the slot dialog's own
+    // script (slot-dialog.js) takes it as the element to give the focus back to.
+    window.htmx.ajax("GET", link.getAttribute("href"), { source: link, target: "#slot-dialog", swap: "innerHTML" });
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var dialog = event.detail.target;
-    if (!dialog || dialog.id !== "slot-dialog" || typeof dialog.showModal !== "function") return;
-    if (!dialog.open) dialog.showModal();
+  // Opens the dialog if nothing else has (slot-dialog.js, loaded before, opens it first and
+  // remembers the page's title).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var dialog = document.getElementById("slot-dialog");
+    if (!dialog || typeof dialog.showModal !== "function" || dialog.open) return;
+    if (event.detail.target === dialog || dialog.contains(event.detail.target)) dialog.showModal();
   });
   document.addEventListener("close", function (event) {
     if (!event.target || event.target.id !== "slot-dialog") return;

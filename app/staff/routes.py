@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.staff.administration import Administration
+from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
@@ -20,6 +21,7 @@ signed_in_area = Router(
     path="/staff",
     route_handlers=[
         home,
+        *AGENDA,
         AccountSecurity,
         Administration,
         AuditLog,

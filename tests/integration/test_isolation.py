@@ -39,6 +39,7 @@ async def demo_values(demo) -> dict[str, str]:
     session = service_url.split("/b/")[1].split("/")[0]
     booked = await Appointment.select(Appointment.id, Appointment.slot).first()
     invitation = await staff_invitation()
+    clinic = await demo_lookup.clinic_id("demo")
     return {
         "site_slug": "centre-ville",
         "session": session,
@@ -47,6 +48,11 @@ async def demo_values(demo) -> dict[str, str]:
         "slot_id": str(booked["slot"]),
         "appointment_id": str(booked["id"]),
         "invitation": invitation,
+        # The staff agenda's views (each clinic's staff signed in: see the test).
+        "practitioner_id": str(await demo_lookup.practitioner_id(clinic, "Dre Julie Roy")),
+        "site_id": str(await demo_lookup.site_id(clinic, "centre-ville")),
+        "view": "week",
+        "day": "2026-11-25",
         **await staff_values(),
     }
 
@@ -99,6 +105,10 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{action:str}", values["action"])
         .replace("{slot_id:int}", values["slot_id"])
         .replace("{appointment_id:int}", values["appointment_id"])
+        .replace("{practitioner_id:int}", values["practitioner_id"])
+        .replace("{site_id:int}", values["site_id"])
+        .replace("{view:str}", values["view"])
+        .replace("{day:date}", values["day"])
     )
 
 

@@ -5,13 +5,14 @@ each area adds the roles it is for (app/staff/guards.py)."""
 from litestar import Router
 from litestar.di import Provide
 
+from app.live.stream import live
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
 from app.staff.sign_in import SignIn
 
 signed_in_area = Router(
     path="/staff",
-    route_handlers=[home],
+    route_handlers=[home, live],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )

@@ -42,6 +42,9 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
         self._prefix = prefix
         self._wanted: set[str] = set()  # channels someone listens to, subscribed or not yet
         self._listening = asyncio.Event()
+        # One (un)subscription at a time: two at once on a fresh pub/sub object each open a
+        # connection, and both stay subscribed (every event then arrives twice).
+        self._subscribing = asyncio.Lock()
         self._down_until = 0.0
         self._failing = False  # listening failed; said once, and once when it recovers
 
@@ -51,14 +54,15 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
     async def subscribe(self, channels: Iterable[str]) -> None:
         channels = set(channels)
         self._wanted |= channels
-        self._listening.set()
         try:
-            await asyncio.wait_for(
-                self._pub_sub.subscribe(*map(self._name, channels)), PUBLISH_TIMEOUT_S
-            )
+            async with self._subscribing:
+                await asyncio.wait_for(
+                    self._pub_sub.subscribe(*map(self._name, channels)), PUBLISH_TIMEOUT_S
+                )
         except (RedisError, OSError, asyncio.TimeoutError) as error:
             # The listening loop subscribes again once Redis is back.
             self._listen_failed(error)
+        self._listening.set()
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
         channels = set(channels)
@@ -66,9 +70,10 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
         if not self._wanted:
             self._listening.clear()
         try:
-            await asyncio.wait_for(
-                self._pub_sub.unsubscribe(*map(self._name, channels)), PUBLISH_TIMEOUT_S
-            )
+            async with self._subscribing:
+                await asyncio.wait_for(
+                    self._pub_sub.unsubscribe(*map(self._name, channels)), PUBLISH_TIMEOUT_S
+                )
         except (RedisError, OSError, asyncio.TimeoutError):
             pass  # the connection is gone, and its subscriptions with it
 
@@ -92,10 +97,11 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
         while True:
             await self._listening.wait()
             try:
-                subscribed = {name.decode() for name in self._pub_sub.channels}
-                missing = {c for c in self._wanted if self._name(c) not in subscribed}
-                if missing:
-                    await self._pub_sub.subscribe(*map(self._name, missing))
+                async with self._subscribing:
+                    subscribed = {name.decode() for name in self._pub_sub.channels}
+                    missing = {c for c in self._wanted if self._name(c) not in subscribed}
+                    if missing:
+                        await self._pub_sub.subscribe(*map(self._name, missing))
                 message = await self._pub_sub.get_message(
                     ignore_subscribe_messages=True, timeout=LISTEN_POLL_S
                 )

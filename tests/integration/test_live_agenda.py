@@ -183,6 +183,7 @@ async def test_a_change_through_one_instance_reaches_a_stream_on_another(world, 
             assert event is not None, "instance B's agenda never heard of A's booking"
             assert time.monotonic() - started < DELIVERY_S
             assert event["data"]["practitioners"] == [demo.practitioners["roy"]]
+            assert await stream.next_event(0.3) is None  # once, not once per subscription
         await secretary.aclose()
 
 

@@ -171,9 +171,11 @@
     source.addEventListener("open", function () {
       if (broken) schedule(); // back after a gap: what changed meanwhile was not heard
       broken = false;
+      document.documentElement.setAttribute("data-live", "open"); // for styles and tests
     });
     source.addEventListener("error", function () {
       broken = true;
+      document.documentElement.setAttribute("data-live", "lost");
       if (source && source.readyState === EventSource.CLOSED) source = null; // signed out
     });
   }

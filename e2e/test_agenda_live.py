@@ -1,0 +1,87 @@
+"""A secretary's open agenda is live: a patient books online, in another browser, and the
+slot shows "Booked online" on the secretary's screen within two seconds, without a
+reload; the scroll position and the focus she had stay where they were.
+
+The agenda page is the one of the agenda URLs contract (`staff:agenda_practitioner`,
+`#agenda[data-live-agenda]` with the practitioners and days it shows, each slot an
+`a.slot#slot-{id}` with its icons as images named by their labels); live.js marks the
+document `data-live="open"` once its stream is connected."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.async_api import expect
+
+from e2e.conftest import (
+    DESKTOP,
+    FOLLOW_UP_DAYS,
+    FOLLOW_UP_HOURS,
+    PHONE,
+    OwnPatient,
+    screenshot_path,
+)
+from e2e.portal import WORDS, choose_service, heading, hold_first_slot, identify
+
+SECRETARY = "secretariat@demo.localhost"
+PASSWORD = "demo-password"
+DELIVERY_MS = 2000
+
+
+async def signed_in_agenda(new_context, live_server, patient: OwnPatient):
+    """The secretary's browser, at her desk (1280x800, in English), on the day of the
+    patient's doctor that holds the follow-ups."""
+    context = await new_context(viewport=DESKTOP, locale="en-CA")
+    page = await context.new_page()
+    await page.goto(live_server.url("/staff/sign-in"))
+    await page.get_by_label("Email").fill(SECRETARY)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    day = FOLLOW_UP_DAYS[0].isoformat()
+    await page.goto(live_server.url(f"/staff/agenda/practitioner/{patient.doctor_id}/day/{day}"))
+    agenda = page.locator("#agenda[data-live-agenda]")
+    await expect(agenda).to_be_visible()
+    await expect(agenda).to_have_attribute("data-live-days", re.compile(day))
+    await expect(agenda).to_have_attribute(
+        "data-live-practitioners", re.compile(str(patient.doctor_id))
+    )
+    await expect(page.locator("html")).to_have_attribute("data-live", "open")
+    return context, page
+
+
+async def test_an_online_booking_shows_in_the_open_agenda_within_two_seconds(
+    new_context, live_server, patient: OwnPatient
+):
+    slots = await patient.open_slots(FOLLOW_UP_DAYS[0], *FOLLOW_UP_HOURS)
+    first = f"#slot-{slots[0]}"
+    staff_context, agenda = await signed_in_agenda(new_context, live_server, patient)
+    booked = agenda.locator(first).get_by_role("img", name="Booked online")
+    await expect(agenda.locator(first)).to_be_visible()
+    await expect(booked).to_have_count(0)
+    # What must survive the update: no reload, the slot she is on keeps the focus.
+    await agenda.evaluate("window.__notReloaded = true")
+    await agenda.locator(f"#slot-{slots[-1]}").focus()
+    await agenda.screenshot(path=screenshot_path("agenda-live-before"))
+
+    patient_context = await new_context(viewport=PHONE, locale="fr-CA")
+    portal = await patient_context.new_page()
+    await portal.goto(live_server.url("/centre-ville/"))
+    await identify(portal, patient.who)
+    await choose_service(portal, WORDS["fr"]["follow_up"], "Contrôle")
+    await hold_first_slot(portal)
+    await heading(portal, WORDS["fr"]["review_title"])
+    await portal.get_by_role("button", name=WORDS["fr"]["book"]).click()
+    await heading(portal, WORDS["fr"]["done_title"])
+    committed = time.monotonic()
+
+    await expect(booked).to_be_visible(timeout=DELIVERY_MS)
+    assert (time.monotonic() - committed) * 1000 < DELIVERY_MS
+    assert await agenda.evaluate("window.__notReloaded === true"), "the agenda was reloaded"
+    assert await agenda.evaluate("document.activeElement && document.activeElement.id") == (
+        f"slot-{slots[-1]}"
+    )
+    await agenda.screenshot(path=screenshot_path("agenda-live-after"))
+    await patient_context.close()
+    await staff_context.close()

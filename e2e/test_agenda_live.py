@@ -1,6 +1,6 @@
-"""A secretary's open agenda is live: a patient books online, in another browser, and the
-slot shows "Booked online" on the secretary's screen within two seconds, without a
-reload; the scroll position and the focus she had stay where they were.
+"""A secretary's open agenda is live: a patient books online, in another browser, and
+the slot shows "Booked online" ("Réservé en ligne") on the secretary's screen within two
+seconds, without a reload; the focus she had stays where it was.
 
 The agenda page is the one of the agenda URLs contract (`staff:agenda_practitioner`,
 `#agenda[data-live-agenda]` with the practitioners and days it shows, each slot an
@@ -18,7 +18,6 @@ from e2e.conftest import (
     DESKTOP,
     FOLLOW_UP_DAYS,
     FOLLOW_UP_HOURS,
-    PHONE,
     OwnPatient,
     screenshot_path,
 )
@@ -30,15 +29,16 @@ DELIVERY_MS = 2000
 
 
 async def signed_in_agenda(new_context, live_server, patient: OwnPatient):
-    """The secretary's browser, at her desk (1280x800, in English), on the day of the
+    """The secretary's browser, at her desk (1280x800, in French), on the day of the
     patient's doctor that holds the follow-ups."""
-    context = await new_context(viewport=DESKTOP, locale="en-CA")
+    context = await new_context()
     page = await context.new_page()
+    await page.set_viewport_size(DESKTOP)
     await page.goto(live_server.url("/staff/sign-in"))
-    await page.get_by_label("Email").fill(SECRETARY)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    await page.get_by_label("Courriel").fill(SECRETARY)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     day = FOLLOW_UP_DAYS[0].isoformat()
     await page.goto(live_server.url(f"/staff/agenda/practitioner/{patient.doctor_id}/day/{day}"))
     agenda = page.locator("#agenda[data-live-agenda]")
@@ -57,7 +57,7 @@ async def test_an_online_booking_shows_in_the_open_agenda_within_two_seconds(
     slots = await patient.open_slots(FOLLOW_UP_DAYS[0], *FOLLOW_UP_HOURS)
     first = f"#slot-{slots[0]}"
     staff_context, agenda = await signed_in_agenda(new_context, live_server, patient)
-    booked = agenda.locator(first).get_by_role("img", name="Booked online")
+    booked = agenda.locator(first).get_by_role("img", name="Réservé en ligne")
     await expect(agenda.locator(first)).to_be_visible()
     await expect(booked).to_have_count(0)
     # What must survive the update: no reload, the slot she is on keeps the focus.
@@ -65,7 +65,7 @@ async def test_an_online_booking_shows_in_the_open_agenda_within_two_seconds(
     await agenda.locator(f"#slot-{slots[-1]}").focus()
     await agenda.screenshot(path=screenshot_path("agenda-live-before"))
 
-    patient_context = await new_context(viewport=PHONE, locale="fr-CA")
+    patient_context = await new_context()  # a phone, in French
     portal = await patient_context.new_page()
     await portal.goto(live_server.url("/centre-ville/"))
     await identify(portal, patient.who)

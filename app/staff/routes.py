@@ -6,13 +6,14 @@ from litestar import Router
 from litestar.di import Provide
 
 from app.live.stream import live
+from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
 from app.staff.sign_in import SignIn
 
 signed_in_area = Router(
     path="/staff",
-    route_handlers=[home, live],
+    route_handlers=[home, *AGENDA, live],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )

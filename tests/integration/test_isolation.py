@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tests.integration import demo_lookup
 from tests.integration.polling import until
 from tests.integration.portal_helpers import (
     MARIE,
@@ -14,6 +15,7 @@ from tests.integration.portal_helpers import (
     identify,
     open_follow_ups,
 )
+from tests.integration.staff_helpers import signed_in
 from tests.moments import freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
@@ -29,7 +31,18 @@ async def demo_values(demo) -> dict[str, str]:
     service_url = (await identify(demo, MARIE)).headers["location"]
     await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     session = service_url.split("/b/")[1].split("/")[0]
-    return {"site_slug": "centre-ville", "session": session, "link": link, "action": "confirm"}
+    clinic = await demo_lookup.clinic_id("demo")
+    return {
+        "site_slug": "centre-ville",
+        "session": session,
+        "link": link,
+        "action": "confirm",
+        # The staff agenda's views (each clinic's staff signed in: see the test).
+        "practitioner_id": str(await demo_lookup.practitioner_id(clinic, "Dre Julie Roy")),
+        "site_id": str(await demo_lookup.site_id(clinic, "centre-ville")),
+        "view": "week",
+        "day": "2026-11-25",
+    }
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
@@ -38,6 +51,10 @@ def concrete(path: str, values: dict[str, str]) -> str:
         path.replace("{site_slug:str}", values["site_slug"])
         .replace("{token:str}", token)
         .replace("{action:str}", values["action"])
+        .replace("{practitioner_id:int}", values["practitioner_id"])
+        .replace("{site_id:int}", values["site_id"])
+        .replace("{view:str}", values["view"])
+        .replace("{day:date}", values["day"])
     )
 
 
@@ -53,6 +70,9 @@ async def delivered(demo, link: str) -> None:
 
 async def test_every_route_with_an_id_is_404_on_another_clinics_host(web_app, demo, autre):
     values = await demo_values(demo)
+    # Staff pages answer only a signed-in account of their own clinic: each host's own staff.
+    await signed_in(demo, "admin@demo.localhost")
+    await signed_in(autre, "admin@autre.localhost")
     routes = [route for route in web_app.routes if route.path not in HOST_FREE]
     if "/dev/outbox" in {route.path for route in routes}:  # mounted on the embedded default only
         await delivered(demo, values["link"])

@@ -198,10 +198,11 @@ class OwnPatient:
 
     async def open_slots(self, day: date, start: clock_time, end: clock_time) -> list[int]:
         """Her doctor's follow-ups from `start` to `end` on `day`; their ids in order."""
+        from app.listeners import make_bus
         from app.scheduling.services import SchedulingService
         from app.scheduling.tables import Slot
 
-        opened = await SchedulingService(clinic_id=self.clinic_id).open_manual(
+        opened = await SchedulingService(clinic_id=self.clinic_id, bus=make_bus()).open_manual(
             actor=RECEPTION,
             practitioner_id=self.doctor_id,
             site_id=self.site_id,

@@ -20,6 +20,9 @@ from tests.moments import freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
 HOST_FREE = {"/healthz", "/static/{file_path:path}"}
+# Streams never end, which an in-memory client waits for: /staff/live's isolation (the
+# session's clinic only) is tested through a real server in test_live_agenda.py.
+STREAMS = {"/staff/live"}
 
 
 async def demo_values(demo) -> dict[str, str]:
@@ -73,7 +76,7 @@ async def test_every_route_with_an_id_is_404_on_another_clinics_host(web_app, de
     # Staff pages answer only a signed-in account of their own clinic: each host's own staff.
     await signed_in(demo, "admin@demo.localhost")
     await signed_in(autre, "admin@autre.localhost")
-    routes = [route for route in web_app.routes if route.path not in HOST_FREE]
+    routes = [route for route in web_app.routes if route.path not in HOST_FREE | STREAMS]
     if "/dev/outbox" in {route.path for route in routes}:  # mounted on the embedded default only
         await delivered(demo, values["link"])
     walked = 0

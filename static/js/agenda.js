@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var opener = null;
+  var agendaUrl = null; // the view the dialog opened over (the slot's page may take the address)
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a.slot");
     var dialog = document.getElementById("slot-dialog");
@@ -12,15 +13,23 @@
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
     opener = link.id;
-    window.htmx.ajax("GET", link.getAttribute("href"), { target: "#slot-dialog", swap: "innerHTML" });
+    agendaUrl = window.location.href;
+    // The link is the request's source, as if it carried hx-get: the slot dialog's own
+    // script (slot-dialog.js) takes it as the element to give the focus back to.
+    window.htmx.ajax("GET", link.getAttribute("href"), { source: link, target: "#slot-dialog", swap: "innerHTML" });
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var dialog = event.detail.target;
-    if (!dialog || dialog.id !== "slot-dialog" || typeof dialog.showModal !== "function") return;
-    if (!dialog.open) dialog.showModal();
+  // Opens the dialog if nothing else has (slot-dialog.js, loaded before, opens it first and
+  // remembers the page's title).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var dialog = document.getElementById("slot-dialog");
+    if (!dialog || typeof dialog.showModal !== "function" || dialog.open) return;
+    if (event.detail.target === dialog || dialog.contains(event.detail.target)) dialog.showModal();
   });
   document.addEventListener("close", function (event) {
     if (!event.target || event.target.id !== "slot-dialog") return;
+    // Closed: the address names the agenda again, so a refresh shows it.
+    if (agendaUrl && window.location.href !== agendaUrl) window.history.replaceState(window.history.state, "", agendaUrl);
+    agendaUrl = null;
     var back = opener && document.getElementById(opener);
     if (back) back.focus();
   }, true);

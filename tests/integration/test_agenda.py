@@ -356,6 +356,16 @@ async def test_a_live_hold_is_shown_until_it_lapses(world, demo):
     assert "Bloqué" not in slot_html(page, slots[0]) and "Libre" in slot_html(page, slots[0])
 
 
+async def test_a_closed_slot_says_so(world, demo):
+    slots = await world.open(world.julie, world.centre, world.suivi, WEDNESDAY, time(9), time(10))
+    await Slot.update({Slot.state: "closed"}).where(Slot.id == slots[0])
+    client = await admin(demo)
+    page = (await client.get(practitioner_url(world.julie, "day", WEDNESDAY))).text
+    closed = slot_html(page, slots[0])
+    assert "Fermé" in closed and "state-closed" in closed and icon_names(closed) == []
+    assert "Libre" in slot_html(page, slots[1])
+
+
 # -- navigation -----------------------------------------------------------------------------
 
 
@@ -402,6 +412,15 @@ async def test_a_bad_date_or_view_in_the_address_is_not_a_500(world, demo):
     ).status_code == 404
     bad = await client.get(f"/staff/agenda/practitioner/{world.julie}/day/2026-13-45")
     assert bad.status_code in (400, 404)
+    for far in ("9999-12-31", "0001-01-01"):
+        url = practitioner_url(world.julie, "week", date.fromisoformat(far))
+        assert (await client.get(url)).status_code == 404
+    typed = await client.get(
+        practitioner_url(world.julie, "day", WEDNESDAY), params={"date": "9999-12-31"}
+    )
+    assert typed.status_code == 422 and "Choisissez une date entre 1900 et 2200." in text(typed)
+    huge = await client.get("/staff/agenda/practitioner/99999999999999999999/day/2026-11-25")
+    assert huge.status_code == 404
 
 
 async def test_the_picker_goes_to_a_site_or_a_practitioner(world, demo):
@@ -537,5 +556,8 @@ async def test_a_week_is_a_fixed_number_of_queries(world, demo):
     with recorded_statements() as many:
         page = await client.get(url)
     assert len(slot_ids(page.text)) == len(slots) > 80
-    assert len(many) == len(few) <= 14
+    # The session's, then the directory (with what is online) and the slots with their
+    # appointments: the same few statements for one slot or a hundred.
+    assert len(many) == len(few) <= 5, [s.sql[:60] for s in many]
+    assert sum("FROM slot s" in s.sql for s in many) == 1
     assert await Appointment.count() > 40

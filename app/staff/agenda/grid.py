@@ -13,7 +13,7 @@ from typing import Hashable, Iterable, Sequence
 from app.staff.agenda.views import SlotCell
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """A column's entry starting on a row: its slot (or, should two overlap, slots)."""
 
@@ -24,7 +24,7 @@ class Cell:
 EMPTY = None  # nothing in this column on this row
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     start: time
     end: time

@@ -26,6 +26,7 @@ from app.staff.agenda.views import (
     STATUS_LABELS,
     Agenda,
     Icon,
+    SlotCell,
     SlotState,
     ViewKind,
 )
@@ -144,6 +145,27 @@ def choices(agenda: Agenda, locale: str) -> tuple[tuple[str, tuple[Choice, ...]]
     return ((i18n.gettext("Sites"), sites), (i18n.gettext("Practitioners"), people))
 
 
+@dataclass(frozen=True)
+class Run:
+    """Consecutive slots of one activity (a site's week names the activity once a run)."""
+
+    activity: str
+    colour: int
+    slots: tuple[SlotCell, ...]
+
+
+def runs(slots: tuple[SlotCell, ...], locale: str) -> list[Run]:
+    found: list[Run] = []
+    for slot in slots:
+        if found and found[-1].slots[-1].activity_id == slot.activity_id:
+            last = found.pop()
+            found.append(Run(last.activity, last.colour, (*last.slots, slot)))
+        else:
+            name = i18n.localized(slot, "activity_name", locale)
+            found.append(Run(name, slot.colour, (slot,)))
+    return found
+
+
 def heading(agenda: Agenda, formats: Formats) -> str:
     if agenda.practitioner is not None:
         who = agenda.practitioner.name
@@ -205,14 +227,9 @@ def context(
         "may_change": may_change(staff, agenda),
         "choices": choices(agenda, formats.locale),
         "typed_date": typed_date,
-        "date_error": (
-            i18n.gettext(
-                "Enter a date as YYYY-MM-DD, for example %(example)s.", example=today.isoformat()
-            )
-            if typed_date is not None
-            else None
-        ),
+        "date_error": date_error(typed_date, today) if typed_date is not None else None,
         "names": {p.id: p.name for p in agenda.directory.practitioners},
+        "runs": lambda slots: runs(slots, formats.locale),
         "live": {
             "practitioners": ",".join(str(i) for i in agenda.practitioner_ids),
             "sites": ",".join(str(i) for i in agenda.site_ids),
@@ -234,6 +251,17 @@ def context(
         },
         **grids(agenda),
     }
+
+
+def date_error(typed: str, today: date) -> str:
+    """What the date field says of a date it could not show (routes.py refused it)."""
+    try:
+        date.fromisoformat(typed.strip())
+    except ValueError:
+        return i18n.gettext(
+            "Enter a date as YYYY-MM-DD, for example %(example)s.", example=today.isoformat()
+        )
+    return i18n.gettext("Choose a date between 1900 and 2200.")
 
 
 def print_context(request: Request, agenda: Agenda) -> dict[str, Any]:

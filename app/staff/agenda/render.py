@@ -54,7 +54,7 @@ def sprite() -> Markup:
 def icon(kind: Icon, label: str, *, decorative: bool = False) -> Markup:
     """The icon as inline SVG: role img, named by its label, which is also its tooltip
     (<title>); decorative (beside its words, as in the legend): hidden from screen readers."""
-    head = f'<svg class="icon icon-{kind.value}" width="16" height="16" focusable="false"'
+    head = f'<svg class="icon icon-{kind.value}"'  # sized by the stylesheet
     use = f'<use href="#icon-{kind.value}"/>'
     if decorative:
         return Markup(f'{head} aria-hidden="true">{use}</svg>')
@@ -90,7 +90,9 @@ class SlotLinks:
         self.gettext = gettext
 
     def icon_markup(self, slot: SlotCell) -> str:
-        parts = []
+        if not slot.icons:
+            return ""
+        parts = ['<span class="slot-icons">']
         for kind in slot.icons:
             if kind is Icon.SCHEDULED and slot.publish_at is not None:
                 label = self.gettext(
@@ -100,6 +102,7 @@ class SlotLinks:
                 parts.append(icon(kind, label))
             else:
                 parts.append(self.icons[kind])
+        parts.append("</span>")
         return "".join(parts)
 
     def badge(self, slot: SlotCell) -> str:
@@ -135,8 +138,9 @@ class SlotLinks:
         parts = [
             f'<a class="{classes}" id="slot-{slot.id}" href="{url}">'
             f'<span class="slot-head"><span class="slot-time">{formats.time(slot.start)}{end}</span>'  # noqa: E501
-            f'<span class="slot-icons">{self.icon_markup(slot)}</span></span>'
-            f'<span class="slot-activity"><span class="swatch" aria-hidden="true"></span>{activity}</span>'  # noqa: E501
+            f"{self.icon_markup(slot)}</span>"
+            # A chip sits in its activity's run, which names the activity once.
+            + ("" if detail == "chip" else f'<span class="slot-activity">{activity}</span>')
         ]
         if live:
             parts.append(f'<span class="slot-patient">{self.patient(appointment)}</span>')
@@ -144,9 +148,28 @@ class SlotLinks:
             kind = kind or appointment.type_name_en or appointment.type_name_fr
             if detail == "full" and kind:
                 parts.append(f'<span class="slot-type">{escape(kind)}</span>')
-        parts.append(f'<span class="slot-state">{self.badge(slot)}</span>')
+        parts.append(self.badge(slot))
         if appointment is not None and appointment.status is AppointmentStatus.CANCELLED:
             text = self.gettext("Cancelled: %(name)s", name=appointment.patient_name or "—")
             parts.append(f'<span class="slot-cancelled">{escape(text)}</span>')
         parts.append("</a>")
         return Markup("".join(parts))
+
+    def rows(self, grid, detail: str) -> Markup:
+        """The grid's body: a row per time boundary, the time in a row header, each slot in
+        the cell it starts in, spanning the rows it covers (see grid.py)."""
+        time_of = self.formats.time
+        out = []
+        for row in grid.rows:
+            out.append('<tr class="gap">' if row.gap else "<tr>")
+            out.append(f'<th scope="row" class="time-col">{time_of(row.start)}</th>')
+            for entry in row.entries:
+                if entry is None:
+                    out.append("<td></td>")
+                    continue
+                span = f' rowspan="{entry.span}"' if entry.span > 1 else ""
+                out.append(f'<td{span} class="has-slot">')
+                out.extend(self(slot, detail) for slot in entry.slots)
+                out.append("</td>")
+            out.append("</tr>")
+        return Markup("".join(out))

@@ -28,6 +28,9 @@ from app.staff.agenda.views import (
 from app.staff.pages import staff_page
 from app.staff.tables import StaffRole
 
+# The days an agenda shows: far wider than any schedule, and far enough from date.min and
+# date.max that a week's bounds and its neighbours' are still dates.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
 PAGE = "staff/agenda/page.html"
 PRINT = "staff/agenda/print.html"
 BLOCK = "agenda_view"  # what an htmx navigation swaps (#agenda-view)
@@ -91,13 +94,14 @@ async def agenda_home(
 
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat((value or "").strip()) if value else None
+        found = date.fromisoformat((value or "").strip()) if value else None
     except ValueError:
         return None
+    return found if found is not None and FIRST_DAY <= found <= LAST_DAY else None
 
 
 def _period(view: str, day: date) -> Period:
-    if view not in tuple(ViewKind):
+    if view not in tuple(ViewKind) or not FIRST_DAY <= day <= LAST_DAY:
         raise NotFoundException("no such view")
     return Period(ViewKind(view), day)
 

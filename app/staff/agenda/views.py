@@ -1,7 +1,7 @@
 """The agenda's read model: what a day or a week of one practitioner or one site shows,
-as frozen dataclasses, read in a fixed handful of queries whatever the number of slots
-(the directory, the slots with their activity, the appointments on them, what the
-clinic's online services put online). Every query names the clinic.
+as frozen dataclasses, read in two statements whatever the number of slots: the directory
+(practitioners, sites, who works where, what the online services put online), and the
+slots with their activity and the appointments on them. Every statement names the clinic.
 
 Days are the clinic's local days: a slot belongs to the `local_date` fixed when it was
 opened, so a DST week needs no arithmetic here; the UTC bounds beside it only let the
@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.booking.tables import AppointmentStatus, Source
@@ -148,7 +149,7 @@ class Directory:
         return tuple(p for p in self.practitioners if (p.id, site_id) in self.works_at)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds a page: slots make them lighter
 class AppointmentCell:
     id: int
     status: AppointmentStatus
@@ -164,7 +165,7 @@ class AppointmentCell:
         return self.status is not AppointmentStatus.CANCELLED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # hundreds a page: slots make them lighter
 class SlotCell:
     id: int
     starts_at: datetime  # UTC
@@ -411,7 +412,7 @@ def _shown_days(period: Period, slots: tuple[SlotCell, ...]) -> tuple[date, ...]
 # A period's slots of one practitioner or one site, each with its activity and the
 # appointments on it (an active one, and any cancelled before), in one statement. The UTC
 # bounds let the (practitioner, starts_at) and (clinic, site, starts_at) indexes find the
-# slots, and (clinic, starts_at) each slot's appointments, which copy their slot's times.
+# slots, and appointment_slot each slot's appointments.
 _SLOTS = """
 SELECT s.id, s.starts_at, s.ends_at, s.local_date, s.origin, s.state, s.publish_at,
        s.hold_until, s.practitioner, s.site, s.activity,
@@ -424,13 +425,12 @@ SELECT s.id, s.starts_at, s.ends_at, s.local_date, s.origin, s.state, s.publish_
   FROM slot s
   JOIN activity ac ON ac.id = s.activity
   LEFT JOIN appointment_type at ON at.id = ac.appointment_type
-  LEFT JOIN appointment ap
-       ON ap.clinic = s.clinic AND ap.starts_at = s.starts_at AND ap.slot = s.id
+  LEFT JOIN appointment ap ON ap.slot = s.id AND ap.clinic = s.clinic
   LEFT JOIN patient pa ON pa.id = ap.patient
   LEFT JOIN appointment_type ty ON ty.id = ap.appointment_type
  WHERE s.clinic = {} AND s.{column} = {} AND s.starts_at >= {} AND s.starts_at < {}
    AND s.local_date >= {} AND s.local_date <= {}
- ORDER BY s.starts_at, s.id, ap.id
+ ORDER BY s.starts_at, s.id
 """
 _COLUMNS = ("practitioner", "site")
 
@@ -451,25 +451,35 @@ async def _slots(
     sql = _SLOTS.replace("{column}", column)
     rows = await Slot.raw(sql, clinic_id, value, start, end, period.first, period.last)
     zone = ZoneInfo(time_zone)
+    # A view has few (activity, practitioner) pairs and many slots: judge each pair once.
+    offered = lru_cache(maxsize=None)(
+        lambda activity, practitioner: offer.offers(
+            activity_id=activity, practitioner_id=practitioner
+        )
+    )
     cells: list[SlotCell] = []
     chosen: AppointmentCell | None = None
     for i, row in enumerate(rows):
-        # Rows come per slot, its appointments in id order: the slot shows its active one,
+        # Rows come per slot, one per appointment on it: the slot shows its active one,
         # else its last cancelled one.
         if row["appointment_id"] is not None:
             found = _appointment(row)
-            if chosen is None or not chosen.active or found.active:
+            if chosen is None or _shows_before(found, chosen):
                 chosen = found
         last_of_slot = i + 1 == len(rows) or rows[i + 1]["id"] != row["id"]
         if last_of_slot:
-            cells.append(_cell(row, chosen, offer, zone, now))
+            cells.append(_cell(row, chosen, offered, zone, now))
             chosen = None
     return tuple(cells)
 
 
-def _cell(
-    row: dict, appointment: AppointmentCell | None, offer: Offer, zone: ZoneInfo, now
-) -> SlotCell:
+def _shows_before(one: AppointmentCell, other: AppointmentCell) -> bool:
+    if one.active != other.active:
+        return one.active
+    return one.id > other.id
+
+
+def _cell(row: dict, appointment: AppointmentCell | None, offered, zone: ZoneInfo, now) -> SlotCell:
     hold_until = _moment(row["hold_until"])
     if row["state"] == "booked":
         state = SlotState.BOOKED
@@ -485,9 +495,7 @@ def _cell(
         publication_state(
             origin=row["origin"],
             publish_at=publish_at,
-            activity_offered=offer.offers(
-                activity_id=row["activity"], practitioner_id=row["practitioner"]
-            ),
+            activity_offered=offered(row["activity"], row["practitioner"]),
             now=now,
         )
     )

@@ -82,7 +82,26 @@ async def truncate_all() -> None:
 
     tables = sort_table_classes(Finder().get_table_classes())
     for table in reversed(tables):
-        await table.delete(force=True)
+        if table._meta.tablename == "audit_entry":
+            await erase_audit_log()
+        else:
+            await table.delete(force=True)
+
+
+async def erase_audit_log() -> None:
+    """Tests only: the audit log refuses deletion (its triggers), so they are dropped for
+    the deletion and put back."""
+    from app.audit.tables import AuditEntry
+    from app.audit.triggers import create_statements, drop_statements
+    from app.db import engine, write_transaction
+
+    kind = engine().engine_type
+    async with write_transaction():
+        for statement in drop_statements(kind):
+            await AuditEntry.raw(statement)
+        await AuditEntry.raw("DELETE FROM audit_entry")
+        for statement in create_statements(kind):
+            await AuditEntry.raw(statement)
 
 
 @pytest.fixture(autouse=True)

@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "app.booking.piccolo_app",
         "app.messaging.piccolo_app",
         "app.staff.piccolo_app",
+        "app.audit.piccolo_app",
     ]
 )

@@ -1,4 +1,5 @@
-"""python -m app serve | migrate | seed: the commands behind make run, migrate and seed."""
+"""python -m app serve | migrate | seed | audit verify: the commands behind make run, migrate
+and seed, and the audit log's check."""
 
 from __future__ import annotations
 
@@ -26,9 +27,13 @@ def main(argv: list[str]) -> int:
         asyncio.run(seed())
         print("Demo data is in place.")
         return 0
+    if command == "audit":
+        from app.audit.cli import main as audit
+
+        return audit(argv[2:])
     if command == "serve":
         return serve(settings)
-    print(f"unknown command {command!r}: use serve, migrate or seed", file=sys.stderr)
+    print(f"unknown command {command!r}: use serve, migrate, seed or audit", file=sys.stderr)
     return 2
 
 

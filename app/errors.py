@@ -24,6 +24,7 @@ from app.htmx import page_or_fragment
 from app.portal.dependencies import BookingSessionGone, PortalClosed
 from app.portal.details import AppointmentLinkInvalid
 from app.portal.guards import CrossSiteForm
+from app.staff.appointments.guards import NotYourAgenda
 from app.staff.guards import RoleRequired
 from app.staff.pages import staff_page
 from app.staff.tables import ROLE_LABELS
@@ -45,6 +46,7 @@ PAGES: dict[type[Exception], Page] = {
     CrossSiteForm: Page(403, "portal/cross_site.html"),
     NotATextForm: Page(422, "errors/error.html"),
     RoleRequired: Page(403, "errors/error.html", lambda exc: {"lacks": _lacks(exc)}),
+    NotYourAgenda: Page(403, "errors/error.html", lambda exc: {"lacks": _not_yours()}),
 }
 # Every other refusal by its status; a status not listed gets the general page.
 BY_STATUS = {404: "errors/404.html"}
@@ -57,6 +59,12 @@ def _lacks(exc: RoleRequired) -> str:
         "This page is for: %(allowed)s. You are signed in as %(role)s.",
         allowed=allowed,
         role=i18n.gettext(ROLE_LABELS[exc.role]).lower(),
+    )
+
+
+def _not_yours() -> str:
+    return i18n.gettext(
+        "A practitioner changes their own agenda only: this one is read-only for you."
     )
 
 

@@ -29,15 +29,31 @@ def is_fragment_request(request: HTMXRequest) -> bool:
 
 
 @lru_cache(maxsize=None)
-def block_owner(env: Environment, template: str, block: str) -> str | None:
-    """The template that defines `block` for `template`: itself or the nearest parent."""
-    if block in env.get_template(template).blocks:
-        return template
+def _parent(env: Environment, template: str) -> str | None:
     source = env.loader.get_source(env, template)[0]
     parent = next(iter(env.parse(source).find_all(nodes.Extends)), None)
     if parent is None or not isinstance(parent.template, nodes.Const):
         return None
-    return block_owner(env, parent.template.value, block)
+    return parent.template.value
+
+
+def render_inherited_block(
+    env: Environment, template: str, block: str, context: dict[str, Any]
+) -> str | None:
+    """`block` as the whole page would render it: defined by `template` or an ancestor,
+    with the blocks it calls taken from the nearest template that overrides them (a
+    staff page's page_title inside the layout's title), as Jinja's own extends does."""
+    chain, name = [], template
+    while name:
+        chain.append(env.get_template(name))
+        name = _parent(env, name)
+    context_ = chain[0].new_context(context)
+    for ancestor in chain[1:]:
+        for block_name, render in ancestor.blocks.items():
+            context_.blocks.setdefault(block_name, []).append(render)
+    if block not in context_.blocks:
+        return None
+    return env.concat(context_.blocks[block][0](context_))
 
 
 def base_context(request: HTMXRequest) -> dict[str, Any]:
@@ -84,12 +100,8 @@ def page_or_fragment(
     if block and is_fragment_request(request):
         # htmx sets the document's title from a <title> in the swapped content, so the
         # new step is announced by its name, as a full page load would be.
-        owner = block_owner(env, template, "title")
-        title = (
-            f"<title>{render_block(env, owner, 'title', **full_context).strip()}</title>"
-            if owner
-            else ""
-        )
+        title = render_inherited_block(env, template, "title", full_context)
+        title = f"<title>{title.strip()}</title>" if title is not None else ""
         html = title + render_block(env, template, block, **full_context)
         if status_code == 200:
             # After a redirect htmx swaps the final page; make the address bar follow it.

@@ -25,6 +25,7 @@ from app.scheduling.tables import (
     ScheduleTemplateBlock,
     Slot,
 )
+from app.settings import load_oidc
 from app.staff.passwords import hash_password
 from app.staff.tables import StaffAccount, StaffRole
 from tenants.tables import Clinic, WorkSite
@@ -284,6 +285,8 @@ async def seed(*, schedules: bool = True) -> None:
             await Clinic.update({Clinic.hin_format: spec["hin_format"]}).where(
                 Clinic.id == clinic.id
             )
+        if spec["slug"] == "demo":
+            await _seed_single_sign_on(clinic.id)
         for site_spec in spec["sites"]:
             exists = await WorkSite.exists().where(
                 (WorkSite.clinic == clinic.id) & (WorkSite.slug == site_spec["slug"])
@@ -296,6 +299,24 @@ async def seed(*, schedules: bool = True) -> None:
         await _seed_accounts(clinic, staff)
         if schedules:
             await _seed_scheduling(clinic, staff)
+
+
+async def _seed_single_sign_on(clinic_id: int) -> None:
+    """The demo clinic's provider from the OIDC_* settings, when they are set."""
+    oidc = load_oidc()
+    if oidc is None:
+        return
+    await Clinic.update(
+        {
+            Clinic.oidc_provider_name: oidc.provider_name,
+            Clinic.oidc_issuer: oidc.issuer,
+            Clinic.oidc_client_id: oidc.client_id,
+            Clinic.oidc_client_secret: oidc.client_secret,
+            Clinic.oidc_email_domains: oidc.email_domains,
+            Clinic.oidc_tenant_ids: oidc.tenant_ids,
+            Clinic.oidc_hosted_domains: oidc.hosted_domains,
+        }
+    ).where(Clinic.id == clinic_id)
 
 
 async def _seed_accounts(clinic: Clinic, staff: "Staff") -> None:

@@ -52,6 +52,7 @@ class Settings:
     # As normalised networks ("10.0.0.5/32"): plain text keeps the settings a simple value.
     trusted_proxies: tuple[str, ...] = ()
     staff_idle: timedelta = timedelta(hours=12)  # a staff session left unused this long ends
+    oidc: "OidcSettings | None" = None  # the demo seed's single sign-on (OIDC_*), if set
 
     @property
     def dev_outbox(self) -> bool:
@@ -67,6 +68,20 @@ class Settings:
         """The address of a clinic's pages, for links in emails and SMS."""
         port = f":{self.port}" if self.public_scheme == "http" and self.port != 80 else ""
         return f"{self.public_scheme}://{slug}.{self.base_domain}{port}"
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """The demo clinic's single sign-on, for the demo seed only (each clinic keeps its own
+    in its row; the administration edits it)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    provider_name: str = "OpenID"
+    email_domains: str = ""  # space-separated, as in the Clinic row
+    tenant_ids: str = ""
+    hosted_domains: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,6 +193,27 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         clock_offset=clock_offset(env),
         trusted_proxies=_trusted_proxies(env),
         staff_idle=timedelta(minutes=_positive_int(env, "STAFF_IDLE_MINUTES", 12 * 60)),
+        oidc=load_oidc(env),
+    )
+
+
+def load_oidc(env: Mapping[str, str] | None = None) -> OidcSettings | None:
+    """OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together, or none of them."""
+    env = os.environ if env is None else env
+    issuer = _optional_url(env, "OIDC_ISSUER", ("https", "http"))
+    if issuer is None:
+        return None
+    missing = [name for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if not env.get(name)]
+    if missing:
+        raise SettingsError(f"{missing[0]}: required when OIDC_ISSUER is set")
+    return OidcSettings(
+        issuer=issuer.rstrip("/"),
+        client_id=env["OIDC_CLIENT_ID"],
+        client_secret=env["OIDC_CLIENT_SECRET"],
+        provider_name=env.get("OIDC_PROVIDER_NAME") or "OpenID",
+        email_domains=env.get("OIDC_EMAIL_DOMAINS", ""),
+        tenant_ids=env.get("OIDC_TENANT_IDS", ""),
+        hosted_domains=env.get("OIDC_HOSTED_DOMAINS", ""),
     )
 
 

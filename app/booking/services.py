@@ -240,9 +240,7 @@ class BookingService:
             )
             if not cancelled:
                 return Outcome(OutcomeCode.ALREADY_CANCELLED, appointment_id)
-            await Slot.update({Slot.state: "open"}).where(
-                (Slot.id == cancelled[0]["slot"]) & (Slot.clinic == self.clinic_id)
-            )
+            await self._release(cancelled[0]["slot"])
             await self._emit(
                 appointment_id, actor, AppointmentChange.CANCELLED, before, _snapshot(cancelled[0])
             )
@@ -292,9 +290,7 @@ class BookingService:
                 .where((Appointment.id == appointment_id) & (Appointment.clinic == self.clinic_id))
                 .returning(*_SNAPSHOT)
             )
-            await Slot.update({Slot.state: "open"}).where(
-                (Slot.id == before.slot_id) & (Slot.clinic == self.clinic_id)
-            )
+            await self._release(before.slot_id)
             await self._emit(
                 appointment_id, actor, AppointmentChange.MOVED, before, _snapshot(moved[0])
             )
@@ -337,6 +333,15 @@ class BookingService:
         )
         row = await (_locked(query) if lock else query.first())
         return _snapshot(row) if row else None
+
+    async def _release(self, slot_id: int) -> None:
+        """The slot of a cancelled or moved appointment: free again, or closed when its
+        range was closed while it was booked (the practitioner is away)."""
+        mine = (Slot.id == slot_id) & (Slot.clinic == self.clinic_id)
+        await Slot.update({Slot.state: "closed", Slot.closes_when_freed: False}).where(
+            mine & (Slot.closes_when_freed == True)  # noqa: E712 - SQL, not Python
+        )
+        await Slot.update({Slot.state: "open"}).where(mine & (Slot.state == "booked"))
 
     async def _emit(
         self,

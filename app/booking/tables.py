@@ -66,6 +66,7 @@ class Appointment(Table):
     updated_at = Timestamptz()
     created_by = Varchar(length=100, default="")
     cancelled_at = Timestamptz(null=True, default=None)
+    cancellation_reason = Text(default="")  # typed by staff when they cancel
 
 
 class BookingSession(Table):

@@ -35,6 +35,7 @@ from app.scheduling.tables import (
     ScheduleOpening,
     ScheduleTemplateBlock,
     Slot,
+    SlotState,
 )
 from tenants.tables import Clinic, WorkSite
 
@@ -53,6 +54,9 @@ class ScheduleRefusal(StrEnum):
     NO_SLOT = "no_slot"  # the times open nothing
     OVERLAP = "overlap"  # with a slot the practitioner already has (facts: which)
     OVERLAP_RACE = "overlap_race"  # with slots another opening made meanwhile
+    OVERLAP_CLOSED = "overlap_closed"  # with a slot closed over a range (facts: which)
+    END_BEFORE_START = "end_before_start"  # a template block, a closing's times
+    BLOCKS_OVERLAP = "blocks_overlap"  # two blocks of one template (facts: block)
 
 
 _REFUSALS = {
@@ -70,6 +74,12 @@ _REFUSALS = {
     ScheduleRefusal.OVERLAP_RACE: N_(
         "Nothing was opened: these times overlap slots opened meanwhile."
     ),
+    ScheduleRefusal.OVERLAP_CLOSED: N_(
+        "Nothing was opened: %(name)s has a closed slot on %(day)s from %(start)s to %(end)s, "
+        "which opens again only with the same times."
+    ),
+    ScheduleRefusal.END_BEFORE_START: N_("The end must come after the start."),
+    ScheduleRefusal.BLOCKS_OVERLAP: N_("This block overlaps another block of the same day."),
 }
 
 
@@ -84,9 +94,11 @@ class ScheduleError(Exception):
         starts_at: datetime | None = None,
         ends_at: datetime | None = None,
         time_zone: str = "UTC",
+        block: int | None = None,
     ) -> None:
         super().__init__(code.value)
         self.code = code
+        self.block = block  # which block of a template, for the form to point at it
         self.name, self.starts_at, self.ends_at, self.time_zone = (
             name,
             starts_at,
@@ -115,6 +127,23 @@ class ScheduleError(Exception):
 class Opened:
     opening_id: int
     slot_count: int
+
+
+@dataclass(frozen=True)
+class BookedSlot:
+    """A slot a closing left alone because it carries an appointment: for staff to move it."""
+
+    slot_id: int
+    site_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Closed:
+    slot_count: int  # free slots closed
+    held_count: int  # free slots left open because a patient holds them right now
+    booked: tuple[BookedSlot, ...]  # in the range, untouched
 
 
 def publication_state(
@@ -232,6 +261,105 @@ class SchedulingService:
             actor=actor,
         )
 
+    async def close_free_slots(
+        self,
+        *,
+        practitioner_id: int,
+        first_day: date,
+        last_day: date,
+        start: time | None = None,
+        end: time | None = None,
+        actor: Actor,
+    ) -> Closed:
+        """Close a practitioner's free slots from first_day to last_day (both included),
+        or only those lying within start-end on each day (clinic time): a practitioner
+        is away. One transaction. A slot with an appointment is never touched (its state
+        is 'booked'), nor one a patient holds right now (the hold is theirs until it
+        lapses); the booked ones are returned, for staff to move their appointments."""
+        self._check_range(first_day, last_day)
+        if (start is None) != (end is None) or (start and end and end <= start):
+            raise ScheduleError(ScheduleRefusal.END_BEFORE_START)
+        practitioner = (
+            await Practitioner.select(Practitioner.id)
+            .where((Practitioner.id == practitioner_id) & (Practitioner.clinic == self.clinic_id))
+            .first()
+        )
+        if practitioner is None:
+            raise ScheduleError(ScheduleRefusal.NO_PRACTITIONER_OR_SITE)
+        clinic = await Clinic.select(Clinic.time_zone).where(Clinic.id == self.clinic_id).first()
+        zone = ZoneInfo(clinic["time_zone"])
+
+        def within(row: dict) -> bool:
+            if start is None or end is None:
+                return True
+            local_start = row["starts_at"].astimezone(zone)
+            local_end = row["ends_at"].astimezone(zone)
+            return start <= local_start.time() and (
+                local_end.date() == local_start.date() and local_end.time() <= end
+            )
+
+        now = clock.now()
+        async with write_transaction():
+            rows = await Slot.select(
+                Slot.id, Slot.site, Slot.starts_at, Slot.ends_at, Slot.state, Slot.hold_until
+            ).where(
+                (Slot.clinic == self.clinic_id)
+                & (Slot.practitioner == practitioner_id)
+                & (Slot.local_date >= first_day)
+                & (Slot.local_date <= last_day)
+                & Slot.state.is_in([SlotState.OPEN, SlotState.BOOKED])
+            )
+            rows = sorted((r for r in rows if within(r)), key=lambda r: r["starts_at"])
+            candidates = [r["id"] for r in rows if r["state"] == SlotState.OPEN]
+            closed: list[dict] = []
+            for index in range(0, len(candidates), INSERT_CHUNK):
+                # The conditions again in the UPDATE: a slot booked or held since the
+                # SELECT is left as it is (the statement decides, not the check above).
+                closed += (
+                    await Slot.update({Slot.state: SlotState.CLOSED})
+                    .where(
+                        Slot.id.is_in(candidates[index : index + INSERT_CHUNK])
+                        & (Slot.clinic == self.clinic_id)
+                        & (Slot.state == SlotState.OPEN)
+                        & (Slot.hold_until.is_null() | (Slot.hold_until < now))
+                    )
+                    .returning(Slot.id, Slot.site)
+                )
+            closed_ids = {r["id"] for r in closed}
+            booked_ids = [r["id"] for r in rows if r["state"] == SlotState.BOOKED]
+            for index in range(0, len(booked_ids), INSERT_CHUNK):
+                await Slot.update({Slot.closes_when_freed: True}).where(
+                    Slot.id.is_in(booked_ids[index : index + INSERT_CHUNK])
+                    & (Slot.clinic == self.clinic_id)
+                    & (Slot.state == SlotState.BOOKED)
+                )
+            booked = tuple(
+                BookedSlot(r["id"], r["site"], r["starts_at"], r["ends_at"])
+                for r in rows
+                if r["state"] == SlotState.BOOKED
+            )
+            if closed:
+                sites = {r["site"] for r in closed}
+                await self.bus.emit(
+                    ScheduleChanged(
+                        clinic_id=self.clinic_id,
+                        actor=actor,
+                        kind=ScheduleChange.CLOSED,
+                        entity_id=practitioner_id,
+                        before=None,
+                        after=ScheduleSnapshot(
+                            practitioner_id=practitioner_id,
+                            site_id=sites.pop() if len(sites) == 1 else None,
+                            first_day=first_day,
+                            last_day=last_day,
+                            origin="closing",
+                            slot_count=len(closed),
+                        ),
+                    )
+                )
+        held = sum(1 for r in rows if r["state"] == SlotState.OPEN and r["id"] not in closed_ids)
+        return Closed(slot_count=len(closed), held_count=held, booked=booked)
+
     # -- internals ---------------------------------------------------------------
 
     async def _activity(self, activity_id: int) -> dict:
@@ -311,7 +439,9 @@ class SchedulingService:
         )
         try:
             async with write_transaction():
-                await self._refuse_overlap(practitioner_id, practitioner["name"], times, zone)
+                reopened = await self._refuse_overlap(
+                    practitioner_id, practitioner["name"], times, zone
+                )
                 await opening.save()
                 rows = [
                     Slot(
@@ -329,9 +459,28 @@ class SchedulingService:
                         state="open",
                     )
                     for t in times
+                    if (t.starts_at, t.ends_at) not in reopened
                 ]
                 for index in range(0, len(rows), INSERT_CHUNK):
                     await Slot.insert(*rows[index : index + INSERT_CHUNK])
+                for t in times:
+                    if (t.starts_at, t.ends_at) in reopened:
+                        await Slot.update(
+                            {
+                                Slot.site: site_id,
+                                Slot.activity: t.activity_id,
+                                Slot.opening: opening.id,
+                                Slot.origin: origin,
+                                Slot.publish_at: publish_at,
+                                Slot.state: SlotState.OPEN,
+                                Slot.hold_token: None,
+                                Slot.hold_until: None,
+                            }
+                        ).where(
+                            (Slot.id == reopened[(t.starts_at, t.ends_at)])
+                            & (Slot.clinic == self.clinic_id)
+                            & (Slot.state == SlotState.CLOSED)
+                        )
                 await self.bus.emit(
                     ScheduleChanged(
                         clinic_id=self.clinic_id,
@@ -345,7 +494,7 @@ class SchedulingService:
                             first_day=first_day,
                             last_day=last_day,
                             origin=origin,
-                            slot_count=len(rows),
+                            slot_count=len(times),
                             publish_at=publish_at,
                             rule=rule,
                             template_id=template_id,
@@ -357,14 +506,17 @@ class SchedulingService:
             if type(error).__name__ == "ExclusionViolationError":
                 raise ScheduleError(ScheduleRefusal.OVERLAP_RACE) from None
             raise
-        return Opened(opening_id=opening.id, slot_count=len(rows))
+        return Opened(opening_id=opening.id, slot_count=len(times))
 
     async def _refuse_overlap(
         self, practitioner_id: int, name: str, times: list[SlotTime], zone: ZoneInfo
-    ) -> None:
+    ) -> dict[tuple[datetime, datetime], int]:
+        """Refuses any overlap with the practitioner's slots, except a closed slot at
+        exactly the same times: that one is opened again (its row stays, as cancelled
+        appointments may point at it). Returns those, by their times."""
         # Slots never exceed a day, so one range query finds every candidate.
         existing = (
-            await Slot.select(Slot.starts_at, Slot.ends_at)
+            await Slot.select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.state)
             .where(
                 (Slot.practitioner == practitioner_id)
                 & (Slot.starts_at < times[-1].ends_at)
@@ -372,20 +524,29 @@ class SchedulingService:
             )
             .order_by(Slot.starts_at)
         )
+        reopened: dict[tuple[datetime, datetime], int] = {}
         cursor = 0
         for new in times:
             for row in existing[cursor:]:
                 if row["starts_at"] >= new.ends_at:
                     break
-                if row["ends_at"] > new.starts_at:
-                    raise _overlap(name, row["starts_at"], row["ends_at"], zone)
+                if row["ends_at"] <= new.starts_at:
+                    continue
+                closed = row["state"] == SlotState.CLOSED
+                if closed and (row["starts_at"], row["ends_at"]) == (new.starts_at, new.ends_at):
+                    reopened[(new.starts_at, new.ends_at)] = row["id"]
+                    continue
+                raise _overlap(name, row["starts_at"], row["ends_at"], zone, closed=closed)
             while cursor < len(existing) and existing[cursor]["ends_at"] <= new.starts_at:
                 cursor += 1
+        return reopened
 
 
-def _overlap(name: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> ScheduleError:
+def _overlap(
+    name: str, starts_at: datetime, ends_at: datetime, zone: ZoneInfo, *, closed: bool = False
+) -> ScheduleError:
     return ScheduleError(
-        ScheduleRefusal.OVERLAP,
+        ScheduleRefusal.OVERLAP_CLOSED if closed else ScheduleRefusal.OVERLAP,
         name=name,
         starts_at=starts_at,
         ends_at=ends_at,

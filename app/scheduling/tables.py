@@ -1,5 +1,7 @@
 """Practitioners, activities, schedule templates and openings, and the slots they open."""
 
+from enum import StrEnum
+
 from piccolo.columns import (
     Boolean,
     Date,
@@ -19,6 +21,14 @@ PRACTITIONER_KINDS = ("gp", "specialist", "nurse_practitioner", "nurse", "reside
 ORIGINS = ("manual", "template", "recurrence")
 ONLINE_ORIGINS = ("manual", "template")  # recurrence slots are never offered online
 DAY_PARTS = tuple(DayPart)
+
+
+class SlotState(StrEnum):
+    OPEN = "open"  # free (a patient may hold it for a few minutes)
+    BOOKED = "booked"  # carries an active appointment
+    # Closed over a range (a practitioner is away): never offered, never booked. It still
+    # occupies its time, so opening those hours again is refused as an overlap.
+    CLOSED = "closed"
 
 
 class Practitioner(Table):
@@ -111,6 +121,9 @@ class Slot(Table):
     local_date = Date()
     day_part = Varchar(length=16)
     publish_at = Timestamptz(null=True, default=None)
-    state = Varchar(length=16, default="open")  # open | booked
+    state = Varchar(length=16, default="open")  # SlotState
     hold_token = Varchar(length=64, null=True, default=None)
     hold_until = Timestamptz(null=True, default=None)
+    # Booked when its range was closed (the practitioner is away): once the appointment
+    # is cancelled or moved, the slot closes instead of going back online.
+    closes_when_freed = Boolean(default=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from app import clock
 from app.db import write_transaction
 from app.events import Actor
+from app.staff.events import AccountSnapshot
 from app.staff.passwords import hash_password
 from app.staff.tables import StaffAccount, StaffRole
 
@@ -70,3 +71,25 @@ async def create(
             )
         ).returning(StaffAccount.id)
     return rows[0]["id"]
+
+
+def snapshot(row: dict) -> AccountSnapshot:
+    """An account as the audit log records it (no secrets: whether two-factor is on)."""
+    return AccountSnapshot(
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        practitioner_id=row["practitioner"],
+        active=row["active"],
+        two_factor=bool(row["totp_secret"]),
+        oidc_issuer=row["oidc_issuer"],
+        oidc_subject=row["oidc_subject"],
+    )
+
+
+async def by_id(*, clinic_id: int, account_id: int) -> dict | None:
+    return (
+        await StaffAccount.select()
+        .where((StaffAccount.clinic == clinic_id) & (StaffAccount.id == account_id))
+        .first()
+    )

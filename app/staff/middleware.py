@@ -30,7 +30,11 @@ class StaffSessionMiddleware(ASGIMiddleware):
             token = cookie(Headers.from_scope(scope), sessions.COOKIE)
             client = client_address(ASGIConnection(scope), self.settings.trusted_proxies)
             found = await sessions.resolve(
-                clinic_id=clinic.id, token=token or "", idle=self.settings.staff_idle, client=client
+                clinic_id=clinic.id,
+                token=token or "",
+                idle=self.settings.staff_idle,
+                client=client,
+                require_two_factor=clinic.require_two_factor,
             )
             if found:
                 user, pending = found

@@ -5,17 +5,35 @@ each area adds the roles it is for (app/staff/guards.py)."""
 from litestar import Router
 from litestar.di import Provide
 
+from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
+from app.staff.appointments.routes import route_handlers as appointments
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
+from app.staff.oidc import SingleSignOn
+from app.staff.schedules.routes import CloseSchedules, OpenSchedules
+from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.sign_in import SignIn
+from app.staff.two_factor import AccountSecurity, SecondFactor
 
 signed_in_area = Router(
     path="/staff",
-    route_handlers=[home, *AGENDA, live],
+    route_handlers=[
+        home,
+        *AGENDA,
+        live,
+        AccountSecurity,
+        Administration,
+        AuditLog,
+        OpenSchedules,
+        CloseSchedules,
+        ScheduleTemplates,
+        *appointments,
+    ],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )
 
-router = Router(path="/", route_handlers=[SignIn, signed_in_area])
+router = Router(path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, signed_in_area])

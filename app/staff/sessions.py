@@ -17,6 +17,8 @@ from app.staff.tables import StaffRole, StaffSession
 
 COOKIE = "staff_session"
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+# A password given but not the second factor: this long to give it, then sign in again.
+PENDING_FOR = timedelta(minutes=10)
 
 
 def _digest(token: str) -> str:
@@ -45,10 +47,11 @@ async def start(
 
 
 async def resolve(
-    *, clinic_id: int, token: str, idle: timedelta, client: str
+    *, clinic_id: int, token: str, idle: timedelta, client: str, require_two_factor: bool = False
 ) -> tuple[StaffUser, bool] | None:
     """(the staff member, whether the second factor is still to give), or None when the
-    token opens nothing on this clinic's host."""
+    token opens nothing on this clinic's host. Once the clinic requires two-factor, a
+    session opened before by an account without it is back at the second step (enrolment)."""
     if not token or len(token) > 64:
         return None
     now = clock.now()
@@ -56,6 +59,7 @@ async def resolve(
         await StaffSession.select(
             StaffSession.id,
             StaffSession.last_seen_at,
+            StaffSession.created_at,
             StaffSession.second_factor_pending,
             StaffSession.account.id.as_alias("account_id"),
             StaffSession.account.name.as_alias("name"),
@@ -64,13 +68,15 @@ async def resolve(
             StaffSession.account.practitioner.as_alias("practitioner_id"),
             StaffSession.account.active.as_alias("active"),
             StaffSession.account.clinic.as_alias("account_clinic"),
+            StaffSession.account.totp_secret.as_alias("totp_secret"),
         )
         .where((StaffSession.token_digest == _digest(token)) & (StaffSession.clinic == clinic_id))
         .first()
     )
     if row is None or not row["active"] or row["account_clinic"] != clinic_id:
         return None
-    if row["last_seen_at"] + idle < now:
+    stale_pending = row["second_factor_pending"] and row["created_at"] + PENDING_FOR < now
+    if row["last_seen_at"] + idle < now or stale_pending:
         await end(clinic_id=clinic_id, token=token)
         return None
     if row["last_seen_at"] + TOUCH_EVERY < now:
@@ -88,7 +94,8 @@ async def resolve(
         session_id=row["id"],
         client=client,
     )
-    return user, row["second_factor_pending"]
+    pending = row["second_factor_pending"] or (require_two_factor and not row["totp_secret"])
+    return user, pending
 
 
 async def second_factor_given(*, clinic_id: int, token: str) -> str:

@@ -84,6 +84,8 @@ class SignIn(Controller):
             return Redirect(
                 safe_next(request.query_params.get("next")) or "/staff/", status_code=303
             )
+        if request.scope["state"].get("staff_pending"):  # the password given, the code not
+            return Redirect(request.app.route_reverse("staff:second_factor"), status_code=303)
         return _page(request, clinic, {"next": request.query_params.get("next", "")}, {})
 
     @post("/sign-in", name="staff:sign_in_submit")

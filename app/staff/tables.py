@@ -67,3 +67,32 @@ class SignInFailure(Table):
     account_key = Varchar(length=64)
     client_key = Varchar(length=64)
     failed_at = Timestamptz()
+
+
+class OidcSignIn(Table):
+    """A single sign-on under way, from the redirect to the provider until its answer: the
+    state, nonce and PKCE verifier stay here (never in the browser), bound to the clinic and
+    to the browser that started it (the digest of a host-only cookie). Used once: the
+    callback deletes the row before anything else; rows older than a few minutes are void."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    state_digest = Varchar(length=64, unique=True)
+    browser_digest = Varchar(length=64)
+    nonce = Varchar(length=64, secret=True)
+    code_verifier = Varchar(length=128, secret=True)
+    invitation = Integer(null=True, default=None)  # the StaffInvitation being answered
+    next_page = Varchar(length=300, default="")
+    created_at = Timestamptz()
+
+
+class StaffInvitation(Table):
+    """An administrator's invitation to link one account to the clinic's provider: the link
+    carries a random token (only its digest is kept), expires, and is used once."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    account = ForeignKey(references=StaffAccount, null=False)
+    token_digest = Varchar(length=64, unique=True)
+    created_by = Integer()  # the administrator's account
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -22,6 +22,7 @@ from tests.integration.messaging_helpers import (  # noqa: F401 - the messaging 
     comms,
     servers,
 )
+from tests.integration.staff_events import recorded  # noqa: F401 - the staff events seen
 from tests.integration.web import clinic_client, running
 from tests.moments import freeze
 

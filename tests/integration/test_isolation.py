@@ -5,7 +5,12 @@ clinic's own pages (its home, its dev outbox) show nothing of the other's."""
 from __future__ import annotations
 
 import re
+from datetime import time
 
+from app.booking.tables import Appointment
+from app.events import Actor
+from app.listeners import make_bus
+from app.scheduling.templates import TemplateBlock, TemplateService
 from tests.integration import demo_lookup
 from tests.integration.polling import until
 from tests.integration.portal_helpers import (
@@ -23,6 +28,7 @@ HOST_FREE = {"/healthz", "/static/{file_path:path}"}
 # Streams never end, which an in-memory client waits for: /staff/live's isolation (the
 # session's clinic only) is tested through a real server in test_live_agenda.py.
 STREAMS = {"/staff/live"}
+SIGNS_OUT = {"/staff/sign-out"}  # walked last would do; skipped, the walk needs its session
 
 
 async def demo_values(demo) -> dict[str, str]:
@@ -35,6 +41,8 @@ async def demo_values(demo) -> dict[str, str]:
     await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     session = service_url.split("/b/")[1].split("/")[0]
     clinic = await demo_lookup.clinic_id("demo")
+    booked = await Appointment.select(Appointment.id, Appointment.slot).first()
+    invitation = await staff_invitation()
     return {
         "site_slug": "centre-ville",
         "session": session,
@@ -45,19 +53,65 @@ async def demo_values(demo) -> dict[str, str]:
         "site_id": str(await demo_lookup.site_id(clinic, "centre-ville")),
         "view": "week",
         "day": "2026-11-25",
+        "slot_id": str(booked["slot"]),
+        "appointment_id": str(booked["id"]),
+        "invitation": invitation,
+        **await staff_values(),
     }
 
 
+async def staff_values() -> dict[str, str]:
+    """Ids of the demo clinic's staff pages: two schedule templates, one for the delete
+    route (which really deletes on its own clinic) and one for the others."""
+    demo = await demo_lookup.clinic_id("demo")
+    templates = TemplateService(clinic_id=demo, bus=make_bus())
+    block = TemplateBlock(0, time(9), time(12), await demo_lookup.activity_id(demo, "Suivi"))
+    ids = [
+        await templates.save(
+            template_id=None, name=name, blocks=[block], actor=Actor.system("test")
+        )
+        for name in ("Isolation", "Isolation, deleted")
+    ]
+    return {"template": str(ids[0]), "doomed_template": str(ids[1])}
+
+
+async def staff_invitation() -> str:
+    """An administrator's invitation to link the secretary to the clinic's provider."""
+    from app.staff import invitations
+    from app.staff.tables import StaffAccount
+
+    def account(email: str):
+        return StaffAccount.select(StaffAccount.id, StaffAccount.clinic).where(
+            StaffAccount.email == email
+        )
+
+    secretary = await account("secretariat@demo.localhost").first()
+    admin = await account("admin@demo.localhost").first()
+    return await invitations.create(
+        clinic_id=secretary["clinic"], account_id=secretary["id"], by=admin["id"]
+    )
+
+
 def concrete(path: str, values: dict[str, str]) -> str:
-    token = values["link"] if path.startswith("/a/") else values["session"]
+    token = (
+        values["link"]
+        if path.startswith("/a/")
+        else values["invitation"]
+        if path.startswith("/staff/sign-in/oidc/invitation/")
+        else values["session"]
+    )
+    template = values["doomed_template"] if path.endswith("/delete") else values["template"]
     return (
-        path.replace("{site_slug:str}", values["site_slug"])
+        path.replace("{template_id:int}", template)
+        .replace("{site_slug:str}", values["site_slug"])
         .replace("{token:str}", token)
         .replace("{action:str}", values["action"])
         .replace("{practitioner_id:int}", values["practitioner_id"])
         .replace("{site_id:int}", values["site_id"])
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
+        .replace("{slot_id:int}", values["slot_id"])
+        .replace("{appointment_id:int}", values["appointment_id"])
     )
 
 
@@ -73,10 +127,15 @@ async def delivered(demo, link: str) -> None:
 
 async def test_every_route_with_an_id_is_404_on_another_clinics_host(web_app, demo, autre):
     values = await demo_values(demo)
-    # Staff pages answer only a signed-in account of their own clinic: each host's own staff.
-    await signed_in(demo, "admin@demo.localhost")
+    # Staff routes are walked signed in on each host (else both answer the sign-in page),
+    # posts carrying each host's own CSRF token.
+    await signed_in(demo, "secretariat@demo.localhost")
     await signed_in(autre, "admin@autre.localhost")
-    routes = [route for route in web_app.routes if route.path not in HOST_FREE | STREAMS]
+    for client in (demo, autre):
+        client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+    routes = [
+        route for route in web_app.routes if route.path not in HOST_FREE | SIGNS_OUT | STREAMS
+    ]
     if "/dev/outbox" in {route.path for route in routes}:  # mounted on the embedded default only
         await delivered(demo, values["link"])
     walked = 0

@@ -1,0 +1,120 @@
+"""Finding a patient's file at the front desk: by name (part of it, accents and case
+ignored), date of birth, health insurance number or phone number in any format, or
+several of these at once ("tremblay 1985-04-12"). Files of this clinic only, a few at a
+time: the person on the phone is one of them, or the secretary types more.
+
+Names are compared folded (app.patients.normalise.fold_name), which neither SQLite nor
+PostgreSQL does without an extension, so the clinic's names (two short columns) are
+read and folded here; dates, numbers and phones are narrowed by the database. A folded
+name column with an index would take over if clinics grow past tens of thousands of files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from app.patients.normalise import fold_name, hin, phone_e164
+from app.patients.tables import ContactDetail, Patient
+from app.staff.appointments.views import PatientSummary, patient_summaries
+
+LIMIT = 20
+MAX_QUERY = 100
+MIN_DIGITS = 4  # fewer digits than this match too many numbers to mean anything
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_PHONEISH = re.compile(r"^[\d\s().+\-]+$")
+_HINISH = re.compile(r"^[A-Z]{1,4}\d*$|^\d+$")
+_WHOLE_HIN = re.compile(r"^[A-Z]{1,4}\d{2,}$")  # "TREM 8554 1219" typed in groups
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the secretary typed, read as a date of birth, name words, and a number."""
+
+    birth_date: date | None
+    words: tuple[str, ...]  # folded name parts
+    number: str  # a HIN or a phone number as typed, "" when none
+
+    @property
+    def empty(self) -> bool:
+        return self.birth_date is None and not self.words and not self.number
+
+
+def _date(token: str) -> date | None:
+    found = _ISO.match(token)
+    parts = (found.group(1), found.group(2), found.group(3)) if found else None
+    if not parts and (found := _DMY.match(token)):
+        parts = (found.group(3), found.group(2), found.group(1))
+    if not parts:
+        return None
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        return None
+
+
+def read_query(text: str) -> Query:
+    text = " ".join(text.split())[:MAX_QUERY]
+    if _PHONEISH.match(text) and not _date(text) and len(re.sub(r"\D", "", text)) >= MIN_DIGITS:
+        return Query(None, (), text)  # "514 555-0101", "+1 (514) 555 0101"
+    if _WHOLE_HIN.match(hin(text)):
+        return Query(None, (), text)
+    birth_date, words, number = None, [], ""
+    for token in text.split(" "):
+        day = _date(token)
+        if day:
+            birth_date = day
+        elif _HINISH.match(hin(token)) and any(c.isdigit() for c in token):
+            number += token
+        elif token:
+            words.append(fold_name(token))
+    return Query(birth_date, tuple(w for w in words if w), number)
+
+
+async def _ids_by_number(clinic_id: int, number: str, country: str) -> set[int]:
+    found: set[int] = set()
+    normal = hin(number)
+    if len(normal) >= MIN_DIGITS:
+        rows = await Patient.select(Patient.id).where(
+            (Patient.clinic == clinic_id) & Patient.health_insurance_number.like(f"{normal}%")
+        )
+        found |= {row["id"] for row in rows}
+    digits = re.sub(r"\D", "", number)
+    if len(digits) >= MIN_DIGITS:
+        e164 = phone_e164(number, region=country)
+        # The whole number when it is one; else the digits typed, anywhere in the number
+        # (the last digits people remember, or a national number without its prefix).
+        condition = (
+            (ContactDetail.value == e164) if e164 else ContactDetail.value.like(f"%{digits}%")
+        )
+        rows = await ContactDetail.select(ContactDetail.patient).where(
+            (ContactDetail.clinic == clinic_id)
+            & ContactDetail.kind.is_in(["cell", "home"])
+            & condition
+        )
+        found |= {row["patient"] for row in rows}
+    return found
+
+
+async def find_patients(*, clinic_id: int, text: str, country: str) -> list[PatientSummary]:
+    """Up to LIMIT files of this clinic answering every part of the query, by name."""
+    query = read_query(text)
+    if query.empty:
+        return []
+    where = Patient.clinic == clinic_id
+    if query.birth_date:
+        where &= Patient.date_of_birth == query.birth_date
+    if query.number:
+        ids = await _ids_by_number(clinic_id, query.number, country)
+        if not ids:
+            return []
+        where &= Patient.id.is_in(list(ids))
+    rows = await Patient.select(Patient.id, Patient.first_name, Patient.last_name).where(where)
+    matching = []
+    for row in rows:
+        name = fold_name(f"{row['first_name']} {row['last_name']}")
+        if all(word in name for word in query.words):
+            matching.append((fold_name(row["last_name"]), fold_name(row["first_name"]), row["id"]))
+    chosen = [patient_id for *_names, patient_id in sorted(matching)[:LIMIT]]
+    return await patient_summaries(clinic_id=clinic_id, patient_ids=chosen)

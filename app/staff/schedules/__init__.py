@@ -1,0 +1,1 @@
+"""Opening and closing schedules, and schedule templates (staff:schedules_*)."""

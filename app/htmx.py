@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from jinja2 import Environment, nodes
+from jinja2 import Environment, UndefinedError, nodes
 from jinja2_fragments import render_block
 from litestar import Response
 from litestar.enums import MediaType
@@ -100,7 +100,10 @@ def page_or_fragment(
     if block and is_fragment_request(request):
         # htmx sets the document's title from a <title> in the swapped content, so the
         # new step is announced by its name, as a full page load would be.
-        title = render_inherited_block(env, template, "title", full_context)
+        try:
+            title = render_inherited_block(env, template, "title", full_context)
+        except UndefinedError:  # a part of a page (search results) lacks the page's facts
+            title = None
         title = f"<title>{title.strip()}</title>" if title is not None else ""
         html = title + render_block(env, template, block, **full_context)
         if status_code == 200:

@@ -34,6 +34,7 @@ class AppointmentSnapshot:
     appointment_type_id: int | None
     patient_id: int | None
     source: str
+    cancellation_reason: str = ""  # typed by staff when they cancel
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ _SNAPSHOT = (
     Appointment.appointment_type,
     Appointment.patient,
     Appointment.source,
+    Appointment.cancellation_reason,
 )
 
 
@@ -124,6 +125,7 @@ def _snapshot(row: dict) -> AppointmentSnapshot:
         appointment_type_id=row["appointment_type"],
         patient_id=row["patient"],
         source=row["source"],
+        cancellation_reason=row["cancellation_reason"],
     )
 
 
@@ -217,7 +219,8 @@ class BookingService:
             appointment_id = await self._create_appointment(slot_id, details, actor, now)
         return Outcome(OutcomeCode.BOOKED, appointment_id=appointment_id)
 
-    async def cancel(self, *, appointment_id: int, actor: Actor) -> Outcome:
+    async def cancel(self, *, appointment_id: int, actor: Actor, reason: str = "") -> Outcome:
+        """Cancel; `reason` is what staff typed (kept with the appointment, never sent)."""
         now = clock.now()
         async with write_transaction():
             before = await self._current(appointment_id, lock=True)
@@ -229,6 +232,7 @@ class BookingService:
                         Appointment.status: AppointmentStatus.CANCELLED,
                         Appointment.cancelled_at: now,
                         Appointment.updated_at: now,
+                        Appointment.cancellation_reason: reason,
                     }
                 )
                 .where(

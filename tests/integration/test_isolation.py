@@ -40,22 +40,22 @@ async def demo_values(demo) -> dict[str, str]:
     service_url = (await identify(demo, MARIE)).headers["location"]
     await choose_service(demo, service_url, "Suivi avec mon médecin de famille")
     session = service_url.split("/b/")[1].split("/")[0]
-    clinic = await demo_lookup.clinic_id("demo")
     booked = await Appointment.select(Appointment.id, Appointment.slot).first()
     invitation = await staff_invitation()
+    clinic = await demo_lookup.clinic_id("demo")
     return {
         "site_slug": "centre-ville",
         "session": session,
         "link": link,
         "action": "confirm",
+        "slot_id": str(booked["slot"]),
+        "appointment_id": str(booked["id"]),
+        "invitation": invitation,
         # The staff agenda's views (each clinic's staff signed in: see the test).
         "practitioner_id": str(await demo_lookup.practitioner_id(clinic, "Dre Julie Roy")),
         "site_id": str(await demo_lookup.site_id(clinic, "centre-ville")),
         "view": "week",
         "day": "2026-11-25",
-        "slot_id": str(booked["slot"]),
-        "appointment_id": str(booked["id"]),
-        "invitation": invitation,
         **await staff_values(),
     }
 
@@ -106,12 +106,12 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{site_slug:str}", values["site_slug"])
         .replace("{token:str}", token)
         .replace("{action:str}", values["action"])
+        .replace("{slot_id:int}", values["slot_id"])
+        .replace("{appointment_id:int}", values["appointment_id"])
         .replace("{practitioner_id:int}", values["practitioner_id"])
         .replace("{site_id:int}", values["site_id"])
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
-        .replace("{slot_id:int}", values["slot_id"])
-        .replace("{appointment_id:int}", values["appointment_id"])
     )
 
 

@@ -6,6 +6,7 @@ own agenda; CSRF required. The slots are far ahead of the run's clock."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import clock
+from app.audit.tables import AuditEntry
 from app.booking.services import BookingDetails, BookingService
 from app.booking.tables import Appointment
 from app.listeners import make_bus
@@ -491,6 +493,11 @@ async def test_cancel_needs_a_reason_then_frees_the_slot_and_tells_the_patient(s
     )
     assert again.status_code == 409 and "already cancelled" in text(again)
     assert (await appointment(booked))["cancellation_reason"] == "Malade, rappellera"
+    audited = await AuditEntry.select(AuditEntry.after, AuditEntry.actor_label).where(
+        (AuditEntry.appointment_id == booked) & (AuditEntry.action == "appointment.cancelled")
+    )
+    assert len(audited) == 1 and audited[0]["actor_label"] == "Secrétariat Démo"
+    assert json.loads(audited[0]["after"])["cancellation_reason"] == "Malade, rappellera"
 
 
 async def test_move_offers_free_slots_and_moves_atomically(secretary):

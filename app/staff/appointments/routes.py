@@ -27,7 +27,7 @@ from litestar.response import Redirect
 
 from app import clock, i18n
 from app.booking.services import BookingDetails, BookingService, OutcomeCode
-from app.booking.tables import Appointment, AppointmentStatus, Source
+from app.booking.tables import AppointmentStatus, Source
 from app.db import write_transaction
 from app.events import EventBus
 from app.form_fields import text_fields
@@ -512,18 +512,10 @@ class AppointmentActions(Controller):
                 open_form="cancel",
                 status=422,
             )
-        try:
-            async with write_transaction():
-                # Written first, so the change the engine announces carries it already.
-                await Appointment.update({Appointment.cancellation_reason: reason}).where(
-                    (Appointment.id == appointment.id)
-                    & (Appointment.clinic == clinic.id)
-                    & (Appointment.status != AppointmentStatus.CANCELLED)
-                )
-                outcome = await booking.cancel(appointment_id=appointment.id, actor=staff.actor())
-                if not outcome.ok:
-                    raise _Undo
-        except _Undo:
+        outcome = await booking.cancel(
+            appointment_id=appointment.id, actor=staff.actor(), reason=reason
+        )
+        if not outcome.ok:
             return await self._after(
                 request,
                 staff,

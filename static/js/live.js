@@ -185,6 +185,11 @@
     var element = agenda();
     if (element && element.hasAttribute("data-live-stale") && !dialogOpen()) schedule();
   }, true);
+  // An action taken in this page's slot dialog says so (HX-Trigger: agenda-changed): no
+  // need to wait for the stream's echo, nor for a stream at all.
+  document.addEventListener("agenda-changed", function () {
+    if (agenda()) schedule();
+  });
   document.addEventListener("htmx:afterSettle", listen); // the agenda may arrive by htmx
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", listen);
   else listen();

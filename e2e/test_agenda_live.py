@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from playwright.async_api import expect
 
 from e2e.conftest import (
@@ -23,17 +24,18 @@ from e2e.conftest import (
 )
 from e2e.portal import WORDS, choose_service, heading, hold_first_slot, identify
 
+TABLET = {"width": 820, "height": 1180}
 SECRETARY = "secretariat@demo.localhost"
 PASSWORD = "demo-password"
 DELIVERY_MS = 2000
 
 
-async def signed_in_agenda(new_context, live_server, patient: OwnPatient):
-    """The secretary's browser, at her desk (1280x800, in French), on the day of the
-    patient's doctor that holds the follow-ups."""
+async def signed_in_agenda(new_context, live_server, patient: OwnPatient, viewport: dict):
+    """The secretary's browser (at her desk, 1280x800, or a tablet; in French), on the day
+    of the patient's doctor that holds the follow-ups."""
     context = await new_context()
     page = await context.new_page()
-    await page.set_viewport_size(DESKTOP)
+    await page.set_viewport_size(viewport)
     await page.goto(live_server.url("/staff/sign-in"))
     await page.get_by_label("Courriel").fill(SECRETARY)
     await page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -51,19 +53,20 @@ async def signed_in_agenda(new_context, live_server, patient: OwnPatient):
     return context, page
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, TABLET], ids=["desktop", "tablet"])
 async def test_an_online_booking_shows_in_the_open_agenda_within_two_seconds(
-    new_context, live_server, patient: OwnPatient
+    new_context, live_server, patient: OwnPatient, viewport
 ):
     slots = await patient.open_slots(FOLLOW_UP_DAYS[0], *FOLLOW_UP_HOURS)
     first = f"#slot-{slots[0]}"
-    staff_context, agenda = await signed_in_agenda(new_context, live_server, patient)
+    staff_context, agenda = await signed_in_agenda(new_context, live_server, patient, viewport)
     booked = agenda.locator(first).get_by_role("img", name="Réservé en ligne")
     await expect(agenda.locator(first)).to_be_visible()
     await expect(booked).to_have_count(0)
     # What must survive the update: no reload, the slot she is on keeps the focus.
     await agenda.evaluate("window.__notReloaded = true")
     await agenda.locator(f"#slot-{slots[-1]}").focus()
-    await agenda.screenshot(path=screenshot_path("agenda-live-before"))
+    await agenda.screenshot(path=screenshot_path(f"agenda-live-before-{viewport['width']}"))
 
     patient_context = await new_context()  # a phone, in French
     portal = await patient_context.new_page()
@@ -82,6 +85,6 @@ async def test_an_online_booking_shows_in_the_open_agenda_within_two_seconds(
     assert await agenda.evaluate("document.activeElement && document.activeElement.id") == (
         f"slot-{slots[-1]}"
     )
-    await agenda.screenshot(path=screenshot_path("agenda-live-after"))
+    await agenda.screenshot(path=screenshot_path(f"agenda-live-after-{viewport['width']}"))
     await patient_context.close()
     await staff_context.close()

@@ -72,6 +72,7 @@ def server_config(settings: settings_module.Settings):
     import uvicorn
 
     from app.bearer_paths import uvicorn_log_config
+    from app.live.server import GRACEFUL_SHUTDOWN_S
     from app.main import create_app
 
     return uvicorn.Config(
@@ -81,15 +82,19 @@ def server_config(settings: settings_module.Settings):
         log_level="info",
         proxy_headers=False,
         log_config=uvicorn_log_config(),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 
 def serve(settings: settings_module.Settings) -> int:
-    import uvicorn
+    from app.live.server import Server  # ends the open agendas' streams on Ctrl-C
 
     print(f"\n{banner(settings)}\n")
-    server = uvicorn.Server(server_config(settings))
-    server.run()
+    server = Server(server_config(settings))
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn raises Ctrl-C again once it has shut down cleanly
+        pass
     return 0 if server.started else 1  # e.g. the port was taken
 
 

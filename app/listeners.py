@@ -5,12 +5,19 @@ from __future__ import annotations
 from app.audit.listeners import LISTENERS as AUDIT_LISTENERS
 from app.booking.events import AppointmentChanged
 from app.events import EventBus
+from app.live.notifier import AgendaNotifier
 from app.messaging import planner
+from app.scheduling.events import ScheduleChanged
 
 
-def make_bus() -> EventBus:
+def make_bus(live: AgendaNotifier | None = None) -> EventBus:
+    """`live`: the web app's channels, to tell open agendas once a change has committed
+    (the worker and the tests' engine have none)."""
     bus = EventBus()
     bus.on(AppointmentChanged, planner.on_appointment_changed)  # messages commit with the change
     for event_type, listener in AUDIT_LISTENERS:  # the audit row commits with the change
         bus.on(event_type, listener)
+    if live is not None:
+        bus.on(AppointmentChanged, live.on_change, after_commit=True)
+        bus.on(ScheduleChanged, live.on_change, after_commit=True)
     return bus

@@ -14,6 +14,9 @@ from app.errors import error_page
 from app.health import healthz
 from app.in_process_jobs import InProcessDispatch
 from app.listeners import make_bus
+from app.live.channels import make_channels
+from app.live.notifier import AgendaNotifier
+from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
 from app.portal.routes import router as portal
@@ -29,7 +32,10 @@ from tenants.middleware import ClinicMiddleware
 def create_app(settings: Settings) -> Litestar:
     db.configure(settings.database)
     jinja = make_environment()
-    bus = make_bus()
+    # Open agendas: memory channels on the embedded default, Redis pub/sub with REDIS_URL.
+    channels = make_channels(settings.redis_url)
+    live_streams = LiveStreams()
+    bus = make_bus(live=AgendaNotifier(channels))
     # Without Redis the outbox is delivered from this process (see app/in_process_jobs.py).
     background = None if settings.redis_url else InProcessDispatch(Dispatcher(settings, jinja))
     app = Litestar(
@@ -41,6 +47,7 @@ def create_app(settings: Settings) -> Litestar:
             static_router(),
         ],
         request_class=HTMXRequest,
+        plugins=[channels],
         dependencies=dependencies(settings, bus),
         middleware=[
             DisconnectMiddleware(),
@@ -57,13 +64,19 @@ def create_app(settings: Settings) -> Litestar:
             exclude=["/static", "/healthz"],  # no cookie on assets
         ),
         openapi_config=None,  # an HTML product, not an API; its viewers would load from a CDN
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        compression_config=CompressionConfig(
+            backend="gzip",
+            minimum_size=500,
+            exclude=["/staff/live"],  # a stream, sent as it goes
+        ),
         exception_handlers={Exception: error_page},
-        on_startup=[db.start, *([background.start] if background else [])],
-        on_shutdown=[*([background.stop] if background else []), db.stop],
+        on_startup=[db.start, live_streams.reset, *([background.start] if background else [])],
+        on_shutdown=[live_streams.stop, *([background.stop] if background else []), db.stop],
         debug=settings.debug,
     )
     # Read by the page helpers (app.htmx, app.urls); handlers take `settings` by injection.
     app.state.settings = settings
     app.state.jinja = jinja
+    app.state.bus = bus  # the tests make changes through the app's own listeners
+    app.state.live_streams = live_streams  # ended by the server's exit signal (app.live.server)
     return app

@@ -6,6 +6,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from app.audit.routes import AuditLog
+from app.live.stream import live
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -22,6 +23,7 @@ signed_in_area = Router(
     route_handlers=[
         home,
         *AGENDA,
+        live,
         AccountSecurity,
         Administration,
         AuditLog,

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bench import database
-from bench.database import log
+from bench.database import SLOT_COLUMNS, log
 
 ZONE = "America/Montreal"
 FIRST_DAY = date(2030, 1, 7)  # a Monday
@@ -228,23 +228,6 @@ async def generate(rng: random.Random) -> dict:
     }
 
 
-SLOT_COLUMNS = (
-    "id",
-    "clinic",
-    "site",
-    "practitioner",
-    "activity",
-    "opening",
-    "origin",
-    "starts_at",
-    "ends_at",
-    "local_date",
-    "day_part",
-    "publish_at",
-    "state",
-    "hold_token",
-    "hold_until",
-)
 APPOINTMENT_COLUMNS = (
     "id",
     "clinic",

@@ -115,3 +115,23 @@ async def analyze() -> None:
     from app.db import engine
 
     await engine().run_ddl("ANALYZE")
+
+
+# The slot table's columns, as the benchmarks bulk-insert them.
+SLOT_COLUMNS = (
+    "id",
+    "clinic",
+    "site",
+    "practitioner",
+    "activity",
+    "opening",
+    "origin",
+    "starts_at",
+    "ends_at",
+    "local_date",
+    "day_part",
+    "publish_at",
+    "state",
+    "hold_token",
+    "hold_until",
+)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from app.events import PATIENT
 from app.listeners import make_bus
 from bench import database
-from bench.database import log
+from bench.database import SLOT_COLUMNS, log
 
 ZONE = "America/Montreal"
 FIRST_DAY = date(2030, 1, 7)  # a Monday; the 120 days cross the March DST change
@@ -255,23 +255,6 @@ async def generate(rng: random.Random) -> Clinic:
     return Clinic(cid, site_ids, practitioner_ids, activity_ids, len(slots), booked)
 
 
-SLOT_COLUMNS = (
-    "id",
-    "clinic",
-    "site",
-    "practitioner",
-    "activity",
-    "opening",
-    "origin",
-    "starts_at",
-    "ends_at",
-    "local_date",
-    "day_part",
-    "publish_at",
-    "state",
-    "hold_token",
-    "hold_until",
-)
 APPOINTMENT_COLUMNS = (
     "id",
     "clinic",

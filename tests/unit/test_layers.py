@@ -40,7 +40,12 @@ LAYERS = [
     {"app.templating", "app.htmx", "app.urls"},
     {"app.messaging"},
     # the web areas
-    {"app.portal", "app.staff", "app.audit"},  # the audit log listens to every area below
+    {
+        "app.portal",
+        "app.staff",
+        "app.audit",
+        "app.live",
+    },  # the audit log listens to every area below
     # the wiring: it knows every area
     {
         "app.main",

@@ -424,3 +424,14 @@ async def test_another_clinics_ids_are_404(portal, secretary, autre):
     assert row["patient"] is None
     assert await Patient.count().where(Patient.clinic == autre_id) == 1
     assert known["marie"] != camille
+
+
+async def test_an_attach_without_a_file_is_said_and_changes_nothing(portal, secretary):
+    appointment = await book(portal, MARIE_MISSPELT)
+    response = await post(
+        secretary, f"/staff/reconcile/{appointment}/attach?lang=en", {"patient": "x"}
+    )
+    assert response.status_code == 422
+    assert "Choose the file to attach the appointment to." in text(response)
+    row = await Appointment.select(Appointment.patient).where(Appointment.id == appointment).first()
+    assert row["patient"] is None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.booking.services import BookingService, OutcomeCode
-from app.booking.tables import Appointment
+from app.booking.tables import Appointment, AppointmentStatus
 from app.db import write_transaction
 from app.events import Actor, EventBus
 from app.patients.contacts import MAX_PENDING
@@ -52,6 +52,21 @@ _STALE = {
     OutcomeCode.ALREADY_CANCELLED: Done.CANCELLED,
     OutcomeCode.NOT_FOUND: Done.NOT_FOUND,
 }
+
+
+async def stale(clinic_id: int, appointment_id: int) -> Done | None:
+    """Why this appointment no longer waits (attached, cancelled), or None if it does.
+    Said before validating anything, so a stale page gets the reason that matters."""
+    row = (
+        await Appointment.select(Appointment.patient, Appointment.status)
+        .where((Appointment.id == appointment_id) & (Appointment.clinic == clinic_id))
+        .first()
+    )
+    if row is None:
+        return Done.NOT_FOUND
+    if row["status"] == AppointmentStatus.CANCELLED:
+        return Done.CANCELLED
+    return Done.ALREADY_ATTACHED if row["patient"] is not None else None
 
 
 async def provisional_of(clinic_id: int, appointment_id: int) -> dict | None:

@@ -61,8 +61,15 @@ class Reconcile(Controller):
         patient_id = whole_number(data.get("patient", ""), maximum=ID_MAX)
         if await actions.provisional_of(clinic.id, appointment_id) is None:
             raise NotFoundException("no such appointment here")
-        if patient_id is None:
-            raise NotFoundException("no such patient file here")
+        if patient_id is None:  # the form always sends one: a page from elsewhere
+            return await _page(
+                request,
+                staff,
+                clinic,
+                said=i18n.gettext("Choose the file to attach the appointment to."),
+                ok=False,
+                status=422,
+            )
         result = await actions.attach(
             clinic_id=clinic.id,
             appointment_id=appointment_id,
@@ -84,6 +91,9 @@ class Reconcile(Controller):
         identity = await actions.provisional_of(clinic.id, appointment_id)
         if identity is None:
             raise NotFoundException("no such appointment here")
+        already = await actions.stale(clinic.id, appointment_id)
+        if already is not None:
+            return await _answer(request, staff, clinic, actions.Result(already))
         typed = {name: str(identity.get(name) or "") for name in FIELDS}
         form, errors = parse_new_file(typed, country=clinic.country, hin_format=clinic.hin_format)
         if form and form.health_insurance_number:

@@ -128,3 +128,52 @@ async def test_a_stranger_booked_online_gets_a_file_and_is_known_next_time(
     await expect(secretary.get_by_role("heading", name=name)).to_have_count(0)
     await secretary.screenshot(path=shot("after-second-booking"), full_page=True)
     await secretary.context.close()
+
+
+async def test_a_misspelt_patient_is_attached_to_her_file_ranked_first(
+    browser: Browser, live_server, patient: OwnPatient
+):
+    """Her name typed with an accent and another email: the portal cannot tell, the desk
+    sees her file ranked first and attaches the appointment; the email joins it pending."""
+    from app.booking.tables import Appointment
+    from app.patients.tables import ContactDetail
+
+    await open_urgent(patient)
+    misspelt = {
+        **patient.who,
+        "last_name": patient.who["last_name"].replace("Tremblay", "Tremblé"),
+        "email": f"autre.{letters(patient.patient_id).lower()}@example.net",
+    }
+    await book_online(browser, live_server, misspelt)
+    secretary = await secretary_page(browser, live_server)
+    await secretary.goto(live_server.url("/staff/reconcile"))
+    typed = f"Marie {misspelt['last_name']}"
+    card = secretary.locator("li.reconcile-item", has=secretary.get_by_role("heading", name=typed))
+    first = card.locator("tbody tr").first
+    await expect(first.get_by_role("link")).to_have_attribute(
+        "href", f"/staff/patients/{patient.patient_id}"
+    )
+    await expect(first).to_contain_text("Même date de naissance, Nom semblable")
+    await assert_accessible(secretary)
+    await secretary.screenshot(path=shot("ranked"), full_page=True)
+
+    await first.get_by_role("button", name="Associer à ce dossier").click()
+    await expect(secretary.get_by_role("status")).to_contain_text("Rendez-vous associé au dossier.")
+    await expect(card).to_have_count(0)
+    await secretary.screenshot(path=shot("attached"), full_page=True)
+    row = (
+        await Appointment.select(Appointment.patient)
+        .where(Appointment.contact_email == misspelt["email"])
+        .first()
+    )
+    assert row["patient"] == patient.patient_id
+    contacts = (
+        await ContactDetail.select(ContactDetail.value, ContactDetail.verified)
+        .where(ContactDetail.patient == patient.patient_id)
+        .order_by(ContactDetail.position)
+    )
+    assert [(c["value"], c["verified"]) for c in contacts] == [
+        (patient.who["email"], True),
+        (misspelt["email"], False),
+    ]
+    await secretary.context.close()

@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "appointment.moved": N_("Appointment moved"),
     "appointment.cancelled": N_("Appointment cancelled"),
     "appointment.status": N_("Appointment status changed"),
+    "appointment.attached": N_("Appointment attached to a file"),
     "schedule.opened": N_("Schedule opened"),
     "schedule.closed": N_("Free slots closed"),
     "schedule.template_saved": N_("Schedule template saved"),

@@ -18,6 +18,7 @@ class AppointmentChange(StrEnum):
     MOVED = "moved"  # another slot: date, time, practitioner or site
     CANCELLED = "cancelled"
     STATUS = "status"  # confirmed, arrived, no-show, completed
+    ATTACHED = "attached"  # an unidentified patient's appointment given to a file (no message)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ class OutcomeCode(StrEnum):
     MOVED = "moved"
     CANCELLED = "cancelled"
     STATUS_SET = "status_set"
+    ATTACHED = "attached"
+    ALREADY_ATTACHED = "already_attached"  # the appointment has a file already
     NO_LONGER_AVAILABLE = "no_longer_available"  # someone else has it, or it is closed
     HOLD_EXPIRED = "hold_expired"
     ALREADY_CANCELLED = "already_cancelled"
@@ -42,6 +44,7 @@ SUCCESSES = frozenset(
         OutcomeCode.MOVED,
         OutcomeCode.CANCELLED,
         OutcomeCode.STATUS_SET,
+        OutcomeCode.ATTACHED,
     }
 )
 
@@ -328,6 +331,38 @@ class BookingService:
                 appointment_id, actor, AppointmentChange.STATUS, before, _snapshot(changed[0])
             )
         return Outcome(OutcomeCode.STATUS_SET, appointment_id)
+
+    async def attach(self, *, appointment_id: int, patient_id: int, actor: Actor) -> Outcome:
+        """Give an unidentified patient's appointment to a file (staff reconciling). One
+        conditional update: only while it has no file and is not cancelled, so a second
+        click, or a cancellation meanwhile, is said rather than overwritten. Its messages
+        follow it (they point at the appointment). The caller checks the file is this
+        clinic's; sends nothing (the planner knows no notice for it)."""
+        now = clock.now()
+        async with write_transaction():
+            before = await self._current(appointment_id, lock=True)
+            if before is None:
+                return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
+            if before.status is AppointmentStatus.CANCELLED:
+                return Outcome(OutcomeCode.ALREADY_CANCELLED, appointment_id)
+            attached = (
+                await Appointment.update(
+                    {Appointment.patient: patient_id, Appointment.updated_at: now}
+                )
+                .where(
+                    (Appointment.id == appointment_id)
+                    & (Appointment.clinic == self.clinic_id)
+                    & Appointment.patient.is_null()
+                    & (Appointment.status != AppointmentStatus.CANCELLED)
+                )
+                .returning(*_SNAPSHOT)
+            )
+            if not attached:
+                return Outcome(OutcomeCode.ALREADY_ATTACHED, appointment_id)
+            await self._emit(
+                appointment_id, actor, AppointmentChange.ATTACHED, before, _snapshot(attached[0])
+            )
+        return Outcome(OutcomeCode.ATTACHED, appointment_id)
 
     # -- internals ---------------------------------------------------------------------
 

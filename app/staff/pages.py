@@ -4,14 +4,16 @@ use them (SPEC §10)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import NoRouteMatchFoundException
 
-from app.htmx import page_or_fragment
+from app.htmx import is_fragment_request, page_or_fragment
 from app.i18n import N_
+from app.staff.reconcile.queries import count_waiting
 from app.staff.tables import ROLE_LABELS, StaffRole
 
 EVERYONE = frozenset(StaffRole)
@@ -24,13 +26,16 @@ class NavItem:
     route: str
     label: str
     roles: frozenset[StaffRole]
+    # A count shown next to the entry (what waits there), from the clinic's id: one cheap
+    # query, run once per full page for the roles that see the entry (count_badges).
+    badge: Callable[[int], Awaitable[int]] | None = None
 
 
 NAVIGATION = (
     NavItem("staff:agenda", N_("Agenda"), EVERYONE),
     NavItem("staff:waiting_room", N_("Waiting room"), EVERYONE),
     NavItem("staff:patients", N_("Patients"), FRONT_DESK),
-    NavItem("staff:reconcile", N_("To reconcile"), FRONT_DESK),
+    NavItem("staff:reconcile", N_("To reconcile"), FRONT_DESK, badge=count_waiting),
     NavItem("staff:administration", N_("Administration"), ADMINISTRATORS),
     NavItem("staff:audit", N_("Audit log"), ADMINISTRATORS),
 )
@@ -42,6 +47,19 @@ def _exists(request: Request, route: str) -> bool:
     except NoRouteMatchFoundException:
         return False
     return True
+
+
+async def count_badges(request: Request) -> None:
+    """before_request of the signed-in area: the navigation's counts, for a page that
+    shows the navigation (a targeted HTMX swap does not)."""
+    staff = request.scope["state"].get("staff")
+    if staff is None or is_fragment_request(request):
+        return
+    request.scope["state"]["nav_badges"] = {
+        item.route: await item.badge(staff.clinic_id)
+        for item in NAVIGATION
+        if item.badge and staff.role in item.roles and _exists(request, item.route)
+    }
 
 
 def staff_page(
@@ -65,6 +83,7 @@ def staff_page(
         {
             "staff": staff,
             "nav": nav,
+            "nav_badges": request.scope["state"].get("nav_badges", {}),
             "current_section": section,
             "role_labels": ROLE_LABELS,
             **(context or {}),

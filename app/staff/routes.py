@@ -13,6 +13,8 @@ from app.staff.appointments.routes import route_handlers as appointments
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
 from app.staff.oidc import SingleSignOn
+from app.staff.pages import count_badges
+from app.staff.reconcile.routes import Reconcile
 from app.staff.schedules.routes import CloseSchedules, OpenSchedules
 from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.sign_in import SignIn
@@ -31,8 +33,10 @@ signed_in_area = Router(
         CloseSchedules,
         ScheduleTemplates,
         *appointments,
+        Reconcile,
     ],
     guards=[signed_in],
+    before_request=count_badges,
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )
 

@@ -5,7 +5,7 @@ clinic's own pages (its home, its dev outbox) show nothing of the other's."""
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 from app.booking.tables import Appointment
 from app.events import Actor
@@ -21,7 +21,7 @@ from tests.integration.portal_helpers import (
     open_follow_ups,
 )
 from tests.integration.staff_helpers import signed_in
-from tests.moments import freeze
+from tests.moments import NOW, freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
 HOST_FREE = {"/healthz", "/static/{file_path:path}"}
@@ -163,3 +163,29 @@ async def test_every_route_with_an_id_is_404_on_another_clinics_host(web_app, de
             assert "Dre Julie Roy" not in other.text and "Centre-ville" not in other.text
             walked += 1
     assert walked >= 12  # every id-bearing route, GET and POST
+
+
+async def test_the_list_to_reconcile_is_the_clinics_own(demo, autre):
+    """A stranger's online booking at the demo clinic: listed and counted there only;
+    the other clinic's staff cannot attach it or make a file of it (404)."""
+    from tests.integration.portal_helpers import STRANGER
+    from tests.integration.test_identity_takeover import open_urgent_consultations
+
+    freeze()
+    await open_urgent_consultations(NOW.date() + timedelta(days=1))
+    await book_marie_follow_up(demo, STRANGER, service="Consultation urgente")
+    appointment = (await Appointment.select(Appointment.id).first())["id"]
+    await signed_in(demo, "secretariat@demo.localhost")
+    await signed_in(autre, "admin@autre.localhost")
+    own = await demo.get("/staff/reconcile")
+    other = await autre.get("/staff/reconcile")
+    assert f'id="appointment-{appointment}"' in own.text and "Inconnu" in own.text
+    assert "Inconnu" not in other.text and 'id="nav-count-staff-reconcile"' not in other.text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', other.text).group(1)
+    for action in ("attach", "create"):
+        response = await autre.post(
+            f"/staff/reconcile/{appointment}/{action}", data={"patient": "1", "_csrf_token": token}
+        )
+        assert response.status_code == 404 and "Inconnu" not in response.text
+    row = await Appointment.select(Appointment.patient).where(Appointment.id == appointment).first()
+    assert row["patient"] is None

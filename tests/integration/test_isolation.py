@@ -72,7 +72,16 @@ async def staff_values() -> dict[str, str]:
         )
         for name in ("Isolation", "Isolation, deleted")
     ]
-    return {"template": str(ids[0]), "doomed_template": str(ids[1])}
+    from app.online_services.tables import OnlineService
+
+    service = (
+        await OnlineService.select(OnlineService.id).where(OnlineService.clinic == demo).first()
+    )
+    return {
+        "template": str(ids[0]),
+        "doomed_template": str(ids[1]),
+        "service": str(service["id"]),  # the administration's online services
+    }
 
 
 async def staff_invitation() -> str:
@@ -112,6 +121,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{site_id:int}", values["site_id"])
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
+        .replace("{service_id:int}", values["service"])
     )
 
 

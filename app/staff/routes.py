@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_services import AdminServices
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
@@ -28,6 +29,7 @@ signed_in_area = Router(
         AccountSecurity,
         Administration,
         AdminServices,
+        admin_catalogue,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

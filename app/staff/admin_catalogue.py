@@ -154,6 +154,8 @@ async def _editor(
         "staff/admin/catalogue_item.html",
         {
             "catalogue": catalogue,
+            # In the context, not the template: an HTMX swap renders only the block.
+            "title": i18n.gettext(catalogue.edit_title if row_id else catalogue.new_title),
             "row_id": row_id,
             "options": {f.name: loaded.get(f.name, f.options) for f in catalogue.fields},
             "values": values,

@@ -309,6 +309,10 @@ async def _editor(
         "staff/admin/service.html",
         {
             "service_id": service_id,
+            # In the context, not the template: an HTMX swap renders only the block.
+            "title": i18n.gettext(
+                "Edit the online service" if service_id else "New online service"
+            ),
             "values": values,
             "errors": errors or {},
             "saved": saved,

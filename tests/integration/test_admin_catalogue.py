@@ -117,7 +117,9 @@ async def test_a_new_duration_leaves_the_slots_already_opened_as_they_were(admin
         admin, f"{BASE}/activities/{ids['suivi']}", activity_form(ids, duration_minutes="45")
     )
     assert saved.status_code == 303
-    assert value_of(await admin.get(saved.headers["location"]), "duration_minutes") == "45"
+    swapped = await admin.get(saved.headers["location"], headers={"HX-Request": "true"})
+    assert "<html" not in swapped.text and "Modifier l’activité" in text(swapped)
+    assert value_of(swapped, "duration_minutes") == "45"
     after = await Slot.select(Slot.starts_at, Slot.ends_at).where(Slot.activity == ids["suivi"])
     assert after == before and all(
         s["ends_at"] - s["starts_at"] == timedelta(minutes=30) for s in after

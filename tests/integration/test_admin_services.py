@@ -132,7 +132,10 @@ async def test_an_inactive_service_disappears_from_step_2_and_the_change_is_audi
     }  # "active" unchecked
     saved = await post(admin, f"{BASE}/{ids['urgent']}", data, page=f"{BASE}/{ids['urgent']}")
     assert saved.status_code == 303
-    after = await admin.get(saved.headers["location"])
+    # As HTMX follows the redirect: the editor's block alone, with its heading.
+    after = await admin.get(saved.headers["location"], headers={"HX-Request": "true"})
+    assert after.status_code == 200 and "<html" not in after.text
+    assert "Modifier le service en ligne" in text(after)
     assert not is_checked(after, "active") and "Le portail affiche" in text(after)
     assert "Consultation urgente" not in await step2(demo, MARIE)
     audited = await service_settings(ids["clinic"])

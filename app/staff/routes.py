@@ -7,6 +7,8 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.staff.admin_catalogue import admin_catalogue
+from app.staff.admin_services import AdminServices
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -28,6 +30,8 @@ signed_in_area = Router(
         live,
         AccountSecurity,
         Administration,
+        AdminServices,
+        admin_catalogue,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

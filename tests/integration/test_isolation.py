@@ -72,7 +72,27 @@ async def staff_values() -> dict[str, str]:
         )
         for name in ("Isolation", "Isolation, deleted")
     ]
-    return {"template": str(ids[0]), "doomed_template": str(ids[1])}
+    from app.online_services.tables import OnlineService
+    from app.scheduling.tables import AppointmentType
+
+    service = (
+        await OnlineService.select(OnlineService.id).where(OnlineService.clinic == demo).first()
+    )
+    return {
+        "template": str(ids[0]),
+        "doomed_template": str(ids[1]),
+        "service": str(service["id"]),  # the administration's online services
+        # The administration's catalogue: one `row_id` per kind, told apart by the path.
+        "row:activities": str(await demo_lookup.activity_id(demo, "Suivi")),
+        "row:appointment-types": str(
+            (
+                await AppointmentType.select(AppointmentType.id)
+                .where(AppointmentType.clinic == demo)
+                .first()
+            )["id"]
+        ),
+        "row:practitioners": str(await demo_lookup.practitioner_id(demo, "Dre Julie Roy")),
+    }
 
 
 async def staff_invitation() -> str:
@@ -101,6 +121,9 @@ def concrete(path: str, values: dict[str, str]) -> str:
         else values["session"]
     )
     template = values["doomed_template"] if path.endswith("/delete") else values["template"]
+    if "{row_id:int}" in path:
+        kind = path.split("/catalogue/")[1].split("/")[0]
+        path = path.replace("{row_id:int}", values[f"row:{kind}"])
     return (
         path.replace("{template_id:int}", template)
         .replace("{site_slug:str}", values["site_slug"])
@@ -112,6 +135,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{site_id:int}", values["site_id"])
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
+        .replace("{service_id:int}", values["service"])
     )
 
 

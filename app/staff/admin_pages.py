@@ -5,4 +5,9 @@ lists those whose route exists, in this order, with the label translated."""
 
 from __future__ import annotations
 
-ADMIN_PAGES: tuple[tuple[str, str], ...] = ()
+from app.i18n import N_
+
+ADMIN_PAGES: tuple[tuple[str, str], ...] = (
+    ("staff:admin_clinic", N_("Clinic")),
+    ("staff:admin_sites", N_("Work sites")),
+)

@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.staff.admin_clinic import ClinicAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -26,6 +27,7 @@ signed_in_area = Router(
         live,
         AccountSecurity,
         Administration,
+        ClinicAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

@@ -19,6 +19,7 @@ from app.live.notifier import AgendaNotifier
 from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
+from app.portal.moved import SiteMoved, to_current_slug
 from app.portal.routes import router as portal
 from app.providers import dependencies
 from app.security_headers import security_headers
@@ -71,7 +72,7 @@ def create_app(settings: Settings) -> Litestar:
             minimum_size=500,
             exclude=["/staff/live"],  # a stream, sent as it goes
         ),
-        exception_handlers={Exception: error_page},
+        exception_handlers={SiteMoved: to_current_slug, Exception: error_page},
         on_startup=[
             db.start,
             live_streams.reset,

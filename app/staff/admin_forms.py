@@ -14,6 +14,8 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+import phonenumbers
+
 from app import i18n
 from app.i18n import N_
 from app.numbers import whole_number
@@ -134,11 +136,17 @@ def long_text(*, maximum: int = 2000) -> Callable[[str], str]:
 
 
 def phone(region: str) -> Callable[[str], str]:
+    """A valid number, stored as people of the clinic's country write it (international
+    for a number abroad): it is shown to patients as stored."""
+
     def read(raw: str) -> str:
         value = phone_e164(raw.strip(), region=region) if raw.strip() else None
         if value is None:
             raise Invalid(N_("Enter a valid phone number, for example +1 514 555 0123."))
-        return value
+        number = phonenumbers.parse(value)
+        local = phonenumbers.region_code_for_number(number) == region.upper()
+        style = phonenumbers.PhoneNumberFormat
+        return phonenumbers.format_number(number, style.NATIONAL if local else style.INTERNATIONAL)
 
     return read
 

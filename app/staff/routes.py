@@ -8,6 +8,7 @@ from litestar.di import Provide
 from app.audit.routes import AuditLog
 from app.live.stream import live
 from app.staff.admin_clinic import ClinicAdministration
+from app.staff.admin_sites import SitesAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -28,6 +29,7 @@ signed_in_area = Router(
         AccountSecurity,
         Administration,
         ClinicAdministration,
+        SitesAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

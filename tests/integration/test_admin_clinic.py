@@ -285,3 +285,71 @@ async def test_a_post_without_the_csrf_token_is_refused(demo):
 async def test_an_unknown_section_is_not_found(demo):
     await signed_in(demo, ADMIN)
     assert (await save(demo, "nothing", {})).status_code == 404
+
+
+@pytest.fixture
+def other_instance(demo_data, require_redis, redis_url, tmp_path):
+    """A second app instance, its own process (its own host cache), `python -m app serve`
+    on the suite's database and Redis, as another instance behind a load balancer."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from conftest import free_port
+
+    port = free_port()
+    log = open(tmp_path / "other-instance.log", "w")  # noqa: SIM115 - the child's output
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve"],
+        stdout=log,
+        stderr=log,
+        env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "REDIS_URL": redis_url},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None and time.monotonic() < deadline, "did not start"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+async def test_a_change_on_one_instance_is_in_force_on_another_within_a_second(
+    other_instance, redis_url
+):
+    """The other instance has the clinic in its host cache; the change made on this one
+    (both on the same Redis) is in force there within a second."""
+    import asyncio
+    import time
+    from dataclasses import replace
+
+    import httpx
+
+    from app.main import create_app
+    from app.settings import load
+    from tests.integration.web import clinic_client, running
+
+    settings = replace(load(), redis_url=redis_url)
+    async with (
+        running(create_app(settings)) as first,
+        clinic_client(first, "demo") as admin,
+        httpx.AsyncClient(base_url=other_instance, headers={"host": "demo.localhost"}) as patient,
+    ):
+        assert "Clinique Démo" in text(await patient.get("/centre-ville/"))  # now cached there
+        await signed_in(admin, ADMIN)
+        saved = await save(admin, "clinic", {**CLINIC_FORM, "name": "Clinique Partagée"})
+        assert saved.status_code == 303
+        started = time.monotonic()
+        while "Clinique Partagée" not in text(await patient.get("/centre-ville/")):
+            assert time.monotonic() - started < 1.0, "not in force on the other instance"
+            await asyncio.sleep(0.05)

@@ -353,3 +353,15 @@ async def test_a_change_on_one_instance_is_in_force_on_another_within_a_second(
         while "Clinique Partagée" not in text(await patient.get("/centre-ville/")):
             assert time.monotonic() - started < 1.0, "not in force on the other instance"
             await asyncio.sleep(0.05)
+
+
+async def test_an_htmx_refusal_swaps_the_pages_block(demo):
+    await signed_in(demo, ADMIN)
+    page = await demo.get("/staff/administration/clinic")
+    refused = await demo.post(
+        "/staff/administration/clinic/clinic",
+        data={**CLINIC_FORM, "time_zone": "Nowhere", "_csrf_token": csrf(page.text)},
+        headers={"HX-Request": "true", "HX-Target": "administration"},
+    )
+    assert refused.status_code == 422 and field_error(refused, "time_zone")
+    assert "<html" not in refused.text and 'id="administration"' in refused.text

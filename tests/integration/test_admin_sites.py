@@ -207,3 +207,27 @@ async def test_a_post_without_the_csrf_token_is_refused(demo):
     )
     assert refused.status_code == 403
     assert await site_row("laval") == laval
+
+
+async def test_an_htmx_save_answers_with_the_pages_block(demo):
+    """The form enhanced with htmx: a refusal swaps the block in place (422, the message
+    next to its field), a save follows the redirect to the saved block."""
+    await signed_in(demo, ADMIN)
+    row = await site_row("laval")
+    page = await demo.get(f"/staff/administration/sites/{row['id']}")
+    htmx = {"HX-Request": "true", "HX-Target": "administration"}
+    refused = await demo.post(
+        f"/staff/administration/sites/{row['id']}",
+        data={**form_of(row), "slug": "Pas bon", "_csrf_token": csrf(page.text)},
+        headers=htmx,
+    )
+    assert refused.status_code == 422 and field_error(refused, "slug")
+    assert "<html" not in refused.text and 'id="administration"' in refused.text
+    saved = await demo.post(
+        f"/staff/administration/sites/{row['id']}",
+        data={**form_of(row), "name_en": "Laval North", "_csrf_token": csrf(page.text)},
+        headers=htmx,
+    )
+    assert saved.status_code == 303
+    after = await demo.get(saved.headers["location"], headers=htmx)
+    assert "<html" not in after.text and "Enregistré" in text(after)

@@ -34,6 +34,7 @@ from tenants.resolution import ClinicRef
 from tenants.tables import Clinic
 
 LANGUAGES = (("fr", N_("French")), ("en", N_("English")))
+SECTIONS = ("clinic", "messages", "embedding", "security", "sso")
 
 
 def _issuer(raw: str) -> str:
@@ -206,14 +207,13 @@ class ClinicAdministration(Controller):
     async def page(self, request: Request, staff: StaffUser, clinic: ClinicRef) -> Response:
         return await _page(request, staff, clinic)
 
-    @post("/clinic/{section:str}", name="staff:admin_clinic_save")
+    # One static path per section (a section is no id: nothing for another clinic to guess).
+    @post([f"/clinic/{name}" for name in SECTIONS], name="staff:admin_clinic_save")
     async def save(
-        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, section: str
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus
     ) -> Response:
-        known = sections(clinic.country)
-        if section not in known:
-            raise NotFoundException("no such section")
-        fields = known[section][1]
+        section = request.scope["path"].rstrip("/").rsplit("/", 1)[-1]
+        fields = sections(clinic.country)[section][1]
         data = await text_fields(request)
         async with write_transaction():
             stored = await _stored(staff.clinic_id, fields)

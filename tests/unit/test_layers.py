@@ -51,6 +51,7 @@ LAYERS = [
         "app.health",
         "app.retention",
         "app.in_process_jobs",
+        "app.tenancy_sync",  # the host cache forgotten on every instance
         "app.seed",
         "jobs",
     },

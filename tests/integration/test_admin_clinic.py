@@ -69,12 +69,20 @@ async def test_a_new_name_and_language_are_in_force_on_the_portal_at_once(record
     assert "Clinique Démo" in text(await demo.get("/centre-ville/"))  # cached by the host
     await signed_in(demo, ADMIN)
     saved = await save(
-        demo, "clinic", {**CLINIC_FORM, "name": "Clinique Renommée", "default_language": "en"}
+        demo,
+        "clinic",
+        {
+            **CLINIC_FORM,
+            "name": "Clinique Renommée",
+            "default_language": "en",
+            "phone": "514 555 0111",
+        },
     )
     assert saved.status_code == 303
     demo.cookies.delete("lang")
     portal = await demo.get("/centre-ville/", headers={"accept-language": ""})
     assert "Clinique Renommée" in text(portal)
+    assert "(514) 555-0111" in text(portal)  # the clinic's phone in the portal's footer
     assert '<html lang="en"' in portal.text
     changes = {(e.setting, e.before, e.after) for e in recorded.of(SettingChanged)}
     assert ("name", "Clinique Démo", "Clinique Renommée") in changes

@@ -8,11 +8,13 @@ from app.events import EventBus
 from app.live.notifier import AgendaNotifier
 from app.messaging import planner
 from app.scheduling.events import ScheduleChanged
+from tenants.events import SettingChanged
 
 
-def make_bus(live: AgendaNotifier | None = None) -> EventBus:
+def make_bus(live: AgendaNotifier | None = None, tenancy=None) -> EventBus:
     """`live`: the web app's channels, to tell open agendas once a change has committed
-    (the worker and the tests' engine have none)."""
+    (the worker and the tests' engine have none); `tenancy`: the web app's TenancySync,
+    to put a committed setting change in force on every instance."""
     bus = EventBus()
     bus.on(AppointmentChanged, planner.on_appointment_changed)  # messages commit with the change
     for event_type, listener in AUDIT_LISTENERS:  # the audit row commits with the change
@@ -20,4 +22,6 @@ def make_bus(live: AgendaNotifier | None = None) -> EventBus:
     if live is not None:
         bus.on(AppointmentChanged, live.on_change, after_commit=True)
         bus.on(ScheduleChanged, live.on_change, after_commit=True)
+    if tenancy is not None:
+        bus.on(SettingChanged, tenancy.on_setting_changed, after_commit=True)
     return bus

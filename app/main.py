@@ -19,6 +19,7 @@ from app.live.notifier import AgendaNotifier
 from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
+from app.portal.moved import SiteMoved, to_current_slug
 from app.portal.routes import router as portal
 from app.providers import dependencies
 from app.security_headers import security_headers
@@ -26,6 +27,7 @@ from app.settings import Settings
 from app.staff.middleware import StaffSessionMiddleware
 from app.staff.routes import router as staff
 from app.templating import make_environment
+from app.tenancy_sync import TenancySync
 from tenants.middleware import ClinicMiddleware
 
 
@@ -35,7 +37,8 @@ def create_app(settings: Settings) -> Litestar:
     # Open agendas: memory channels on the embedded default, Redis pub/sub with REDIS_URL.
     channels = make_channels(settings.redis_url)
     live_streams = LiveStreams()
-    bus = make_bus(live=AgendaNotifier(channels))
+    tenancy = TenancySync(channels)  # a setting changed here is in force on every instance
+    bus = make_bus(live=AgendaNotifier(channels), tenancy=tenancy)
     # Without Redis the outbox is delivered from this process (see app/in_process_jobs.py).
     background = None if settings.redis_url else InProcessDispatch(Dispatcher(settings, jinja))
     app = Litestar(
@@ -69,14 +72,25 @@ def create_app(settings: Settings) -> Litestar:
             minimum_size=500,
             exclude=["/staff/live"],  # a stream, sent as it goes
         ),
-        exception_handlers={Exception: error_page},
-        on_startup=[db.start, live_streams.reset, *([background.start] if background else [])],
-        on_shutdown=[live_streams.stop, *([background.stop] if background else []), db.stop],
+        exception_handlers={SiteMoved: to_current_slug, Exception: error_page},
+        on_startup=[
+            db.start,
+            live_streams.reset,
+            tenancy.start,
+            *([background.start] if background else []),
+        ],
+        on_shutdown=[
+            live_streams.stop,
+            tenancy.stop,
+            *([background.stop] if background else []),
+            db.stop,
+        ],
         debug=settings.debug,
     )
     # Read by the page helpers (app.htmx, app.urls); handlers take `settings` by injection.
     app.state.settings = settings
     app.state.jinja = jinja
     app.state.bus = bus  # the tests make changes through the app's own listeners
+    app.state.tenancy = tenancy
     app.state.live_streams = live_streams  # ended by the server's exit signal (app.live.server)
     return app

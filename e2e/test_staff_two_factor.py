@@ -99,7 +99,7 @@ async def test_the_administration_page_is_accessible(page: Page, live_server):
     await page.get_by_label("Courriel").fill("admin@demo.localhost")
     await page.get_by_label("Mot de passe").fill("demo-password")
     await page.get_by_role("button", name="Se connecter", exact=True).click()
-    await page.goto(live_server.url("/staff/administration"))
+    await page.goto(live_server.url("/staff/administration/clinic"))
     box = page.get_by_label("Exiger l'authentification à deux facteurs pour la clinique")
     await expect(box).not_to_be_checked()
     await assert_accessible(page)

@@ -2,12 +2,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from tenants.tables import Clinic, ClinicDomain, WorkSite
+from tenants.tables import Clinic, ClinicDomain, SiteSlugRedirect, WorkSite
 
 APP_CONFIG = AppConfig(
     app_name="tenants",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "migrations"),
-    table_classes=[Clinic, ClinicDomain, WorkSite],
+    table_classes=[Clinic, ClinicDomain, WorkSite, SiteSlugRedirect],
     migration_dependencies=[],
     commands=[],
 )

@@ -63,3 +63,13 @@ class WorkSite(Table):
     patient_can_cancel = Boolean(default=True)
     patient_can_check_in = Boolean(default=False)
     questionnaire_url = Varchar(length=500)
+
+
+class SiteSlugRedirect(Table):
+    """A work site's previous portal slug: links to it (the clinic's website, the widget's
+    script tag) keep leading to the site under its current slug. Unique per clinic
+    (migration 0009): an old slug names one site."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    site = ForeignKey(references=WorkSite, null=False)
+    old_slug = Varchar(length=63)

@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from app import i18n
 from app.booking import sessions
 from app.booking.sessions import BookingSessionView
+from app.portal.moved import SiteMoved, current_slug
 from tenants.resolution import ClinicRef
 from tenants.sites import SiteView, get_site
 
@@ -34,6 +35,9 @@ class BookingSessionGone(NotFoundException):
 async def portal_site(clinic: ClinicRef, site_slug: str) -> SiteView:
     site = await get_site(clinic_id=clinic.id, slug=site_slug)
     if site is None:
+        moved_to = await current_slug(clinic_id=clinic.id, old_slug=site_slug)
+        if moved_to is not None:
+            raise SiteMoved(site_slug, moved_to)
         raise NotFoundException("no such site")
     if not site.portal_active:
         raise PortalClosed(site)

@@ -1,6 +1,15 @@
-"""The administration index's entries: (route name, label msgid), one line per page,
-added by each administration area (the index lists those whose route exists)."""
+"""The administration index's entries: one (route name, label msgid) per administration page.
+
+Each administration module adds its own line here; the index (``staff:administration``)
+lists those whose route exists, in this order, with the label translated."""
+
+from __future__ import annotations
 
 from app.i18n import N_
 
-ADMIN_PAGES: tuple[tuple[str, str], ...] = (("staff:admin_services", N_("Online services")),)
+ADMIN_PAGES: tuple[tuple[str, str], ...] = (
+    ("staff:admin_clinic", N_("Clinic")),
+    ("staff:admin_sites", N_("Work sites")),
+    ("staff:admin_services", N_("Online services")),
+    ("staff:admin_catalogue", N_("Activities, appointment types and practitioners")),
+)

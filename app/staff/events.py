@@ -32,6 +32,7 @@ class AccountChange(StrEnum):
     DEACTIVATED = "deactivated"
     TWO_FACTOR = "two_factor"  # enrolled, reset or recovery codes renewed
     LINKED = "linked"  # to a provider's subject
+    UNLINKED = "unlinked"  # from it, by an administrator
 
 
 @dataclass(frozen=True)

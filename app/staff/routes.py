@@ -8,7 +8,9 @@ from litestar.di import Provide
 from app.audit.routes import AuditLog
 from app.live.stream import live
 from app.staff.admin_catalogue import admin_catalogue
+from app.staff.admin_clinic import ClinicAdministration
 from app.staff.admin_services import AdminServices
+from app.staff.admin_sites import SitesAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -32,6 +34,8 @@ signed_in_area = Router(
         Administration,
         AdminServices,
         admin_catalogue,
+        ClinicAdministration,
+        SitesAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

@@ -32,7 +32,7 @@ def recorded(monkeypatch) -> Recorded:
         seen.events.append(event)
         seen.in_transaction.append(db._after_commit.get() is not None)
 
-    def bus(**wiring):
+    def bus(**wiring):  # the app's own wiring (live agendas, tenancy), plus the recorder
         made = make_bus(**wiring)
         for kind in (StaffSignIn, AccountChanged, SettingChanged):
             made.on(kind, record)

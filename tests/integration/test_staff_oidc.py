@@ -136,7 +136,7 @@ async def test_a_linked_account_signs_in_through_the_provider(recorded, configur
 
 async def test_an_invitation_links_an_account_once(recorded, configured, demo, web_app):
     await signed_in(demo, "admin@demo.localhost")
-    page = await demo.get("/staff/administration")
+    page = await demo.get("/staff/administration/clinic")
     secretary = (
         await StaffAccount.select()
         .where(StaffAccount.email == "secretariat@demo.localhost")
@@ -169,7 +169,7 @@ async def test_an_invitation_links_an_account_once(recorded, configured, demo, w
 
 async def test_an_invitation_for_another_clinics_account_is_not_found(configured, demo):
     await signed_in(demo, "admin@demo.localhost")
-    page = await demo.get("/staff/administration")
+    page = await demo.get("/staff/administration/clinic")
     other = (
         await StaffAccount.select().where(StaffAccount.email == "admin@autre.localhost").first()
     )["id"]
@@ -277,9 +277,9 @@ async def test_the_demo_seed_takes_the_clinics_provider_from_the_settings(demo_d
 
 async def test_the_administration_shows_the_single_sign_on_but_never_its_secret(configured, demo):
     await signed_in(demo, "admin@demo.localhost")
-    page = await demo.get("/staff/administration")
+    page = await demo.get("/staff/administration/clinic")
     assert page.status_code == 200
-    assert configured.issuer in text(page) and CLIENT.client_id in text(page)
+    assert configured.issuer in page.text and CLIENT.client_id in page.text
     assert "Secret client" in text(page) and "Défini" in text(page)
     assert CLIENT.client_secret not in page.text
     assert "Lien d'invitation pour Secrétariat Démo" in text(page)

@@ -247,10 +247,10 @@ async def test_a_clinic_that_requires_it_makes_an_account_enrol_before_anything_
     recorded, demo
 ):
     await signed_in(demo, ADMIN)
-    admin_page = await demo.get("/staff/administration")
+    admin_page = await demo.get("/staff/administration/clinic")
     assert "Exiger l'authentification à deux facteurs pour la clinique" in text(admin_page)
     saved = await demo.post(
-        "/staff/administration/two-factor",
+        "/staff/administration/clinic/security",
         data={"require_two_factor": "on", "_csrf_token": csrf(admin_page.text)},
     )
     assert saved.status_code == 303
@@ -264,7 +264,7 @@ async def test_a_clinic_that_requires_it_makes_an_account_enrol_before_anything_
         "true",
     )
     # The administrator, signed in without a second factor, is sent to enrol at once
-    held = await demo.get("/staff/administration")
+    held = await demo.get("/staff/administration/clinic")
     assert held.status_code == 303 and held.headers["location"].startswith("/staff/sign-in")
     assert "Configurer" in text(await demo.get("/staff/sign-in/code"))
     await sign_out(demo)
@@ -296,7 +296,7 @@ async def test_a_clinic_that_requires_it_makes_an_account_enrol_before_anything_
 
 @pytest.mark.parametrize(
     "path",
-    ["/staff/account/security/on", "/staff/sign-in/code", "/staff/administration/two-factor"],
+    ["/staff/account/security/on", "/staff/sign-in/code", "/staff/administration/clinic/security"],
 )
 async def test_the_two_factor_forms_refuse_a_post_without_the_csrf_token(demo, path):
     await signed_in(demo, ADMIN)

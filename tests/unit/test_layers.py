@@ -56,6 +56,7 @@ LAYERS = [
         "app.health",
         "app.retention",
         "app.in_process_jobs",
+        "app.tenancy_sync",  # the host cache forgotten on every instance
         "app.seed",
         "jobs",
     },

@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.staff.admin_accounts import AccountsAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -15,6 +16,7 @@ from app.staff.home import home
 from app.staff.oidc import SingleSignOn
 from app.staff.schedules.routes import CloseSchedules, OpenSchedules
 from app.staff.schedules.template_routes import ScheduleTemplates
+from app.staff.set_password import SetPassword
 from app.staff.sign_in import SignIn
 from app.staff.two_factor import AccountSecurity, SecondFactor
 
@@ -26,6 +28,7 @@ signed_in_area = Router(
         live,
         AccountSecurity,
         Administration,
+        AccountsAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,
@@ -36,4 +39,6 @@ signed_in_area = Router(
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )
 
-router = Router(path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, signed_in_area])
+router = Router(
+    path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, SetPassword, signed_in_area]
+)

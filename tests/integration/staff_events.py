@@ -32,8 +32,8 @@ def recorded(monkeypatch) -> Recorded:
         seen.events.append(event)
         seen.in_transaction.append(db._after_commit.get() is not None)
 
-    def bus():
-        made = make_bus()
+    def bus(**options):
+        made = make_bus(**options)
         for kind in (StaffSignIn, AccountChanged, SettingChanged):
             made.on(kind, record)
         return made

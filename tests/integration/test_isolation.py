@@ -57,6 +57,7 @@ async def demo_values(demo) -> dict[str, str]:
         "view": "week",
         "day": "2026-11-25",
         **await staff_values(),
+        **await account_values(),
     }
 
 
@@ -73,6 +74,22 @@ async def staff_values() -> dict[str, str]:
         for name in ("Isolation", "Isolation, deleted")
     ]
     return {"template": str(ids[0]), "doomed_template": str(ids[1])}
+
+
+async def account_values() -> dict[str, str]:
+    """A staff account of the demo clinic, and a link to set its password."""
+    from app.staff import password_invitations
+    from app.staff.tables import StaffAccount
+
+    julie = await (
+        StaffAccount.select(StaffAccount.id, StaffAccount.clinic)
+        .where(StaffAccount.email == "julie.roy@demo.localhost")
+        .first()
+    )
+    token = await password_invitations.create(
+        clinic_id=julie["clinic"], account_id=julie["id"], by=julie["id"]
+    )
+    return {"account_id": str(julie["id"]), "password_invitation": token}
 
 
 async def staff_invitation() -> str:
@@ -98,6 +115,8 @@ def concrete(path: str, values: dict[str, str]) -> str:
         if path.startswith("/a/")
         else values["invitation"]
         if path.startswith("/staff/sign-in/oidc/invitation/")
+        else values["password_invitation"]
+        if path.startswith("/staff/set-password/")
         else values["session"]
     )
     template = values["doomed_template"] if path.endswith("/delete") else values["template"]
@@ -112,6 +131,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{site_id:int}", values["site_id"])
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
+        .replace("{account_id:int}", values["account_id"])
     )
 
 

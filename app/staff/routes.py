@@ -8,6 +8,7 @@ from litestar.di import Provide
 from app.audit.routes import AuditLog
 from app.live.stream import live
 from app.staff.admin_accounts import AccountsAdministration
+from app.staff.admin_embed import EmbedAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -29,6 +30,7 @@ signed_in_area = Router(
         AccountSecurity,
         Administration,
         AccountsAdministration,
+        EmbedAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

@@ -9,6 +9,7 @@ from app.audit.routes import AuditLog
 from app.live.stream import live
 from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_embed import EmbedAdministration
+from app.staff.admin_sms import SmsUsageAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -31,6 +32,7 @@ signed_in_area = Router(
         Administration,
         AccountsAdministration,
         EmbedAdministration,
+        SmsUsageAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

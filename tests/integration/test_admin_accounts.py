@@ -110,6 +110,14 @@ async def test_bad_input_keeps_what_was_typed_and_saves_nothing(demo):
     page = text(bad)
     assert 'value="not an email"' in bad.text and 'value="Typed Name"' in bad.text
     assert "Choisissez un rôle." in page and 'id="email-error"' in bad.text
+    page = await demo.get(ACCOUNTS)
+    fragment = await demo.post(
+        ACCOUNTS,
+        data={"email": "", "name": "Kept", "role": "secretary", "_csrf_token": csrf(page.text)},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 422 and 'id="email-error"' in fragment.text
+    assert 'value="Kept"' in fragment.text and "<html" not in fragment.text
     taken = await create(demo, email=SECRETARY, name="Again", role="secretary")
     assert taken.status_code == 422 and "Un compte a déjà cette adresse." in text(taken)
     no_doctor = await create(demo, email="dr@demo.localhost", name="Dr", role="practitioner")

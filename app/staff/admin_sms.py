@@ -27,13 +27,15 @@ from tenants.tables import Clinic
 
 MONTHS = 13  # this month and the 12 before
 CURRENCIES = {"CA": "CAD", "FR": "EUR"}
-WIDTH, HEIGHT, BAR_GAP, TOP, BOTTOM = 650, 180, 8, 14, 24
+WIDTH, HEIGHT, BAR_GAP, TOP, BOTTOM = 650, 190, 8, 14, 34
 
 
 @dataclass(frozen=True)
 class MonthRow:
     usage: SmsUsage
     label: str  # "nov. 2026"
+    short: str  # "nov.", under its bar, the year on a line below (13 full labels overlap)
+    year: str
     cost: str  # formatted in the clinic's currency
 
 
@@ -67,8 +69,10 @@ def chart(rows: list[MonthRow], title: str, description: str) -> Markup:
             f'<rect x="{x}" y="{y}" width="{round(bar, 1)}" height="{height}" class="bar"/>'
             f'<text x="{middle}" y="{y - 3}" text-anchor="middle" class="figure">'
             f"{row.usage.segments}</text>"
-            f'<text x="{middle}" y="{HEIGHT - 8}" text-anchor="middle" class="month">'
-            f"{escape(row.label)}</text>"
+            f'<text x="{middle}" y="{HEIGHT - BOTTOM + 13}" text-anchor="middle" class="month">'
+            f"{escape(row.short)}</text>"
+            f'<text x="{middle}" y="{HEIGHT - 3}" text-anchor="middle" class="month">'
+            f"{escape(row.year)}</text>"
         )
     parts.append(
         f'<line x1="0" y1="{TOP + usable}" x2="{WIDTH}" y2="{TOP + usable}" class="axis"/>'
@@ -92,6 +96,8 @@ async def usage_rows(*, clinic_id: int) -> tuple[list[MonthRow], str]:
             MonthRow(
                 usage=usage,
                 label=format_date(month, "MMM yyyy", locale=locale),
+                short=format_date(month, "MMM", locale=locale),
+                year=str(month.year),
                 cost=format_currency(usage.cost_cents / 100, currency, locale=locale),
             )
         )

@@ -84,6 +84,9 @@ async def test_a_new_account_gets_an_email_and_sets_its_password_once(recorded, 
         },
     )
     assert done.status_code == 303
+    demo.cookies.clear()  # the invitee's own browser, not the administrator's
+    told = await demo.get(done.headers["location"])
+    assert "Votre mot de passe est enregistré" in text(told)
     assert (await account("nadia.lee@demo.localhost"))["password_hash"].startswith("$argon2id$")
     assert (await demo.get(path)).status_code == 404  # used once
     demo.cookies.clear()

@@ -87,6 +87,10 @@ async def test_the_embed_and_sms_usage_pages_are_accessible(browser, live_server
     context = await browser.new_context(locale="fr-CA", viewport=DESKTOP)
     page = await context.new_page()
     await sign_in(page, live_server, "admin@demo.localhost", "demo-password")
+    await page.goto(live_server.url("/staff/administration/accounts"))
+    await page.get_by_role("link", name="Dre Julie Roy").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Dre Julie Roy")
+    await check(page, "account")
     await page.goto(live_server.url("/staff/administration/embed"))
     await page.get_by_text("Aperçu").first.click()  # the live preview opens
     await expect(page.frame_locator("iframe.embed-preview").first.locator("h1")).to_be_visible()

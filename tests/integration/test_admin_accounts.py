@@ -215,3 +215,38 @@ async def test_a_post_without_the_csrf_token_is_refused(demo):
     assert refused.status_code == 403 and (await account(JULIE))["active"]
     clinic = await demo_lookup.clinic_id("demo")
     assert clinic
+
+
+async def test_with_a_mail_server_the_link_is_emailed_and_not_kept_in_the_outbox(demo_data):
+    from app.messaging.dispatch import DevSender, Senders
+    from app.settings import load
+    from app.staff import invitation_email
+
+    class Smtp:  # stands for SmtpSender: takes the built email
+        sent: list = []
+
+        async def send(self, message) -> str:
+            self.sent.append(message)
+            return "smtp-1"
+
+    smtp = Smtp()
+    clinic = await demo_lookup.clinic_id("demo")
+    link = "http://demo.localhost:8000/staff/set-password/secret-token"
+    await invitation_email.send(
+        settings=load(),
+        clinic_id=clinic,
+        clinic_name="Clinique Démo",
+        to="nadia@demo.localhost",
+        name="Nadia",
+        link=link,
+        hours=72,
+        senders=Senders(email=smtp, sms=DevSender()),
+    )
+    [email] = smtp.sent
+    assert (
+        email["To"] == "nadia@demo.localhost" and link in email.get_body(("plain",)).get_content()
+    )
+    row = await Message.select().where(Message.recipient == "nadia@demo.localhost").first()
+    assert (
+        row["provider"] == "smtp" and row["status"] == "sent" and "secret-token" not in row["body"]
+    )

@@ -27,12 +27,19 @@ async def cookieless_browser(browser_type, browser_type_launch_args):
 
 async def website(browser, origin: str, live_server) -> str:
     """The clinic's website with the widget snippet pasted into it exactly as the clinic
-    copies it from its embed page (in the clinic's own browser, not the patient's)."""
+    copies it from the administration's embed page (in the clinic's own browser, signed in
+    as its administrator, not the patient's)."""
     clinic = await browser.new_context(locale="fr-CA")
     try:
         admin = await clinic.new_page()
-        await admin.goto(live_server.url("/centre-ville/embed"))
-        snippet = await admin.get_by_label("Widget (s'ajuste tout seul)").input_value()
+        await admin.goto(live_server.url("/staff/sign-in"))
+        await admin.get_by_label("Courriel").fill("admin@demo.localhost")
+        await admin.get_by_label("Mot de passe").fill("demo-password")
+        await admin.get_by_role("button", name="Se connecter").click()
+        await expect(admin.get_by_role("button", name="Se déconnecter")).to_be_visible()
+        await admin.goto(live_server.url("/staff/administration/embed"))
+        # The first site's widget (Centre-ville).
+        snippet = await admin.get_by_label("Widget (s'ajuste tout seul)").first.input_value()
     finally:
         await clinic.close()
     return f"{origin}/?snippet={quote(snippet, safe='')}"

@@ -21,6 +21,7 @@ LABELS = {
     "reminder": N_("Reminder"),
     "teleconsult_invitation": N_("Teleconsultation invitation"),
     "one_time_code": N_("Verification code"),
+    "staff_invitation": N_("Staff invitation"),
     "email": N_("Email"),
     "sms": N_("Text message"),
     "pending": N_("waiting"),

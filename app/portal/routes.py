@@ -5,10 +5,10 @@ from litestar import Router
 
 from app.portal.details import AppointmentDetails
 from app.portal.home import home
-from app.portal.widget import embed, widget_js
+from app.portal.widget import widget_js
 from app.portal.wizard import BookingSteps, IdentifyStep
 
 router = Router(
     path="/",
-    route_handlers=[home, IdentifyStep, BookingSteps, widget_js, embed, AppointmentDetails],
+    route_handlers=[home, IdentifyStep, BookingSteps, widget_js, AppointmentDetails],
 )

@@ -1,15 +1,14 @@
 """The embeddable widget: a script that puts the site's portal in an iframe sized to
-its content, and the snippets a clinic copies onto its website."""
+its content. The snippets a clinic copies onto its website are on the administration's
+embed page (app/staff/admin_embed.py), no longer on a public page."""
 
 from __future__ import annotations
 
-import html
 import json
 
 from litestar import Request, Response, get
 from litestar.di import Provide
 
-from app.htmx import page_or_fragment
 from app.portal.dependencies import portal_site
 from app.settings import Settings
 from app.urls import clinic_page_url
@@ -59,26 +58,4 @@ async def widget_js(
         body,
         media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=300"},
-    )
-
-
-@get("/{site_slug:str}/embed", name="portal:embed", dependencies={"site": Provide(portal_site)})
-async def embed(
-    request: Request, settings: Settings, clinic: ClinicRef, site: SiteView
-) -> Response:
-    portal = clinic_page_url(request, settings, clinic, "portal:identify", site_slug=site.slug)
-    script = clinic_page_url(request, settings, clinic, "portal:widget_js", site_slug=site.slug)
-    title = html.escape(site.name_fr)
-    return page_or_fragment(
-        request,
-        "portal/embed.html",
-        {
-            "site": site,
-            "script_snippet": f'<script src="{script}" async></script>',
-            "iframe_snippet": (
-                f'<iframe src="{portal}" title="{title}" '
-                'style="width:100%;min-height:900px;border:0"></iframe>'
-            ),
-            "portal_url": portal,
-        },
     )

@@ -12,4 +12,7 @@ ADMIN_PAGES: tuple[tuple[str, str], ...] = (
     ("staff:admin_sites", N_("Work sites")),
     ("staff:admin_services", N_("Online services")),
     ("staff:admin_catalogue", N_("Activities, appointment types and practitioners")),
+    ("staff:admin_accounts", N_("Staff accounts")),
+    ("staff:admin_embed", N_("Embed the portal")),
+    ("staff:admin_sms_usage", N_("SMS usage")),
 )

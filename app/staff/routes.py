@@ -7,10 +7,13 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration
+from app.staff.admin_embed import EmbedAdministration
 from app.staff.admin_services import AdminServices
 from app.staff.admin_sites import SitesAdministration
+from app.staff.admin_sms import SmsUsageAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
@@ -21,6 +24,7 @@ from app.staff.pages import count_badges
 from app.staff.reconcile.routes import Reconcile
 from app.staff.schedules.routes import CloseSchedules, OpenSchedules
 from app.staff.schedules.template_routes import ScheduleTemplates
+from app.staff.set_password import SetPassword
 from app.staff.sign_in import SignIn
 from app.staff.two_factor import AccountSecurity, SecondFactor
 
@@ -36,6 +40,9 @@ signed_in_area = Router(
         admin_catalogue,
         ClinicAdministration,
         SitesAdministration,
+        AccountsAdministration,
+        EmbedAdministration,
+        SmsUsageAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,
@@ -48,4 +55,6 @@ signed_in_area = Router(
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},
 )
 
-router = Router(path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, signed_in_area])
+router = Router(
+    path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, SetPassword, signed_in_area]
+)

@@ -29,6 +29,7 @@ from tests.integration.portal_helpers import (
     slot_ids,
     text,
 )
+from tests.integration.staff_helpers import signed_in
 from tests.moments import freeze
 
 EVIL = "evil.example"
@@ -107,10 +108,12 @@ async def test_a_forged_host_never_reaches_the_widget(demo):
 
 
 async def test_both_snippets_on_the_embed_page_work_as_pasted(demo):
-    page = await demo.get("/centre-ville/embed", headers={"host": "DEMO.localhost:1234"})
-    script, iframe = (
+    """The snippets are on the administration's embed page (the public one answers 404)."""
+    await signed_in(demo, "admin@demo.localhost")
+    page = await demo.get("/staff/administration/embed", headers={"host": "DEMO.localhost:1234"})
+    script, iframe = [
         html.unescape(t) for t in re.findall(r"<textarea[^>]*>([^<]+)</textarea>", page.text)
-    )
+    ][:2]
     assert (
         script == '<script src="http://demo.localhost:8000/centre-ville/widget.js" async></script>'
     )

@@ -57,6 +57,7 @@ async def demo_values(demo) -> dict[str, str]:
         "view": "week",
         "day": "2026-11-25",
         **await staff_values(),
+        **await account_values(),
     }
 
 
@@ -95,6 +96,22 @@ async def staff_values() -> dict[str, str]:
     }
 
 
+async def account_values() -> dict[str, str]:
+    """A staff account of the demo clinic, and a link to set its password."""
+    from app.staff import password_invitations
+    from app.staff.tables import StaffAccount
+
+    julie = await (
+        StaffAccount.select(StaffAccount.id, StaffAccount.clinic)
+        .where(StaffAccount.email == "julie.roy@demo.localhost")
+        .first()
+    )
+    token = await password_invitations.create(
+        clinic_id=julie["clinic"], account_id=julie["id"], by=julie["id"]
+    )
+    return {"account_id": str(julie["id"]), "password_invitation": token}
+
+
 async def staff_invitation() -> str:
     """An administrator's invitation to link the secretary to the clinic's provider."""
     from app.staff import invitations
@@ -118,6 +135,8 @@ def concrete(path: str, values: dict[str, str]) -> str:
         if path.startswith("/a/")
         else values["invitation"]
         if path.startswith("/staff/sign-in/oidc/invitation/")
+        else values["password_invitation"]
+        if path.startswith("/staff/set-password/")
         else values["session"]
     )
     template = values["doomed_template"] if path.endswith("/delete") else values["template"]
@@ -136,6 +155,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
         .replace("{service_id:int}", values["service"])
+        .replace("{account_id:int}", values["account_id"])
     )
 
 

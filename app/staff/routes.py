@@ -13,6 +13,7 @@ from app.staff.appointments.routes import route_handlers as appointments
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
 from app.staff.oidc import SingleSignOn
+from app.staff.patients.routes import Patients
 from app.staff.schedules.routes import CloseSchedules, OpenSchedules
 from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.sign_in import SignIn
@@ -31,6 +32,7 @@ signed_in_area = Router(
         CloseSchedules,
         ScheduleTemplates,
         *appointments,
+        Patients,
     ],
     guards=[signed_in],
     dependencies={"staff": Provide(provide_staff, sync_to_thread=False)},

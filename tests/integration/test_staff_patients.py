@@ -13,6 +13,7 @@ import pytest
 
 from app.patients.tables import ContactDetail, Patient, name_columns
 from tests.integration import demo_lookup
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.staff_helpers import signed_in
 
 SECRETARY = "secretariat@demo.localhost"
@@ -188,3 +189,242 @@ async def test_the_secretary_sees_patients_in_the_navigation(front_desk):
 async def test_signed_out_is_sent_to_sign_in(demo):
     page = await demo.get("/staff/patients")
     assert page.status_code in (302, 303)
+
+
+async def test_the_file_lists_its_appointments_messages_and_changes(world, front_desk):
+    from app.booking.services import BookingDetails
+    from app.messaging.tables import Message
+    from tests.integration.engine_fixtures import open_slots
+
+    marie = await demo_lookup.patient_id(world.demo.id, "Tremblay")
+    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
+    booked = await world.demo.booking().staff_book(
+        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=marie), actor=RECEPTION
+    )
+    page = await front_desk.get(f"/staff/patients/{marie}?lang=en")
+    text = page.text
+    assert f'href="/staff/slots/{slots[0]}"' in text and "Upcoming" in text
+    assert "Booked" in text
+    messages = await Message.select().where(Message.appointment == booked.appointment_id)
+    assert messages, "a staff booking queues its confirmation"
+    section = re.search(r'id="messages-title".*?</section>', text, re.S).group(0)
+    assert "Waiting to be sent" in section or "Sent" in section
+    trail = re.search(r'id="trail-title".*?</section>', text, re.S).group(0)
+    assert "No change recorded." not in trail
+    # The audit log's link is for administrators, who may read it.
+    assert "?patient=" not in trail
+
+
+# Creating and editing files, reordering contacts.
+
+
+async def page_csrf(client, url: str) -> str:
+    from tests.integration.staff_helpers import csrf
+
+    return csrf((await client.get(url)).text)
+
+
+def error_of(html: str, field: str) -> str:
+    found = re.search(rf'<p class="error" id="{field}-error">([^<]+)</p>', html)
+    return found.group(1) if found else ""
+
+
+def value_of(html: str, field: str) -> str:
+    found = re.search(rf'<input id="{field}" name="{field}" type="[a-z]+" value="([^"]*)"', html)
+    return found.group(1) if found else ""
+
+
+async def audit_actions(patient_id: int) -> list[str]:
+    from app.audit.tables import AuditEntry
+
+    rows = await AuditEntry.select(AuditEntry.action).where(AuditEntry.patient_id == patient_id)
+    return [row["action"] for row in rows]
+
+
+NEW_FILE = {
+    "first_name": "Éloïse",
+    "last_name": "Bélanger",
+    "date_of_birth": "1991-07-08",
+    "sex": "F",
+    "health_insurance_number": "",
+    "file_number": "d-2001",
+    "family_doctor": "",
+    "cell_phone": "514 555 0199",
+    "email": "",
+}
+
+
+async def test_a_new_file_is_created_found_and_audited(front_desk):
+    token = await page_csrf(front_desk, "/staff/patients/new")
+    done = await front_desk.post("/staff/patients/new", data={**NEW_FILE, "_csrf_token": token})
+    assert done.status_code in (302, 303)
+    patient_id = int(done.headers["location"].rsplit("/", 1)[1])
+    page = await front_desk.get(f"/staff/patients/{patient_id}?lang=en")
+    assert "Bélanger, Éloïse" in page.text and "D-2001" in page.text
+    assert "+1 514-555-0199" in page.text
+    assert names_found((await front_desk.get("/staff/patients?q=belanger eloise")).text) == [
+        "Bélanger, Éloïse"
+    ]
+    assert "patient.created" in await audit_actions(patient_id)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("first_name", "", "Enter the patient's first name."),
+        ("date_of_birth", "1991-02-30", "This date does not exist"),
+        ("health_insurance_number", "ABCD1234", "4 letters then 8 digits"),
+        ("cell_phone", "555", "Enter a valid cell phone number"),
+        ("file_number", "X" * 40, "Keep this under 32 characters."),
+        ("family_doctor", "999999", "Choose a family doctor from the list."),
+    ],
+)
+async def test_bad_input_on_a_new_file_is_said_next_to_its_field(front_desk, field, typed, message):
+    before = await Patient.count()
+    token = await page_csrf(front_desk, "/staff/patients/new?lang=en")
+    page = await front_desk.post(
+        "/staff/patients/new?lang=en", data={**NEW_FILE, field: typed, "_csrf_token": token}
+    )
+    assert page.status_code == 422
+    assert message in error_of(page.text, field).replace("&#39;", "'")
+    assert value_of(page.text, "last_name") == "Bélanger"  # what was typed is kept
+    if field not in ("family_doctor", "first_name"):
+        assert value_of(page.text, field) == typed
+    assert await Patient.count() == before  # nothing saved
+
+
+async def test_a_file_is_edited_and_audited_with_before_and_after(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    url = f"/staff/patients/{jean}/edit"
+    form = (await front_desk.get(url + "?lang=en")).text
+    assert value_of(form, "last_name") == "Côté"
+    data = {
+        "first_name": "Jean-Guy",
+        "last_name": "Côté",
+        "date_of_birth": "1972-11-03",
+        "sex": "M",
+        "health_insurance_number": "COTJ 7211 0318",
+        "file_number": "D-77",
+        "family_doctor": "",
+        "_csrf_token": csrf_of(form),
+    }
+    done = await front_desk.post(url, data=data)
+    assert done.status_code in (302, 303)
+    row = await Patient.select().where(Patient.id == jean).first()
+    assert row["first_name"] == "Jean-Guy" and row["file_number"] == "D-77"
+    assert names_found((await front_desk.get("/staff/patients?q=jean-guy")).text) == [
+        "Côté, Jean-Guy"
+    ]
+    assert "patient.updated" in await audit_actions(jean)
+
+
+async def test_bad_input_on_an_edit_saves_nothing(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    url = f"/staff/patients/{jean}/edit"
+    form = (await front_desk.get(url + "?lang=en")).text
+    page = await front_desk.post(
+        url + "?lang=en",
+        data={
+            "first_name": "Jean",
+            "last_name": "Côté",
+            "date_of_birth": "2999-01-01",
+            "sex": "M",
+            "health_insurance_number": "",
+            "file_number": "",
+            "family_doctor": "",
+            "_csrf_token": csrf_of(form),
+        },
+    )
+    assert page.status_code == 422
+    assert "cannot be in the future" in error_of(page.text, "date_of_birth")
+    assert value_of(page.text, "date_of_birth") == "2999-01-01"
+    row = await Patient.select().where(Patient.id == jean).first()
+    assert row["date_of_birth"] == date(1972, 11, 3)
+    assert "patient.updated" not in await audit_actions(jean)
+
+
+async def test_forms_without_the_csrf_token_are_refused(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    before = await Patient.count()
+    assert (await front_desk.post("/staff/patients/new", data=NEW_FILE)).status_code == 403
+    assert (
+        await front_desk.post(f"/staff/patients/{jean}/edit", data={**NEW_FILE})
+    ).status_code == 403
+    assert await Patient.count() == before
+
+
+def csrf_of(html: str) -> str:
+    from tests.integration.staff_helpers import csrf
+
+    return csrf(html)
+
+
+async def test_moving_a_contact_up_makes_it_the_one_the_reminder_goes_to(world, front_desk):
+    from app.booking.services import BookingDetails
+    from app.messaging.recipients import Purpose, recipients
+    from tests.integration.engine_fixtures import open_slots
+
+    clinic = world.demo.id
+    marie = await demo_lookup.patient_id(clinic, "Tremblay")
+    await ContactDetail.insert(
+        ContactDetail(
+            clinic=clinic, patient=marie, kind="email", value="marie.work@example.org", position=3
+        )
+    )
+    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
+    booked = await world.demo.booking().staff_book(
+        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=marie), actor=RECEPTION
+    )
+
+    async def reminder_email() -> str | None:
+        found = await recipients(
+            clinic_id=clinic, appointment_id=booked.appointment_id, purpose=Purpose.REMINDER
+        )
+        return found.email
+
+    assert await reminder_email() == "marie.tremblay@example.org"
+    work = (
+        await ContactDetail.select(ContactDetail.id)
+        .where(ContactDetail.value == "marie.work@example.org")
+        .first()
+    )
+    page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
+    for _ in range(2):  # to position 1: the main contact
+        moved = await front_desk.post(
+            f"/staff/patients/{marie}/contacts/move",
+            data={"contact": str(work["id"]), "direction": "up", "_csrf_token": csrf_of(page)},
+        )
+        assert moved.status_code in (302, 303)
+    page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
+    contacts = re.search(r'<ol class="contacts">(.*?)</ol>', page, re.S).group(1)
+    first = re.findall(r"<li>(.*?)</li>", contacts, re.S)[0]
+    assert "marie.work@example.org" in first and "Main contact" in first
+    assert await reminder_email() == "marie.work@example.org"
+    assert "patient.contacts" in await audit_actions(marie)
+    # Down below the other email again, and a move without the token changes nothing.
+    for _ in range(2):
+        await front_desk.post(
+            f"/staff/patients/{marie}/contacts/move",
+            data={"contact": str(work["id"]), "direction": "down", "_csrf_token": csrf_of(page)},
+        )
+    assert await reminder_email() == "marie.tremblay@example.org"
+    refused = await front_desk.post(
+        f"/staff/patients/{marie}/contacts/move",
+        data={"contact": str(work["id"]), "direction": "up"},
+    )
+    assert refused.status_code == 403
+    assert await reminder_email() == "marie.tremblay@example.org"
+
+
+async def test_another_clinics_contact_cannot_be_moved_through_a_file(front_desk):
+    autre_clinic = await demo_lookup.clinic_id("autre")
+    camille = await demo_lookup.patient_id(autre_clinic, "Dubois")
+    page = (await front_desk.get("/staff/patients?lang=en")).text
+    refused = await front_desk.post(
+        f"/staff/patients/{camille}/contacts/move",
+        data={"contact": "1", "direction": "up", "_csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 404

@@ -428,3 +428,131 @@ async def test_another_clinics_contact_cannot_be_moved_through_a_file(front_desk
         data={"contact": "1", "direction": "up", "_csrf_token": csrf_of(page)},
     )
     assert refused.status_code == 404
+
+
+# Two files for one person: the warning and the merge.
+
+
+async def second_marie(clinic: int, *, hin: str | None = None) -> int:
+    """Another file for Marie Tremblay (same names and date of birth), with its own contact."""
+    created = await Patient.insert(
+        Patient(
+            clinic=clinic,
+            first_name="MARIE",
+            last_name="Tremblay",
+            date_of_birth=date(1985, 4, 12),
+            sex="F",
+            health_insurance_number=hin,
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    ).returning(Patient.id)
+    patient_id = created[0]["id"]
+    await ContactDetail.insert(
+        ContactDetail(
+            clinic=clinic, patient=patient_id, kind="email", value="marie.b@example.org", position=1
+        ),
+        ContactDetail(
+            clinic=clinic,
+            patient=patient_id,
+            kind="cell",
+            value="+15145550101",  # the same as the first file's main contact
+            position=2,
+        ),
+    )
+    return patient_id
+
+
+async def test_the_same_name_and_birth_date_is_warned_and_merged(world, front_desk):
+    from app.booking.services import BookingDetails
+    from app.messaging.tables import Message
+    from tests.integration.engine_fixtures import open_slots
+
+    clinic = world.demo.id
+    marie = await demo_lookup.patient_id(clinic, "Tremblay")
+    other = await second_marie(clinic)
+    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
+    booked = await world.demo.booking().staff_book(
+        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=other), actor=RECEPTION
+    )
+    page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
+    assert "another file may be the same patient" in page
+    assert "same name and date of birth" in page
+    assert f'href="/staff/patients/{other}"' in page
+    done = await front_desk.post(
+        f"/staff/patients/{marie}/merge", data={"other": str(other), "_csrf_token": csrf_of(page)}
+    )
+    assert done.status_code in (302, 303)
+    # The appointment (and its messages, which are the appointment's) moved to Marie's file.
+    moved = await Appointment_of(booked.appointment_id)
+    assert moved["patient"] == marie
+    assert await Message.count().where(Message.appointment == booked.appointment_id) >= 1
+    page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
+    assert f'href="/staff/slots/{slots[0]}"' in page
+    assert "another file may be the same patient" not in page
+    # Contacts: Marie's first, then the other file's new one; the shared phone once.
+    values = [
+        row["value"]
+        for row in await ContactDetail.select(ContactDetail.value)
+        .where(ContactDetail.patient == marie)
+        .order_by(ContactDetail.position)
+    ]
+    assert values == ["+15145550101", "marie.tremblay@example.org", "marie.b@example.org"]
+    assert await ContactDetail.count().where(ContactDetail.patient == other) == 0
+    # The merged file is out of the search, says so, and the merge is audited.
+    assert names_found((await front_desk.get("/staff/patients?q=marie")).text) == [
+        "Tremblay, Marie"
+    ]
+    merged = (await front_desk.get(f"/staff/patients/{other}?lang=en")).text
+    assert "merged into another file" in merged
+    assert "patient.merged" in await audit_actions(marie)
+
+
+async def Appointment_of(appointment_id: int) -> dict:  # noqa: N802 - reads like the table
+    from app.booking.tables import Appointment
+
+    return await Appointment.select().where(Appointment.id == appointment_id).first()
+
+
+async def test_the_same_hin_is_warned(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    await Patient.insert(
+        Patient(
+            clinic=clinic,
+            first_name="Jean-Pierre",
+            last_name="Coté",
+            date_of_birth=date(1972, 11, 4),
+            sex="M",
+            health_insurance_number="COTJ72110318",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )
+    page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text
+    assert "another file may be the same patient" in page
+    assert "same health insurance number" in page
+
+
+async def test_a_merge_of_a_file_that_is_not_a_duplicate_does_nothing(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    marie = await demo_lookup.patient_id(clinic, "Tremblay")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    autre_clinic = await demo_lookup.clinic_id("autre")
+    camille = await demo_lookup.patient_id(autre_clinic, "Dubois")
+    page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
+    for other in (jean, camille, marie):
+        await front_desk.post(
+            f"/staff/patients/{marie}/merge",
+            data={"other": str(other), "_csrf_token": csrf_of(page)},
+        )
+    statuses = {
+        row["id"]: row["status"] for row in await Patient.select(Patient.id, Patient.status)
+    }
+    assert statuses[jean] == statuses[camille] == statuses[marie] == "active"
+    assert "patient.merged" not in await audit_actions(marie)
+    # Without the token, refused.
+    other = await second_marie(clinic)
+    refused = await front_desk.post(f"/staff/patients/{marie}/merge", data={"other": str(other)})
+    assert refused.status_code == 403
+    assert (await Patient.select(Patient.status).where(Patient.id == other).first())[
+        "status"
+    ] == "active"

@@ -64,6 +64,7 @@ class PatientFile:
     family_doctor_id: int | None
     family_doctor: str
     contacts: tuple[Contact, ...]
+    status: str = "active"  # "merged": merged into another file (app.staff.patients.merge)
 
     @property
     def name(self) -> str:
@@ -109,6 +110,7 @@ async def patient_file(*, clinic_id: int, patient_id: int) -> PatientFile | None
             Contact(c["id"], c["kind"], c["value"], index, c["verified"])
             for index, c in enumerate(contacts, start=1)
         ),
+        status=row["status"],
     )
 
 

@@ -19,7 +19,7 @@ from app.staff.accounts import StaffUser
 from app.staff.appointments.views import STAFF_STATUS_LABELS, contact_text
 from app.staff.guards import front_desk
 from app.staff.pages import staff_page
-from app.staff.patients import edit
+from app.staff.patients import edit, merge
 from app.staff.patients.file import file_history, patient_file
 from app.staff.patients.search import MAX_QUERY, search_patients
 from tenants.resolution import ClinicRef
@@ -116,6 +116,9 @@ class Patients(Controller):
                 "appointment_statuses": STAFF_STATUS_LABELS,
                 "message_statuses": MESSAGE_STATUS_LABELS,
                 "channels": CHANNEL_LABELS,
+                "duplicates": []
+                if file.status != merge.ACTIVE
+                else await merge.duplicates_of(clinic_id=clinic.id, patient_id=file.id),
             },
             section="staff:patients",
             block="file",
@@ -207,3 +210,22 @@ class Patients(Controller):
         return Redirect(
             request.app.route_reverse("staff:patient", patient_id=patient_id) + "#contacts-title"
         )
+
+    @post("/{patient_id:int}/merge", name="staff:patient_merge")
+    async def merge_file(
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
+    ) -> Response:
+        """Merge the chosen duplicate into this file; anything else changes nothing."""
+        if await patient_file(clinic_id=clinic.id, patient_id=patient_id) is None:
+            raise NotFoundException()
+        data = await text_fields(request)
+        other_id = whole_number(data.get("other") or "", maximum=MAX_ID)
+        if other_id is not None:
+            await merge.merge(
+                clinic_id=clinic.id,
+                kept_id=patient_id,
+                other_id=other_id,
+                actor=staff.actor(),
+                bus=bus,
+            )
+        return Redirect(request.app.route_reverse("staff:patient", patient_id=patient_id))

@@ -137,7 +137,8 @@ async def search_patients(*, clinic_id: int, text: str, country: str, page: int 
     query = read_query(text)
     if query.empty:
         return Found([], page, False)
-    where = Patient.clinic == clinic_id
+    # A file merged into another one is no longer the patient's: the one kept is found.
+    where = (Patient.clinic == clinic_id) & (Patient.status == "active")
     if query.birth_date:
         where &= Patient.date_of_birth == query.birth_date
     if query.number:

@@ -3,6 +3,7 @@
 from piccolo.columns import Boolean, Date, ForeignKey, SmallInt, Timestamptz, Varchar
 from piccolo.table import Table
 
+from app.patients.normalise import fold_name
 from app.scheduling.tables import Practitioner
 from tenants.tables import Clinic
 
@@ -18,6 +19,29 @@ class Patient(Table):
     family_doctor = ForeignKey(references=Practitioner, null=True, default=None)
     status = Varchar(length=16, default="active")
     created_at = Timestamptz()
+    # The names folded (app.patients.normalise.fold_name), indexed per clinic, for the
+    # front desk's search: neither database folds accents without an extension. Kept in
+    # step by the constructor below and by every update of a name (name_columns).
+    folded_first = Varchar(length=100, default="")
+    folded_last = Varchar(length=100, default="")
+
+    def __init__(self, _data=None, _ignore_missing=False, _exists_in_db=False, **kwargs):
+        super().__init__(_data, _ignore_missing, _exists_in_db, **kwargs)
+        # Every Patient(...) inserted or saved carries its folded names.
+        if isinstance(self.first_name, str):
+            self.folded_first = fold_name(self.first_name)
+        if isinstance(self.last_name, str):
+            self.folded_last = fold_name(self.last_name)
+
+
+def name_columns(first_name: str, last_name: str) -> dict:
+    """The values of an update that changes a file's names, folded ones included."""
+    return {
+        Patient.first_name: first_name,
+        Patient.last_name: last_name,
+        Patient.folded_first: fold_name(first_name),
+        Patient.folded_last: fold_name(last_name),
+    }
 
 
 class ContactDetail(Table):

@@ -21,6 +21,7 @@ from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
 from app.staff.oidc import SingleSignOn
 from app.staff.pages import count_badges
+from app.staff.patients.routes import Patients
 from app.staff.reconcile.routes import Reconcile
 from app.staff.schedules.routes import CloseSchedules, OpenSchedules
 from app.staff.schedules.template_routes import ScheduleTemplates
@@ -49,6 +50,7 @@ signed_in_area = Router(
         ScheduleTemplates,
         *appointments,
         Reconcile,
+        Patients,
     ],
     guards=[signed_in],
     before_request=count_badges,

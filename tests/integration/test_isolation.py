@@ -54,6 +54,7 @@ async def demo_values(demo) -> dict[str, str]:
         # The staff agenda's views (each clinic's staff signed in: see the test).
         "practitioner_id": str(await demo_lookup.practitioner_id(clinic, "Dre Julie Roy")),
         "site_id": str(await demo_lookup.site_id(clinic, "centre-ville")),
+        "patient_id": str(await demo_lookup.patient_id(clinic, "Tremblay")),
         "view": "week",
         "day": "2026-11-25",
         **await staff_values(),
@@ -152,6 +153,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{appointment_id:int}", values["appointment_id"])
         .replace("{practitioner_id:int}", values["practitioner_id"])
         .replace("{site_id:int}", values["site_id"])
+        .replace("{patient_id:int}", values["patient_id"])
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
         .replace("{service_id:int}", values["service"])

@@ -73,9 +73,18 @@ def parse_new_file(
     return form, _for_staff(errors)
 
 
-async def create_file(*, clinic_id: int, form: IdentityForm, actor: Actor, bus: EventBus) -> int:
+async def create_file(
+    *,
+    clinic_id: int,
+    form: IdentityForm,
+    actor: Actor,
+    bus: EventBus,
+    file_number: str | None = None,
+    family_doctor_id: int | None = None,
+) -> int:
     """Call inside a write transaction. Contacts typed by staff are vouched for (the
-    patient gave them to the clinic), in the form's order: the cell phone is the main one."""
+    patient gave them to the clinic), in the form's order: the cell phone is the main one.
+    The file number and family doctor come from the patients page's form (checked there)."""
     created = await Patient.insert(
         Patient(
             clinic=clinic_id,
@@ -84,6 +93,8 @@ async def create_file(*, clinic_id: int, form: IdentityForm, actor: Actor, bus: 
             date_of_birth=form.date_of_birth,
             sex=form.sex,
             health_insurance_number=form.health_insurance_number,
+            file_number=file_number,
+            family_doctor=family_doctor_id,
             created_at=clock.now(),
         )
     ).returning(Patient.id)
@@ -116,7 +127,7 @@ async def create_file(*, clinic_id: int, form: IdentityForm, actor: Actor, bus: 
                 birth_date=form.date_of_birth,
                 sex=form.sex,
                 hin=form.health_insurance_number,
-                file_number=None,
+                file_number=file_number,
                 contacts=tuple(f"{c.kind}:{c.value}" for c in contacts),
             ),
         )

@@ -39,7 +39,6 @@ from app.staff.accounts import StaffUser
 from app.staff.appointments import forms, moves
 from app.staff.appointments.guards import NotYourAgenda, may_change_agenda
 from app.staff.appointments.patient_files import create_file, parse_new_file
-from app.staff.appointments.patient_search import find_patients
 from app.staff.appointments.views import (
     ORIGIN_LABELS,
     STAFF_STATUS_LABELS,
@@ -54,6 +53,7 @@ from app.staff.appointments.views import (
     type_choices,
 )
 from app.staff.pages import staff_page
+from app.staff.patients.search import find_patients
 from app.templating import local_day, local_time
 from tenants.resolution import ClinicRef
 

@@ -3,10 +3,12 @@ ignored), date of birth, health insurance number or phone number in any format, 
 several of these at once ("tremblay 1985-04-12"). Files of this clinic only, a few at a
 time: the person on the phone is one of them, or the secretary types more.
 
-Names are compared folded (app.patients.normalise.fold_name), which neither SQLite nor
-PostgreSQL does without an extension, so the clinic's names (two short columns) are
-read and folded here; dates, numbers and phones are narrowed by the database. A folded
-name column with an index would take over if clinics grow past tens of thousands of files."""
+The one search of the staff area: the patients page (staff:patients) and the slot
+dialog both call find_patients. Names are compared folded (app.patients.normalise.fold_name)
+through the files' folded name columns, kept on write: each name word typed is a prefix of
+the first or the last name, an index range per clinic (patients migration 0008). Dates,
+health insurance numbers, file numbers and whole phone numbers are index lookups too; only
+a few digits of a phone ("the last four") read the clinic's phone numbers."""
 
 from __future__ import annotations
 
@@ -18,7 +20,11 @@ from app.patients.normalise import fold_name, hin, phone_e164
 from app.patients.tables import ContactDetail, Patient
 from app.staff.appointments.views import PatientSummary, patient_summaries
 
-LIMIT = 20
+LIMIT = 20  # files a page
+MAX_PAGE = 50
+# Above every character a folded name or a number holds: "trem" .. "trem\uffff" is every
+# value that starts with "trem", compared byte by byte (C collation, SQLite's binary).
+_TOP = "\uffff"
 MAX_QUERY = 100
 MIN_DIGITS = 4  # fewer digits than this match too many numbers to mean anything
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -73,18 +79,26 @@ def read_query(text: str) -> Query:
 
 
 async def _ids_by_number(clinic_id: int, number: str, country: str) -> set[int]:
+    """Files whose HIN starts with the number, whose file number is it, or with this
+    phone. One indexed query each (an OR across columns would scan the clinic's files)."""
     found: set[int] = set()
     normal = hin(number)
-    if len(normal) >= MIN_DIGITS:
+    if len(normal) >= MIN_DIGITS and normal.isascii() and normal.isalnum():
         rows = await Patient.select(Patient.id).where(
-            (Patient.clinic == clinic_id) & Patient.health_insurance_number.like(f"{normal}%")
+            (Patient.clinic == clinic_id) & _starts(Patient.health_insurance_number, normal)
         )
         found |= {row["id"] for row in rows}
+    rows = await Patient.select(Patient.id).where(
+        (Patient.clinic == clinic_id) & Patient.file_number.is_in(_file_numbers(number))
+    )
+    found |= {row["id"] for row in rows}
     digits = re.sub(r"\D", "", number)
-    if len(digits) >= MIN_DIGITS:
+    # Letters make it a HIN or a file number, not a phone.
+    if len(digits) >= MIN_DIGITS and not re.search(r"[A-Za-z]", number):
         e164 = phone_e164(number, region=country)
-        # The whole number when it is one; else the digits typed, anywhere in the number
-        # (the last digits people remember, or a national number without its prefix).
+        # The whole number when it is one (an index lookup); else the digits typed,
+        # anywhere in the number (the last digits people remember): that one reads the
+        # clinic's phone numbers.
         condition = (
             (ContactDetail.value == e164) if e164 else ContactDetail.value.like(f"%{digits}%")
         )
@@ -97,24 +111,55 @@ async def _ids_by_number(clinic_id: int, number: str, country: str) -> set[int]:
     return found
 
 
-async def find_patients(*, clinic_id: int, text: str, country: str) -> list[PatientSummary]:
-    """Up to LIMIT files of this clinic answering every part of the query, by name."""
+def _file_numbers(number: str) -> list[str]:
+    """A file number as typed, in capitals, or without its separators (D-1042, d1042)."""
+    return sorted({number.strip(), number.strip().upper(), hin(number)})
+
+
+def _starts(column, prefix: str):
+    return (column >= prefix) & (column < prefix + _TOP)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of files answering the query, by name."""
+
+    patients: list[PatientSummary]
+    page: int
+    more: bool  # a next page exists
+
+
+async def search_patients(*, clinic_id: int, text: str, country: str, page: int = 1) -> Found:
+    """The files of this clinic answering every part of the query, LIMIT a page, in the
+    order of their folded last and first names."""
+    page = min(max(page, 1), MAX_PAGE)
     query = read_query(text)
     if query.empty:
-        return []
-    where = Patient.clinic == clinic_id
+        return Found([], page, False)
+    # A file merged into another one is no longer the patient's: the one kept is found.
+    where = (Patient.clinic == clinic_id) & (Patient.status == "active")
     if query.birth_date:
         where &= Patient.date_of_birth == query.birth_date
     if query.number:
         ids = await _ids_by_number(clinic_id, query.number, country)
         if not ids:
-            return []
-        where &= Patient.id.is_in(list(ids))
-    rows = await Patient.select(Patient.id, Patient.first_name, Patient.last_name).where(where)
-    matching = []
-    for row in rows:
-        name = fold_name(f"{row['first_name']} {row['last_name']}")
-        if all(word in name for word in query.words):
-            matching.append((fold_name(row["last_name"]), fold_name(row["first_name"]), row["id"]))
-    chosen = [patient_id for *_names, patient_id in sorted(matching)[:LIMIT]]
-    return await patient_summaries(clinic_id=clinic_id, patient_ids=chosen)
+            return Found([], page, False)
+        where &= Patient.id.is_in(sorted(ids))
+    for word in query.words:
+        where &= _starts(Patient.folded_last, word) | _starts(Patient.folded_first, word)
+    rows = (
+        await Patient.select(Patient.id)
+        .where(where)
+        .order_by(Patient.folded_last, Patient.folded_first, Patient.id)
+        .limit(LIMIT + 1)
+        .offset((page - 1) * LIMIT)
+    )
+    chosen = [row["id"] for row in rows[:LIMIT]]
+    patients = await patient_summaries(clinic_id=clinic_id, patient_ids=chosen)
+    return Found(patients, page, len(rows) > LIMIT)
+
+
+async def find_patients(*, clinic_id: int, text: str, country: str) -> list[PatientSummary]:
+    """The first page, for the slot dialog."""
+    found = await search_patients(clinic_id=clinic_id, text=text, country=country)
+    return found.patients

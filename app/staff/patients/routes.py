@@ -1,0 +1,231 @@
+"""The front desk's patient pages (secretaries and administrators): the search
+(staff:patients), a plain GET form whose results htmx swaps as the secretary types, and
+the file (staff:patient). Both read the host's clinic only: another clinic's file is 404."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect
+
+from app import clock
+from app.events import EventBus
+from app.form_fields import text_fields
+from app.i18n import N_
+from app.numbers import MAX_ID, whole_number
+from app.staff.accounts import StaffUser
+from app.staff.appointments.views import STAFF_STATUS_LABELS, contact_text
+from app.staff.guards import front_desk
+from app.staff.pages import staff_page
+from app.staff.patients import edit, merge
+from app.staff.patients.file import file_history, patient_file
+from app.staff.patients.search import MAX_QUERY, search_patients
+from tenants.resolution import ClinicRef
+
+MESSAGE_STATUS_LABELS = {
+    "pending": N_("Waiting to be sent"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "dropped": N_("Not sent"),
+}
+CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("Text message")}
+CONTACT_KINDS = {"email": N_("Email"), "cell": N_("Cell phone"), "home": N_("Home phone")}
+
+
+def _page_number(raw: str) -> int:
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 4 else 1
+
+
+def _file_values(file) -> dict[str, str]:
+    """A file's fields as the edit form shows them."""
+    return {
+        "first_name": file.first_name,
+        "last_name": file.last_name,
+        "date_of_birth": file.date_of_birth.isoformat(),
+        "sex": file.sex or "",
+        "health_insurance_number": file.health_insurance_number or "",
+        "file_number": file.file_number or "",
+        "family_doctor": str(file.family_doctor_id or ""),
+    }
+
+
+async def _form_page(request, clinic, *, file=None, values=None, errors=None, status=200):
+    return staff_page(
+        request,
+        "staff/patients/form.html",
+        {
+            "file": file,
+            "values": values or {},
+            "errors": errors or {},
+            "doctors": await edit.family_doctors(clinic.id),
+        },
+        section="staff:patients",
+        block="patient_form",
+        status_code=status,
+    )
+
+
+class Patients(Controller):
+    path = "/patients"
+    guards = [front_desk]
+
+    @get("/", name="staff:patients")
+    async def search(self, request: Request, clinic: ClinicRef) -> Response:
+        q = (request.query_params.get("q") or "")[:MAX_QUERY]
+        page = _page_number(request.query_params.get("page") or "")
+        found = await search_patients(
+            clinic_id=clinic.id, text=q, country=clinic.country, page=page
+        )
+
+        def link(number: int) -> str:
+            return "?" + urlencode({"q": q, "page": number})
+
+        return staff_page(
+            request,
+            "staff/patients/search.html",
+            {
+                "q": q,
+                "found": found,
+                "contact_text": contact_text,
+                "previous_link": link(found.page - 1) if found.page > 1 else None,
+                "next_link": link(found.page + 1) if found.more else None,
+            },
+            section="staff:patients",
+            block="results" if request.headers.get("HX-Target") == "patient-results" else "search",
+        )
+
+    @get("/{patient_id:int}", name="staff:patient")
+    async def show(self, request: Request, clinic: ClinicRef, patient_id: int) -> Response:
+        file = await patient_file(clinic_id=clinic.id, patient_id=patient_id)
+        if file is None:
+            raise NotFoundException()
+        history = await file_history(
+            clinic_id=clinic.id, patient_id=file.id, time_zone=clinic.time_zone, now=clock.now()
+        )
+        return staff_page(
+            request,
+            "staff/patients/file.html",
+            {
+                "file": file,
+                "history": history,
+                "contact_text": contact_text,
+                "contact_kinds": CONTACT_KINDS,
+                "appointment_statuses": STAFF_STATUS_LABELS,
+                "message_statuses": MESSAGE_STATUS_LABELS,
+                "channels": CHANNEL_LABELS,
+                "duplicates": []
+                if file.status != merge.ACTIVE
+                else await merge.duplicates_of(clinic_id=clinic.id, patient_id=file.id),
+            },
+            section="staff:patients",
+            block="file",
+        )
+
+    @get("/new", name="staff:patient_new")
+    async def new(self, request: Request, clinic: ClinicRef) -> Response:
+        return await _form_page(request, clinic)
+
+    @post("/new", name="staff:patient_create")
+    async def create(
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus
+    ) -> Response:
+        data = await text_fields(request)
+        values = {name: data.get(name, "") for name in edit.CREATE_FIELDS}
+        form, extra, errors = edit.parse_create(
+            data,
+            country=clinic.country,
+            hin_format=clinic.hin_format,
+            doctors=await edit.family_doctors(clinic.id),
+        )
+        if errors:
+            return await _form_page(request, clinic, values=values, errors=errors, status=422)
+        patient_id = await edit.create(
+            clinic_id=clinic.id, form=form, extra=extra, actor=staff.actor(), bus=bus
+        )
+        return Redirect(request.app.route_reverse("staff:patient", patient_id=patient_id))
+
+    @get("/{patient_id:int}/edit", name="staff:patient_edit")
+    async def edit_form(self, request: Request, clinic: ClinicRef, patient_id: int) -> Response:
+        file = await patient_file(clinic_id=clinic.id, patient_id=patient_id)
+        if file is None:
+            raise NotFoundException()
+        return await _form_page(request, clinic, file=file, values=_file_values(file))
+
+    @post("/{patient_id:int}/edit", name="staff:patient_update")
+    async def update(
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
+    ) -> Response:
+        file = await patient_file(clinic_id=clinic.id, patient_id=patient_id)
+        if file is None:
+            raise NotFoundException()
+        data = await text_fields(request)
+        values = {name: data.get(name, "") for name in edit.EDIT_FIELDS}
+        form, extra, errors = edit.parse_edit(
+            data,
+            country=clinic.country,
+            hin_format=clinic.hin_format,
+            doctors=await edit.family_doctors(clinic.id),
+        )
+        if errors:
+            return await _form_page(
+                request, clinic, file=file, values=values, errors=errors, status=422
+            )
+        if not await edit.update(
+            clinic_id=clinic.id,
+            patient_id=file.id,
+            form=form,
+            extra=extra,
+            actor=staff.actor(),
+            bus=bus,
+        ):
+            raise NotFoundException()
+        return Redirect(request.app.route_reverse("staff:patient", patient_id=file.id))
+
+    @post("/{patient_id:int}/contacts/move", name="staff:patient_contact_move")
+    async def move_contact(
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
+    ) -> Response:
+        """Move up / move down: plain forms, so the order changes without JavaScript. A
+        contact that is not this file's moves nothing; a file not this clinic's is 404."""
+        if await patient_file(clinic_id=clinic.id, patient_id=patient_id) is None:
+            raise NotFoundException()
+        data = await text_fields(request)
+        contact_id = whole_number(data.get("contact") or "", maximum=MAX_ID)
+        try:
+            direction = edit.Direction(data.get("direction") or "")
+        except ValueError:
+            direction = None
+        if contact_id is not None and direction is not None:
+            await edit.move_contact(
+                clinic_id=clinic.id,
+                patient_id=patient_id,
+                contact_id=contact_id,
+                direction=direction,
+                actor=staff.actor(),
+                bus=bus,
+            )
+        return Redirect(
+            request.app.route_reverse("staff:patient", patient_id=patient_id) + "#contacts-title"
+        )
+
+    @post("/{patient_id:int}/merge", name="staff:patient_merge")
+    async def merge_file(
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
+    ) -> Response:
+        """Merge the chosen duplicate into this file; anything else changes nothing."""
+        if await patient_file(clinic_id=clinic.id, patient_id=patient_id) is None:
+            raise NotFoundException()
+        data = await text_fields(request)
+        other_id = whole_number(data.get("other") or "", maximum=MAX_ID)
+        if other_id is not None:
+            await merge.merge(
+                clinic_id=clinic.id,
+                kept_id=patient_id,
+                other_id=other_id,
+                actor=staff.actor(),
+                bus=bus,
+            )
+        return Redirect(request.app.route_reverse("staff:patient", patient_id=patient_id))

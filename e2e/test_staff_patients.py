@@ -1,0 +1,44 @@
+"""The front desk finds a file as it types and opens it, at 1280x800, in English and in
+French: results swap in as the secretary types, the file shows its contacts in order;
+axe-core finds nothing wrong on either page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from e2e.conftest import DESKTOP, screenshot_path
+from e2e.portal import assert_accessible
+from tests.integration.staff_helpers import PASSWORD
+
+WORDS = {
+    "en": {"sign_in": "Sign in", "search": "Search for a file", "main": "Main contact"},
+    "fr": {
+        "sign_in": "Se connecter",
+        "search": "Rechercher un dossier",
+        "main": "Contact principal",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+async def test_the_secretary_finds_and_opens_a_file(page: Page, live_server, follow_ups, lang):
+    words = WORDS[lang]
+    await page.set_viewport_size(DESKTOP)
+    await page.goto(live_server.url(f"/staff/sign-in?lang={lang}"))
+    await page.locator("#email").fill("secretariat@demo.localhost")
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name=words["sign_in"]).click()
+    await page.goto(live_server.url(f"/staff/patients?lang={lang}"))
+    last_name = follow_ups.who["last_name"]
+    # Typed as the secretary would, lower case and without accents: results swap in.
+    await page.get_by_label(words["search"]).press_sequentially(last_name[:4].lower(), delay=40)
+    link = page.locator("#patient-results a", has_text=last_name)
+    await expect(link.first).to_be_visible()
+    await assert_accessible(page)
+    await page.screenshot(path=screenshot_path(f"staff-patients-search-{lang}"), full_page=True)
+    await link.first.click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(last_name)
+    await expect(page.locator("ol.contacts li").first).to_contain_text(words["main"])
+    await assert_accessible(page)
+    await page.screenshot(path=screenshot_path(f"staff-patients-file-{lang}"), full_page=True)

@@ -310,9 +310,9 @@ async def _editor(
         {
             "service_id": service_id,
             # In the context, not the template: an HTMX swap renders only the block.
-            "title": i18n.gettext(
-                "Edit the online service" if service_id else "New online service"
-            ),
+            "title": i18n.gettext("Edit the online service")
+            if service_id
+            else i18n.gettext("New online service"),
             "values": values,
             "errors": errors or {},
             "saved": saved,

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.response import Redirect
 
+from tenants.sites import valid_site_slug
 from tenants.tables import SiteSlugRedirect, WorkSite
 
 
@@ -20,6 +21,8 @@ class SiteMoved(Exception):
 
 
 async def current_slug(*, clinic_id: int, old_slug: str) -> str | None:
+    if not valid_site_slug(old_slug):  # a slug was valid once: nothing else is looked up
+        return None
     row = (
         await SiteSlugRedirect.select(SiteSlugRedirect.site.slug.as_alias("slug"))
         .where((SiteSlugRedirect.clinic == clinic_id) & (SiteSlugRedirect.old_slug == old_slug))

@@ -157,7 +157,7 @@ async def test_a_new_duration_leaves_the_slots_already_opened_as_they_were(admin
             "Indiquez un nombre entier de 5 à 480.",
         ),
         ({"name_fr": ""}, "name_fr", "Indiquez le nom."),
-        ({"appointment_type": "AUTRE"}, "appointment_type", "Choisissez une des options."),
+        ({"appointment_type": "AUTRE"}, "appointment_type", "Choisissez l'une des options."),
     ],
 )
 async def test_bad_activity_input_is_shown_next_to_its_field_and_nothing_saved(
@@ -219,7 +219,7 @@ async def test_the_three_modalities_are_exclusive_and_the_no_statuses_are_explai
         admin, edit, {"name_fr": "X", "name_en": "X", "modality": "on_site,telephone"}
     )
     assert (
-        forged.status_code == 422 and error_of(forged, "modality") == "Choisissez une des options."
+        forged.status_code == 422 and error_of(forged, "modality") == "Choisissez l'une des options."
     )
 
 
@@ -263,7 +263,7 @@ async def test_bad_practitioner_input_saves_nothing(admin, ids):
     )
     assert response.status_code == 422
     assert error_of(response, "name") == "Indiquez le nom."
-    assert error_of(response, "kind") == "Choisissez une des options."
+    assert error_of(response, "kind") == "Choisissez l'une des options."
     assert await Practitioner.count() == before
 
 

@@ -218,9 +218,8 @@ async def test_the_three_modalities_are_exclusive_and_the_no_statuses_are_explai
     forged = await post(
         admin, edit, {"name_fr": "X", "name_en": "X", "modality": "on_site,telephone"}
     )
-    assert (
-        forged.status_code == 422 and error_of(forged, "modality") == "Choisissez l'une des options."
-    )
+    assert forged.status_code == 422
+    assert error_of(forged, "modality") == "Choisissez l'une des options."
 
 
 async def test_a_practitioner_is_created_with_their_sites_and_edited(admin, ids):

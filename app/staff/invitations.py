@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from enum import StrEnum
 
 from app import clock
 from app.db import write_transaction
@@ -16,11 +17,36 @@ LIFETIME = timedelta(hours=72)
 MAX_TOKEN = 64
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(f"staff-invitation:{token}".encode()).hexdigest()
+class InvitationKind(StrEnum):
+    """What a link may do; each kind digests its tokens apart, so a link to set a password
+    never opens the single sign-on linking, nor the other way round."""
+
+    SINGLE_SIGN_ON = "staff-invitation"
+    PASSWORD = "staff-password"  # app/staff/password_invitations.py
 
 
-async def create(*, clinic_id: int, account_id: int, by: int) -> str:
+def _digest(token: str, kind: InvitationKind = InvitationKind.SINGLE_SIGN_ON) -> str:
+    return hashlib.sha256(f"{kind}:{token}".encode()).hexdigest()
+
+
+def live(token: str, *, clinic_id: int, kind: InvitationKind):
+    """The condition naming an unused, unexpired invitation of this kind and clinic."""
+    return (
+        (StaffInvitation.token_digest == _digest(token, kind))
+        & (StaffInvitation.clinic == clinic_id)
+        & StaffInvitation.used_at.is_null()
+        & (StaffInvitation.expires_at > clock.now())
+    )
+
+
+async def create(
+    *,
+    clinic_id: int,
+    account_id: int,
+    by: int,
+    kind: InvitationKind = InvitationKind.SINGLE_SIGN_ON,
+) -> str:
+    """Inside or outside the caller's write transaction; returns the token for the link."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
     async with write_transaction():
@@ -28,7 +54,7 @@ async def create(*, clinic_id: int, account_id: int, by: int) -> str:
             StaffInvitation(
                 clinic=clinic_id,
                 account=account_id,
-                token_digest=_digest(token),
+                token_digest=_digest(token, kind),
                 created_by=by,
                 created_at=now,
                 expires_at=now + LIFETIME,
@@ -43,12 +69,7 @@ async def open_one(*, clinic_id: int, token: str) -> int | None:
         return None
     row = (
         await StaffInvitation.select(StaffInvitation.id)
-        .where(
-            (StaffInvitation.token_digest == _digest(token))
-            & (StaffInvitation.clinic == clinic_id)
-            & StaffInvitation.used_at.is_null()
-            & (StaffInvitation.expires_at > clock.now())
-        )
+        .where(live(token, clinic_id=clinic_id, kind=InvitationKind.SINGLE_SIGN_ON))
         .first()
     )
     return row["id"] if row else None

@@ -7,48 +7,23 @@ marked used in the same transaction that saves the password."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import timedelta
-
 from app import clock
-from app.db import write_transaction
+from app.staff import invitations
+from app.staff.invitations import LIFETIME, MAX_TOKEN, InvitationKind, live
 from app.staff.tables import StaffInvitation
 
-LIFETIME = timedelta(hours=72)
-MAX_TOKEN = 64
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(f"staff-password:{token}".encode()).hexdigest()
+__all__ = ["LIFETIME", "account_of", "create", "use"]
 
 
 async def create(*, clinic_id: int, account_id: int, by: int) -> str:
     """Inside or outside the caller's write transaction; returns the token for the link."""
-    token = secrets.token_urlsafe(32)
-    now = clock.now()
-    async with write_transaction():
-        await StaffInvitation.insert(
-            StaffInvitation(
-                clinic=clinic_id,
-                account=account_id,
-                token_digest=_digest(token),
-                created_by=by,
-                created_at=now,
-                expires_at=now + LIFETIME,
-            )
-        )
-    return token
+    return await invitations.create(
+        clinic_id=clinic_id, account_id=account_id, by=by, kind=InvitationKind.PASSWORD
+    )
 
 
 def _open(clinic_id: int, token: str):
-    now = clock.now()
-    return (
-        (StaffInvitation.token_digest == _digest(token))
-        & (StaffInvitation.clinic == clinic_id)
-        & StaffInvitation.used_at.is_null()
-        & (StaffInvitation.expires_at > now)
-    )
+    return live(token, clinic_id=clinic_id, kind=InvitationKind.PASSWORD)
 
 
 async def account_of(*, clinic_id: int, token: str) -> int | None:

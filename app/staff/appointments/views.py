@@ -206,27 +206,44 @@ async def slot_facts(*, clinic_id: int, slot_id: int, now: datetime) -> SlotFact
     )
 
 
+SUMMARY_COLUMNS = (
+    Patient.id,
+    Patient.first_name,
+    Patient.last_name,
+    Patient.date_of_birth,
+    Patient.sex,
+    Patient.health_insurance_number,
+)
+
+
 async def patient_summaries(*, clinic_id: int, patient_ids: list[int]) -> list[PatientSummary]:
     """Files by id, with their contacts in order; in the order of `patient_ids`."""
     if not patient_ids:
         return []
-    rows = await Patient.select(
-        Patient.id,
-        Patient.first_name,
-        Patient.last_name,
-        Patient.date_of_birth,
-        Patient.sex,
-        Patient.health_insurance_number,
-    ).where((Patient.clinic == clinic_id) & Patient.id.is_in(list(patient_ids)))
+    rows = await Patient.select(*SUMMARY_COLUMNS).where(
+        (Patient.clinic == clinic_id) & Patient.id.is_in(list(patient_ids))
+    )
+    by_id = {found.id: found for found in await summaries_of(clinic_id=clinic_id, rows=rows)}
+    return [by_id[i] for i in patient_ids if i in by_id]
+
+
+async def summaries_of(*, clinic_id: int, rows: list[dict]) -> list[PatientSummary]:
+    """Rows of SUMMARY_COLUMNS (already this clinic's), in their order, with their contacts:
+    one statement more, so a search page reads its files once."""
+    if not rows:
+        return []
     contacts: dict[int, list[tuple[str, str]]] = {}
     for contact in (
         await ContactDetail.select(ContactDetail.patient, ContactDetail.kind, ContactDetail.value)
-        .where((ContactDetail.clinic == clinic_id) & ContactDetail.patient.is_in(list(patient_ids)))
+        .where(
+            (ContactDetail.clinic == clinic_id)
+            & ContactDetail.patient.is_in([row["id"] for row in rows])
+        )
         .order_by(ContactDetail.position, ContactDetail.id)
     ):
         contacts.setdefault(contact["patient"], []).append((contact["kind"], contact["value"]))
-    by_id = {
-        row["id"]: PatientSummary(
+    return [
+        PatientSummary(
             id=row["id"],
             first_name=row["first_name"],
             last_name=row["last_name"],
@@ -236,8 +253,7 @@ async def patient_summaries(*, clinic_id: int, patient_ids: list[int]) -> list[P
             contacts=tuple(contacts.get(row["id"], [])),
         )
         for row in rows
-    }
-    return [by_id[i] for i in patient_ids if i in by_id]
+    ]
 
 
 async def patient_summary(*, clinic_id: int, patient_id: int) -> PatientSummary | None:

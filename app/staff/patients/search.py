@@ -18,7 +18,7 @@ from datetime import date
 
 from app.patients.normalise import fold_name, hin, phone_e164
 from app.patients.tables import ContactDetail, Patient
-from app.staff.appointments.views import PatientSummary, patient_summaries
+from app.staff.appointments.views import SUMMARY_COLUMNS, PatientSummary, summaries_of
 
 LIMIT = 20  # files a page
 MAX_PAGE = 50
@@ -148,14 +148,13 @@ async def search_patients(*, clinic_id: int, text: str, country: str, page: int 
     for word in query.words:
         where &= _starts(Patient.folded_last, word) | _starts(Patient.folded_first, word)
     rows = (
-        await Patient.select(Patient.id)
+        await Patient.select(*SUMMARY_COLUMNS)
         .where(where)
         .order_by(Patient.folded_last, Patient.folded_first, Patient.id)
         .limit(LIMIT + 1)
         .offset((page - 1) * LIMIT)
     )
-    chosen = [row["id"] for row in rows[:LIMIT]]
-    patients = await patient_summaries(clinic_id=clinic_id, patient_ids=chosen)
+    patients = await summaries_of(clinic_id=clinic_id, rows=rows[:LIMIT])
     return Found(patients, page, len(rows) > LIMIT)
 
 

@@ -38,43 +38,52 @@ def typed_contacts(form: IdentityForm) -> list[Contact]:
 async def add_missing_contacts(*, clinic_id: int, patient_id: int, form: IdentityForm) -> list[str]:
     """Append the form's contacts the file lacks, pending, after the existing ones (up to
     MAX_PENDING pending). Returns the values added."""
-    added: list[str] = []
     async with write_transaction():
         if not await Patient.exists().where(
             (Patient.id == patient_id) & (Patient.clinic == clinic_id)
         ):
-            return added
-        existing = await ContactDetail.select(
-            ContactDetail.value, ContactDetail.position, ContactDetail.verified
-        ).where((ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id))
-        # Emails on file may predate normalisation; a phone number never differs by case.
-        known = {row["value"].lower() for row in existing}
-        position = max((row["position"] for row in existing), default=0)
-        pending = sum(not row["verified"] for row in existing)
-        for contact in typed_contacts(form):
-            if contact.value.lower() in known or pending >= MAX_PENDING:
-                continue
-            position += 1
-            # A double submission racing this one may insert the same value first:
-            # the unique index on (patient, value) keeps one.
-            inserted = (
-                await ContactDetail.insert(
-                    ContactDetail(
-                        clinic=clinic_id,
-                        patient=patient_id,
-                        kind=contact.kind,
-                        value=contact.value,
-                        position=position,
-                        verified=False,
-                    )
+            return []
+        return await append_pending(
+            clinic_id=clinic_id, patient_id=patient_id, contacts=typed_contacts(form)
+        )
+
+
+async def append_pending(*, clinic_id: int, patient_id: int, contacts: list[Contact]) -> list[str]:
+    """Inside the caller's write transaction, on a file of this clinic: the contacts the
+    file lacks (emails without case) join it pending, after the existing ones, up to
+    MAX_PENDING pending. Returns the values added."""
+    added: list[str] = []
+    existing = await ContactDetail.select(
+        ContactDetail.value, ContactDetail.position, ContactDetail.verified
+    ).where((ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id))
+    # Emails on file may predate normalisation; a phone number never differs by case.
+    known = {row["value"].lower() for row in existing}
+    position = max((row["position"] for row in existing), default=0)
+    pending = sum(not row["verified"] for row in existing)
+    for contact in contacts:
+        if contact.value.lower() in known or pending >= MAX_PENDING:
+            continue
+        position += 1
+        # A double submission racing this one may insert the same value first:
+        # the unique index on (patient, value) keeps one.
+        inserted = (
+            await ContactDetail.insert(
+                ContactDetail(
+                    clinic=clinic_id,
+                    patient=patient_id,
+                    kind=contact.kind,
+                    value=contact.value,
+                    position=position,
+                    verified=False,
                 )
-                .on_conflict(action="DO NOTHING")
-                .returning(ContactDetail.id)
             )
-            if inserted:
-                known.add(contact.value.lower())
-                added.append(contact.value)
-                pending += 1
+            .on_conflict(action="DO NOTHING")
+            .returning(ContactDetail.id)
+        )
+        if inserted:
+            known.add(contact.value.lower())
+            added.append(contact.value)
+            pending += 1
     return added
 
 

@@ -47,6 +47,19 @@ async def patient_id(clinic: int, last_name: str) -> int:
     return row["id"]
 
 
+async def contact_id(clinic: int, last_name: str) -> int:
+    """The main contact of the file of that name."""
+    from app.patients.tables import ContactDetail
+
+    row = await (
+        ContactDetail.select(ContactDetail.id)
+        .where(ContactDetail.patient == await patient_id(clinic, last_name))
+        .order_by(ContactDetail.position)
+        .first()
+    )
+    return row["id"]
+
+
 async def service_id(clinic: int, name_en: str) -> int:
     row = (
         await OnlineService.select(OnlineService.id)

@@ -55,6 +55,7 @@ async def demo_values(demo) -> dict[str, str]:
         "practitioner_id": str(await demo_lookup.practitioner_id(clinic, "Dre Julie Roy")),
         "site_id": str(await demo_lookup.site_id(clinic, "centre-ville")),
         "patient_id": str(await demo_lookup.patient_id(clinic, "Tremblay")),
+        "contact_id": str(await demo_lookup.contact_id(clinic, "Tremblay")),
         "view": "week",
         "day": "2026-11-25",
         **await staff_values(),
@@ -154,6 +155,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{practitioner_id:int}", values["practitioner_id"])
         .replace("{site_id:int}", values["site_id"])
         .replace("{patient_id:int}", values["patient_id"])
+        .replace("{contact_id:int}", values["contact_id"])
         .replace("{view:str}", values["view"])
         .replace("{day:date}", values["day"])
         .replace("{service_id:int}", values["service"])

@@ -394,8 +394,8 @@ async def test_moving_a_contact_up_makes_it_the_one_the_reminder_goes_to(world, 
     page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
     for _ in range(2):  # to position 1: the main contact
         moved = await front_desk.post(
-            f"/staff/patients/{marie}/contacts/move",
-            data={"contact": str(work["id"]), "direction": "up", "_csrf_token": csrf_of(page)},
+            f"/staff/patients/{marie}/contacts/{work['id']}/up",
+            data={"_csrf_token": csrf_of(page)},
         )
         assert moved.status_code in (302, 303)
     page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
@@ -407,27 +407,256 @@ async def test_moving_a_contact_up_makes_it_the_one_the_reminder_goes_to(world, 
     # Down below the other email again, and a move without the token changes nothing.
     for _ in range(2):
         await front_desk.post(
-            f"/staff/patients/{marie}/contacts/move",
-            data={"contact": str(work["id"]), "direction": "down", "_csrf_token": csrf_of(page)},
+            f"/staff/patients/{marie}/contacts/{work['id']}/down",
+            data={"_csrf_token": csrf_of(page)},
         )
     assert await reminder_email() == "marie.tremblay@example.org"
-    refused = await front_desk.post(
-        f"/staff/patients/{marie}/contacts/move",
-        data={"contact": str(work["id"]), "direction": "up"},
-    )
+    refused = await front_desk.post(f"/staff/patients/{marie}/contacts/{work['id']}/up")
     assert refused.status_code == 403
     assert await reminder_email() == "marie.tremblay@example.org"
 
 
-async def test_another_clinics_contact_cannot_be_moved_through_a_file(front_desk):
+async def test_another_clinics_contact_cannot_be_changed_through_a_file(front_desk):
+    """Autre's file through its own id, and autre's contact through a demo file: 404 and
+    nothing changes, for every action."""
+    demo_clinic = await demo_lookup.clinic_id("demo")
     autre_clinic = await demo_lookup.clinic_id("autre")
     camille = await demo_lookup.patient_id(autre_clinic, "Dubois")
-    page = (await front_desk.get("/staff/patients?lang=en")).text
-    refused = await front_desk.post(
-        f"/staff/patients/{camille}/contacts/move",
-        data={"contact": "1", "direction": "up", "_csrf_token": csrf_of(page)},
+    marie = await demo_lookup.patient_id(demo_clinic, "Tremblay")
+    theirs = await ContactDetail.select().where(ContactDetail.patient == camille)
+    token = csrf_of((await front_desk.get("/staff/patients?lang=en")).text)
+    for contact in theirs:
+        for patient in (camille, marie):
+            base = f"/staff/patients/{patient}/contacts/{contact['id']}"
+            for action in ("up", "down", "remove", "confirm"):
+                done = await front_desk.post(f"{base}/{action}", data={"_csrf_token": token})
+                assert done.status_code == 404, (base, action)
+            assert (await front_desk.get(base)).status_code == 404
+            corrected = await front_desk.post(
+                base, data={"kind": "email", "value": "x@example.org", "_csrf_token": token}
+            )
+            assert corrected.status_code == 404
+        added = await front_desk.post(
+            f"/staff/patients/{camille}/contacts",
+            data={"kind": "email", "value": "x@example.org", "_csrf_token": token},
+        )
+        assert added.status_code == 404
+    assert await ContactDetail.select().where(ContactDetail.patient == camille) == theirs
+
+
+async def contacts_of(patient_id: int) -> list[tuple[int, str, str, bool]]:
+    rows = await (
+        ContactDetail.select()
+        .where(ContactDetail.patient == patient_id)
+        .order_by(ContactDetail.position)
     )
-    assert refused.status_code == 404
+    return [(r["position"], r["kind"], r["value"], r["verified"]) for r in rows]
+
+
+async def test_a_contact_is_added_last_in_e164_and_audited(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    before = await contacts_of(jean)
+    page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text
+    assert 'id="add-contact"' in page
+    done = await front_desk.post(
+        f"/staff/patients/{jean}/contacts",
+        data={"kind": "home", "value": "(514) 555-0177", "_csrf_token": csrf_of(page)},
+    )
+    assert done.status_code in (302, 303)
+    assert await contacts_of(jean) == [*before, (len(before) + 1, "home", "+15145550177", True)]
+    page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text
+    assert "Home phone" in page and "patient.contacts" in await audit_actions(jean)
+
+
+@pytest.mark.parametrize(
+    "kind, typed, message",
+    [
+        ("", "jean@example.org", "Choose the kind of contact."),
+        ("fax", "jean@example.org", "Choose the kind of contact."),
+        ("email", "", "Enter the email or the phone number."),
+        ("email", "jean@", "Enter a valid email address"),
+        ("email", "a@example.org,b@evil.example", "Enter a valid email address"),
+        ("cell", "555", "Enter a valid phone number"),
+        ("cell", "1 800 555 0199", "cannot receive text messages"),
+        ("home", "x" * 300, "Keep this under 254 characters."),
+        ("email", "JEAN.COTE@example.org", "already on the file"),  # his own, in capitals
+    ],
+)
+async def test_a_bad_contact_is_said_next_to_its_field_and_saves_nothing(
+    front_desk, kind, typed, message
+):
+    clinic = await demo_lookup.clinic_id("demo")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    before = await contacts_of(jean)
+    page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text
+    refused = await front_desk.post(
+        f"/staff/patients/{jean}/contacts?lang=en",
+        data={"kind": kind, "value": typed, "_csrf_token": csrf_of(page)},
+    )
+    assert refused.status_code == 422
+    field = "kind" if "kind of contact" in message else "value"
+    assert message in error_of(refused.text, field)
+    if field == "value" and len(typed) < 100:
+        assert value_of(refused.text, "value") == typed.replace("&", "&amp;")
+    assert await contacts_of(jean) == before
+
+
+async def test_a_file_keeps_at_most_ten_contacts(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text
+    for n in range(20):
+        done = await front_desk.post(
+            f"/staff/patients/{jean}/contacts?lang=en",
+            data={"kind": "email", "value": f"jean{n}@example.org", "_csrf_token": csrf_of(page)},
+        )
+        if done.status_code == 422:
+            assert "at most 10 contacts" in error_of(done.text, "value")
+            break
+    assert len(await contacts_of(jean)) == 10
+
+
+async def test_a_contact_corrected_keeps_its_place_and_is_vouched_for(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    marie = await demo_lookup.patient_id(clinic, "Tremblay")
+    typo = await ContactDetail.insert(
+        ContactDetail(
+            clinic=clinic,
+            patient=marie,
+            kind="email",
+            value="marie@exmaple.org",
+            position=3,
+            verified=False,
+        )
+    ).returning(ContactDetail.id)
+    url = f"/staff/patients/{marie}/contacts/{typo[0]['id']}"
+    form = (await front_desk.get(url + "?lang=en")).text
+    assert value_of(form, "value") == "marie@exmaple.org"
+    refused = await front_desk.post(
+        url + "?lang=en", data={"kind": "cell", "value": "12", "_csrf_token": csrf_of(form)}
+    )
+    assert refused.status_code == 422 and "valid phone number" in error_of(refused.text, "value")
+    assert value_of(refused.text, "value") == "12"
+    taken = await front_desk.post(
+        url + "?lang=en",
+        data={"kind": "cell", "value": "514 555 0101", "_csrf_token": csrf_of(form)},
+    )
+    assert taken.status_code == 422 and "already on the file" in error_of(taken.text, "value")
+    assert (await contacts_of(marie))[2] == (3, "email", "marie@exmaple.org", False)
+    done = await front_desk.post(
+        url, data={"kind": "email", "value": " Marie@Example.org ", "_csrf_token": csrf_of(form)}
+    )
+    assert done.status_code in (302, 303)
+    assert (await contacts_of(marie))[2] == (3, "email", "marie@example.org", True)
+    assert "patient.contacts" in await audit_actions(marie)
+
+
+async def test_a_contact_removed_closes_the_gap_and_the_next_one_gets_the_reminder(
+    world, front_desk
+):
+    from app.booking.services import BookingDetails
+    from app.messaging.recipients import Purpose, recipients
+    from tests.integration.engine_fixtures import open_slots
+
+    clinic = world.demo.id
+    marie = await demo_lookup.patient_id(clinic, "Tremblay")
+    await ContactDetail.insert(
+        ContactDetail(
+            clinic=clinic, patient=marie, kind="email", value="marie.work@example.org", position=3
+        )
+    )
+    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
+    booked = await world.demo.booking().staff_book(
+        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=marie), actor=RECEPTION
+    )
+
+    async def reminder_email() -> str | None:
+        found = await recipients(
+            clinic_id=clinic, appointment_id=booked.appointment_id, purpose=Purpose.REMINDER
+        )
+        return found.email
+
+    assert await reminder_email() == "marie.tremblay@example.org"
+    main_email = (
+        await ContactDetail.select(ContactDetail.id)
+        .where(ContactDetail.value == "marie.tremblay@example.org")
+        .first()
+    )
+    page = (await front_desk.get(f"/staff/patients/{marie}?lang=en")).text
+    done = await front_desk.post(
+        f"/staff/patients/{marie}/contacts/{main_email['id']}/remove",
+        data={"_csrf_token": csrf_of(page)},
+    )
+    assert done.status_code in (302, 303)
+    assert [c[0] for c in await contacts_of(marie)] == [1, 2]
+    assert await reminder_email() == "marie.work@example.org"
+    assert "patient.contacts" in await audit_actions(marie)
+
+
+async def test_staff_confirming_a_pending_contact_lets_it_receive_the_reminder(world, front_desk):
+    from app.booking.services import BookingDetails
+    from app.messaging.recipients import Purpose, recipients
+    from tests.integration.engine_fixtures import open_slots
+
+    clinic = world.demo.id
+    jean = await demo_lookup.patient_id(clinic, "Côté")
+    await ContactDetail.delete().where(ContactDetail.patient == jean)
+    pending = await ContactDetail.insert(
+        ContactDetail(
+            clinic=clinic,
+            patient=jean,
+            kind="email",
+            value="jean.new@example.org",
+            position=1,
+            verified=False,
+        )
+    ).returning(ContactDetail.id)
+    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
+    booked = await world.demo.booking().staff_book(
+        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=jean), actor=RECEPTION
+    )
+
+    async def reminder_email() -> str | None:
+        found = await recipients(
+            clinic_id=clinic, appointment_id=booked.appointment_id, purpose=Purpose.REMINDER
+        )
+        return found.email
+
+    assert await reminder_email() is None
+    page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text
+    assert "Pending: not confirmed by the patient" in page
+    done = await front_desk.post(
+        f"/staff/patients/{jean}/contacts/{pending[0]['id']}/confirm",
+        data={"_csrf_token": csrf_of(page)},
+    )
+    assert done.status_code in (302, 303)
+    assert await reminder_email() == "jean.new@example.org"
+    page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text
+    assert "Pending: not confirmed by the patient" not in page
+    assert "patient.contacts" in await audit_actions(jean)
+
+
+async def test_contact_changes_need_the_csrf_token_and_a_known_action(front_desk):
+    clinic = await demo_lookup.clinic_id("demo")
+    marie = await demo_lookup.patient_id(clinic, "Tremblay")
+    before = await contacts_of(marie)
+    first = (
+        await ContactDetail.select(ContactDetail.id).where(ContactDetail.patient == marie).first()
+    )
+    base = f"/staff/patients/{marie}/contacts"
+    assert (await front_desk.post(f"{base}/{first['id']}/remove")).status_code == 403
+    assert (
+        await front_desk.post(base, data={"kind": "email", "value": "z@example.org"})
+    ).status_code == 403
+    token = csrf_of((await front_desk.get(f"/staff/patients/{marie}")).text)
+    assert (
+        await front_desk.post(f"{base}/{first['id']}/delete-all", data={"_csrf_token": token})
+    ).status_code == 404
+    assert (
+        await front_desk.post(f"{base}/99999999999999999999/remove", data={"_csrf_token": token})
+    ).status_code == 404
+    assert await contacts_of(marie) == before
 
 
 # Two files for one person: the warning and the merge.
@@ -505,6 +734,14 @@ async def test_the_same_name_and_birth_date_is_warned_and_merged(world, front_de
     merged = (await front_desk.get(f"/staff/patients/{other}?lang=en")).text
     assert "merged into another file" in merged
     assert "patient.merged" in await audit_actions(marie)
+    # A merged file takes no new contact: its history stays as it was.
+    assert 'id="add-contact"' not in merged
+    added = await front_desk.post(
+        f"/staff/patients/{other}/contacts",
+        data={"kind": "email", "value": "late@example.org", "_csrf_token": csrf_of(merged)},
+    )
+    assert added.status_code == 404
+    assert await ContactDetail.count().where(ContactDetail.patient == other) == 0
 
 
 async def Appointment_of(appointment_id: int) -> dict:  # noqa: N802 - reads like the table

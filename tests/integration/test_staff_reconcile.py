@@ -239,7 +239,7 @@ async def test_attach_moves_the_appointment_and_its_messages_and_appends_the_con
     assert attached["patient_id"] == known["marie"] and attached["appointment_id"] == appointment
     assert attached["before"]["patient_id"] is None
     [changed] = await entries(known["demo"], "patient.contacts")
-    assert changed["after"]["contacts"][-1] == "email:marie.t@example.net"
+    assert changed["after"]["contacts"][-1] == "email:marie.t@example.net (pending)"
 
     # Clicked again from a stale page: said, nothing changed twice.
     again = await post(

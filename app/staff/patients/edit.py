@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Mapping
 
 from app.db import write_transaction
 from app.events import Actor, EventBus
 from app.i18n import gettext as _
 from app.patients import normalise
-from app.patients.events import PatientChange, PatientChanged, PatientSnapshot
+from app.patients.events import PatientChange, PatientChanged
 from app.patients.forms import IdentityForm
-from app.patients.tables import ContactDetail, Patient, name_columns
+from app.patients.snapshot import file_snapshot
+from app.patients.tables import Patient, name_columns
 from app.scheduling.tables import Practitioner
 from app.staff.appointments.patient_files import FIELDS as NEW_FILE_FIELDS
 from app.staff.appointments.patient_files import create_file, parse_new_file
@@ -98,27 +98,6 @@ def parse_edit(
     return form, extra, {}
 
 
-async def snapshot(clinic_id: int, patient_id: int) -> PatientSnapshot | None:
-    rows = await Patient.select().where((Patient.clinic == clinic_id) & (Patient.id == patient_id))
-    if not rows:
-        return None
-    row = rows[0]
-    contacts = await (
-        ContactDetail.select(ContactDetail.kind, ContactDetail.value)
-        .where((ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id))
-        .order_by(ContactDetail.position, ContactDetail.id)
-    )
-    return PatientSnapshot(
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        birth_date=row["date_of_birth"],
-        sex=row["sex"],
-        hin=row["health_insurance_number"],
-        file_number=row["file_number"],
-        contacts=tuple(f"{c['kind']}:{c['value']}" for c in contacts),
-    )
-
-
 async def create(
     *, clinic_id: int, form: IdentityForm, extra: Extra, actor: Actor, bus: EventBus
 ) -> int:
@@ -144,7 +123,7 @@ async def update(
 ) -> bool:
     """False when the file is not this clinic's (or no longer exists)."""
     async with write_transaction():
-        before = await snapshot(clinic_id, patient_id)
+        before = await file_snapshot(clinic_id, patient_id)
         if before is None:
             return False
         await Patient.update(
@@ -157,46 +136,9 @@ async def update(
                 Patient.family_doctor: extra.family_doctor_id,
             }
         ).where((Patient.clinic == clinic_id) & (Patient.id == patient_id))
-        after = await snapshot(clinic_id, patient_id)
+        after = await file_snapshot(clinic_id, patient_id)
         if after != before:
             await bus.emit(
                 PatientChanged(clinic_id, patient_id, actor, PatientChange.UPDATED, before, after)
-            )
-        return True
-
-
-class Direction(StrEnum):
-    UP = "up"
-    DOWN = "down"
-
-
-async def move_contact(
-    *, clinic_id: int, patient_id: int, contact_id: int, direction: str, actor: Actor, bus: EventBus
-) -> bool:
-    """Swap a contact with its neighbour above or below; renumbers 1..n. False when the
-    contact is not this file's (of this clinic)."""
-    async with write_transaction():
-        before = await snapshot(clinic_id, patient_id)
-        if before is None:
-            return False
-        rows = await (
-            ContactDetail.select(ContactDetail.id)
-            .where((ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id))
-            .order_by(ContactDetail.position, ContactDetail.id)
-        )
-        ids = [row["id"] for row in rows]
-        if contact_id not in ids:
-            return False
-        at = ids.index(contact_id)
-        to = at - 1 if direction == Direction.UP else at + 1
-        if 0 <= to < len(ids):
-            ids[at], ids[to] = ids[to], ids[at]
-            for position, row_id in enumerate(ids, start=1):
-                await ContactDetail.update({ContactDetail.position: position}).where(
-                    (ContactDetail.id == row_id) & (ContactDetail.clinic == clinic_id)
-                )
-            after = await snapshot(clinic_id, patient_id)
-            await bus.emit(
-                PatientChanged(clinic_id, patient_id, actor, PatientChange.CONTACTS, before, after)
             )
         return True

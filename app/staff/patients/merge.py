@@ -16,8 +16,8 @@ from app.booking.tables import Appointment, BookingSession
 from app.db import write_transaction
 from app.events import Actor, EventBus
 from app.patients.events import PatientChange, PatientChanged
+from app.patients.snapshot import file_snapshot
 from app.patients.tables import ContactDetail, Patient
-from app.staff.patients.edit import snapshot
 
 ACTIVE = "active"
 MERGED = "merged"
@@ -86,7 +86,7 @@ async def merge(
         )
         if other_id not in candidates or not kept_active:
             return False
-        before = await snapshot(clinic_id, kept_id)
+        before = await file_snapshot(clinic_id, kept_id)
         await Appointment.update({Appointment.patient: kept_id}).where(
             (Appointment.clinic == clinic_id) & (Appointment.patient == other_id)
         )
@@ -97,7 +97,7 @@ async def merge(
         await Patient.update({Patient.status: MERGED}).where(
             (Patient.clinic == clinic_id) & (Patient.id == other_id)
         )
-        after = await snapshot(clinic_id, kept_id)
+        after = await file_snapshot(clinic_id, kept_id)
         await bus.emit(
             PatientChanged(clinic_id, kept_id, actor, PatientChange.MERGED, before, after)
         )

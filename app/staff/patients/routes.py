@@ -19,8 +19,8 @@ from app.staff.accounts import StaffUser
 from app.staff.appointments.views import STAFF_STATUS_LABELS, contact_text
 from app.staff.guards import front_desk
 from app.staff.pages import staff_page
-from app.staff.patients import edit, merge
-from app.staff.patients.file import file_history, patient_file
+from app.staff.patients import contact_edits, edit, merge
+from app.staff.patients.file import Contact, PatientFile, file_history, patient_file
 from app.staff.patients.search import MAX_QUERY, search_patients
 from tenants.resolution import ClinicRef
 
@@ -32,7 +32,6 @@ MESSAGE_STATUS_LABELS = {
     "dropped": N_("Not sent"),
 }
 CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("Text message")}
-CONTACT_KINDS = {"email": N_("Email"), "cell": N_("Cell phone"), "home": N_("Home phone")}
 
 
 def _page_number(raw: str) -> int:
@@ -50,6 +49,72 @@ def _file_values(file) -> dict[str, str]:
         "file_number": file.file_number or "",
         "family_doctor": str(file.family_doctor_id or ""),
     }
+
+
+async def _file_or_404(clinic: ClinicRef, patient_id: int) -> PatientFile:
+    file = await patient_file(clinic_id=clinic.id, patient_id=patient_id)
+    if file is None:
+        raise NotFoundException()
+    return file
+
+
+def _contact_or_404(file: PatientFile, contact_id: int) -> Contact:
+    """Contacts of an active file only: a merged file keeps its history, not new changes."""
+    for contact in file.contacts:
+        if contact.id == contact_id and file.status == merge.ACTIVE:
+            return contact
+    raise NotFoundException()
+
+
+def _back_to_contacts(request: Request, patient_id: int) -> Redirect:
+    return Redirect(
+        request.app.route_reverse("staff:patient", patient_id=patient_id) + "#contacts-title"
+    )
+
+
+async def _file_page(request, clinic, file, *, typed=None, errors=None) -> Response:
+    """The file; with the add-a-contact form's typed values and errors when it failed."""
+    history = await file_history(
+        clinic_id=clinic.id, patient_id=file.id, time_zone=clinic.time_zone, now=clock.now()
+    )
+    return staff_page(
+        request,
+        "staff/patients/file.html",
+        {
+            "file": file,
+            "history": history,
+            "contact_text": contact_text,
+            "contact_kinds": contact_edits.KINDS,
+            "contact_values": typed or {},
+            "contact_errors": errors or {},
+            "appointment_statuses": STAFF_STATUS_LABELS,
+            "message_statuses": MESSAGE_STATUS_LABELS,
+            "channels": CHANNEL_LABELS,
+            "duplicates": []
+            if file.status != merge.ACTIVE
+            else await merge.duplicates_of(clinic_id=clinic.id, patient_id=file.id),
+        },
+        section="staff:patients",
+        block="file",
+        status_code=422 if errors else 200,
+    )
+
+
+def _contact_page(request, file, contact, values, errors, *, status=200) -> Response:
+    return staff_page(
+        request,
+        "staff/patients/contact.html",
+        {
+            "file": file,
+            "contact": contact,
+            "values": values,
+            "errors": errors,
+            "contact_kinds": contact_edits.KINDS,
+        },
+        section="staff:patients",
+        block="contact_form",
+        status_code=status,
+    )
 
 
 async def _form_page(request, clinic, *, file=None, values=None, errors=None, status=200):
@@ -99,30 +164,7 @@ class Patients(Controller):
 
     @get("/{patient_id:int}", name="staff:patient")
     async def show(self, request: Request, clinic: ClinicRef, patient_id: int) -> Response:
-        file = await patient_file(clinic_id=clinic.id, patient_id=patient_id)
-        if file is None:
-            raise NotFoundException()
-        history = await file_history(
-            clinic_id=clinic.id, patient_id=file.id, time_zone=clinic.time_zone, now=clock.now()
-        )
-        return staff_page(
-            request,
-            "staff/patients/file.html",
-            {
-                "file": file,
-                "history": history,
-                "contact_text": contact_text,
-                "contact_kinds": CONTACT_KINDS,
-                "appointment_statuses": STAFF_STATUS_LABELS,
-                "message_statuses": MESSAGE_STATUS_LABELS,
-                "channels": CHANNEL_LABELS,
-                "duplicates": []
-                if file.status != merge.ACTIVE
-                else await merge.duplicates_of(clinic_id=clinic.id, patient_id=file.id),
-            },
-            section="staff:patients",
-            block="file",
-        )
+        return await _file_page(request, clinic, await _file_or_404(clinic, patient_id))
 
     @get("/new", name="staff:patient_new")
     async def new(self, request: Request, clinic: ClinicRef) -> Response:
@@ -149,18 +191,14 @@ class Patients(Controller):
 
     @get("/{patient_id:int}/edit", name="staff:patient_edit")
     async def edit_form(self, request: Request, clinic: ClinicRef, patient_id: int) -> Response:
-        file = await patient_file(clinic_id=clinic.id, patient_id=patient_id)
-        if file is None:
-            raise NotFoundException()
+        file = await _file_or_404(clinic, patient_id)
         return await _form_page(request, clinic, file=file, values=_file_values(file))
 
     @post("/{patient_id:int}/edit", name="staff:patient_update")
     async def update(
         self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
     ) -> Response:
-        file = await patient_file(clinic_id=clinic.id, patient_id=patient_id)
-        if file is None:
-            raise NotFoundException()
+        file = await _file_or_404(clinic, patient_id)
         data = await text_fields(request)
         values = {name: data.get(name, "") for name in edit.EDIT_FIELDS}
         form, extra, errors = edit.parse_edit(
@@ -184,40 +222,104 @@ class Patients(Controller):
             raise NotFoundException()
         return Redirect(request.app.route_reverse("staff:patient", patient_id=file.id))
 
-    @post("/{patient_id:int}/contacts/move", name="staff:patient_contact_move")
-    async def move_contact(
+    @post("/{patient_id:int}/contacts", name="staff:patient_contact_add")
+    async def add_contact(
         self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
     ) -> Response:
-        """Move up / move down: plain forms, so the order changes without JavaScript. A
-        contact that is not this file's moves nothing; a file not this clinic's is 404."""
-        if await patient_file(clinic_id=clinic.id, patient_id=patient_id) is None:
-            raise NotFoundException()
+        file = await _file_or_404(clinic, patient_id)
         data = await text_fields(request)
-        contact_id = whole_number(data.get("contact") or "", maximum=MAX_ID)
-        try:
-            direction = edit.Direction(data.get("direction") or "")
-        except ValueError:
-            direction = None
-        if contact_id is not None and direction is not None:
-            await edit.move_contact(
+        contact, errors = contact_edits.parse_contact(data, country=clinic.country)
+        if contact is not None:
+            errors = await contact_edits.add(
                 clinic_id=clinic.id,
-                patient_id=patient_id,
-                contact_id=contact_id,
-                direction=direction,
+                patient_id=file.id,
+                contact=contact,
                 actor=staff.actor(),
                 bus=bus,
             )
-        return Redirect(
-            request.app.route_reverse("staff:patient", patient_id=patient_id) + "#contacts-title"
+            if errors is None:
+                raise NotFoundException()
+        if errors:
+            typed = {name: data.get(name, "") for name in contact_edits.FIELDS}
+            return await _file_page(request, clinic, file, typed=typed, errors=errors)
+        return _back_to_contacts(request, file.id)
+
+    @get("/{patient_id:int}/contacts/{contact_id:int}", name="staff:patient_contact")
+    async def contact_form(
+        self, request: Request, clinic: ClinicRef, patient_id: int, contact_id: int
+    ) -> Response:
+        file = await _file_or_404(clinic, patient_id)
+        contact = _contact_or_404(file, contact_id)
+        return _contact_page(
+            request, file, contact, {"kind": contact.kind, "value": contact.value}, {}
         )
+
+    @post("/{patient_id:int}/contacts/{contact_id:int}", name="staff:patient_contact_update")
+    async def correct_contact(
+        self,
+        request: Request,
+        staff: StaffUser,
+        clinic: ClinicRef,
+        bus: EventBus,
+        patient_id: int,
+        contact_id: int,
+    ) -> Response:
+        file = await _file_or_404(clinic, patient_id)
+        current = _contact_or_404(file, contact_id)
+        data = await text_fields(request)
+        contact, errors = contact_edits.parse_contact(data, country=clinic.country)
+        if contact is not None:
+            errors = await contact_edits.correct(
+                clinic_id=clinic.id,
+                patient_id=file.id,
+                contact_id=current.id,
+                contact=contact,
+                actor=staff.actor(),
+                bus=bus,
+            )
+            if errors is None:
+                raise NotFoundException()
+        if errors:
+            typed = {name: data.get(name, "") for name in contact_edits.FIELDS}
+            return _contact_page(request, file, current, typed, errors, status=422)
+        return _back_to_contacts(request, file.id)
+
+    @post(
+        "/{patient_id:int}/contacts/{contact_id:int}/{action:str}", name="staff:patient_contact_do"
+    )
+    async def contact_action(
+        self,
+        request: Request,
+        staff: StaffUser,
+        clinic: ClinicRef,
+        bus: EventBus,
+        patient_id: int,
+        contact_id: int,
+        action: str,
+    ) -> Response:
+        """Move up, move down, remove, confirm: plain forms, so they work without
+        JavaScript. A contact that is not this file's changes nothing; a file not this
+        clinic's is 404."""
+        file = await _file_or_404(clinic, patient_id)
+        contact = _contact_or_404(file, contact_id)
+        where = {"clinic_id": clinic.id, "patient_id": file.id, "contact_id": contact.id}
+        who = {"actor": staff.actor(), "bus": bus}
+        if action in ("up", "down"):
+            await contact_edits.move(**where, up=action == "up", **who)
+        elif action == "remove":
+            await contact_edits.remove(**where, **who)
+        elif action == "confirm":
+            await contact_edits.confirm(**where, **who)
+        else:
+            raise NotFoundException()
+        return _back_to_contacts(request, file.id)
 
     @post("/{patient_id:int}/merge", name="staff:patient_merge")
     async def merge_file(
         self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
     ) -> Response:
         """Merge the chosen duplicate into this file; anything else changes nothing."""
-        if await patient_file(clinic_id=clinic.id, patient_id=patient_id) is None:
-            raise NotFoundException()
+        await _file_or_404(clinic, patient_id)
         data = await text_fields(request)
         other_id = whole_number(data.get("other") or "", maximum=MAX_ID)
         if other_id is not None:

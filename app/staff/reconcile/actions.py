@@ -19,10 +19,11 @@ from app.booking.services import BookingService, OutcomeCode
 from app.booking.tables import Appointment, AppointmentStatus
 from app.db import write_transaction
 from app.events import Actor, EventBus
-from app.patients.contacts import MAX_PENDING
-from app.patients.events import PatientChange, PatientChanged, PatientSnapshot
+from app.patients.contacts import Contact, append_pending
+from app.patients.events import PatientChange, PatientChanged
 from app.patients.forms import IdentityForm
-from app.patients.tables import ContactDetail, Patient
+from app.patients.snapshot import file_snapshot
+from app.patients.tables import Patient
 from app.staff.appointments.patient_files import create_file
 from app.staff.reconcile.queries import typed_identity
 
@@ -134,60 +135,18 @@ async def create_and_attach(
     return Result(Done.CREATED, patient_id)
 
 
-async def snapshot(clinic_id: int, patient_id: int) -> PatientSnapshot:
-    row = (
-        await Patient.select()
-        .where((Patient.id == patient_id) & (Patient.clinic == clinic_id))
-        .first()
-    )
-    contacts = await (
-        ContactDetail.select(ContactDetail.kind, ContactDetail.value)
-        .where((ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id))
-        .order_by(ContactDetail.position)
-        .order_by(ContactDetail.id)
-    )
-    return PatientSnapshot(
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        birth_date=row["date_of_birth"],
-        sex=row["sex"],
-        hin=row["health_insurance_number"],
-        file_number=row["file_number"],
-        contacts=tuple(f"{c['kind']}:{c['value']}" for c in contacts),
-    )
-
-
 async def _append_contacts(
     clinic_id: int, patient_id: int, identity: dict, actor: Actor, bus: EventBus
 ) -> tuple[str, ...]:
     """Inside the caller's transaction. The file's contacts keep their order; the typed
     ones it lacks (emails without case) come after, pending, up to MAX_PENDING pending."""
-    before = await snapshot(clinic_id, patient_id)
-    existing = await ContactDetail.select(
-        ContactDetail.value, ContactDetail.position, ContactDetail.verified
-    ).where((ContactDetail.clinic == clinic_id) & (ContactDetail.patient == patient_id))
-    known = {row["value"].lower() for row in existing}
-    position = max((row["position"] for row in existing), default=0)
-    pending = sum(not row["verified"] for row in existing)
-    added: list[str] = []
+    before = await file_snapshot(clinic_id, patient_id)
     typed = (("cell", identity["normalised_phone"]), ("email", identity["normalised_email"]))
-    for kind, value in typed:
-        if not value or value.lower() in known or pending >= MAX_PENDING:
-            continue
-        position += 1
-        await ContactDetail.insert(
-            ContactDetail(
-                clinic=clinic_id,
-                patient=patient_id,
-                kind=kind,
-                value=value,
-                position=position,
-                verified=False,
-            )
-        ).on_conflict(action="DO NOTHING")
-        known.add(value.lower())
-        added.append(value)
-        pending += 1
+    added = await append_pending(
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        contacts=[Contact(kind, value) for kind, value in typed if value],
+    )
     if added:
         await bus.emit(
             PatientChanged(
@@ -196,7 +155,7 @@ async def _append_contacts(
                 actor=actor,
                 kind=PatientChange.CONTACTS,
                 before=before,
-                after=await snapshot(clinic_id, patient_id),
+                after=await file_snapshot(clinic_id, patient_id),
             )
         )
     return tuple(added)

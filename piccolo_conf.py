@@ -18,5 +18,6 @@ APP_REGISTRY = AppRegistry(
         "app.messaging.piccolo_app",
         "app.staff.piccolo_app",
         "app.audit.piccolo_app",
+        "app.video.piccolo_app",
     ]
 )

@@ -97,6 +97,7 @@ APPOINTMENT_TYPES = {
             "name_en": "Telemedicine",
             "on_site": False,
             "telemedicine": True,
+            "video_platform": "builtin",
         },
         {"name_fr": "Téléphone", "name_en": "Telephone", "on_site": False, "telephone": True},
     ],

@@ -53,6 +53,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     staff_idle: timedelta = timedelta(hours=12)  # a staff session left unused this long ends
     oidc: "OidcSettings | None" = None  # the demo seed's single sign-on (OIDC_*), if set
+    # Video calls (app.video.turn): STUN/TURN URLs, and the secret shared with coturn
+    # (use-auth-secret) from which each call's TURN credentials are minted.
+    ice_servers: tuple[str, ...] = ()
+    turn_secret: str | None = None
+    turn_ttl: timedelta = timedelta(hours=2)
 
     @property
     def dev_outbox(self) -> bool:
@@ -194,7 +199,19 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=_trusted_proxies(env),
         staff_idle=timedelta(minutes=_positive_int(env, "STAFF_IDLE_MINUTES", 12 * 60)),
         oidc=load_oidc(env),
+        ice_servers=_ice_servers(env),
+        turn_secret=env.get("TURN_SECRET") or None,
+        turn_ttl=timedelta(seconds=_positive_int(env, "TURN_TTL_SECONDS", 2 * 3600)),
     )
+
+
+def _ice_servers(env: Mapping[str, str]) -> tuple[str, ...]:
+    """ICE_SERVERS: space-separated stun:, turn: and turns: URLs (RFC 7064 / 7065)."""
+    urls = tuple((env.get("ICE_SERVERS") or "").split())
+    for url in urls:
+        if url.split(":", 1)[0] not in ("stun", "stuns", "turn", "turns") or ":" not in url:
+            raise SettingsError(f"ICE_SERVERS: expected stun:, turn: or turns: URLs, got {url!r}")
+    return urls
 
 
 def load_oidc(env: Mapping[str, str] | None = None) -> OidcSettings | None:

@@ -10,6 +10,7 @@ from app.booking.events import AppointmentChanged
 from app.patients.events import PatientChanged
 from app.scheduling.events import ScheduleChange, ScheduleChanged
 from app.staff.events import AccountChanged, StaffSignIn
+from app.video.events import CallChanged
 from tenants.events import SettingChanged
 
 _TEMPLATE_CHANGES = {ScheduleChange.TEMPLATE_SAVED, ScheduleChange.TEMPLATE_DELETED}
@@ -110,6 +111,22 @@ async def on_staff_sign_in(event: StaffSignIn) -> None:
     )
 
 
+async def on_call_changed(event: CallChanged) -> None:
+    await append(
+        AuditRecord(
+            clinic_id=event.clinic_id,
+            actor=event.actor,
+            action=f"call.{event.kind.value}",
+            entity_kind=EntityKind.APPOINTMENT,
+            entity_id=str(event.appointment_id),
+            before=None,
+            after=event.detail or None,
+            patient_id=event.patient_id,
+            appointment_id=event.appointment_id,
+        )
+    )
+
+
 LISTENERS = (
     (AppointmentChanged, on_appointment_changed),
     (ScheduleChanged, on_schedule_changed),
@@ -117,4 +134,5 @@ LISTENERS = (
     (SettingChanged, on_setting_changed),
     (AccountChanged, on_account_changed),
     (StaffSignIn, on_staff_sign_in),
+    (CallChanged, on_call_changed),
 )

@@ -53,6 +53,12 @@ ACTION_LABELS = {
     "sign_in.failed": N_("Failed sign-in"),
     "sign_in.locked": N_("Sign-in refused: too many attempts"),
     "sign_in.signed_out": N_("Signed out"),
+    "call.started": N_("Patient in the waiting room"),
+    "call.ready": N_("Patient marked ready"),
+    "call.accepted": N_("Patient let into the call"),
+    "call.late": N_("Running late message sent"),
+    "call.ended": N_("Call ended"),
+    "call.file_shared": N_("File shared in the call"),
 }
 ENTITY_LABELS = {
     "appointment": N_("Appointment #%(id)s"),

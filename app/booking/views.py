@@ -44,6 +44,12 @@ class AppointmentView:
     on_site: bool
     telemedicine: bool
     telephone: bool
+    video_platform: str = "none"  # app.scheduling.tables.VideoPlatform
+
+    @property
+    def in_video_room(self) -> bool:
+        """Held in our own video room (the built-in platform)."""
+        return self.telemedicine and self.video_platform == "builtin"
 
     @property
     def modality(self) -> str:
@@ -101,6 +107,7 @@ def _appointment_select():
         kind.on_site.as_alias("on_site"),
         kind.telemedicine.as_alias("telemedicine"),
         kind.telephone.as_alias("telephone"),
+        kind.video_platform.as_alias("video_platform"),
     )
 
 
@@ -121,6 +128,7 @@ def _appointment(row: dict) -> AppointmentView:
         on_site=bool(row["on_site"]),
         telemedicine=bool(row["telemedicine"]),
         telephone=bool(row["telephone"]),
+        video_platform=row["video_platform"] or "none",
     )
 
 

@@ -47,6 +47,13 @@ class PractitionerSite(Table):
     site = ForeignKey(references=WorkSite, null=False)
 
 
+class VideoPlatform(StrEnum):
+    NONE = "none"
+    BUILTIN = "builtin"  # our own video room (app.video)
+    EXTERNAL = "external"  # an integrated platform, Reacts-style
+    LINK = "link"  # another platform, its link typed on the appointment
+
+
 class AppointmentType(Table):
     """Carries the statuses of SPEC §8 that drive communications."""
 
@@ -60,6 +67,8 @@ class AppointmentType(Table):
     no_communication = Boolean(default=False)  # no automated or manual communication
     hidden_from_portal = Boolean(default=False)  # and no communication
     active = Boolean(default=True)
+    # A teleconsultation's platform (SPEC §9): VideoPlatform.
+    video_platform = Varchar(length=16, default="none")
 
 
 class Activity(Table):

@@ -45,6 +45,7 @@ LAYERS = [
         "app.staff",
         "app.audit",
         "app.live",
+        "app.video",  # teleconsultation rooms: both sides, the portal's and the staff's
     },  # the audit log listens to every area below
     # the wiring: it knows every area
     {

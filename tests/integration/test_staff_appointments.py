@@ -686,6 +686,45 @@ async def test_another_clinics_slot_and_appointment_are_404(secretary):
     assert (await secretary.get(f"/staff/appointments/{2**40}/move")).status_code == 404
 
 
+async def test_another_clinics_appointment_is_404_on_every_appointment_route(secretary):
+    """An appointment of autre, named by its id on demo's host: every route answers 404 and
+    the appointment stays as it was (the appointment lookup filters on the host's clinic)."""
+    mine = (await open_day())[0]
+    autre = await demo_lookup.clinic_id("autre")
+    opened = await SchedulingService(clinic_id=autre, bus=make_bus()).open_manual(
+        actor=RECEPTION,
+        practitioner_id=await demo_lookup.practitioner_id(autre, "Dr Claire Martin"),
+        site_id=await demo_lookup.site_id(autre, "principal"),
+        activity_id=await demo_lookup.activity_id(autre, "Consultation"),
+        day=DAY,
+        start=time(9),
+        end=time(10),
+    )
+    theirs = (await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first())["id"]
+    outcome = await BookingService(clinic_id=autre, bus=make_bus()).staff_book(
+        slot_id=theirs,
+        details=BookingDetails(
+            source="staff", patient_id=await demo_lookup.patient_id(autre, "Dubois")
+        ),
+        actor=RECEPTION,
+    )
+    assert outcome.ok
+    before = await appointment(outcome.appointment_id)
+    token_ = await token(secretary, mine)
+    base = f"/staff/appointments/{outcome.appointment_id}"
+    assert (await secretary.get(f"{base}/move")).status_code == 404
+    for action, data in (
+        ("move", {"slot": str(mine)}),
+        ("cancel", {"cancellation_reason": "x"}),
+        ("arrived", {}),
+        ("no-show", {}),
+        ("resend", {}),
+    ):
+        answer = await secretary.post(f"{base}/{action}", data={**data, "_csrf_token": token_})
+        assert answer.status_code == 404, action
+    assert await appointment(outcome.appointment_id) == before
+
+
 async def test_signed_out_the_slot_page_asks_to_sign_in(demo):
     slot = (await open_day())[0]
     answer = await demo.get(f"/staff/slots/{slot}")

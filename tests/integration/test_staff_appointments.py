@@ -662,11 +662,10 @@ async def test_a_post_without_the_csrf_token_is_refused(secretary):
     assert (await appointment(booked))["status"] == "booked"
 
 
-async def test_another_clinics_slot_and_appointment_are_404(secretary):
-    slot = (await open_day())[0]
-    booked = await book_marie(slot)
+async def autre_slot() -> int:
+    """A free slot of the other clinic, on the same day."""
     autre = await demo_lookup.clinic_id("autre")
-    autre_slot = await SchedulingService(clinic_id=autre, bus=make_bus()).open_manual(
+    opened = await SchedulingService(clinic_id=autre, bus=make_bus()).open_manual(
         actor=RECEPTION,
         practitioner_id=await demo_lookup.practitioner_id(autre, "Dr Claire Martin"),
         site_id=await demo_lookup.site_id(autre, "principal"),
@@ -675,7 +674,13 @@ async def test_another_clinics_slot_and_appointment_are_404(secretary):
         start=time(9),
         end=time(10),
     )
-    theirs = (await Slot.select(Slot.id).where(Slot.opening == autre_slot.opening_id).first())["id"]
+    return (await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first())["id"]
+
+
+async def test_another_clinics_slot_and_appointment_are_404(secretary):
+    slot = (await open_day())[0]
+    booked = await book_marie(slot)
+    theirs = await autre_slot()
     token_ = await token(secretary, slot)
     assert (await secretary.get(f"/staff/slots/{theirs}")).status_code == 404
     assert (await secretary.get(f"/staff/slots/{2**40}")).status_code == 404
@@ -691,16 +696,7 @@ async def test_another_clinics_appointment_is_404_on_every_appointment_route(sec
     the appointment stays as it was (the appointment lookup filters on the host's clinic)."""
     mine = (await open_day())[0]
     autre = await demo_lookup.clinic_id("autre")
-    opened = await SchedulingService(clinic_id=autre, bus=make_bus()).open_manual(
-        actor=RECEPTION,
-        practitioner_id=await demo_lookup.practitioner_id(autre, "Dr Claire Martin"),
-        site_id=await demo_lookup.site_id(autre, "principal"),
-        activity_id=await demo_lookup.activity_id(autre, "Consultation"),
-        day=DAY,
-        start=time(9),
-        end=time(10),
-    )
-    theirs = (await Slot.select(Slot.id).where(Slot.opening == opened.opening_id).first())["id"]
+    theirs = await autre_slot()
     outcome = await BookingService(clinic_id=autre, bus=make_bus()).staff_book(
         slot_id=theirs,
         details=BookingDetails(

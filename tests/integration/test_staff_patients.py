@@ -362,11 +362,29 @@ def csrf_of(html: str) -> str:
     return csrf(html)
 
 
-async def test_moving_a_contact_up_makes_it_the_one_the_reminder_goes_to(world, front_desk):
+async def reminder_of_a_booking(world, patient_id: int):
+    """Books the file an appointment; returns how to ask where its reminder's email goes."""
     from app.booking.services import BookingDetails
     from app.messaging.recipients import Purpose, recipients
     from tests.integration.engine_fixtures import open_slots
 
+    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
+    booked = await world.demo.booking().staff_book(
+        slot_id=slots[0],
+        details=BookingDetails(source="staff", patient_id=patient_id),
+        actor=RECEPTION,
+    )
+
+    async def reminder_email() -> str | None:
+        found = await recipients(
+            clinic_id=world.demo.id, appointment_id=booked.appointment_id, purpose=Purpose.REMINDER
+        )
+        return found.email
+
+    return reminder_email
+
+
+async def test_moving_a_contact_up_makes_it_the_one_the_reminder_goes_to(world, front_desk):
     clinic = world.demo.id
     marie = await demo_lookup.patient_id(clinic, "Tremblay")
     await ContactDetail.insert(
@@ -374,16 +392,7 @@ async def test_moving_a_contact_up_makes_it_the_one_the_reminder_goes_to(world, 
             clinic=clinic, patient=marie, kind="email", value="marie.work@example.org", position=3
         )
     )
-    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
-    booked = await world.demo.booking().staff_book(
-        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=marie), actor=RECEPTION
-    )
-
-    async def reminder_email() -> str | None:
-        found = await recipients(
-            clinic_id=clinic, appointment_id=booked.appointment_id, purpose=Purpose.REMINDER
-        )
-        return found.email
+    reminder_email = await reminder_of_a_booking(world, marie)
 
     assert await reminder_email() == "marie.tremblay@example.org"
     work = (
@@ -555,10 +564,6 @@ async def test_a_contact_corrected_keeps_its_place_and_is_vouched_for(front_desk
 async def test_a_contact_removed_closes_the_gap_and_the_next_one_gets_the_reminder(
     world, front_desk
 ):
-    from app.booking.services import BookingDetails
-    from app.messaging.recipients import Purpose, recipients
-    from tests.integration.engine_fixtures import open_slots
-
     clinic = world.demo.id
     marie = await demo_lookup.patient_id(clinic, "Tremblay")
     await ContactDetail.insert(
@@ -566,16 +571,7 @@ async def test_a_contact_removed_closes_the_gap_and_the_next_one_gets_the_remind
             clinic=clinic, patient=marie, kind="email", value="marie.work@example.org", position=3
         )
     )
-    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
-    booked = await world.demo.booking().staff_book(
-        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=marie), actor=RECEPTION
-    )
-
-    async def reminder_email() -> str | None:
-        found = await recipients(
-            clinic_id=clinic, appointment_id=booked.appointment_id, purpose=Purpose.REMINDER
-        )
-        return found.email
+    reminder_email = await reminder_of_a_booking(world, marie)
 
     assert await reminder_email() == "marie.tremblay@example.org"
     main_email = (
@@ -595,10 +591,6 @@ async def test_a_contact_removed_closes_the_gap_and_the_next_one_gets_the_remind
 
 
 async def test_staff_confirming_a_pending_contact_lets_it_receive_the_reminder(world, front_desk):
-    from app.booking.services import BookingDetails
-    from app.messaging.recipients import Purpose, recipients
-    from tests.integration.engine_fixtures import open_slots
-
     clinic = world.demo.id
     jean = await demo_lookup.patient_id(clinic, "Côté")
     await ContactDetail.delete().where(ContactDetail.patient == jean)
@@ -612,16 +604,7 @@ async def test_staff_confirming_a_pending_contact_lets_it_receive_the_reminder(w
             verified=False,
         )
     ).returning(ContactDetail.id)
-    slots = await open_slots(world.demo, who="roy", site="centre-ville", activity="urgent")
-    booked = await world.demo.booking().staff_book(
-        slot_id=slots[0], details=BookingDetails(source="staff", patient_id=jean), actor=RECEPTION
-    )
-
-    async def reminder_email() -> str | None:
-        found = await recipients(
-            clinic_id=clinic, appointment_id=booked.appointment_id, purpose=Purpose.REMINDER
-        )
-        return found.email
+    reminder_email = await reminder_of_a_booking(world, jean)
 
     assert await reminder_email() is None
     page = (await front_desk.get(f"/staff/patients/{jean}?lang=en")).text

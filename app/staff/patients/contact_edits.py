@@ -87,17 +87,13 @@ async def _active(clinic_id: int, patient_id: int) -> bool:
     )
 
 
-class _Changes:
-    """One contact change: the file checked active, the snapshot before, the event after."""
+class _Change:
+    """One contact change: the file's contacts in order, the snapshot before, the event
+    after."""
 
     def __init__(self, clinic_id: int, patient_id: int, actor: Actor, bus: EventBus):
         self.clinic_id, self.patient_id, self.actor, self.bus = clinic_id, patient_id, actor, bus
-
-    async def begin(self) -> bool:
-        if not await _active(self.clinic_id, self.patient_id):
-            return False
-        self.before = await file_snapshot(self.clinic_id, self.patient_id)
-        return True
+        self.ids: list[int] = []
 
     async def done(self) -> None:
         after = await file_snapshot(self.clinic_id, self.patient_id)
@@ -114,17 +110,31 @@ class _Changes:
             )
 
 
+async def _begin(
+    clinic_id: int, patient_id: int, actor: Actor, bus: EventBus, contact_id: int | None = None
+) -> _Change | None:
+    """Inside the caller's transaction: None unless the file is this clinic's and active
+    (and the contact, when one is named, is the file's)."""
+    if not await _active(clinic_id, patient_id):
+        return None
+    change = _Change(clinic_id, patient_id, actor, bus)
+    change.ids = await _contact_ids(clinic_id, patient_id)
+    if contact_id is not None and contact_id not in change.ids:
+        return None
+    change.before = await file_snapshot(clinic_id, patient_id)
+    return change
+
+
 async def add(
     *, clinic_id: int, patient_id: int, contact: Contact, actor: Actor, bus: EventBus
 ) -> dict[str, str] | None:
     """The contact joins the file last. None when the file is not this clinic's active
     file; else the errors ({} when added)."""
     async with write_transaction():
-        change = _Changes(clinic_id, patient_id, actor, bus)
-        if not await change.begin():
+        change = await _begin(clinic_id, patient_id, actor, bus)
+        if change is None:
             return None
-        ids = await _contact_ids(clinic_id, patient_id)
-        if len(ids) >= MAX_CONTACTS:
+        if len(change.ids) >= MAX_CONTACTS:
             return {
                 "value": _("A file keeps at most %(n)s contacts: remove one first.", n=MAX_CONTACTS)
             }
@@ -136,7 +146,7 @@ async def add(
                 patient=patient_id,
                 kind=contact.kind,
                 value=contact.value,
-                position=len(ids) + 1,
+                position=len(change.ids) + 1,
                 verified=True,
             )
         )
@@ -156,8 +166,8 @@ async def correct(
     """The contact takes the typed kind and value, in place, and is now vouched for. None
     when the contact is not one of this clinic's active file's; else the errors."""
     async with write_transaction():
-        change = _Changes(clinic_id, patient_id, actor, bus)
-        if not await change.begin() or contact_id not in await _contact_ids(clinic_id, patient_id):
+        change = await _begin(clinic_id, patient_id, actor, bus, contact_id)
+        if change is None:
             return None
         if await _taken(clinic_id, patient_id, contact.value, other_than=contact_id):
             return {"value": _("This contact is already on the file.")}
@@ -176,15 +186,14 @@ async def remove(
     *, clinic_id: int, patient_id: int, contact_id: int, actor: Actor, bus: EventBus
 ) -> bool:
     async with write_transaction():
-        change = _Changes(clinic_id, patient_id, actor, bus)
-        ids = await _contact_ids(clinic_id, patient_id)
-        if not await change.begin() or contact_id not in ids:
+        change = await _begin(clinic_id, patient_id, actor, bus, contact_id)
+        if change is None:
             return False
         await ContactDetail.delete().where(
             (ContactDetail.clinic == clinic_id) & (ContactDetail.id == contact_id)
         )
-        ids.remove(contact_id)
-        await _renumber(clinic_id, ids)
+        change.ids.remove(contact_id)
+        await _renumber(clinic_id, change.ids)
         await change.done()
         return True
 
@@ -195,8 +204,8 @@ async def confirm(
     """Staff vouch for a pending contact (the patient confirmed it at the desk or on the
     phone): it now receives the file's messages."""
     async with write_transaction():
-        change = _Changes(clinic_id, patient_id, actor, bus)
-        if not await change.begin() or contact_id not in await _contact_ids(clinic_id, patient_id):
+        change = await _begin(clinic_id, patient_id, actor, bus, contact_id)
+        if change is None:
             return False
         await ContactDetail.update({ContactDetail.verified: True}).where(
             (ContactDetail.clinic == clinic_id) & (ContactDetail.id == contact_id)
@@ -210,10 +219,10 @@ async def move(
 ) -> bool:
     """Swap a contact with its neighbour above or below."""
     async with write_transaction():
-        change = _Changes(clinic_id, patient_id, actor, bus)
-        ids = await _contact_ids(clinic_id, patient_id)
-        if not await change.begin() or contact_id not in ids:
+        change = await _begin(clinic_id, patient_id, actor, bus, contact_id)
+        if change is None:
             return False
+        ids = change.ids
         at = ids.index(contact_id)
         to = at - 1 if up else at + 1
         if 0 <= to < len(ids):

@@ -213,13 +213,8 @@ class AccountSecurity(Controller):
         clinic: ClinicRef,
         bus: EventBus,
     ) -> Response:
-        data = await _fields(request)
-        errors = _refuse_empty(data)
-        found = totp.unpack(
-            settings.secret_key,
-            data.get("secret", ""),
-            account_id=staff.account_id,
-            clinic_id=staff.clinic_id,
+        data, errors, found = await _enrolment_typed(
+            request, settings, account_id=staff.account_id, clinic_id=staff.clinic_id
         )
         if found is None:
             return Redirect(request.app.route_reverse("staff:account_security"), status_code=303)
@@ -407,13 +402,8 @@ class SecondFactor(Controller):
         pending = request.scope["state"].get("staff_pending")
         if pending is None:
             return _back_to_sign_in(request)
-        data = await _fields(request)
-        errors = _refuse_empty(data)
-        found = totp.unpack(
-            settings.secret_key,
-            data.get("secret", ""),
-            account_id=pending.account_id,
-            clinic_id=clinic.id,
+        data, errors, found = await _enrolment_typed(
+            request, settings, account_id=pending.account_id, clinic_id=clinic.id
         )
         if found is None:
             return Redirect(request.app.route_reverse("staff:second_factor"), status_code=303)
@@ -443,6 +433,18 @@ class SecondFactor(Controller):
         return await _second_page(
             request, settings, clinic, pending, data, errors, 422, token=found.token
         )
+
+
+async def _enrolment_typed(
+    request: Request, settings: Settings, *, account_id: int, clinic_id: int
+):
+    """An enrolment form as posted: its fields, what is missing, and the secret it carried
+    back (None when tampered with, or another account's)."""
+    data = await _fields(request)
+    found = totp.unpack(
+        settings.secret_key, data.get("secret", ""), account_id=account_id, clinic_id=clinic_id
+    )
+    return data, _refuse_empty(data), found
 
 
 def _back_to_sign_in(request: Request) -> Response:

@@ -19,6 +19,7 @@ from app.live.notifier import AgendaNotifier
 from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
+from app.path_ids import ids_in_range
 from app.portal.moved import SiteMoved, to_current_slug
 from app.portal.routes import router as portal
 from app.providers import dependencies
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> Litestar:
             static_router(),
         ],
         request_class=HTMXRequest,
+        guards=[ids_in_range],  # an id no row can have is 404, before any handler
         plugins=[channels],
         dependencies=dependencies(settings, bus),
         middleware=[

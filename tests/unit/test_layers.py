@@ -30,6 +30,7 @@ LAYERS = [
         "app.client_address",
         "app.disconnects",
         "app.cookies",
+        "app.path_ids",
     },
     {"tenants"},
     {"app.scheduling"},

@@ -150,7 +150,8 @@ async def test_the_call_from_waiting_to_hang_up(web_app, demo, visit):
     response = await accept(demo, visit)
     assert response.status_code == 303
     await patient.until("state", state="in_call")
-    await julie.until("state", state="in_call")
+    before = await julie.frames_until("state", state="in_call")
+    assert [frame for frame in before if frame["type"] == "signal"] == []
     patient.send({"type": "signal", "data": {"n": "after"}})
     relayed = await julie.until("signal")
     assert relayed["data"] == {"n": "after"} and relayed["side"] == "patient"

@@ -115,6 +115,14 @@ async def test_a_teleconsultation_from_the_device_check_to_hang_up(browser, call
         await expect(mute).to_have_attribute("aria-pressed", "false")
         assert await track_enabled(marie, "Audio") and await track_enabled(marie, "Video")
 
+        # Julie shows her screen in place of her camera (replaceTrack), then stops.
+        share = julie.get_by_role("button", name="Partager mon écran")
+        await share.click()
+        await expect(share).to_have_attribute("aria-pressed", "true")
+        await share.click()
+        await expect(share).to_have_attribute("aria-pressed", "false")
+        await remote_plays(marie)
+
         await julie.get_by_role("button", name="Raccrocher").click()
         await expect(
             marie.get_by_role("heading", name="La consultation est terminée")

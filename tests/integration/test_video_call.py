@@ -267,3 +267,32 @@ async def test_the_patient_leaving_keeps_the_place_and_says_so(web_app, visit):
     assert hello["data"]["status"]["present"] is True
     assert (await CallRoom.select(CallRoom.arrived_at).first())["arrived_at"] == arrived
     await again.close()
+
+
+async def test_signals_cross_the_redis_channels(demo_data):
+    """Production's backend: the same relay through Redis pub/sub (REDIS_URL)."""
+    from dataclasses import replace
+
+    from app.main import create_app
+    from app.settings import load
+    from conftest import REDIS_TEST_URL, port_open, require
+    from tests.integration.web import clinic_client, running
+
+    require("Redis", port_open("127.0.0.1", 6379))
+    freeze()
+    visit = await book_teleconsultation(NOW + timedelta(minutes=10))
+    async with running(create_app(replace(load(), redis_url=REDIS_TEST_URL))) as app:
+        async with clinic_client(app, "demo") as browser:
+            patient = await patient_socket(app, visit).open()
+            await patient.until("hello")
+            await signed_in(browser, "julie.roy@demo.localhost")
+            julie = await staff_socket(app, visit, browser).open()
+            await julie.until("hello")
+            assert (await accept(browser, visit)).status_code == 303
+            await patient.until("state", state="in_call", timeout=10)
+            await julie.until("state", state="in_call", timeout=10)
+            julie.send({"type": "signal", "data": {"description": {"type": "offer", "sdp": "v=0"}}})
+            relayed = await patient.until("signal", timeout=10)
+            assert relayed["data"]["description"]["type"] == "offer"
+            await patient.close()
+            await julie.close()

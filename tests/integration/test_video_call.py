@@ -142,6 +142,7 @@ async def test_the_call_from_waiting_to_hang_up(web_app, demo, visit):
     assert (await julie.until("hello"))["data"]["may_join"] is True
     window = await demo.get(f"/staff/calls/{visit.appointment_id}")
     assert window.status_code == 200 and "Accepter" in window.text
+    assert "Consultation vidéo · Marie Tremblay" in window.text
 
     # Before "Accept" nothing is relayed: the patient's first signal is dropped.
     patient.send({"type": "signal", "data": {"n": "before"}})
@@ -181,6 +182,7 @@ async def test_accept_and_end_from_htmx_answer_the_windows_state(web_app, demo, 
     )
     assert fragment.text.count('id="call-state"') == 1 and "<html" not in fragment.text
     assert "HX-Push-Url" not in fragment.headers
+    assert "<title>Consultation vidéo · Marie Tremblay" in fragment.text
     path = f"/staff/calls/{visit.appointment_id}"
     accepted = await demo.post(
         path + "/accept", data={"_csrf_token": token}, headers={"HX-Request": "true"}

@@ -15,6 +15,7 @@ from app.htmx import is_fragment_request, page_or_fragment
 from app.i18n import N_
 from app.staff.reconcile.queries import count_waiting
 from app.staff.tables import ROLE_LABELS, StaffRole
+from app.video.waiting_room import count_waiting as count_waiting_room
 
 EVERYONE = frozenset(StaffRole)
 FRONT_DESK = frozenset({StaffRole.ADMINISTRATOR, StaffRole.SECRETARY})
@@ -29,11 +30,15 @@ class NavItem:
     # A count shown next to the entry (what waits there), from the clinic's id: one cheap
     # query, run once per full page for the roles that see the entry (count_badges).
     badge: Callable[[int], Awaitable[int]] | None = None
+    # The count is kept in the page even at 0 (hidden), for static/js/waiting.js to update.
+    live: bool = False
 
 
 NAVIGATION = (
     NavItem("staff:agenda", N_("Agenda"), EVERYONE),
-    NavItem("staff:waiting_room", N_("Waiting room"), EVERYONE),
+    NavItem(
+        "staff:waiting_room", N_("Waiting room"), EVERYONE, badge=count_waiting_room, live=True
+    ),
     NavItem("staff:patients", N_("Patients"), FRONT_DESK),
     NavItem("staff:reconcile", N_("To reconcile"), FRONT_DESK, badge=count_waiting),
     NavItem("staff:administration", N_("Administration"), ADMINISTRATORS),

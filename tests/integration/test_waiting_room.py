@@ -156,7 +156,9 @@ async def test_the_secretary_marks_ready_and_cannot_accept_nor_say_late(visits, 
     status = await room_status(clinic_id=marie.clinic_id, appointment_id=marie.appointment_id)
     assert status.ready and status.state is RoomState.WAITING
     audited = await entries(marie.clinic_id, "call.ready")
-    assert [row["entity_id"] for row in audited] == [marie.appointment_id] or audited
+    assert [(row["appointment_id"], row["actor_label"]) for row in audited] == [
+        (marie.appointment_id, "Secrétariat Démo")
+    ]
     after = await secretary.get("/staff/waiting-room?lang=en")
     assert "Ready" in after.text
 
@@ -182,7 +184,9 @@ async def test_the_practitioner_says_running_late_to_her_own_patient_only(visits
     status = await room_status(clinic_id=marie.clinic_id, appointment_id=marie.appointment_id)
     assert status.late_minutes == 10
     audited = await entries(marie.clinic_id, "call.late")
-    assert len(audited) == 1
+    assert [(row["appointment_id"], row["actor_label"], row["after"]) for row in audited] == [
+        (marie.appointment_id, "Dre Julie Roy", {"minutes": 10})
+    ]
     # Another practitioner's patient: not hers (404), nothing changes.
     theirs = await julie.post(
         f"/staff/waiting-room/{gagnon.appointment_id}/late",

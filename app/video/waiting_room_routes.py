@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
 from app import clock, i18n
+from app.booking.tables import Appointment
 from app.events import EventBus
 from app.form_fields import text_fields
 from app.htmx import is_fragment_request
@@ -22,7 +23,7 @@ from app.staff.guards import front_desk
 from app.staff.pages import staff_page
 from app.staff.tables import StaffRole
 from app.video import rooms
-from app.video.access import RoomPass, staff_pass
+from app.video.access import RoomPass, staff_pass, video_appointment
 from app.video.notify import CallNotifier
 from app.video.rooms import MAX_LATE_MINUTES
 from app.video.waiting_room import count_waiting, waiting_patients
@@ -55,7 +56,7 @@ class WaitingRoom(Controller):
         appointment_id: int,
     ) -> Response:
         room = await _room(staff, appointment_id)
-        status = await rooms.mark_ready(room, actor=staff.actor(), bus=bus)
+        status = await rooms.mark_ready(room, actor=staff.actor(), bus=bus) if room else None
         return await _answer(request, staff, clinic, channels, status, "ready")
 
     @post("/{appointment_id:int}/late", name="staff:waiting_room_late")
@@ -83,7 +84,9 @@ class WaitingRoom(Controller):
                 ok=False,
                 status=422,
             )
-        if not room.may_join:
+        # A secretary's pass, or a practitioner's look at another's patient.
+        others = room is None and await _video(staff, appointment_id)
+        if others or (room is not None and not room.may_join):
             return await _page(
                 request,
                 staff,
@@ -95,16 +98,30 @@ class WaitingRoom(Controller):
                 ok=False,
                 status=403,
             )
-        status = await rooms.running_late(room, minutes, actor=staff.actor(), bus=bus)
+        status = (
+            await rooms.running_late(room, minutes, actor=staff.actor(), bus=bus) if room else None
+        )
         return await _answer(request, staff, clinic, channels, status, "late")
 
 
-async def _room(staff: StaffUser, appointment_id: int) -> RoomPass:
-    """The room of one of the clinic's teleconsultations (a practitioner's own only)."""
+async def _room(staff: StaffUser, appointment_id: int) -> RoomPass | None:
+    """The room of one of the clinic's teleconsultations (a practitioner's own only).
+    Another clinic's appointment, or nobody's, is not found (404); one of this clinic's
+    that has no room for this user is answered as not waiting (nothing changes)."""
     room = await staff_pass(user=staff, appointment_id=appointment_id)
-    if room is None:
-        raise NotFoundException("no such teleconsultation here")
+    if room is None and not await Appointment.exists().where(
+        (Appointment.clinic == staff.clinic_id) & (Appointment.id == appointment_id)
+    ):
+        raise NotFoundException("no such appointment here")
     return room
+
+
+async def _video(staff: StaffUser, appointment_id: int) -> bool:
+    """A teleconsultation of this clinic in our video room (another practitioner's)."""
+    return (
+        await video_appointment(clinic_id=staff.clinic_id, appointment_id=appointment_id)
+        is not None
+    )
 
 
 async def _answer(

@@ -135,9 +135,18 @@
     var root = list();
     if (!root || !window.htmx) return;
     var key = focusKey(root);
+    // What the last action said ("Done: …") stays through a refresh the stream asked for.
+    var said = root.querySelector(":scope > .notice");
     var url = root.getAttribute("data-refresh-url") || window.location.pathname;
     var done = window.htmx.ajax("GET", url, { target: "#waiting-room", swap: "outerHTML" });
-    if (done && done.then) done.then(function () { refocus(key); });
+    if (done && done.then) done.then(function () {
+      var fresh = list();
+      if (said && fresh && !fresh.querySelector(":scope > .notice")) {
+        var heading = fresh.querySelector("h1");
+        if (heading) heading.after(said);
+      }
+      refocus(key);
+    });
   }
 
   function schedule() {

@@ -187,12 +187,12 @@ async def test_the_practitioner_says_running_late_to_her_own_patient_only(visits
     assert [(row["appointment_id"], row["actor_label"], row["after"]) for row in audited] == [
         (marie.appointment_id, "Dre Julie Roy", {"minutes": 10})
     ]
-    # Another practitioner's patient: not hers (404), nothing changes.
+    # Another practitioner's patient: not hers (refused), nothing changes.
     theirs = await julie.post(
         f"/staff/waiting-room/{gagnon.appointment_id}/late",
         data={"minutes": "10", "_csrf_token": token},
     )
-    assert theirs.status_code == 404
+    assert theirs.status_code == 403
     assert (
         await room_status(clinic_id=gagnon.clinic_id, appointment_id=gagnon.appointment_id)
     ).late_minutes is None

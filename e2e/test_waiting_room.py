@@ -198,6 +198,8 @@ async def test_the_practitioner_accepts_and_says_running_late_from_the_waiting_r
     visit = await teleconsultation(f"Retard-{letters(next(_visits))}")
     await arrives(visit)
     await page.goto(redis_server.url("/staff/waiting-room"))
+    # Notifications not yet allowed in this browser: the page offers to allow them.
+    await expect(page.get_by_role("button", name="M’avertir des arrivées")).to_be_visible()
     row = page.locator(f"#waiting-{visit.appointment_id}")
     accept = row.get_by_role("button", name=f"Accepter: {visit.name}")
     await expect(accept).to_be_visible()

@@ -1,9 +1,10 @@
-"""/staff/live: server-sent events for the open agendas of the signed-in staff member's
-clinic, and only theirs (the channel is named from the session's clinic, never from the
-request).
+"""/staff/live: server-sent events for the open staff pages of the signed-in staff
+member's clinic, and only theirs (the channels are named from the session's clinic, never
+from the request): its agenda changes and its waiting room.
 
 A stream sends a retry hint first, then each change of the clinic as one `agenda` event,
-and a comment every HEARTBEAT_S so proxies keep the connection and a dead one is noticed.
+each change of a room of its waiting room as one `waiting` event, and a comment every
+HEARTBEAT_S so proxies keep the connection and a dead one is noticed.
 On each heartbeat the session is read again (without touching it: an open agenda must not
 keep a session alive forever): once signed out, expired or deactivated, the stream ends
 and the browser's reconnection meets the sign-in page. Streams also end when the server
@@ -26,6 +27,8 @@ from app.live.channels import agenda_channel
 from app.settings import Settings
 from app.staff.accounts import StaffUser
 from app.staff.tables import StaffSession
+from app.video.channels import waiting_channel
+from app.video.waiting_room import news as waiting_news
 
 log = logging.getLogger("app.live")
 
@@ -71,28 +74,45 @@ async def session_open(*, user: StaffUser, idle: timedelta) -> bool:
 async def agenda_events(
     *, channels: ChannelsPlugin, streams: LiveStreams, user: StaffUser, idle: timedelta
 ) -> AsyncIterator[ServerSentEventMessage]:
-    channel = agenda_channel(user.clinic_id)
-    subscriber = await channels.subscribe(channel)
+    """The clinic's agenda changes (`agenda` events, as published) and its waiting room
+    (`waiting` events: app.video.waiting_room.news, read again for this clinic), on one
+    stream: a staff page opens one connection for both."""
+    names = {"agenda": agenda_channel(user.clinic_id), "waiting": waiting_channel(user.clinic_id)}
+    # One subscriber per channel: an event does not say which channel it came from.
+    subscribers = {kind: await channels.subscribe(name) for kind, name in names.items()}
     streams.open += 1
-    events = subscriber.iter_events()
-    following = stopping = None
+    iterators = {kind: subscriber.iter_events() for kind, subscriber in subscribers.items()}
+    following: dict[asyncio.Future, str] = {}
+    stopping = None
     try:
         # Subscribed before the first line: a client that has read it misses no later change.
         yield ServerSentEventMessage(data=None, comment="agenda", retry=RETRY_MS)
         stopping = asyncio.ensure_future(streams.stopping.wait())
-        following = asyncio.ensure_future(anext(events))
+        following = {asyncio.ensure_future(anext(it)): kind for kind, it in iterators.items()}
         while True:
             done, _ = await asyncio.wait(
-                {following, stopping},
+                {*following, stopping},
                 timeout=streams.heartbeat_s,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             if stopping in done:
                 return
-            if following in done:
-                data = following.result()
-                following = asyncio.ensure_future(anext(events))
-                yield ServerSentEventMessage(event="agenda", data=data.decode())
+            arrived = [task for task in following if task in done]
+            for task in arrived:
+                kind = following.pop(task)
+                data = task.result()
+                following[asyncio.ensure_future(anext(iterators[kind]))] = kind
+                if kind == "agenda":
+                    yield ServerSentEventMessage(event="agenda", data=data.decode())
+                    continue
+                try:
+                    told = await waiting_news(user.clinic_id, data)
+                except Exception:  # noqa: BLE001 - a courtesy: the page shows the truth
+                    log.warning("live: could not read a waiting room change", exc_info=True)
+                    told = None
+                if told is not None:
+                    yield ServerSentEventMessage(event="waiting", data=told.to_json())
+            if arrived:
                 continue
             if not await session_open(user=user, idle=idle):
                 return
@@ -101,13 +121,14 @@ async def agenda_events(
         return
     finally:
         streams.open -= 1
-        for task in (following, stopping):
+        for task in (*following, stopping):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                     await task
-        await events.aclose()
-        await channels.unsubscribe(subscriber, channel)
+        for kind, iterator in iterators.items():
+            await iterator.aclose()
+            await channels.unsubscribe(subscribers[kind], names[kind])
 
 
 @get("/live", name="staff:live")

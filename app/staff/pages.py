@@ -15,6 +15,8 @@ from app.htmx import is_fragment_request, page_or_fragment
 from app.i18n import N_
 from app.staff.reconcile.queries import count_waiting
 from app.staff.tables import ROLE_LABELS, StaffRole
+from app.video.waiting_room import count_waiting as count_waiting_room
+from tenants.resolution import ClinicRef
 
 EVERYONE = frozenset(StaffRole)
 FRONT_DESK = frozenset({StaffRole.ADMINISTRATOR, StaffRole.SECRETARY})
@@ -26,16 +28,29 @@ class NavItem:
     route: str
     label: str
     roles: frozenset[StaffRole]
-    # A count shown next to the entry (what waits there), from the clinic's id: one cheap
-    # query, run once per full page for the roles that see the entry (count_badges).
-    badge: Callable[[int], Awaitable[int]] | None = None
+    # A count shown next to the entry (what waits there), from the request's clinic: one
+    # cheap query, run once per full page for the roles that see the entry (count_badges).
+    badge: Callable[[ClinicRef], Awaitable[int]] | None = None
+    # The count is kept in the page even at 0 (hidden), for static/js/waiting.js to update.
+    live: bool = False
 
 
 NAVIGATION = (
     NavItem("staff:agenda", N_("Agenda"), EVERYONE),
-    NavItem("staff:waiting_room", N_("Waiting room"), EVERYONE),
+    NavItem(
+        "staff:waiting_room",
+        N_("Waiting room"),
+        EVERYONE,
+        badge=lambda clinic: count_waiting_room(clinic.id, clinic.time_zone),
+        live=True,
+    ),
     NavItem("staff:patients", N_("Patients"), FRONT_DESK),
-    NavItem("staff:reconcile", N_("To reconcile"), FRONT_DESK, badge=count_waiting),
+    NavItem(
+        "staff:reconcile",
+        N_("To reconcile"),
+        FRONT_DESK,
+        badge=lambda clinic: count_waiting(clinic.id),
+    ),
     NavItem("staff:administration", N_("Administration"), ADMINISTRATORS),
     NavItem("staff:audit", N_("Audit log"), ADMINISTRATORS),
 )
@@ -53,10 +68,11 @@ async def count_badges(request: Request) -> None:
     """before_request of the signed-in area: the navigation's counts, for a page that
     shows the navigation (a targeted HTMX swap does not)."""
     staff = request.scope["state"].get("staff")
-    if staff is None or is_fragment_request(request):
+    clinic = request.scope["state"].get("clinic")
+    if staff is None or clinic is None or is_fragment_request(request):
         return
     request.scope["state"]["nav_badges"] = {
-        item.route: await item.badge(staff.clinic_id)
+        item.route: await item.badge(clinic)
         for item in NAVIGATION
         if item.badge and staff.role in item.roles and _exists(request, item.route)
     }

@@ -29,6 +29,7 @@ from app.staff.set_password import SetPassword
 from app.staff.sign_in import SignIn
 from app.staff.two_factor import AccountSecurity, SecondFactor
 from app.video.staff_routes import CallWindow, call_socket
+from app.video.waiting_room_routes import WaitingRoom
 
 signed_in_area = Router(
     path="/staff",
@@ -53,6 +54,7 @@ signed_in_area = Router(
         Reconcile,
         Patients,
         CallWindow,
+        WaitingRoom,
     ],
     guards=[signed_in],
     before_request=count_badges,

@@ -166,13 +166,16 @@
   function listen() {
     var element = agenda();
     if (!element || source || typeof window.EventSource !== "function") return;
-    source = new EventSource(element.getAttribute("data-live-url") || "/staff/live");
+    var url = element.getAttribute("data-live-url") || "/staff/live";
+    // The page's shared stream when staff-live.js is there (waiting.js listens to it too).
+    source = window.staffLive ? window.staffLive.source(url) : new EventSource(url);
     source.addEventListener("agenda", onChange);
     source.addEventListener("open", function () {
       if (broken) schedule(); // back after a gap: what changed meanwhile was not heard
       broken = false;
       document.documentElement.setAttribute("data-live", "open"); // for styles and tests
     });
+    if (source.readyState === EventSource.OPEN) document.documentElement.setAttribute("data-live", "open");
     source.addEventListener("error", function () {
       broken = true;
       document.documentElement.setAttribute("data-live", "lost");

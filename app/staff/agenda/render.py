@@ -38,6 +38,12 @@ _SHAPES = {
     + '<path d="M3 3l18 18" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
 }
 
+# The camera of a call link (its words are the link's name): the sprite's drawing.
+CAMERA = (
+    '<svg class="icon icon-teleconsultation" aria-hidden="true" focusable="false">'
+    '<use href="#icon-teleconsultation"/></svg>'
+)
+
 
 def sprite() -> Markup:
     """The icons' shapes, once per page; each icon refers to its own (a week shows hundreds)."""
@@ -153,7 +159,23 @@ class SlotLinks:
             text = self.gettext("Cancelled: %(name)s", name=appointment.patient_name or "—")
             parts.append(f'<span class="slot-cancelled">{escape(text)}</span>')
         parts.append("</a>")
+        if live and appointment.in_video_room:
+            # The call opens in its own window, beside the note; a link holds no link.
+            parts.insert(0, '<div class="slot-with-call">')
+            parts.append(self.call_link(appointment))
+            parts.append("</div>")
         return Markup("".join(parts))
+
+    def call_link(self, appointment) -> str:
+        label = escape(
+            self.gettext(
+                "Open the call with %(name)s (new window)", name=appointment.patient_name or "—"
+            )
+        )
+        return (
+            f'<a class="call-link" href="/staff/calls/{appointment.id}" target="_blank" '
+            f'rel="noopener" aria-label="{label}" title="{label}">{CAMERA}</a>'
+        )
 
     def rows(self, grid, detail: str) -> Markup:
         """The grid's body: a row per time boundary, the time in a row header, each slot in

@@ -159,6 +159,7 @@ class AppointmentCell:
     type_name_fr: str
     type_name_en: str
     telemedicine: bool
+    in_video_room: bool = False  # on the built-in platform: the camera opens the call
 
     @property
     def active(self) -> bool:
@@ -418,10 +419,11 @@ SELECT s.id, s.starts_at, s.ends_at, s.local_date, s.origin, s.state, s.publish_
        s.hold_until, s.practitioner, s.site, s.activity,
        ac.name_fr AS activity_name_fr, ac.name_en AS activity_name_en,
        at.name_fr AS activity_type_fr, at.name_en AS activity_type_en,
-       at.telemedicine AS activity_telemedicine,
+       at.telemedicine AS activity_telemedicine, at.video_platform AS activity_video_platform,
        ap.id AS appointment_id, ap.status, ap.source, ap.provisional, ap.patient,
        pa.first_name, pa.last_name,
-       ty.name_fr AS type_name_fr, ty.name_en AS type_name_en, ty.telemedicine
+       ty.name_fr AS type_name_fr, ty.name_en AS type_name_en, ty.telemedicine,
+       ty.video_platform
   FROM slot s
   JOIN activity ac ON ac.id = s.activity
   LEFT JOIN appointment_type at ON at.id = ac.appointment_type
@@ -540,6 +542,8 @@ def _appointment(row: dict) -> AppointmentCell:
         type_name_fr=(row["type_name_fr"] if has_type else row["activity_type_fr"]) or "",
         type_name_en=(row["type_name_en"] if has_type else row["activity_type_en"]) or "",
         telemedicine=bool(row["telemedicine"] if has_type else row["activity_telemedicine"]),
+        in_video_room=bool(row["telemedicine"] if has_type else row["activity_telemedicine"])
+        and (row["video_platform"] if has_type else row["activity_video_platform"]) == "builtin",
     )
 
 

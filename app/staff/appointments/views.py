@@ -116,6 +116,7 @@ class AppointmentFacts:
     cancellation_reason: str
     patient: PatientSummary | None
     provisional: Provisional | None
+    in_video_room: bool = False  # on the built-in platform: the camera opens the call
 
     @property
     def active(self) -> bool:
@@ -297,6 +298,7 @@ _APPOINTMENT_COLUMNS = (
     Appointment.appointment_type.name_fr.as_alias("type_name_fr"),
     Appointment.appointment_type.name_en.as_alias("type_name_en"),
     Appointment.appointment_type.telemedicine.as_alias("telemedicine"),
+    Appointment.appointment_type.video_platform.as_alias("video_platform"),
     Appointment.appointment_type.no_communication.as_alias("no_communication"),
     Appointment.appointment_type.hidden_from_portal.as_alias("hidden_from_portal"),
 )
@@ -319,6 +321,7 @@ async def _facts(clinic_id: int, row: dict[str, Any] | None) -> AppointmentFacts
         type_name_fr=row["type_name_fr"] or "",
         type_name_en=row["type_name_en"] or "",
         telemedicine=bool(row["telemedicine"]),
+        in_video_room=bool(row["telemedicine"]) and row["video_platform"] == "builtin",
         no_communication=bool(row["no_communication"] or row["hidden_from_portal"]),
         reason=row["reason"] or "",
         cancellation_reason=row["cancellation_reason"] or "",

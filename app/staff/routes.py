@@ -28,6 +28,7 @@ from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.set_password import SetPassword
 from app.staff.sign_in import SignIn
 from app.staff.two_factor import AccountSecurity, SecondFactor
+from app.video.chat_routes import StaffChat
 
 signed_in_area = Router(
     path="/staff",
@@ -51,6 +52,7 @@ signed_in_area = Router(
         *appointments,
         Reconcile,
         Patients,
+        StaffChat,
     ],
     guards=[signed_in],
     before_request=count_badges,

@@ -31,6 +31,7 @@ from app.portal.guards import clinic_pages_only
 from app.settings import Settings
 from app.templating import local_day, local_time
 from app.urls import clinic_page_url
+from app.video.record import CallRecord, call_record
 from tenants.resolution import ClinicRef
 
 RESCHEDULE_CHOICES = 10
@@ -110,6 +111,7 @@ class Visit:
     clinic: ClinicRef
     token: str
     appointment: AppointmentView
+    call: CallRecord | None = None  # what a call in our video room left: chat and files
 
     @property
     def actor(self) -> Actor:
@@ -130,6 +132,7 @@ class Visit:
                 "error": error,
                 "windows": windows(self.appointment, clock.now()),
                 "form_token": self.form_token(),
+                "call_record": self.call,
             },
             block="details",
             status_code=status_code,
@@ -185,21 +188,26 @@ class Visit:
         return None
 
 
-def provide_visit(
+async def provide_visit(
     request: Request,
     settings: Settings,
     clinic: ClinicRef,
     token: str,
     appointment: AppointmentView,
 ) -> Visit:
-    return Visit(request, settings, clinic, token, appointment)
+    call = (
+        await call_record(clinic_id=clinic.id, appointment_id=appointment.id)
+        if appointment.in_video_room
+        else None
+    )
+    return Visit(request, settings, clinic, token, appointment, call)
 
 
 class AppointmentDetails(Controller):
     path = PREFIX + "/{token:str}"
     dependencies = {
         "appointment": Provide(linked_appointment),
-        "visit": Provide(provide_visit, sync_to_thread=False),
+        "visit": Provide(provide_visit),
     }
     opt = {"exclude_from_csrf": True}  # the signed link plus a signed form token guard these
     guards = [clinic_pages_only]

@@ -60,6 +60,35 @@ async def demo_values(demo) -> dict[str, str]:
         "day": "2026-11-25",
         **await staff_values(),
         **await account_values(),
+        **await video_values(),
+    }
+
+
+async def video_values() -> dict[str, str]:
+    """A teleconsultation in the built-in video room, with a file shared in its call."""
+    from app.video.tables import CallFile
+    from tests.integration.video_helpers import book_teleconsultation, link_of
+
+    appointment = await book_teleconsultation()
+    row = await Appointment.select(Appointment.clinic).where(Appointment.id == appointment)
+    await CallFile.insert(
+        CallFile(
+            clinic=row[0]["clinic"],
+            appointment=appointment,
+            side="patient",
+            author="Marie Tremblay",
+            name="a.pdf",
+            media_type="application/pdf",
+            size=5,
+            content=b"%PDF-",
+            key="k" * 43,
+            shared_at=NOW,
+        )
+    )
+    return {
+        "video_link": await link_of(appointment),
+        "video_appointment_id": str(appointment),
+        "file_key": "k" * 43,
     }
 
 
@@ -132,6 +161,12 @@ async def staff_invitation() -> str:
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
+    if path.startswith(("/a/{token:str}/room", "/staff/calls/")):  # a video room's
+        values = {
+            **values,
+            "link": values["video_link"],
+            "appointment_id": values["video_appointment_id"],
+        }
     token = (
         values["link"]
         if path.startswith("/a/")
@@ -160,6 +195,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{day:date}", values["day"])
         .replace("{service_id:int}", values["service"])
         .replace("{account_id:int}", values["account_id"])
+        .replace("{key:str}", values["file_key"])
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from litestar.channels import ChannelsPlugin
 
 from app import clock
+from app.booking.tables import Appointment
 from app.video.channels import room_channel
 from app.video.tables import CallFile, CallMessage
 from tests.integration.audit_helpers import entries
@@ -379,3 +380,31 @@ async def test_not_a_video_room_is_404(demo_data, demo, julie):
     clock.freeze(local(THURSDAY, time(9, 50)))
     assert (await demo.get(f"/a/{link}/room/chat")).status_code == 404
     assert (await julie.get(f"/staff/calls/{on_site}/chat")).status_code == 404
+
+
+async def test_after_the_call_the_details_page_and_the_staff_view_list_the_chat_and_files(
+    call, demo, julie, web_app
+):
+    appointment, link = call
+    await patient_says(demo, link, "Voici mes résultats")
+    clock.freeze(IN_THE_WINDOW + timedelta(minutes=1))
+    await patient_shares(demo, link, "résultats.pdf", PDF)
+    clock.freeze(IN_THE_WINDOW + timedelta(minutes=2))
+    await staff_says(julie, appointment, "Merci, je les lis")
+    key = (await stored_files())[0]["key"]
+    clock.freeze(local(THURSDAY, time(17)))  # the room is closed; the link still works
+    details = (await demo.get(f"/a/{link}")).text
+    assert "Discussion et fichiers de la téléconsultation" in details
+    assert details.index("Voici mes résultats") < details.index("résultats.pdf")
+    assert details.index("résultats.pdf") < details.index("Merci, je les lis")
+    assert f'href="/a/{link}/room/files/{key}"' in details
+    slot = (await Appointment.select(Appointment.slot).where(Appointment.id == appointment))[0]
+    for who in ("julie.roy@demo.localhost", "secretariat@demo.localhost"):
+        async with clinic_client(web_app, "demo") as staff:
+            await signed_in(staff, who)
+            view = (await staff.get(f"/staff/slots/{slot['slot']}")).text
+            assert "Voici mes résultats" in view and "Merci, je les lis" in view
+            assert f'href="/staff/calls/{appointment}/files/{key}"' in view
+    # An appointment without a call shows no such list.
+    other = await book_teleconsultation(local(THURSDAY, time(15, 30)), patient="jean")
+    assert "Discussion et fichiers" not in (await demo.get(f"/a/{await link_of(other)}")).text

@@ -12,6 +12,7 @@ and nothing stored; a file over the limit is 413 (422 to htmx, which swaps only 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from litestar import Controller, Request, Response, get, post
@@ -44,6 +45,7 @@ from app.video.upload_form import MULTIPART_SLACK, read_upload, typed_fields
 from tenants.resolution import ClinicRef
 
 TEMPLATE = "video/chat_panel.html"
+_TITLE = re.compile(r"^<title>.*?</title>", re.S)
 BODY_LIMIT = files.MAX_BYTES + MULTIPART_SLACK
 ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 MESSAGE_ERRORS = {
@@ -84,9 +86,13 @@ class Panel:
 
 def _render(request: Request, panel: Panel, status: int = 200) -> Response:
     context = {"panel": panel, "layout": panel.layout, "accept": ACCEPT}
-    if panel.layout == "staff/base.html":
-        return staff_page(request, TEMPLATE, context, block="chat_panel", status_code=status)
-    return page_or_fragment(request, TEMPLATE, context, block="chat_panel", status_code=status)
+    render = staff_page if panel.layout == "staff/base.html" else page_or_fragment
+    response = render(request, TEMPLATE, context, block="chat_panel", status_code=status)
+    if is_fragment_request(request):
+        # A part of the call page: its address and its title stay the call's.
+        response.headers["HX-Push-Url"] = "false"
+        response.content = _TITLE.sub("", response.content, count=1)
+    return response
 
 
 def _notify(channels: ChannelsPlugin, room: RoomPass, kind: str, data: dict) -> None:

@@ -12,9 +12,16 @@
 
   function panel() { return document.querySelector("[data-chat-panel]"); }
 
-  function clock(iso) {
+  // In the clinic's time zone, as the server writes the lines it renders.
+  function clock(iso, zone) {
     var at = new Date(iso);
-    return isNaN(at) ? "" : at.toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+    if (isNaN(at)) return "";
+    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    try {
+      return at.toLocaleTimeString(document.documentElement.lang || undefined, Object.assign({ timeZone: zone || undefined }, options));
+    } catch (error) { // an unknown zone name
+      return at.toLocaleTimeString(document.documentElement.lang || undefined, options);
+    }
   }
 
   function sizeText(bytes) {
@@ -34,7 +41,7 @@
     author.textContent = data.author || "";
     var time = document.createElement("time");
     time.setAttribute("datetime", at || "");
-    time.textContent = clock(at);
+    time.textContent = clock(at, root.getAttribute("data-time-zone"));
     meta.append(author, " ", time);
     var body = document.createElement("span");
     body.className = "chat-body";

@@ -408,3 +408,10 @@ async def test_after_the_call_the_details_page_and_the_staff_view_list_the_chat_
     # An appointment without a call shows no such list.
     other = await book_teleconsultation(local(THURSDAY, time(15, 30)), patient="jean")
     assert "Discussion et fichiers" not in (await demo.get(f"/a/{await link_of(other)}")).text
+
+
+async def test_the_panel_fragment_leaves_the_call_pages_address_and_title(call, demo):
+    _appointment, link = call
+    fragment = await demo.get(f"/a/{link}/room/chat", headers={"HX-Request": "true"})
+    assert fragment.headers["hx-push-url"] == "false"
+    assert fragment.text.lstrip().startswith('<div id="chat-panel"')

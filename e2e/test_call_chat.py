@@ -76,6 +76,8 @@ async def test_the_patient_chats_and_shares_files_in_the_panel(
     await expect(page.locator("#chat-message-error")).to_have_text("Écrivez un message.")
 
     # A file over 10 MB is refused before it is sent.
+    uploads = []
+    page.on("request", lambda r: uploads.append(r.url) if r.url.endswith("/room/files") else None)
     big = tmp_path / "scanner.pdf"
     big.write_bytes(b"%PDF-" + b"0" * (10 * 1024 * 1024))
     await page.get_by_label("Partager un fichier").set_input_files(big)
@@ -83,6 +85,7 @@ async def test_the_patient_chats_and_shares_files_in_the_panel(
     await expect(page.locator("#chat-file-error")).to_have_text(
         "Ce fichier est trop volumineux : 10 Mo au plus."
     )
+    assert uploads == []
     # A page renamed .pdf: the server reads its first bytes and says no.
     fake = tmp_path / "ordonnance.pdf"
     fake.write_bytes(b"<html>not a pdf</html>")

@@ -82,7 +82,7 @@ def render(
         "modality": how,
         "a": facts,
         "details_url": details_url,
-        "room_url": room_url if kind != "cancellation" else "",
+        "room_url": room_url,
         "brief": brief,
         "questionnaire_url": questionnaire,
         "language": language,

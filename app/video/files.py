@@ -91,7 +91,9 @@ def display_name(name: str, media_type: str) -> str:
 def content_disposition(name: str) -> str:
     """RFC 6266: an ASCII fallback for old clients, the real name in filename*."""
     fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", fallback) or "file"
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "", fallback).strip()
+    if not fallback or fallback.startswith("."):  # nothing of the name was ASCII
+        fallback = "file" + fallback
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

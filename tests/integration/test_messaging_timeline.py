@@ -415,3 +415,32 @@ async def test_no_invitation_after_the_start_nor_for_a_type_without_communicatio
     )
     silent = await comms.staff_book(local(FRIDAY, time(15)), activity=quiet)
     assert await outbox(silent) == []
+
+
+async def test_a_brief_message_carries_no_waiting_room_link_either(comms):
+    """A contact the file does not vouch for gets no link at all (app.messaging.content)."""
+    from app.booking.views import appointment_views
+    from app.messaging.content import render
+    from app.templating import make_environment
+    from tenants.tables import Clinic
+
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    appointment = await comms.staff_book(local(THURSDAY, time(15)), activity=video)
+    view = (await appointment_views(clinic_id=comms.clinic, appointment_ids=[appointment]))[
+        appointment
+    ]
+    clinic = await Clinic.select().where(Clinic.id == comms.clinic).first()
+    for kind in ("confirmation", "teleconsult_invitation"):
+        rendered = render(
+            make_environment(),
+            kind=kind,
+            view=view,
+            clinic=clinic,
+            language="fr",
+            details_url="http://demo.localhost:8000/a/t",
+            room_url="http://demo.localhost:8000/a/t/room",
+            now=clock.now(),
+            brief=True,
+        )
+        for part in (rendered.text, rendered.html, rendered.sms):
+            assert "/a/" not in part

@@ -415,3 +415,42 @@ async def test_the_panel_fragment_leaves_the_call_pages_address_and_title(call, 
     fragment = await demo.get(f"/a/{link}/room/chat", headers={"HX-Request": "true"})
     assert fragment.headers["hx-push-url"] == "false"
     assert fragment.text.lstrip().startswith('<div id="chat-panel"')
+
+
+async def test_a_body_over_the_routes_limit_is_refused_even_when_the_file_fits(call, demo):
+    _appointment, link = call
+    panel = await demo.get(f"/a/{link}/room/chat")
+    refused = await demo.post(
+        f"/a/{link}/room/files",
+        data={"form_token": form_token(panel.text), "padding": "x" * 100_000},
+        files={"file": ("a.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024 - 5), "application/pdf")},
+    )
+    assert refused.status_code == 413 and "Ce fichier est trop volumineux" in refused.text
+    assert await stored_files() == []
+
+
+async def test_the_queries_read_only_the_given_clinics_rows(call, demo):
+    """Behind the room pass, each query filters on the clinic too (fail closed)."""
+    from app.video import chat, files
+
+    appointment, link = call
+    await patient_says(demo, link, "Allô")
+    await patient_shares(demo, link, "a.pdf", PDF)
+    key = (await stored_files())[0]["key"]
+    demo_clinic, autre = await clinic_id("demo"), await clinic_id("autre")
+    assert await files.download(clinic_id=demo_clinic, appointment_id=appointment, key=key)
+    assert await files.download(clinic_id=autre, appointment_id=appointment, key=key) is None
+    assert await files.shared_files(clinic_id=autre, appointment_id=appointment) == []
+    assert len(await chat.lines(clinic_id=demo_clinic, appointment_id=appointment)) == 1
+    assert await chat.lines(clinic_id=autre, appointment_id=appointment) == []
+
+
+async def test_a_post_from_another_site_is_refused(call, demo):
+    _appointment, link = call
+    panel = await demo.get(f"/a/{link}/room/chat")
+    refused = await demo.post(
+        f"/a/{link}/room/messages",
+        data={"message": "Hop", "form_token": form_token(panel.text)},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert refused.status_code == 403 and await messages() == []

@@ -20,8 +20,8 @@ from app.listeners import make_bus
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Slot
 from app.video.tables import CallFile, CallMessage
-from e2e.conftest import OwnPatient
-from e2e.portal import check_page
+from e2e.conftest import DESKTOP, OwnPatient, screenshot_path
+from e2e.portal import assert_accessible, check_page
 from tests.integration import demo_lookup
 from tests.integration.engine_fixtures import RECEPTION
 
@@ -52,7 +52,7 @@ async def teleconsultation_soon(patient: OwnPatient) -> dict:
     )
     assert booked.ok, booked
     token = make_token(os.environ["SECRET_KEY"], booked.appointment_id, slot["ends_at"])
-    return {"id": booked.appointment_id, "url": f"/a/{token}"}
+    return {"id": booked.appointment_id, "url": f"/a/{token}", "slot": slot["id"]}
 
 
 async def test_the_patient_chats_and_shares_files_in_the_panel(
@@ -147,3 +147,43 @@ async def test_the_patient_chats_and_shares_files_in_the_panel(
     await expect(record.get_by_text("Bonjour, je suis prête.")).to_be_visible()
     await expect(record.get_by_role("link", name="résultats.pdf")).to_be_visible()
     await check_page(page, "call-record-details")
+
+
+async def test_the_staff_chat_share_and_find_it_all_in_the_appointment(
+    page: Page, live_server, patient, tmp_path
+):
+    call = await teleconsultation_soon(patient)
+    await page.set_viewport_size(DESKTOP)
+    await page.goto(live_server.url("/staff/sign-in?lang=en"))
+    await page.get_by_label("Email").fill("admin@demo.localhost")
+    await page.get_by_label("Password").fill("demo-password")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    await page.goto(live_server.url(f"/staff/calls/{call['id']}/chat"))
+    await page.get_by_label("Message").fill("Good morning, can you hear me?")
+    await page.get_by_role("button", name="Send").click()
+    log = page.get_by_role("log")
+    await expect(log.get_by_text("Good morning, can you hear me?")).to_be_visible()
+    scan = tmp_path / "prescription.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000)
+    await page.get_by_label("Share a file").set_input_files(scan)
+    await page.get_by_role("button", name="Share", exact=True).click()
+    await expect(log.get_by_role("link", name="prescription.png")).to_be_visible()
+    await assert_accessible(page)
+    await page.screenshot(path=screenshot_path("call-chat-staff-desktop"), full_page=True)
+
+    # The appointment's own page (the slot) lists the call's record with its downloads.
+    await page.goto(live_server.url(f"/staff/slots/{call['slot']}"))
+    record = page.get_by_role("region", name="Chat and files of the teleconsultation")
+    await expect(record.get_by_text("Good morning, can you hear me?")).to_be_visible()
+    link = record.get_by_role("link", name="prescription.png")
+    await expect(link).to_have_attribute(
+        "href",
+        f"/staff/calls/{call['id']}/files/"
+        + (await CallFile.select(CallFile.key).where(CallFile.appointment == call["id"]).first())[
+            "key"
+        ],
+    )
+    await assert_accessible(page)
+    await page.screenshot(path=screenshot_path("call-record-staff-slot-desktop"), full_page=True)

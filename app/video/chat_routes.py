@@ -21,6 +21,7 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect
+from litestar.utils.scope.state import ScopeState
 
 from app import clock, i18n
 from app.booking.links import PREFIX
@@ -332,8 +333,6 @@ async def _staff_panel(request: Request, room: RoomPass, clinic: ClinicRef) -> P
 
 
 def _csrf(request: Request) -> str:
-    from litestar.utils.scope.state import ScopeState
-
     return ScopeState.from_scope(request.scope).csrf_token or ""
 
 

@@ -454,3 +454,57 @@ async def test_a_post_from_another_site_is_refused(call, demo):
         headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
     )
     assert refused.status_code == 403 and await messages() == []
+
+
+async def test_a_cancelled_teleconsultation_keeps_its_chat_but_takes_no_more(call, demo, julie):
+    from tests.integration.video_helpers import demo_world
+
+    appointment, link = call
+    await patient_says(demo, link, "À bientôt")
+    patient_panel = await demo.get(f"/a/{link}/room/chat")
+    staff_panel = await julie.get(f"/staff/calls/{appointment}/chat")
+    await (await demo_world()).cancel(appointment)
+    late = await demo.post(
+        f"/a/{link}/room/messages",
+        data={"message": "Encore là ?", "form_token": form_token(patient_panel.text)},
+    )
+    assert late.status_code == 409
+    refused = await julie.post(
+        f"/staff/calls/{appointment}/messages",
+        data={"message": "Annulé", "_csrf_token": csrf(staff_panel.text)},
+    )
+    assert refused.status_code == 409 and "fermée" in refused.text
+    shared = await julie.post(
+        f"/staff/calls/{appointment}/files",
+        data={"_csrf_token": csrf(staff_panel.text)},
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+    )
+    assert shared.status_code == 409
+    assert [m["body"] for m in await messages()] == ["À bientôt"]
+    assert await stored_files() == []
+    assert "À bientôt" in (await julie.get(f"/staff/calls/{appointment}/chat")).text
+
+
+async def test_a_practitioner_neither_reads_nor_posts_in_another_practitioners_call(
+    demo_data, demo, julie
+):
+    from tests.integration.demo_lookup import practitioner_id
+    from tests.integration.video_helpers import demo_world
+
+    freeze()
+    world = await demo_world()
+    world.practitioner = await practitioner_id(world.clinic, "Dr Marc Gagnon")
+    video = await world.activity("Téléconsultation", type_fr="Télémédecine")
+    theirs = await world.staff_book(local(THURSDAY, time(16)), activity=video)
+    link = await link_of(theirs)
+    clock.freeze(local(THURSDAY, time(15, 55)))
+    await patient_says(demo, link, "Bonjour Dr Gagnon")
+    assert (await julie.get(f"/staff/calls/{theirs}/chat")).status_code == 404
+    page = await julie.get("/staff/")
+    posted = await julie.post(
+        f"/staff/calls/{theirs}/messages", data={"message": "x", "_csrf_token": csrf(page.text)}
+    )
+    assert posted.status_code == 404
+    # Nor in the slot's page, read-only for her.
+    slot = (await Appointment.select(Appointment.slot).where(Appointment.id == theirs))[0]
+    assert "Bonjour Dr Gagnon" not in (await julie.get(f"/staff/slots/{slot['slot']}")).text

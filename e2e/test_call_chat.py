@@ -187,3 +187,39 @@ async def test_the_staff_chat_share_and_find_it_all_in_the_appointment(
     )
     await assert_accessible(page)
     await page.screenshot(path=screenshot_path("call-record-staff-slot-desktop"), full_page=True)
+
+
+async def test_the_panel_loaded_into_a_call_page_brings_its_script(
+    page: Page, live_server, patient
+):
+    """As H1's call page does it: <section id="call-chat" hx-get="…/chat" hx-trigger="load">.
+    The fragment's own script then listens for the room's events."""
+    call = await teleconsultation_soon(patient)
+    await page.goto(live_server.url(call["url"]))  # a page with htmx and without call_chat.js
+    assert await page.evaluate("window.callChatLoaded === undefined")
+    await page.evaluate(
+        """(url) => {
+          const section = document.createElement("section");
+          section.id = "call-chat";
+          section.setAttribute("hx-get", url);
+          section.setAttribute("hx-trigger", "load");
+          document.querySelector("main").appendChild(section);
+          htmx.process(section);
+        }""",
+        call["url"] + "/room/chat",
+    )
+    await expect(page.locator("#call-chat #chat-panel")).to_be_visible()
+    await expect(page.locator("#call-chat h1")).to_have_count(0)  # the fragment only
+    await page.wait_for_function("window.callChatLoaded === true")
+    await page.evaluate(
+        """() => document.dispatchEvent(new CustomEvent("room:chat", {detail: {id: 424242,
+            side: "staff", author: "Dre Roy", body: "Je vous fais entrer",
+            sent_at: new Date().toISOString()}}))"""
+    )
+    await expect(page.get_by_role("log").get_by_text("Je vous fais entrer")).to_be_visible()
+    # A post from inside the call page swaps the panel only, the page stays.
+    await page.get_by_label("Message").fill("Merci")
+    await page.get_by_role("button", name="Envoyer").click()
+    await expect(page.get_by_role("log").get_by_text("Merci", exact=True)).to_be_visible()
+    assert page.url == live_server.url(call["url"])
+    await expect(page.get_by_role("heading", name="Votre rendez-vous")).to_be_visible()

@@ -51,7 +51,8 @@ def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:
         headers["Content-Security-Policy"] = policy
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
-        if carries_token(scope["path"]):
+        # A download under a link says "private, no-store" itself; keep that.
+        if carries_token(scope["path"]) and "no-store" not in headers.get("cache-control", ""):
             headers["Cache-Control"] = "no-store"
         if settings.public_scheme == "https":
             headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}"

@@ -37,6 +37,12 @@ def details_path(token: str) -> str:
     return f"{PREFIX}/{token}"
 
 
+def room_path(token: str) -> str:
+    """The waiting room of a teleconsultation on the built-in platform: the same token, so
+    the link in a message is made, and dies, like the details link."""
+    return f"{details_path(token)}/room"
+
+
 @dataclass(frozen=True)
 class Link:
     """What a well-signed, unexpired token says: which appointment, and until when."""

@@ -51,7 +51,10 @@ def render(
     details_url: str,
     now: datetime,
     brief: bool = False,
+    room_url: str = "",
 ) -> Rendered:
+    """room_url: the waiting room of a call on the built-in platform ("" otherwise); the
+    confirmation, the change notice, the reminder and the invitation carry it."""
     i18n.activate(language)
     zone = clinic["time_zone"]
     how = view.modality
@@ -71,7 +74,7 @@ def render(
     }
     if brief:
         facts.update(practitioner_name="", patient_message="")
-        details_url = ""
+        details_url = room_url = ""
     questionnaire = site.questionnaire_url if kind == "reminder" and how == "on_site" else ""
     subject = i18n.gettext(SUBJECTS[kind], day=facts["day"])
     context = {
@@ -79,6 +82,7 @@ def render(
         "modality": how,
         "a": facts,
         "details_url": details_url,
+        "room_url": room_url,
         "brief": brief,
         "questionnaire_url": questionnaire,
         "language": language,

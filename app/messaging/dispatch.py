@@ -26,7 +26,7 @@ from typing import Any
 from jinja2 import Environment
 
 from app import clock
-from app.booking.links import details_path, make_token
+from app.booking.links import details_path, make_token, room_path
 from app.booking.tables import AppointmentStatus
 from app.booking.views import AppointmentView, appointment_views
 from app.db import is_postgres, write_transaction
@@ -235,6 +235,12 @@ class Dispatcher:
             return "no contact on this channel"
         token = make_token(self.settings.secret_key, view.id, view.ends_at)
         details_url = self.settings.clinic_url(clinic["slug"]) + details_path(token)
+        # A call in our own video room: the messages lead to its waiting room as well.
+        room_url = (
+            self.settings.clinic_url(clinic["slug"]) + room_path(token)
+            if view.in_video_room
+            else ""
+        )
         content = render(
             self.env,
             kind=message["kind"],
@@ -242,6 +248,7 @@ class Dispatcher:
             clinic=clinic,
             language=message["language"],
             details_url=details_url,
+            room_url=room_url,
             now=now,
             brief=address in who.brief,
         )

@@ -32,6 +32,7 @@ from app.settings import Settings
 from app.templating import local_day, local_time
 from app.urls import clinic_page_url
 from app.video.access import patient_window
+from app.video.record import CallRecord, call_record
 from tenants.resolution import ClinicRef
 
 RESCHEDULE_CHOICES = 10
@@ -124,6 +125,7 @@ class Visit:
     clinic: ClinicRef
     token: str
     appointment: AppointmentView
+    call: CallRecord | None = None  # what a call in our video room left: chat and files
 
     @property
     def actor(self) -> Actor:
@@ -145,6 +147,7 @@ class Visit:
                 "windows": windows(self.appointment, clock.now()),
                 "video_room": video_room(self.appointment, clock.now()),
                 "form_token": self.form_token(),
+                "call_record": self.call,
             },
             block="details",
             status_code=status_code,
@@ -200,21 +203,26 @@ class Visit:
         return None
 
 
-def provide_visit(
+async def provide_visit(
     request: Request,
     settings: Settings,
     clinic: ClinicRef,
     token: str,
     appointment: AppointmentView,
 ) -> Visit:
-    return Visit(request, settings, clinic, token, appointment)
+    call = (
+        await call_record(clinic_id=clinic.id, appointment_id=appointment.id)
+        if appointment.in_video_room
+        else None
+    )
+    return Visit(request, settings, clinic, token, appointment, call)
 
 
 class AppointmentDetails(Controller):
     path = PREFIX + "/{token:str}"
     dependencies = {
         "appointment": Provide(linked_appointment),
-        "visit": Provide(provide_visit, sync_to_thread=False),
+        "visit": Provide(provide_visit),
     }
     opt = {"exclude_from_csrf": True}  # the signed link plus a signed form token guard these
     guards = [clinic_pages_only]

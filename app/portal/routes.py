@@ -7,9 +7,18 @@ from app.portal.details import AppointmentDetails
 from app.portal.home import home
 from app.portal.widget import widget_js
 from app.portal.wizard import BookingSteps, IdentifyStep
+from app.video.chat_routes import PatientChat
 from app.video.patient_routes import PatientRoom
 
 router = Router(
     path="/",
-    route_handlers=[home, IdentifyStep, BookingSteps, widget_js, AppointmentDetails, PatientRoom],
+    route_handlers=[
+        home,
+        IdentifyStep,
+        BookingSteps,
+        widget_js,
+        AppointmentDetails,
+        PatientRoom,
+        PatientChat,
+    ],
 )

@@ -30,6 +30,7 @@ from app.staff.sign_in import SignIn
 from app.staff.two_factor import AccountSecurity, SecondFactor
 from app.video.staff_routes import CallWindow, call_socket
 from app.video.waiting_room_routes import WaitingRoom
+from app.video.chat_routes import StaffChat
 
 signed_in_area = Router(
     path="/staff",
@@ -55,6 +56,7 @@ signed_in_area = Router(
         Patients,
         CallWindow,
         WaitingRoom,
+        StaffChat,
     ],
     guards=[signed_in],
     before_request=count_badges,

@@ -65,7 +65,29 @@ async def demo_values(demo) -> dict[str, str]:
         "day": "2026-11-25",
         **await staff_values(),
         **await account_values(),
+        **await shared_file(video),
     }
+
+
+async def shared_file(video) -> dict[str, str]:
+    """A file shared in the teleconsultation's call, for the download routes."""
+    from app.video.tables import CallFile
+
+    await CallFile.insert(
+        CallFile(
+            clinic=video.clinic_id,
+            appointment=video.appointment_id,
+            side="patient",
+            author="Marie Tremblay",
+            name="a.pdf",
+            media_type="application/pdf",
+            size=5,
+            content=b"%PDF-",
+            key="k" * 43,
+            shared_at=NOW,
+        )
+    )
+    return {"file_key": "k" * 43}
 
 
 async def staff_values() -> dict[str, str]:
@@ -171,6 +193,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{day:date}", values["day"])
         .replace("{service_id:int}", values["service"])
         .replace("{account_id:int}", values["account_id"])
+        .replace("{key:str}", values["file_key"])
     )
 
 

@@ -5,11 +5,13 @@ when an appointment moves or is cancelled."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Calendar
 
 from app import clock
+from app.booking.links import details_path, make_token
 from app.booking.tables import Appointment
 from tests.integration.messaging_helpers import (
     JEAN_EMAIL,
@@ -328,3 +330,118 @@ async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
     assert (
         await Appointment.select(Appointment.starts_at).where(Appointment.id == appointment).first()
     )["starts_at"] == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+
+
+def links_in(text: str) -> list[str]:
+    return re.findall(r"http://demo\.localhost:8000/a/\S+", text)
+
+
+async def test_a_built_in_teleconsultation_leads_to_its_waiting_room_in_every_message(comms):
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    appointment = await comms.staff_book(local(THURSDAY, time(15)), activity=video)
+    await comms.deliver()
+    ends = (await Appointment.select(Appointment.ends_at).where(Appointment.id == appointment))[0]
+    details = "http://demo.localhost:8000" + details_path(
+        make_token(comms.settings.secret_key, appointment, ends["ends_at"])
+    )
+    room = details + "/room"
+    # The confirmation: the details page, and the waiting room for the day.
+    confirmation = body(comms.emails()[-1])
+    assert "Le jour venu, rejoignez la salle d'attente :\n" + room in confirmation
+    assert links_in(confirmation) == [details, room]
+    assert f'href="{room}"' in body(comms.emails()[-1], "html")
+    assert links_in(comms.texts()[-1]) == [room]  # one link in a text: the room's
+    # The reminder, 36 h before (Wednesday 03:00, in the night: at 08:00).
+    await comms.at(local(WEDNESDAY, time(8)))
+    reminder = body(comms.emails()[-1])
+    assert "Veuillez confirmer votre présence" in reminder and room in reminder
+    assert links_in(comms.texts()[-1]) == [room]
+    # The invitation, 15 minutes before, by email and SMS: the room first.
+    await comms.at(local(THURSDAY, time(14, 45)))
+    invitation = comms.emails()[-1]
+    assert invitation["Subject"] == "Votre téléconsultation commence bientôt"
+    assert "Rejoindre la salle d'attente :\n" + room + "\n" in body(invitation)
+    assert f'href="{room}"' in body(invitation, "html")
+    assert links_in(comms.texts()[-1]) == [room]
+    # A cancellation leads nowhere.
+    await comms.cancel(appointment)
+    await comms.deliver()
+    assert links_in(body(comms.emails()[-1])) == [] and links_in(comms.texts()[-1]) == []
+
+
+async def test_the_invitation_is_in_the_patients_language(comms):
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    await comms.staff_book(local(THURSDAY, time(15)), activity=video, language="en")
+    await comms.deliver()
+    await comms.at(local(WEDNESDAY, time(8)))  # the reminder first, on its own
+    await comms.at(local(THURSDAY, time(14, 45)))
+    invitation = comms.emails()[-1]
+    assert invitation["Subject"] == "Your teleconsultation starts soon"
+    assert "Join the waiting room:\nhttp://demo.localhost:8000/a/" in body(invitation)
+    assert "It is almost time for your telemedicine appointment" in comms.texts()[-1]
+
+
+async def test_a_teleconsultation_on_another_platform_has_no_waiting_room_link(comms):
+    elsewhere = await comms.activity(
+        "Téléconsultation ailleurs",
+        type_fr="Vidéo ailleurs",
+        telemedicine=True,
+        video_platform="link",
+    )
+    await comms.staff_book(local(THURSDAY, time(15)), activity=elsewhere)
+    await comms.deliver()
+    await comms.at(local(THURSDAY, time(14, 45)))
+    assert "Votre téléconsultation commence bientôt" in comms.subjects()
+    for text in [body(m) for m in comms.emails()] + comms.texts():
+        assert "/room" not in text
+
+
+async def test_no_invitation_after_the_start_nor_for_a_type_without_communication(comms):
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    appointment = await comms.staff_book(local(THURSDAY, time(15)), activity=video)
+    await comms.deliver()
+    # The worker was down from before the invitation until after the start: it is dropped.
+    await comms.at(local(THURSDAY, time(15, 1)))
+    assert "Votre téléconsultation commence bientôt" not in comms.subjects()
+    dropped = await outbox(appointment, kind="teleconsult_invitation")
+    assert [m["status"] for m in dropped] == ["dropped", "dropped"]
+    assert {m["last_error"] for m in dropped} == {"appointment already started"}
+
+    quiet = await comms.activity(
+        "Téléconsultation discrète",
+        type_fr="Télémédecine discrète",
+        telemedicine=True,
+        video_platform="builtin",
+        no_automated_communication=True,
+    )
+    silent = await comms.staff_book(local(FRIDAY, time(15)), activity=quiet)
+    assert await outbox(silent) == []
+
+
+async def test_a_brief_message_carries_no_waiting_room_link_either(comms):
+    """A contact the file does not vouch for gets no link at all (app.messaging.content)."""
+    from app.booking.views import appointment_views
+    from app.messaging.content import render
+    from app.templating import make_environment
+    from tenants.tables import Clinic
+
+    video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
+    appointment = await comms.staff_book(local(THURSDAY, time(15)), activity=video)
+    view = (await appointment_views(clinic_id=comms.clinic, appointment_ids=[appointment]))[
+        appointment
+    ]
+    clinic = await Clinic.select().where(Clinic.id == comms.clinic).first()
+    for kind in ("confirmation", "teleconsult_invitation"):
+        rendered = render(
+            make_environment(),
+            kind=kind,
+            view=view,
+            clinic=clinic,
+            language="fr",
+            details_url="http://demo.localhost:8000/a/t",
+            room_url="http://demo.localhost:8000/a/t/room",
+            now=clock.now(),
+            brief=True,
+        )
+        for part in (rendered.text, rendered.html, rendered.sms):
+            assert "/a/" not in part

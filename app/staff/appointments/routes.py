@@ -55,6 +55,7 @@ from app.staff.appointments.views import (
 from app.staff.pages import staff_page
 from app.staff.patients.search import find_patients
 from app.templating import local_day, local_time
+from app.video.record import call_record
 from tenants.resolution import ClinicRef
 
 _TITLE = re.compile(r"^<title>.*?</title>", re.S)
@@ -208,6 +209,12 @@ async def slot_dialog(
         "contact_text": contact_text,
         "staff_status_labels": STAFF_STATUS_LABELS,
         "done_statuses": {"arrived": ARRIVED_FROM, "no_show": NO_SHOW_FROM},
+        # What a video call left (chat, files), for those whose session may open the room.
+        "call_record": (
+            await call_record(clinic_id=clinic.id, appointment_id=appointment.id)
+            if appointment and appointment.telemedicine and may_change
+            else None
+        ),
     }
     return _respond(request, SLOT_TEMPLATE, context, status=status, changed=changed, block=block)
 

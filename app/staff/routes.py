@@ -28,9 +28,9 @@ from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.set_password import SetPassword
 from app.staff.sign_in import SignIn
 from app.staff.two_factor import AccountSecurity, SecondFactor
+from app.video.chat_routes import StaffChat
 from app.video.staff_routes import CallWindow, call_socket
 from app.video.waiting_room_routes import WaitingRoom
-from app.video.chat_routes import StaffChat
 
 signed_in_area = Router(
     path="/staff",

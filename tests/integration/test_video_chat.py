@@ -17,10 +17,10 @@ from app.booking.tables import Appointment
 from app.video.channels import room_channel
 from app.video.tables import CallFile, CallMessage
 from tests.integration.audit_helpers import entries
+from tests.integration.chat_helpers import THURSDAY, book_teleconsultation, link_of
 from tests.integration.demo_lookup import clinic_id
 from tests.integration.messaging_helpers import local
 from tests.integration.staff_helpers import csrf, signed_in
-from tests.integration.chat_helpers import THURSDAY, book_teleconsultation, link_of
 from tests.integration.web import clinic_client
 from tests.moments import freeze
 
@@ -488,8 +488,8 @@ async def test_a_cancelled_teleconsultation_keeps_its_chat_but_takes_no_more(cal
 async def test_a_practitioner_neither_reads_nor_posts_in_another_practitioners_call(
     demo_data, demo, julie
 ):
-    from tests.integration.demo_lookup import practitioner_id
     from tests.integration.chat_helpers import demo_world
+    from tests.integration.demo_lookup import practitioner_id
 
     freeze()
     world = await demo_world()

@@ -22,6 +22,17 @@ from tests.integration.video_helpers import book_teleconsultation
 from tests.moments import RUN_START
 
 JULIE = "julie.roy@demo.localhost"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+async def slot_of(appointment_id: int) -> int:
+    from app.booking.tables import Appointment
+
+    row = await Appointment.select(Appointment.slot).where(Appointment.id == appointment_id)
+    return row[0]["slot"]
+
+
 REMOTE_PLAYING = """() => { const v = document.getElementById('remote-video');
     return !!v && v.videoWidth > 0 && !v.paused && v.readyState >= 2; }"""
 
@@ -126,12 +137,41 @@ async def test_a_teleconsultation_from_the_device_check_to_hang_up(browser, call
         await expect(share).to_have_attribute("aria-pressed", "false")
         await remote_plays(marie)
 
+        # The chat and a file, both ways, live through the room's socket.
+        await marie.get_by_label("Message", exact=True).fill("Bonjour docteure")
+        await marie.get_by_role("button", name="Envoyer").click()
+        await expect(julie.locator(".chat-lines")).to_contain_text("Bonjour docteure")
+        await julie.get_by_label("Message", exact=True).fill("Bonjour Marie, je vous entends.")
+        await julie.get_by_role("button", name="Envoyer").click()
+        await expect(marie.locator(".chat-lines")).to_contain_text("je vous entends")
+        # Each post swaps the sender's panel: the file is chosen once the swap is in.
+        await expect(julie.locator(".chat-lines")).to_contain_text("je vous entends")
+        await julie.get_by_label("Partager un fichier").set_input_files(
+            {"name": "ordonnance.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        await julie.get_by_role("button", name="Partager", exact=True).click()
+        await expect(marie.locator(".chat-lines")).to_contain_text("ordonnance.pdf")
+        await expect(julie.locator(".chat-lines")).to_contain_text("ordonnance.pdf")
+        await marie.get_by_label("Partager un fichier").set_input_files(
+            {"name": "photo.png", "mimeType": "image/png", "buffer": PNG}
+        )
+        await marie.get_by_role("button", name="Partager", exact=True).click()
+        await expect(julie.locator(".chat-lines")).to_contain_text("photo.png")
+
         await julie.get_by_role("button", name="Raccrocher").click()
         await expect(
             marie.get_by_role("heading", name="La consultation est terminée")
         ).to_be_visible()
         await expect(julie.get_by_role("status")).to_have_text("La consultation est terminée")
         await marie.screenshot(path=screenshot_path("call-ended-phone"), full_page=True)
+        # Afterwards, the details page and the staff's view of the appointment keep them.
+        await marie.goto(server.url(f"/a/{visit.token}"))
+        for kept in ("Bonjour docteure", "je vous entends", "ordonnance.pdf", "photo.png"):
+            await expect(marie.locator("main")).to_contain_text(kept)
+        slot = await slot_of(visit.appointment_id)
+        await julie.goto(server.url(f"/staff/slots/{slot}"))
+        for kept in ("Bonjour docteure", "ordonnance.pdf", "photo.png"):
+            await expect(julie.locator("main")).to_contain_text(kept)
     finally:
         await phone.close()
         await desk.close()

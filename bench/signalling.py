@@ -7,17 +7,22 @@ python -m bench.signalling --backend sqlite|postgres [--rooms 100] [--messages 5
 Real servers (`python -m app serve`, REDIS_URL on the benchmarks' Redis database, as
 bench.live starts them): with two instances (the default) every patient is on the first
 and every practitioner on the second, as behind a load balancer, so each signal crosses
-Redis pub/sub from one instance to the other. The rooms are today's teleconsultations of
-the demo's Dre Julie Roy (one slot each, all starting in ten minutes, so every patient
-link is inside its window); the patient enters by the details-link token
+Redis pub/sub from one instance to the other. The rooms are teleconsultations of the demo clinic,
+all starting in ten minutes (so every patient link is inside its window), each with a
+practitioner of its own; the patient enters by the details-link token
 (`/a/{token}/room/ws`), the practitioner by a staff session (`/staff/calls/{id}/ws`), both
 with their own Origin; each room is then accepted (rooms.accept, and the state published
 as the accept route does) before the signals start, since only an in-call room relays.
 
 In each room the two sides take turns: one sends a signal (an ICE-candidate-sized JSON
-object), the clock runs until the other side's socket delivers it, and the other answers;
-the 100 rooms run at once. p50/p95 over every signal; one not delivered within the
-deadline counts as missed (and is not in the percentiles)."""
+object), the clock runs until the other side's socket delivers it, and the other answers
+100 ms later (--pause-ms): a call's 50 signals in about five seconds, as an offer, an
+answer, trickled candidates and a renegotiation come, and all 100 calls setting up in the
+same five seconds (about 1,000 signals a second; a clinic whose 100 calls all start in
+the same minute sees a twelfth of that). --pause-ms 0 is the servers' capacity instead:
+each side answers at once, so the latency is how long 100 signals queue (Little's law).
+p50/p95 over every signal; one not delivered within the deadline counts as missed (and
+is not in the percentiles)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -101,9 +107,18 @@ async def connect(port: int, path: str, cookie: str | None, side: str) -> Peer:
     return peer
 
 
-async def make_rooms(rooms: int) -> tuple[int, list[tuple[int, str]], str]:
-    """`rooms` teleconsultations starting in ten minutes: (appointment id, patient token)
-    each, and a staff session cookie of their practitioner."""
+@dataclass(frozen=True)
+class Room:
+    appointment_id: int
+    token: str  # the patient's details-link token
+    practitioner: dict  # their staff account's row
+    cookie: str  # their staff session
+
+
+async def make_rooms(rooms: int) -> tuple[int, list[Room]]:
+    """`rooms` teleconsultations starting in ten minutes, each with a practitioner of its
+    own (a practitioner has one appointment at a time: PostgreSQL's slot_no_overlap), who
+    has a staff account and a session."""
     from app import clock
     from app.booking.links import make_token
     from app.booking.services import BookingDetails, BookingService
@@ -111,10 +126,10 @@ async def make_rooms(rooms: int) -> tuple[int, list[tuple[int, str]], str]:
     from app.listeners import make_bus
     from app.patients.tables import Patient
     from app.scheduling.services import SchedulingService
-    from app.scheduling.tables import Activity, Practitioner, Slot
+    from app.scheduling.tables import Activity, Practitioner, PractitionerSite, Slot
     from app.seed import seed
     from app.staff import sessions
-    from app.staff.tables import StaffAccount
+    from app.staff.tables import StaffAccount, StaffRole
     from tenants.tables import Clinic, WorkSite
 
     await database.reset()
@@ -129,11 +144,13 @@ async def make_rooms(rooms: int) -> tuple[int, list[tuple[int, str]], str]:
     activity = await Activity.objects().get(
         (Activity.clinic == clinic) & (Activity.name_fr == "Téléconsultation")
     )
+    patient = await Patient.objects().get(
+        (Patient.clinic == clinic) & (Patient.last_name == "Tremblay")
+    )
     actor = Actor.system("bench")
     bus = make_bus()
-    # One slot opened the ordinary way, as the template of the others: the same
-    # practitioner cannot be given overlapping openings, and a bench wants 100 rooms open
-    # at once; the rows are copied, each booked by the booking service.
+    # One slot opened the ordinary way (a month ahead) is the template of the rooms' slots,
+    # which start in ten minutes: each is then booked by the booking service.
     opened = await SchedulingService(clinic_id=clinic, bus=bus).open_manual(
         actor=actor,
         practitioner_id=roy.id,
@@ -146,11 +163,24 @@ async def make_rooms(rooms: int) -> tuple[int, list[tuple[int, str]], str]:
     template = await Slot.select().where(Slot.opening == opened.opening_id).first()
     starts = clock.now() + STARTS_IN
     ends = starts + timedelta(minutes=activity.duration_minutes)
-    copies = [
-        Slot(
+    booking = BookingService(clinic_id=clinic, bus=bus)
+    made = []
+    for number in range(rooms):
+        doctor = Practitioner(clinic=clinic, name=f"Dr Banc {number:03}", kind="gp")
+        await doctor.save()
+        await PractitionerSite(clinic=clinic, practitioner=doctor.id, site=site.id).save()
+        account = StaffAccount(
+            clinic=clinic,
+            email=f"banc{number:03}@demo.localhost",
+            name=doctor.name,
+            role=StaffRole.PRACTITIONER.value,
+            practitioner=doctor.id,
+        )
+        await account.save()
+        slot = Slot(
             clinic=clinic,
             site=site.id,
-            practitioner=roy.id,
+            practitioner=doctor.id,
             activity=activity.id,
             origin=template["origin"],
             starts_at=starts,
@@ -158,74 +188,64 @@ async def make_rooms(rooms: int) -> tuple[int, list[tuple[int, str]], str]:
             local_date=template["local_date"],
             day_part=template["day_part"],
         )
-        for _ in range(rooms)
-    ]
-    await Slot.insert(*copies)
-    slot_ids = [
-        row["id"]
-        for row in await Slot.select(Slot.id)
-        .where((Slot.practitioner == roy.id) & (Slot.starts_at == starts))
-        .order_by(Slot.id)
-    ]
-    patient = await Patient.objects().get(
-        (Patient.clinic == clinic) & (Patient.last_name == "Tremblay")
-    )
-    booking = BookingService(clinic_id=clinic, bus=bus)
-    made = []
-    for slot_id in slot_ids:
+        await slot.save()
         outcome = await booking.staff_book(
-            slot_id=slot_id,
+            slot_id=slot.id,
             details=BookingDetails(source="staff", patient_id=patient.id),
             actor=actor,
         )
         assert outcome.ok, outcome
-        made.append((outcome.appointment_id, make_token(SECRET_KEY, outcome.appointment_id, ends)))
-    account = await StaffAccount.objects().get(
-        (StaffAccount.clinic == clinic) & (StaffAccount.practitioner == roy.id)
-    )
-    token = await sessions.start(
-        clinic_id=clinic, account_id=account.id, client="127.0.0.1", second_factor_pending=False
-    )
-    return clinic, made, f"{sessions.COOKIE}={token}"
+        session = await sessions.start(
+            clinic_id=clinic, account_id=account.id, client="127.0.0.1", second_factor_pending=False
+        )
+        made.append(
+            Room(
+                appointment_id=outcome.appointment_id,
+                token=make_token(SECRET_KEY, outcome.appointment_id, ends),
+                practitioner=account.to_dict(),
+                cookie=f"{sessions.COOKIE}={session}",
+            )
+        )
+    return clinic, made
 
 
-async def accept_all(app, clinic: int, appointment_ids: list[int]) -> None:
-    """What the accept route does for each room: the state change, then its publication."""
+async def accept_all(app, clinic: int, made: list[Room]) -> None:
+    """What the accept route does for each room, by its practitioner: the state change,
+    then its publication."""
     from litestar.channels import ChannelsPlugin
 
     from app.staff.accounts import StaffUser
-    from app.staff.tables import StaffAccount, StaffRole
+    from app.staff.tables import StaffRole
     from app.video import rooms
     from app.video.access import staff_pass
     from app.video.notify import CallNotifier
 
-    account = await StaffAccount.objects().get(
-        (StaffAccount.clinic == clinic)
-        & (StaffAccount.role == StaffRole.PRACTITIONER.value)
-        & (StaffAccount.name == "Dre Julie Roy")
-    )
-    user = StaffUser(
-        account_id=account.id,
-        clinic_id=clinic,
-        name=account.name,
-        email=account.email,
-        role=StaffRole(account.role),
-        practitioner_id=account.practitioner,
-        session_id=0,
-        client="127.0.0.1",
-    )
     notifier = CallNotifier(app.plugins.get(ChannelsPlugin))
-    for appointment_id in appointment_ids:
-        room = await staff_pass(user=user, appointment_id=appointment_id)
-        assert room is not None and room.may_join, appointment_id
+    for made_room in made:
+        account = made_room.practitioner
+        user = StaffUser(
+            account_id=account["id"],
+            clinic_id=clinic,
+            name=account["name"],
+            email=account["email"],
+            role=StaffRole(account["role"]),
+            practitioner_id=account["practitioner"],
+            session_id=0,
+            client="127.0.0.1",
+        )
+        room = await staff_pass(user=user, appointment_id=made_room.appointment_id)
+        assert room is not None and room.may_join, made_room
         status = await rooms.accept(room, actor=user.actor(), bus=app.state.bus)
-        assert status is not None, f"room {appointment_id} was not waiting"
+        assert status is not None, f"room {made_room.appointment_id} was not waiting"
         notifier.state(clinic, status)
 
 
-async def talk(patient: Peer, staff: Peer, messages: int, delays: list[float]) -> int:
-    """The two sides take turns; returns how many signals never arrived."""
+async def talk(patient: Peer, staff: Peer, messages: int, pause: float, delays: list[float]) -> int:
+    """The two sides take turns, each answering `pause` after the other's signal arrived
+    (the first one after a random part of it, so the rooms do not move in step); returns
+    how many signals never arrived."""
     missed = 0
+    await asyncio.sleep(random.uniform(0, pause))
     for seq in range(messages):
         sender, receiver = (patient, staff) if seq % 2 == 0 else (staff, patient)
         waiter = receiver.expect(seq)
@@ -239,6 +259,7 @@ async def talk(patient: Peer, staff: Peer, messages: int, delays: list[float]) -
             missed += 1
             continue
         delays.append((arrived - started) * 1000)
+        await asyncio.sleep(pause)
     return missed
 
 
@@ -247,7 +268,7 @@ async def measure(args) -> dict:
     from app.settings import load
     from tests.integration.web import running
 
-    clinic, made, cookie = await make_rooms(args.rooms)
+    clinic, made = await make_rooms(args.rooms)
     log(f"  {len(made)} teleconsultation rooms ready")
     ports = [free_port() for _ in range(max(1, args.instances))]
     servers = [await start_server(port) for port in ports]
@@ -258,22 +279,27 @@ async def measure(args) -> dict:
     delays: list[float] = []
     missed = 0
     try:
-        for appointment_id, token in made:
-            patient = await connect(patient_port, f"/a/{token}/room/ws", None, "patient")
-            staff = await connect(staff_port, f"/staff/calls/{appointment_id}/ws", cookie, "staff")
+        for room in made:
+            patient = await connect(patient_port, f"/a/{room.token}/room/ws", None, "patient")
+            staff = await connect(
+                staff_port, f"/staff/calls/{room.appointment_id}/ws", room.cookie, "staff"
+            )
             if not staff.hello.get("may_join"):
-                raise SystemExit(f"the practitioner may not join room {appointment_id}")
+                raise SystemExit(f"the practitioner may not join room {room.appointment_id}")
             peers.append((patient, staff))
         log(
             f"  {2 * len(peers)} sockets open (patients on :{patient_port}, staff on :{staff_port})"
         )
         async with running(create_app(load())) as app:  # on the same Redis
-            await accept_all(app, clinic, [a for a, _ in made])
+            await accept_all(app, clinic, made)
             await asyncio.wait_for(
                 asyncio.gather(*(p.in_call.wait() for pair in peers for p in pair)), 30
             )
         started = timer.perf_counter()
-        missed = sum(await asyncio.gather(*(talk(p, s, args.messages, delays) for p, s in peers)))
+        pause = args.pause_ms / 1000
+        missed = sum(
+            await asyncio.gather(*(talk(p, s, args.messages, pause, delays) for p, s in peers))
+        )
         elapsed = timer.perf_counter() - started
     finally:
         for pair in peers:
@@ -297,6 +323,7 @@ async def measure(args) -> dict:
         "signalling_p95_ms": round(percentile(delays, 95), 2) if delays else None,
         "signalling_per_s": round(len(delays) / elapsed) if delays else 0,
         "signalling_missed": missed,
+        "signalling_pause_ms": args.pause_ms,
     }
     log(
         f"  {figures['signalling_messages']} signals in {len(peers)} rooms over "
@@ -313,4 +340,5 @@ if __name__ == "__main__":
         rooms=(100, "rooms, a patient and a practitioner in each"),
         messages=(50, "signals per room, the two sides taking turns"),
         instances=(2, "app instances (patients on the first, staff on the last)"),
+        pause_ms=(100, "how long a side takes to answer; 0: as fast as the servers relay"),
     )

@@ -31,6 +31,7 @@ from app.portal.guards import clinic_pages_only
 from app.settings import Settings
 from app.templating import local_day, local_time
 from app.urls import clinic_page_url
+from app.video.access import patient_window
 from tenants.resolution import ClinicRef
 
 RESCHEDULE_CHOICES = 10
@@ -83,6 +84,19 @@ def windows(appointment: AppointmentView, now) -> dict[str, self_service.Window]
     }
 
 
+def video_room(appointment: AppointmentView, now) -> self_service.Window | None:
+    """When the built-in video room lets the patient in (the same window as its door,
+    app.video.access); None for any other appointment, or a cancelled one."""
+    if not appointment.in_video_room or appointment.status == AppointmentStatus.CANCELLED:
+        return None
+    opens, closes = patient_window(appointment.starts_at, appointment.ends_at)
+    if now < opens:
+        return self_service.Window(False, opens_at=opens)
+    if now > closes:
+        return self_service.Window(False, closed_at=closes)
+    return self_service.Window(True)
+
+
 def refusal(window: self_service.Window, time_zone: str) -> str:
     """Why an action is refused, and when it will be possible, in the patient's words."""
     if window.opens_at:
@@ -129,6 +143,7 @@ class Visit:
                 "notice": notice,
                 "error": error,
                 "windows": windows(self.appointment, clock.now()),
+                "video_room": video_room(self.appointment, clock.now()),
                 "form_token": self.form_token(),
             },
             block="details",

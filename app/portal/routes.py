@@ -7,8 +7,9 @@ from app.portal.details import AppointmentDetails
 from app.portal.home import home
 from app.portal.widget import widget_js
 from app.portal.wizard import BookingSteps, IdentifyStep
+from app.video.patient_routes import PatientRoom
 
 router = Router(
     path="/",
-    route_handlers=[home, IdentifyStep, BookingSteps, widget_js, AppointmentDetails],
+    route_handlers=[home, IdentifyStep, BookingSteps, widget_js, AppointmentDetails, PatientRoom],
 )

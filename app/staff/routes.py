@@ -28,6 +28,7 @@ from app.staff.schedules.template_routes import ScheduleTemplates
 from app.staff.set_password import SetPassword
 from app.staff.sign_in import SignIn
 from app.staff.two_factor import AccountSecurity, SecondFactor
+from app.video.staff_routes import CallWindow, call_socket
 
 signed_in_area = Router(
     path="/staff",
@@ -51,6 +52,7 @@ signed_in_area = Router(
         *appointments,
         Reconcile,
         Patients,
+        CallWindow,
     ],
     guards=[signed_in],
     before_request=count_badges,
@@ -58,5 +60,5 @@ signed_in_area = Router(
 )
 
 router = Router(
-    path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, SetPassword, signed_in_area]
+    path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, SetPassword, signed_in_area, call_socket]
 )

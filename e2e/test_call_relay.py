@@ -208,8 +208,9 @@ async def test_a_call_across_two_instances(browser: Browser, call_servers, patie
     signal and the hang-up cross by Redis (and the media go straight between the browsers)."""
     first, second = call_servers
     call = await book_teleconsultation(patient)
-    room = await patient_room(browser, first, call.token, relay=False)
     window = await staff_window(browser, second, call.appointment_id, relay=False)
+    await expect(window.locator(".call-accept button")).to_have_count(0)  # nobody waits yet
+    room = await patient_room(browser, first, call.token, relay=False)
     await expect(window.locator(".call-accept button")).to_be_visible()  # her arrival crossed
     pairs = await accept_and_connect(room, window)
     assert all(pair["state"] == "connected" for pair in pairs), pairs

@@ -37,6 +37,7 @@ import subprocess
 import time as timer
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from pathlib import Path
 
 from bench import database
 from bench.database import log
@@ -113,6 +114,12 @@ class Room:
     token: str  # the patient's details-link token
     practitioner: dict  # their staff account's row
     cookie: str  # their staff session
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's user and system CPU time so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def make_rooms(rooms: int) -> tuple[int, list[Room]]:
@@ -295,12 +302,16 @@ async def measure(args) -> dict:
             await asyncio.wait_for(
                 asyncio.gather(*(p.in_call.wait() for pair in peers for p in pair)), 30
             )
+        load = os.getloadavg()[0]
+        cpu = [cpu_seconds(server.pid) for server in servers]
         started = timer.perf_counter()
         pause = args.pause_ms / 1000
         missed = sum(
             await asyncio.gather(*(talk(p, s, args.messages, pause, delays) for p, s in peers))
         )
         elapsed = timer.perf_counter() - started
+        cpu = sum(cpu_seconds(server.pid) - before for server, before in zip(servers, cpu))
+        load = max(load, os.getloadavg()[0])
     finally:
         for pair in peers:
             for peer in pair:
@@ -324,11 +335,16 @@ async def measure(args) -> dict:
         "signalling_per_s": round(len(delays) / elapsed) if delays else 0,
         "signalling_missed": missed,
         "signalling_pause_ms": args.pause_ms,
+        # The servers' CPU time per signal relayed (both instances): what the signals cost
+        # whatever else the machine is doing, which the latencies depend on.
+        "signalling_server_cpu_ms": round(cpu * 1000 / len(delays), 3) if delays else None,
+        "signalling_load_avg_1m": round(load, 1),  # the machine's other work
     }
     log(
         f"  {figures['signalling_messages']} signals in {len(peers)} rooms over "
         f"{len(servers)} instance(s): p50 {figures['signalling_p50_ms']} ms, "
-        f"p95 {figures['signalling_p95_ms']} ms, {figures['signalling_per_s']}/s, missed {missed}"
+        f"p95 {figures['signalling_p95_ms']} ms, {figures['signalling_per_s']}/s, missed {missed}; "
+        f"servers' CPU {figures['signalling_server_cpu_ms']} ms a signal, load {load:.1f}"
     )
     return figures
 

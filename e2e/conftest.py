@@ -47,6 +47,7 @@ LAUNCH_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-gpu",
+    # The video call: a fake camera and microphone, granted without a prompt.
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]

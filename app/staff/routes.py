@@ -60,5 +60,6 @@ signed_in_area = Router(
 )
 
 router = Router(
-    path="/", route_handlers=[SignIn, SecondFactor, SingleSignOn, SetPassword, signed_in_area, call_socket]
+    path="/",
+    route_handlers=[SignIn, SecondFactor, SingleSignOn, SetPassword, signed_in_area, call_socket],
 )

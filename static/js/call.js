@@ -289,7 +289,7 @@
   // ---- the connection --------------------------------------------------------------
 
   function startCall() {
-    if (pc) return null;
+    if (pc) return Promise.resolve();
     var ready = stream ? Promise.resolve() : acquire().catch(function (error) { message(deviceError(error), false); });
     return ready.then(function () {
       if (!pc && state === "in_call") newConnection();
@@ -388,19 +388,22 @@
     });
   }
 
-  // Autoplay with sound may be refused until the person taps: then a button asks.
+  // Autoplay with sound may be refused until the person taps: then the video plays
+  // without sound, and a button asks for the tap that turns the sound on.
   function play(video) {
     var playing = video.play();
     if (!playing || !playing.catch) return;
     playing.catch(function (error) {
       if (error.name !== "NotAllowedError") return;
       var button = $("start-sound");
+      video.muted = true;
+      video.play().catch(function () {});
       if (!button) return;
       button.hidden = false;
       button.onclick = function () {
         button.hidden = true;
         video.muted = false;
-        video.play();
+        video.play().catch(function () {});
       };
     });
   }

@@ -21,6 +21,7 @@ from tests.integration.portal_helpers import (
     open_follow_ups,
 )
 from tests.integration.staff_helpers import signed_in
+from tests.integration.video_helpers import book_teleconsultation
 from tests.moments import NOW, freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
@@ -43,6 +44,7 @@ async def demo_values(demo) -> dict[str, str]:
     booked = await Appointment.select(Appointment.id, Appointment.slot).first()
     invitation = await staff_invitation()
     clinic = await demo_lookup.clinic_id("demo")
+    video = await book_teleconsultation(NOW + timedelta(minutes=10))
     return {
         "site_slug": "centre-ville",
         "session": session,
@@ -50,6 +52,9 @@ async def demo_values(demo) -> dict[str, str]:
         "action": "confirm",
         "slot_id": str(booked["slot"]),
         "appointment_id": str(booked["id"]),
+        # A call's routes need a teleconsultation in its room's open window.
+        "video_link": video.token,
+        "video_appointment_id": str(video.appointment_id),
         "invitation": invitation,
         # The staff agenda's views (each clinic's staff signed in: see the test).
         "practitioner_id": str(await demo_lookup.practitioner_id(clinic, "Dre Julie Roy")),
@@ -132,6 +137,12 @@ async def staff_invitation() -> str:
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
+    if "/room" in path or path.startswith(("/staff/calls/", "/staff/waiting-room/")):
+        values = {
+            **values,
+            "link": values["video_link"],
+            "appointment_id": values["video_appointment_id"],
+        }
     token = (
         values["link"]
         if path.startswith("/a/")

@@ -150,7 +150,8 @@ async def test_the_call_from_waiting_to_hang_up(web_app, demo, visit):
     response = await accept(demo, visit)
     assert response.status_code == 303
     await patient.until("state", state="in_call")
-    await julie.until("state", state="in_call")
+    before = await julie.frames_until("state", state="in_call")
+    assert [frame for frame in before if frame["type"] == "signal"] == []
     patient.send({"type": "signal", "data": {"n": "after"}})
     relayed = await julie.until("signal")
     assert relayed["data"] == {"n": "after"} and relayed["side"] == "patient"
@@ -167,6 +168,33 @@ async def test_the_call_from_waiting_to_hang_up(web_app, demo, visit):
     await julie.close()
     kinds = [row["action"] for row in await AuditEntry.select(AuditEntry.action)]
     assert {"call.started", "call.accepted", "call.ended"} <= set(kinds)
+
+
+async def test_accept_and_end_from_htmx_answer_the_windows_state(web_app, demo, visit):
+    patient = await patient_socket(web_app, visit).open()
+    await patient.until("hello")
+    await signed_in(demo, "julie.roy@demo.localhost")
+    page = await demo.get(f"/staff/calls/{visit.appointment_id}")
+    token = csrf(page.text)
+    fragment = await demo.get(
+        f"/staff/calls/{visit.appointment_id}", headers={"HX-Request": "true"}
+    )
+    assert fragment.text.count('id="call-state"') == 1 and "<html" not in fragment.text
+    assert "HX-Push-Url" not in fragment.headers
+    path = f"/staff/calls/{visit.appointment_id}"
+    accepted = await demo.post(
+        path + "/accept", data={"_csrf_token": token}, headers={"HX-Request": "true"}
+    )
+    assert accepted.status_code == 200 and "En consultation." in accepted.text
+    again = await demo.post(
+        path + "/accept", data={"_csrf_token": token}, headers={"HX-Request": "true"}
+    )
+    assert again.status_code == 409 and "n&#39;est pas dans la salle d&#39;attente" in again.text
+    await patient.until("state", state="in_call")
+    ended = await demo.post(path + "/end", data={"_csrf_token": token})
+    assert ended.status_code == 303
+    await patient.until("state", state="ended")
+    await patient.close()
 
 
 async def test_a_secretary_sees_the_state_and_relays_nothing(web_app, demo, autre, visit):

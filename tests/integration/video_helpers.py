@@ -121,13 +121,19 @@ class Socket:
 
     async def until(self, kind: str, timeout: float = 5, **data) -> dict:
         """Frames until one of this type (and these data values); the others are dropped."""
+        return (await self.frames_until(kind, timeout, **data))[-1]
+
+    async def frames_until(self, kind: str, timeout: float = 5, **data) -> list[dict]:
+        """Every frame received up to and including the first of this type and data."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        frames = []
         while True:
             frame = await self.receive(max(0.01, deadline - loop.time()))
             assert frame is not None, f"closed ({self.closed}) while waiting for {kind}"
+            frames.append(frame)
             if frame["type"] == kind and all(frame["data"].get(k) == v for k, v in data.items()):
-                return frame
+                return frames
 
     async def until_closed(self, timeout: float = 5) -> int:
         loop = asyncio.get_running_loop()

@@ -31,6 +31,7 @@ from playwright.async_api import Browser, Page, expect
 
 from conftest import REDIS_TEST_URL, port_open, require
 from e2e.conftest import (
+    ARTIFACTS,
     DESKTOP,
     MONDAY,
     PHONE,
@@ -201,6 +202,9 @@ async def test_a_call_through_the_turn_relay(browser: Browser, call_servers, pat
     await room.screenshot(path=screenshot_path("call-relayed-patient-phone"))
     await window.screenshot(path=screenshot_path("call-relayed-staff-desktop"))
     await hang_up(room, window)
+    # The patient's socket is under her details link: the server's log keeps no token.
+    log = (ARTIFACTS / "call-a.log").read_text()
+    assert "/room/ws" in log and call.token not in log
 
 
 async def test_a_call_across_two_instances(browser: Browser, call_servers, patient):

@@ -28,13 +28,16 @@ REMOTE_PLAYING = """() => { const v = document.getElementById('remote-video');
 
 @pytest.fixture(scope="module")
 async def call(live_server):
-    """Marie Tremblay's teleconsultation with Julie Roy on the run's Monday at 19:00 (after
-    Julie's own blocks), and a server whose clock stands ten minutes before it."""
+    """Marie Tremblay's teleconsultations with Julie Roy on the run's Monday at 19:00 and
+    19:20 (after Julie's own blocks), and a server whose clock stands ten minutes before
+    the first."""
     visit = await book_teleconsultation(RUN_START + timedelta(hours=9))
+    # Another patient's visit right after, for the tests that leave its call unended.
+    other = await book_teleconsultation(RUN_START + timedelta(hours=9, minutes=20))
     ahead = (visit.starts_at - timedelta(minutes=10)) - clock.now()
     offset = float(os.environ["CLOCK_OFFSET_SECONDS"]) + ahead.total_seconds()
     server = start_server("call-server", CLOCK_OFFSET_SECONDS=str(offset))
-    yield visit, server
+    yield visit, server, other
     stop_server(server)
 
 
@@ -57,7 +60,7 @@ async def track_enabled(page: Page, kind: str) -> bool:
 
 
 async def test_a_teleconsultation_from_the_device_check_to_hang_up(browser, call):
-    visit, server = call
+    visit, server, _ = call
     phone = await browser.new_context(
         locale="fr-CA", viewport=PHONE, is_mobile=True, has_touch=True
     )
@@ -132,3 +135,29 @@ async def test_a_teleconsultation_from_the_device_check_to_hang_up(browser, call
     finally:
         await phone.close()
         await desk.close()
+
+
+@pytest.mark.parametrize(
+    "error, said",
+    [
+        ("NotAllowedError", "Votre navigateur a bloqué la caméra ou le micro."),
+        ("NotFoundError", "Aucune caméra ni aucun micro n'a été trouvé."),
+    ],
+)
+async def test_a_blocked_or_missing_device_is_said_plainly(browser, call, error, said):
+    """The browser refuses the devices (as after "Block" in its prompt, or with none
+    plugged in): the page says what to do, in the patient's language."""
+    _, server, visit = call
+    context = await browser.new_context(locale="fr-CA", viewport=PHONE)
+    await context.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject("
+        f"new DOMException('refused', '{error}'))"
+    )
+    page = await context.new_page()
+    try:
+        await page.goto(server.url(visit.room))
+        await page.get_by_role("button", name="Tester ma caméra et mon micro").click()
+        await expect(page.get_by_role("alert")).to_contain_text(said)
+        await page.screenshot(path=screenshot_path(f"call-device-{error}-phone"))
+    finally:
+        await context.close()

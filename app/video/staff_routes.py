@@ -25,6 +25,7 @@ from app.staff.pages import staff_page
 from app.staff.tables import StaffRole
 from app.video import rooms, signalling
 from app.video.access import RoomPass, staff_pass
+from app.video.access import _patient_name as patient_name  # the name the room shows
 from app.video.notify import CallNotifier
 from app.video.rooms import RoomStatus, room_status
 
@@ -38,15 +39,22 @@ async def _pass(staff: StaffUser, appointment_id: int) -> RoomPass:
     return room
 
 
-def _window(
-    request: Request, room: RoomPass, status: RoomStatus, *, error: str = "", code: int = 200
+async def _window(
+    request: Request,
+    room: RoomPass,
+    status: RoomStatus,
+    *,
+    error: str = "",
+    code: int = 200,
 ) -> Response:
+    patient = await patient_name(room.clinic_id, room.appointment_id, room.patient_id)
     appointment_id = room.appointment_id
     response = staff_page(
         request,
         "video/staff_call.html",
         {
             "room": room,
+            "patient": patient,
             "status": status,
             "side": "staff",
             "error": error,
@@ -71,7 +79,7 @@ class CallWindow(Controller):
     async def show(self, request: Request, staff: StaffUser, appointment_id: int) -> Response:
         room = await _pass(staff, appointment_id)
         status = await room_status(clinic_id=room.clinic_id, appointment_id=appointment_id)
-        return _window(request, room, status)
+        return await _window(request, room, status)
 
     @post("/accept", name="staff:call_accept", guards=[may_join])
     async def accept(
@@ -112,10 +120,10 @@ class CallWindow(Controller):
             current = await room_status(
                 clinic_id=room.clinic_id, appointment_id=room.appointment_id
             )
-            return _window(request, room, current, error=refused, code=409)
+            return await _window(request, room, current, error=refused, code=409)
         CallNotifier(channels).state(room.clinic_id, status)
         if is_fragment_request(request):
-            return _window(request, room, status)
+            return await _window(request, room, status)
         return Redirect(
             request.app.route_reverse("staff:call", appointment_id=room.appointment_id),
             status_code=303,

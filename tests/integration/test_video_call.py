@@ -142,6 +142,7 @@ async def test_the_call_from_waiting_to_hang_up(web_app, demo, visit):
     assert (await julie.until("hello"))["data"]["may_join"] is True
     window = await demo.get(f"/staff/calls/{visit.appointment_id}")
     assert window.status_code == 200 and "Accepter" in window.text
+    assert "Consultation vidéo · Marie Tremblay" in window.text
 
     # Before "Accept" nothing is relayed: the patient's first signal is dropped.
     patient.send({"type": "signal", "data": {"n": "before"}})
@@ -181,6 +182,7 @@ async def test_accept_and_end_from_htmx_answer_the_windows_state(web_app, demo, 
     )
     assert fragment.text.count('id="call-state"') == 1 and "<html" not in fragment.text
     assert "HX-Push-Url" not in fragment.headers
+    assert "<title>Consultation vidéo · Marie Tremblay" in fragment.text
     path = f"/staff/calls/{visit.appointment_id}"
     accepted = await demo.post(
         path + "/accept", data={"_csrf_token": token}, headers={"HX-Request": "true"}
@@ -267,3 +269,32 @@ async def test_the_patient_leaving_keeps_the_place_and_says_so(web_app, visit):
     assert hello["data"]["status"]["present"] is True
     assert (await CallRoom.select(CallRoom.arrived_at).first())["arrived_at"] == arrived
     await again.close()
+
+
+async def test_signals_cross_the_redis_channels(demo_data):
+    """Production's backend: the same relay through Redis pub/sub (REDIS_URL)."""
+    from dataclasses import replace
+
+    from app.main import create_app
+    from app.settings import load
+    from conftest import REDIS_TEST_URL, port_open, require
+    from tests.integration.web import clinic_client, running
+
+    require("Redis", port_open("127.0.0.1", 6379))
+    freeze()
+    visit = await book_teleconsultation(NOW + timedelta(minutes=10))
+    async with running(create_app(replace(load(), redis_url=REDIS_TEST_URL))) as app:
+        async with clinic_client(app, "demo") as browser:
+            patient = await patient_socket(app, visit).open()
+            await patient.until("hello")
+            await signed_in(browser, "julie.roy@demo.localhost")
+            julie = await staff_socket(app, visit, browser).open()
+            await julie.until("hello")
+            assert (await accept(browser, visit)).status_code == 303
+            await patient.until("state", state="in_call", timeout=10)
+            await julie.until("state", state="in_call", timeout=10)
+            julie.send({"type": "signal", "data": {"description": {"type": "offer", "sdp": "v=0"}}})
+            relayed = await patient.until("signal", timeout=10)
+            assert relayed["data"]["description"]["type"] == "offer"
+            await patient.close()
+            await julie.close()

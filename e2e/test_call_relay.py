@@ -178,9 +178,18 @@ async def accept_and_connect(patient: Page, staff: Page) -> list[dict]:
             " return v && v.videoWidth > 0 && v.currentTime > 0; }",
             timeout=CONNECTED_MS,
         )
-        handle = await page.wait_for_function(SELECTED_PAIR, timeout=CONNECTED_MS)
-        pairs.append(await handle.json_value())
+        pairs.append(await selected_pair(page))
     return pairs
+
+
+async def selected_pair(page: Page) -> dict:
+    """Polled here: wait_for_function does not wait for an async predicate's value."""
+    for _ in range(CONNECTED_MS // 250):
+        pair = await page.evaluate(SELECTED_PAIR)
+        if pair:
+            return pair
+        await page.wait_for_timeout(250)
+    raise AssertionError(f"no media over a selected candidate pair at {page.url}")
 
 
 async def hang_up(patient: Page, staff: Page) -> None:

@@ -164,3 +164,12 @@ def redis_url() -> str:
 @pytest.fixture
 def require_redis():
     require("Redis at 127.0.0.1:6379", port_open("127.0.0.1", 6379))
+
+
+@pytest.fixture(scope="session")
+def turn_server():
+    """coturn on 127.0.0.1 for the whole run (tests/coturn.py), with a random shared secret."""
+    from tests.coturn import running_turnserver
+
+    with running_turnserver() as server:
+        yield server

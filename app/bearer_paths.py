@@ -23,12 +23,19 @@ def redact(path: str) -> str:
 
 
 class RedactTokens(logging.Filter):
-    """For uvicorn's access log, whose records carry (client, method, path, version, status)."""
+    """For uvicorn's access log, whose records carry (client, method, path, version, status),
+    and its error log, where a WebSocket's handshake is logged as (client, path[, code]):
+    the patient's call socket is under the details link."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) == 5:
+        if not isinstance(record.args, tuple):
+            return True
+        if len(record.args) == 5:
             client, method, path, version, status = record.args
             record.args = (client, method, redact(str(path)), version, status)
+        elif '"WebSocket %s"' in str(record.msg) and len(record.args) >= 2:
+            client, path, *rest = record.args
+            record.args = (client, redact(str(path)), *rest)
         return True
 
 
@@ -36,4 +43,5 @@ def uvicorn_log_config() -> dict:
     config = deepcopy(LOGGING_CONFIG)
     config["filters"] = {"redact_tokens": {"()": RedactTokens}}
     config["loggers"]["uvicorn.access"]["filters"] = ["redact_tokens"]
+    config["loggers"]["uvicorn.error"]["filters"] = ["redact_tokens"]  # WebSocket handshakes
     return config

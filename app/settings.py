@@ -200,7 +200,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         staff_idle=timedelta(minutes=_positive_int(env, "STAFF_IDLE_MINUTES", 12 * 60)),
         oidc=load_oidc(env),
         ice_servers=_ice_servers(env),
-        turn_secret=env.get("TURN_SECRET") or None,
+        turn_secret=_turn_secret(env),
         turn_ttl=timedelta(seconds=_positive_int(env, "TURN_TTL_SECONDS", 2 * 3600)),
     )
 
@@ -209,9 +209,19 @@ def _ice_servers(env: Mapping[str, str]) -> tuple[str, ...]:
     """ICE_SERVERS: space-separated stun:, turn: and turns: URLs (RFC 7064 / 7065)."""
     urls = tuple((env.get("ICE_SERVERS") or "").split())
     for url in urls:
-        if url.split(":", 1)[0] not in ("stun", "stuns", "turn", "turns") or ":" not in url:
+        scheme, _, host = url.partition(":")
+        if scheme not in ("stun", "stuns", "turn", "turns") or not host.strip(":/"):
             raise SettingsError(f"ICE_SERVERS: expected stun:, turn: or turns: URLs, got {url!r}")
     return urls
+
+
+def _turn_secret(env: Mapping[str, str]) -> str | None:
+    """TURN_SECRET: coturn's static-auth-secret. TURN URLs without it would be dropped from
+    every call (no credentials can be minted), so that is a mistake said at start-up."""
+    secret = env.get("TURN_SECRET") or None
+    if secret is None and any(u.startswith(("turn:", "turns:")) for u in _ice_servers(env)):
+        raise SettingsError("TURN_SECRET: required when ICE_SERVERS has turn: or turns: URLs")
+    return secret
 
 
 def load_oidc(env: Mapping[str, str] | None = None) -> OidcSettings | None:

@@ -47,6 +47,10 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
         self._subscribing = asyncio.Lock()
         self._down_until = 0.0
         self._failing = False  # listening failed; said once, and once when it recovers
+        # Whether the listening loop must compare what is wanted with what is subscribed:
+        # after a (un)subscription or a failure only, not at every message (a server with
+        # a hundred calls open listens to a hundred rooms' channels).
+        self._recheck = True
 
     def _name(self, channel: str) -> str:
         return self._prefix + channel
@@ -54,6 +58,7 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
     async def subscribe(self, channels: Iterable[str]) -> None:
         channels = set(channels)
         self._wanted |= channels
+        self._recheck = True
         try:
             async with self._subscribing:
                 await asyncio.wait_for(
@@ -98,10 +103,12 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
             await self._listening.wait()
             try:
                 async with self._subscribing:
-                    subscribed = {name.decode() for name in self._pub_sub.channels}
-                    missing = {c for c in self._wanted if self._name(c) not in subscribed}
-                    if missing:
-                        await self._pub_sub.subscribe(*map(self._name, missing))
+                    if self._recheck:
+                        subscribed = {name.decode() for name in self._pub_sub.channels}
+                        missing = {c for c in self._wanted if self._name(c) not in subscribed}
+                        if missing:
+                            await self._pub_sub.subscribe(*map(self._name, missing))
+                        self._recheck = False
                 message = await self._pub_sub.get_message(
                     ignore_subscribe_messages=True, timeout=LISTEN_POLL_S
                 )
@@ -120,6 +127,7 @@ class LiveRedisBackend(RedisChannelsPubSubBackend):
                 yield channel, message["data"]
 
     def _listen_failed(self, error: BaseException) -> None:
+        self._recheck = True
         if not self._failing:
             self._failing = True
             log.warning(

@@ -5,7 +5,7 @@ What travels is JSON; a room's events are RoomEvent.to_json()."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 def room_channel(clinic_id: int, appointment_id: int) -> str:
@@ -30,7 +30,9 @@ class RoomEvent:
     side: str = ""  # patient | staff: who a signal comes from
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+        # Not asdict(): it deep-copies `data`, and every signal of every call comes here.
+        fields = {"type": self.type, "data": self.data, "sender": self.sender, "side": self.side}
+        return json.dumps(fields, separators=(",", ":"), default=str)
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> "RoomEvent | None":

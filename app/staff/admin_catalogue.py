@@ -212,7 +212,7 @@ async def _edit(request: Request, staff: StaffUser, catalogue: Catalogue, row_id
 
 NEW_DEFAULTS = {
     "activity": {"active": "on", "duration_minutes": "15"},
-    "appointment_type": {"active": "on", "modality": "on_site"},
+    "appointment_type": {"active": "on", "modality": "on_site", "video_platform": "none"},
     "practitioner": {"active": "on", "kind": "gp"},
 }
 

@@ -40,6 +40,7 @@ class Field:
     maximum: int = 200  # characters, or the largest number
     minimum: int = 0
     options: tuple[Option, ...] = ()  # fixed options; loaded ones come with the form
+    default: str | None = None  # a SELECT's value when none is posted
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Catalogue:
 # -- the appointment type's modality: three exclusive statuses (SPEC §8) --------------
 MODALITIES = ("on_site", "telemedicine", "telephone")
 NO_MODALITY = "none"
+BUILTIN_VIDEO = "builtin"  # app.scheduling.tables.VideoPlatform.BUILTIN
 
 ACTIVITY = Catalogue(
     key="activity",
@@ -107,6 +109,20 @@ APPOINTMENT_TYPE = Catalogue(
                 Option("telephone", N_("Telephone")),
                 Option(NO_MODALITY, N_("Not said")),
             ),
+        ),
+        Field(
+            "video_platform",
+            N_("Video platform"),
+            FieldKind.SELECT,
+            hint=N_(
+                "For a telemedicine type: built-in video opens a video room with its waiting"
+                " room for each appointment."
+            ),
+            options=(
+                Option("none", N_("None")),
+                Option(BUILTIN_VIDEO, N_("Built-in video")),
+            ),
+            default="none",
         ),
         Field(
             "no_automated_communication",
@@ -198,13 +214,15 @@ def parse(
             allowed = {o.value for o in options}
             if raw and raw not in allowed or (f.required and not raw):
                 errors[f.name] = _("Choose one of the options.")
-            values[f.name] = raw or None
+            values[f.name] = raw or f.default
         elif f.kind is FieldKind.CHECKBOX:
             values[f.name] = data.get(f.name) == "on"
         else:  # CHECKS: unknown ids (another clinic's) are never among the options
             values[f.name] = frozenset(
                 int(o.value) for o in options if data.get(f"{f.name}-{o.value}") == "on"
             )
+    if values.get("video_platform") == BUILTIN_VIDEO and values.get("modality") != "telemedicine":
+        errors["video_platform"] = _("Built-in video is for a telemedicine type.")
     return (None, errors) if errors else (values, {})
 
 

@@ -222,6 +222,53 @@ async def test_the_three_modalities_are_exclusive_and_the_no_statuses_are_explai
     assert error_of(forged, "modality") == "Choisissez l'une des options."
 
 
+async def test_a_telemedicine_type_can_hold_its_visits_in_the_built_in_video_room(admin, ids):
+    """The platform is chosen per type; built-in video only for a telemedicine type (the
+    bad pairing is said next to the field and nothing is saved)."""
+    page = await admin.get(f"{BASE}/appointment-types/new")
+    assert 'name="video_platform"' in page.text and "Vidéo intégrée" in text(page)
+    refused = await post(
+        admin,
+        f"{BASE}/appointment-types/new",
+        {
+            "name_fr": "Vidéo",
+            "name_en": "Video",
+            "modality": "on_site",
+            "video_platform": "builtin",
+        },
+    )
+    assert refused.status_code == 422
+    assert (
+        error_of(refused, "video_platform") == "La vidéo intégrée est pour un type en télémédecine."
+    )
+    assert not await AppointmentType.exists().where(AppointmentType.name_fr == "Vidéo")
+    forged = await post(
+        admin,
+        f"{BASE}/appointment-types/new",
+        {
+            "name_fr": "Vidéo",
+            "name_en": "Video",
+            "modality": "telemedicine",
+            "video_platform": "zoom",
+        },
+    )
+    assert forged.status_code == 422 and error_of(forged, "video_platform")
+    created = await post(
+        admin,
+        f"{BASE}/appointment-types/new",
+        {
+            "name_fr": "Vidéo",
+            "name_en": "Video",
+            "modality": "telemedicine",
+            "video_platform": "builtin",
+            "active": "on",
+        },
+    )
+    assert created.status_code == 303
+    row = await AppointmentType.select().where(AppointmentType.name_fr == "Vidéo").first()
+    assert row["telemedicine"] and row["video_platform"] == "builtin"
+
+
 async def test_a_practitioner_is_created_with_their_sites_and_edited(admin, ids):
     data = {
         "name": "Dre Anne Paré",

@@ -8,18 +8,15 @@ A few hundred examples run in the normal suite; FUZZ_EXAMPLES=5000 runs more."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import re
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.integration.staff_helpers import signed_in
-from tests.integration.test_fuzz_portal import TROUBLE, multipart
+from tests.integration.test_fuzz_portal import TROUBLE, multipart, never_a_5xx
 from tests.integration.test_isolation import SIGNS_OUT, STREAMS, concrete, demo_values
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -118,30 +115,12 @@ async def send(client, request: dict):
 async def test_no_staff_request_gets_a_5xx_or_logs_an_error(demo, staff_area, caplog):
     routes, names, token = staff_area
     assert len(routes) > 40 and len(names) > 30  # the staff area, and the forms' fields
-    caplog.set_level(logging.ERROR)
-    loop = asyncio.get_running_loop()
-    answered: dict[int, int] = {}
-
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-        ],
+    await never_a_5xx(
+        requests(routes, names, token),
+        lambda request: send(demo, request),
+        caplog,
+        "staff requests",
     )
-    @given(requests(routes, names, token))
-    def never_fails(request):
-        response = asyncio.run_coroutine_threadsafe(send(demo, request), loop).result(timeout=60)
-        answered[response.status_code] = answered.get(response.status_code, 0) + 1
-        assert response.status_code < 500, (response.status_code, request)
-        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-        assert not logged, (logged, request)
-
-    await asyncio.to_thread(never_fails)
-    print(f"\n{sum(answered.values())} staff requests, by status: {dict(sorted(answered.items()))}")
 
 
 OTHER_PARAMETERS = {"site_slug": "centre-ville", "view": "week", "day": "2026-11-25"}

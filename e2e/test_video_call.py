@@ -16,7 +16,7 @@ from playwright.async_api import Page, expect
 
 from app import clock
 from e2e.conftest import DESKTOP, PHONE, screenshot_path, start_server, stop_server
-from e2e.portal import assert_accessible
+from e2e.portal import WORDS, assert_accessible, choose_service, hold_first_slot, identify
 from tests.integration.staff_helpers import PASSWORD
 from tests.integration.video_helpers import book_teleconsultation
 from tests.moments import RUN_START
@@ -201,3 +201,67 @@ async def test_a_blocked_or_missing_device_is_said_plainly(browser, call, error,
         await page.screenshot(path=screenshot_path(f"call-device-{error}-phone"))
     finally:
         await context.close()
+
+
+async def test_marie_books_online_waits_and_is_accepted_from_the_waiting_room(
+    browser, live_server, patient
+):
+    """The issue's path from the portal: a patient with a file books "Téléconsultation"
+    online, and on the day (a server whose clock stands ten minutes before it) her
+    details page leads her to the waiting room; Dre Julie Roy sees her in the staff
+    waiting room, accepts, and the call window connects them."""
+    from app.booking.tables import Appointment
+
+    phone = await browser.new_context(
+        locale="fr-CA", viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    desk = await browser.new_context(locale="fr-CA", viewport=DESKTOP)
+    marie = await phone.new_page()
+    server = None
+    try:
+        await marie.goto(live_server.url("/centre-ville/"))
+        await identify(marie, patient.who)
+        await choose_service(marie, "Téléconsultation", "Toux depuis une semaine")
+        await hold_first_slot(marie)
+        await marie.get_by_role("button", name=WORDS["fr"]["book"]).click()
+        details = await marie.get_by_role("link", name=WORDS["fr"]["view"]).get_attribute("href")
+        booked = await (
+            Appointment.select(Appointment.id, Appointment.starts_at)
+            .where(Appointment.patient == patient.patient_id)
+            .first()
+        )
+        ahead = (booked["starts_at"] - timedelta(minutes=10)) - clock.now()
+        offset = float(os.environ["CLOCK_OFFSET_SECONDS"]) + ahead.total_seconds()
+        server = start_server("booked-call-server", CLOCK_OFFSET_SECONDS=str(offset))
+
+        await marie.goto(server.url(details))
+        await marie.get_by_role("link", name="Rejoindre la salle d'attente").click()
+        await marie.get_by_role("button", name="Tester ma caméra et mon micro").click()
+        await expect(marie.get_by_text("Votre caméra et votre micro fonctionnent.")).to_be_visible()
+        await marie.get_by_role("button", name="Rejoindre la salle d'attente").click()
+        await expect(marie.get_by_role("status")).to_have_text(
+            "Le professionnel va vous faire entrer"
+        )
+
+        julie = await desk.new_page()
+        await julie.goto(server.url("/staff/sign-in"))
+        await julie.get_by_label("Courriel").fill(JULIE)
+        await julie.get_by_label("Mot de passe").fill(PASSWORD)
+        await julie.get_by_role("button", name="Se connecter").click()
+        await julie.goto(server.url("/staff/waiting-room"))
+        name = f"{patient.who['first_name']} {patient.who['last_name']}"
+        async with desk.expect_page() as opened:
+            await julie.get_by_role("button", name=f"Accepter: {name}").click()
+        window = await opened.value
+        await remote_plays(window)
+        await remote_plays(marie)
+        await expect(marie.get_by_role("status")).to_have_text("Vous êtes en consultation.")
+        await window.get_by_role("button", name="Raccrocher").click()
+        await expect(
+            marie.get_by_role("heading", name="La consultation est terminée")
+        ).to_be_visible()
+    finally:
+        await phone.close()
+        await desk.close()
+        if server is not None:
+            stop_server(server)

@@ -56,7 +56,7 @@ def patient_window(starts_at: datetime, ends_at: datetime) -> tuple[datetime, da
     return starts_at - OPENS_BEFORE, ends_at + CLOSES_AFTER
 
 
-async def _patient_name(clinic_id: int, appointment_id: int, patient_id: int | None) -> str:
+async def patient_name(clinic_id: int, appointment_id: int, patient_id: int | None) -> str:
     if patient_id is not None:
         row = await (
             Patient.select(Patient.first_name, Patient.last_name)
@@ -115,7 +115,7 @@ async def patient_pass(
         patient_id=appointment.patient_id,
         practitioner_id=await _practitioner_id(clinic_id, appointment.id),
         side=Side.PATIENT,
-        name=await _patient_name(clinic_id, appointment.id, appointment.patient_id),
+        name=await patient_name(clinic_id, appointment.id, appointment.patient_id),
         may_join=True,
         account_id=None,
         starts_at=appointment.starts_at,

@@ -24,8 +24,7 @@ from app.staff.guards import requires
 from app.staff.pages import staff_page
 from app.staff.tables import StaffRole
 from app.video import rooms, signalling
-from app.video.access import RoomPass, staff_pass
-from app.video.access import _patient_name as patient_name  # the name the room shows
+from app.video.access import RoomPass, patient_name, staff_pass
 from app.video.notify import CallNotifier
 from app.video.rooms import RoomStatus, room_status
 

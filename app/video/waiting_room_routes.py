@@ -23,10 +23,10 @@ from app.staff.guards import front_desk
 from app.staff.pages import staff_page
 from app.staff.tables import StaffRole
 from app.video import rooms
-from app.video.access import RoomPass, staff_pass, video_appointment
+from app.video.access import RoomPass, staff_pass
 from app.video.notify import CallNotifier
 from app.video.rooms import MAX_LATE_MINUTES
-from app.video.waiting_room import count_waiting, waiting_patients
+from app.video.waiting_room import waiting_patients
 from tenants.resolution import ClinicRef
 
 LATE_CHOICES = (5, 10, 15)
@@ -84,9 +84,8 @@ class WaitingRoom(Controller):
                 ok=False,
                 status=422,
             )
-        # A secretary's pass, or a practitioner's look at another's patient.
-        others = room is None and await _video(staff, appointment_id)
-        if others or (room is not None and not room.may_join):
+        # Only a pass that may join sends it: not a secretary's, nor another practitioner's.
+        if room is None or not room.may_join:
             return await _page(
                 request,
                 staff,
@@ -98,9 +97,7 @@ class WaitingRoom(Controller):
                 ok=False,
                 status=403,
             )
-        status = (
-            await rooms.running_late(room, minutes, actor=staff.actor(), bus=bus) if room else None
-        )
+        status = await rooms.running_late(room, minutes, actor=staff.actor(), bus=bus)
         return await _answer(request, staff, clinic, channels, status, "late")
 
 
@@ -114,14 +111,6 @@ async def _room(staff: StaffUser, appointment_id: int) -> RoomPass | None:
     ):
         raise NotFoundException("no such appointment here")
     return room
-
-
-async def _video(staff: StaffUser, appointment_id: int) -> bool:
-    """A teleconsultation of this clinic in our video room (another practitioner's)."""
-    return (
-        await video_appointment(clinic_id=staff.clinic_id, appointment_id=appointment_id)
-        is not None
-    )
 
 
 async def _answer(
@@ -175,11 +164,7 @@ async def _page(
             "patients": patients,
             "now": now,
             # A swap redraws the navigation's count out of band (the list block holds it).
-            "count": (
-                await count_waiting(clinic.id, clinic.time_zone)
-                if is_fragment_request(request)
-                else None
-            ),
+            "count": len(patients) if is_fragment_request(request) else None,
             "said": said,
             "ok": ok,
             "late_choices": LATE_CHOICES,

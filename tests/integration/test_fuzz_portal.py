@@ -19,6 +19,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote, quote_from_bytes
 
 import httpx
@@ -78,6 +79,8 @@ WIZARD_FIELDS = [
     "from_date",
     "day_part",
     "slot",
+    "body",  # the call's chat
+    "file",
 ]
 QUERY_KEYS = ["lang", "shown", "error", "saved", "done", "slot", "service"]
 MAX_QUERY = 16_000
@@ -89,6 +92,7 @@ class Known:
 
     session: str
     details: str  # the details link's token
+    video: str  # a teleconsultation's details link, its room open (NOW is 10 min before)
     form_tokens: tuple[str, ...]
     slots: tuple[str, ...]
     services: tuple[str, ...]
@@ -142,7 +146,8 @@ def routes(known: Known):
     site = st.sampled_from(
         ["centre-ville"] * 8 + ["laval", "principal", "nope", "a", "static", "²", "x" * 300]
     )
-    session, details = tokens(known.session), tokens(known.details)
+    session = tokens(known.session)
+    details = st.one_of(tokens(known.details), tokens(known.video))
     step = st.sampled_from(
         [
             ("GET", "service"),
@@ -166,6 +171,12 @@ def routes(known: Known):
             ("POST", "/confirm"),
             ("POST", "/arrive"),
             ("POST", "/delete"),
+            # The video room of a teleconsultation, its chat and files (issue 13).
+            ("GET", "/room"),
+            ("GET", "/room/chat"),
+            ("POST", "/room/messages"),
+            ("POST", "/room/files"),
+            ("GET", "/room/files/" + "k" * 43),
         ]
     )
     appointment = st.builds(lambda t, m: (m[0], f"/a/{t}{m[1]}"), details, action)
@@ -319,10 +330,18 @@ async def known(demo) -> Known:
     identify_page = await demo.get("/centre-ville/")
     service_page = await demo.get(service_url)
     services = tuple(re.findall(r'<option value="(\d+)"', service_page.text))
+    from tests.integration.video_helpers import book_teleconsultation
+    from tests.moments import NOW
+
+    video = await book_teleconsultation(NOW + timedelta(minutes=10))
+    chat_page = await demo.get(f"/a/{video.token}/room/chat")
     return Known(
         session=service_url.split("/b/")[1].split("/")[0],
         details=details,
-        form_tokens=tuple({form_token(p.text) for p in (listing, details_page, identify_page)}),
+        video=video.token,
+        form_tokens=tuple(
+            {form_token(p.text) for p in (listing, details_page, identify_page, chat_page)}
+        ),
         slots=tuple(str(s) for s in slot_ids(listing.text)),
         services=services,
     )

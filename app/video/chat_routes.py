@@ -34,14 +34,13 @@ from app.portal.form_tokens import check_form_token, form_token
 from app.portal.guards import clinic_pages_only
 from app.settings import Settings
 from app.staff.accounts import StaffUser
-from app.staff.guards import requires
 from app.staff.pages import staff_page
-from app.staff.tables import StaffRole
 from app.video import chat, files
-from app.video.access import RoomPass, patient_pass, staff_pass
+from app.video.access import RoomPass, patient_pass
 from app.video.channels import RoomEvent
 from app.video.notify import CallNotifier
 from app.video.record import CallRecord, call_record
+from app.video.staff_routes import may_join, staff_room
 from app.video.upload_form import MULTIPART_SLACK, read_upload, typed_fields
 from tenants.resolution import ClinicRef
 
@@ -59,7 +58,6 @@ FILE_ERRORS = {
     files.FileRefusal.TOO_BIG: N_("This file is too large: at most 10 MB."),
     files.FileRefusal.WRONG_TYPE: N_("Only PDF, PNG and JPEG files can be shared."),
 }
-may_post = requires(StaffRole.PRACTITIONER, StaffRole.ADMINISTRATOR)  # a secretary reads
 
 
 def _message_error(refusal: chat.ChatRefusal) -> str:
@@ -304,13 +302,6 @@ class PatientChat(Controller):
 # The staff's side ----------------------------------------------------------------------
 
 
-async def _staff_room(staff: StaffUser, appointment_id: int) -> RoomPass:
-    room = await staff_pass(user=staff, appointment_id=appointment_id)
-    if room is None:  # another clinic's, not a video room, another practitioner's
-        raise NotFoundException("no such call here")
-    return room
-
-
 async def _staff_panel(request: Request, room: RoomPass, clinic: ClinicRef) -> Panel:
     reverse = request.app.route_reverse
     appointment_id = room.appointment_id
@@ -343,10 +334,10 @@ class StaffChat(Controller):
     async def panel(
         self, request: Request, staff: StaffUser, clinic: ClinicRef, appointment_id: int
     ) -> Response:
-        room = await _staff_room(staff, appointment_id)
+        room = await staff_room(staff, appointment_id)
         return _render(request, await _staff_panel(request, room, clinic))
 
-    @post("/messages", name="staff:call_message", guards=[may_post])
+    @post("/messages", name="staff:call_message", guards=[may_join])
     async def message(
         self,
         request: Request,
@@ -355,7 +346,7 @@ class StaffChat(Controller):
         appointment_id: int,
         channels: ChannelsPlugin,
     ) -> Response:
-        room = await _staff_room(staff, appointment_id)
+        room = await staff_room(staff, appointment_id)
         fields = await typed_fields(request)
         panel = await _staff_panel(request, room, clinic)
         if not room.may_join:  # a cancelled appointment
@@ -366,7 +357,7 @@ class StaffChat(Controller):
     @post(
         "/files",
         name="staff:call_files",
-        guards=[may_post],
+        guards=[may_join],
         request_max_body_size=BODY_LIMIT,
     )
     async def share(
@@ -378,7 +369,7 @@ class StaffChat(Controller):
         bus: EventBus,
         channels: ChannelsPlugin,
     ) -> Response:
-        room = await _staff_room(staff, appointment_id)
+        room = await staff_room(staff, appointment_id)
         panel = await _staff_panel(request, room, clinic)
         try:
             upload = await read_upload(request, field="file", limit=files.MAX_BYTES)
@@ -399,7 +390,7 @@ class StaffChat(Controller):
 
     @get("/files/{key:str}", name="staff:call_file")
     async def file(self, staff: StaffUser, appointment_id: int, key: str) -> Response:
-        room = await _staff_room(staff, appointment_id)
+        room = await staff_room(staff, appointment_id)
         return _download(
             await files.download(clinic_id=room.clinic_id, appointment_id=appointment_id, key=key)
         )

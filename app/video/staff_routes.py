@@ -28,10 +28,12 @@ from app.video.access import RoomPass, patient_name, staff_pass
 from app.video.notify import CallNotifier
 from app.video.rooms import RoomStatus, room_status
 
+# What a secretary may not do in a call: join it, accept, hang up, post in its chat.
 may_join = requires(StaffRole.PRACTITIONER, StaffRole.ADMINISTRATOR)
 
 
-async def _pass(staff: StaffUser, appointment_id: int) -> RoomPass:
+async def staff_room(staff: StaffUser, appointment_id: int) -> RoomPass:
+    """The room's pass, or 404: another clinic's, not a video room, another practitioner's."""
     room = await staff_pass(user=staff, appointment_id=appointment_id)
     if room is None:
         raise NotFoundException("no such call")
@@ -76,7 +78,7 @@ class CallWindow(Controller):
 
     @get("/", name="staff:call")
     async def show(self, request: Request, staff: StaffUser, appointment_id: int) -> Response:
-        room = await _pass(staff, appointment_id)
+        room = await staff_room(staff, appointment_id)
         status = await room_status(clinic_id=room.clinic_id, appointment_id=appointment_id)
         return await _window(request, room, status)
 
@@ -89,7 +91,7 @@ class CallWindow(Controller):
         bus: EventBus,
         channels: ChannelsPlugin,
     ) -> Response:
-        room = await _pass(staff, appointment_id)
+        room = await staff_room(staff, appointment_id)
         status = await rooms.accept(room, actor=staff.actor(), bus=bus)
         return await self._after(request, room, status, channels, refused=_not_waiting())
 
@@ -102,7 +104,7 @@ class CallWindow(Controller):
         bus: EventBus,
         channels: ChannelsPlugin,
     ) -> Response:
-        room = await _pass(staff, appointment_id)
+        room = await staff_room(staff, appointment_id)
         status = await rooms.end(room, actor=staff.actor(), bus=bus)
         return await self._after(request, room, status, channels, refused=_no_call())
 

@@ -23,8 +23,17 @@ class InProcessDispatch:
         self.stopping = asyncio.Event()
 
     async def start(self) -> None:
+        """The first purge runs before the app serves: run in the background, it would
+        read the clock before a test moves it and delete what that test has just made."""
         self.stopping.clear()
+        await self._purge()
         self.task = asyncio.create_task(self._loop(), name="dispatch-outbox")
+
+    async def _purge(self) -> None:
+        try:
+            await retention.purge(staff_idle=self.dispatcher.settings.staff_idle)
+        except Exception:  # noqa: BLE001 - the next turn retries
+            log.exception("purging expired data failed")
 
     async def stop(self) -> None:
         """Let the current pass finish: a pass cancelled inside a query would leave its
@@ -39,16 +48,12 @@ class InProcessDispatch:
         await self.dispatcher.close()
 
     async def _loop(self) -> None:
-        purge_at = (
-            time.monotonic()
-        )  # at once, then every retention.EVERY (the app's clock may be frozen)
+        # Every retention.EVERY of real time after start-up's (the app's clock may be frozen).
+        purge_at = time.monotonic() + retention.EVERY.total_seconds()
         while not self.stopping.is_set():
             if time.monotonic() >= purge_at:
                 purge_at = time.monotonic() + retention.EVERY.total_seconds()
-                try:
-                    await retention.purge(staff_idle=self.dispatcher.settings.staff_idle)
-                except Exception:  # noqa: BLE001 - the next turn retries
-                    log.exception("purging expired data failed")
+                await self._purge()
             try:
                 if await self.dispatcher.run_once():
                     continue  # more may be due: no pause between full batches

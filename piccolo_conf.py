@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "app.staff.piccolo_app",
         "app.audit.piccolo_app",
         "app.video.piccolo_app",
+        "app.payments.piccolo_app",
     ]
 )

@@ -43,6 +43,12 @@ def room_path(token: str) -> str:
     return f"{details_path(token)}/room"
 
 
+def pay_path(token: str) -> str:
+    """Where "Pay" leads, in the call, on its last page and in the end-of-consultation
+    message: our page, which sends the patient on to the provider's checkout."""
+    return f"{details_path(token)}/pay"
+
+
 @dataclass(frozen=True)
 class Link:
     """What a well-signed, unexpired token says: which appointment, and until when."""

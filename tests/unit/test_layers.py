@@ -37,6 +37,8 @@ LAYERS = [
     {"app.patients"},
     {"app.booking"},
     {"app.online_services"},
+    # what the calls left behind, read by the messages that follow them
+    {"app.payments.tables", "app.payments.views", "app.video.tables"},
     # how pages and messages are written
     {"app.templating", "app.htmx", "app.urls"},
     {"app.messaging"},
@@ -47,6 +49,7 @@ LAYERS = [
         "app.audit",
         "app.live",
         "app.video",  # teleconsultation rooms: both sides, the portal's and the staff's
+        "app.payments",  # payment requests: the call's, the provider's webhook, the staff's page
     },  # the audit log listens to every area below
     # the wiring: it knows every area
     {

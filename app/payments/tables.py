@@ -1,0 +1,34 @@
+"""A payment request per amount asked of a patient during a call. Every row carries its
+clinic, and every read filters on it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from app.booking.tables import Appointment
+from tenants.tables import Clinic
+
+
+class PaymentStatus(StrEnum):
+    REQUESTED = "requested"  # the link is out; not paid yet
+    PAID = "paid"  # the provider's signed webhook said so
+    EXPIRED = "expired"  # the provider's session expired unpaid
+
+
+class PaymentRequest(Table):
+    clinic = ForeignKey(references=Clinic, null=False)
+    appointment = ForeignKey(references=Appointment, null=False)
+    amount_cents = Integer()
+    currency = Varchar(length=3)  # ISO 4217, lower case as the provider wants it: cad, eur
+    label = Varchar(length=200, default="")  # the predefined amount's label, or ""
+    status = Varchar(length=16, default=PaymentStatus.REQUESTED.value)
+    # Sent to the provider as Idempotency-Key: a retried request never makes two.
+    idempotency_key = Varchar(length=100, unique=True)
+    provider_session = Varchar(length=255, null=True, default=None)  # the Checkout Session id
+    checkout_url = Text(default="")  # where "Pay" leads
+    requested_by = Integer(null=True, default=None)  # the staff account
+    created_at = Timestamptz()
+    paid_at = Timestamptz(null=True, default=None)

@@ -32,3 +32,20 @@ class PaymentRequest(Table):
     requested_by = Integer(null=True, default=None)  # the staff account
     created_at = Timestamptz()
     paid_at = Timestamptz(null=True, default=None)
+
+
+class PaymentSettings(Table):
+    """A clinic's payment settings (administration); a clinic without a row has DEFAULTS."""
+
+    clinic = ForeignKey(references=Clinic, null=False, unique=True)
+    currency = Varchar(length=3, default="cad")  # cad | eur
+    maximum_cents = Integer(default=100000)  # no amount above this may be requested
+
+
+class PaymentPreset(Table):
+    """One of the clinic's predefined amounts, offered first in "Request payment"."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    label = Varchar(length=200)
+    amount_cents = Integer()
+    position = Integer(default=0)

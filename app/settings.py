@@ -58,6 +58,13 @@ class Settings:
     ice_servers: tuple[str, ...] = ()
     turn_secret: str | None = None
     turn_ttl: timedelta = timedelta(hours=2)
+    payment: "PaymentProvider | None" = None  # none: the dev payment page (localhost only)
+
+    @property
+    def dev_payments(self) -> bool:
+        """Whether "Pay" leads to our own page that marks the request paid: only with no
+        provider and where no one else can reach it (the embedded default)."""
+        return self.payment is None and self.base_domain == "localhost"
 
     @property
     def dev_outbox(self) -> bool:
@@ -87,6 +94,15 @@ class OidcSettings:
     email_domains: str = ""  # space-separated, as in the Clinic row
     tenant_ids: str = ""
     hosted_domains: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentProvider:
+    """The payment provider's API (Checkout Sessions) and the secret of its webhooks."""
+
+    api_base: str
+    secret_key: str
+    webhook_secret: str
 
 
 @dataclass(frozen=True)
@@ -202,7 +218,23 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ice_servers=_ice_servers(env),
         turn_secret=_turn_secret(env),
         turn_ttl=timedelta(seconds=_positive_int(env, "TURN_TTL_SECONDS", 2 * 3600)),
+        payment=_payment(env),
     )
+
+
+def _payment(env: Mapping[str, str]) -> PaymentProvider | None:
+    """PAYMENT_SECRET_KEY and PAYMENT_WEBHOOK_SECRET together (PAYMENT_API_BASE: the
+    provider's API, its public address by default), or none of them."""
+    base = _optional_url(env, "PAYMENT_API_BASE", ("https", "http"))
+    key, secret = env.get("PAYMENT_SECRET_KEY") or None, env.get("PAYMENT_WEBHOOK_SECRET") or None
+    if key is None and secret is None:
+        if base is not None:
+            raise SettingsError("PAYMENT_SECRET_KEY: required when PAYMENT_API_BASE is set")
+        return None
+    if key is None or secret is None:
+        missing = "PAYMENT_SECRET_KEY" if key is None else "PAYMENT_WEBHOOK_SECRET"
+        raise SettingsError(f"{missing}: required with the other PAYMENT_ settings")
+    return PaymentProvider((base or "https://api.stripe.com").rstrip("/"), key, secret)
 
 
 def _ice_servers(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from app.audit.chain import AuditRecord, append
 from app.audit.tables import EntityKind
 from app.booking.events import AppointmentChanged
 from app.patients.events import PatientChanged
+from app.payments.events import PaymentChanged
 from app.scheduling.events import ScheduleChange, ScheduleChanged
 from app.staff.events import AccountChanged, StaffSignIn
 from app.video.events import CallChanged
@@ -112,6 +113,19 @@ def _call(event: CallChanged) -> AuditRecord:
     )
 
 
+def _payment(event: PaymentChanged) -> AuditRecord:
+    return AuditRecord(
+        clinic_id=event.clinic_id,
+        actor=event.actor,
+        action=f"payment.{event.kind.value}",
+        entity_kind=EntityKind.APPOINTMENT,
+        entity_id=str(event.appointment_id or ""),
+        before=None,
+        after=event.detail or None,
+        appointment_id=event.appointment_id,
+    )
+
+
 def _recording(record_of: Callable[[object], AuditRecord]) -> Callable[[object], Awaitable[None]]:
     async def listener(event: object) -> None:
         await append(record_of(event))
@@ -129,5 +143,6 @@ LISTENERS = tuple(
         (AccountChanged, _account),
         (StaffSignIn, _sign_in),
         (CallChanged, _call),
+        (PaymentChanged, _payment),
     )
 )

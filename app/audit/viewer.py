@@ -59,6 +59,10 @@ ACTION_LABELS = {
     "call.late": N_("Running late message sent"),
     "call.ended": N_("Call ended"),
     "call.file_shared": N_("File shared in the call"),
+    "payment.requested": N_("Payment requested"),
+    "payment.paid": N_("Payment received"),
+    "payment.expired": N_("Payment request expired"),
+    "payment.webhook_refused": N_("Payment notice refused"),
 }
 ENTITY_LABELS = {
     "appointment": N_("Appointment #%(id)s"),

@@ -49,3 +49,26 @@ class PaymentPreset(Table):
     label = Varchar(length=200)
     amount_cents = Integer()
     position = Integer(default=0)
+
+
+class WebhookOutcome(StrEnum):
+    PROCESSED = "processed"  # verified, new, about one of this clinic's requests: applied
+    IGNORED = "ignored"  # verified and new, but of a type that changes nothing here
+    BAD_SIGNATURE = "bad_signature"
+    STALE = "stale"  # signed outside the tolerance window (by app.clock)
+    REPLAY = "replay"  # an event id already processed
+    UNKNOWN_PAYMENT = "unknown_payment"  # not one of this clinic's requests (another's)
+
+
+class PaymentWebhookEvent(Table):
+    """Every webhook call the provider's endpoint received, refused ones included: what
+    came, and what was made of it. `processed_event` is the event id once applied; its
+    uniqueness is what makes each event count once, even for two deliveries racing."""
+
+    clinic = ForeignKey(references=Clinic, null=False)  # the host it was sent to
+    event_id = Varchar(length=255, default="")  # as the body says (unverified when refused)
+    event_type = Varchar(length=100, default="")
+    outcome = Varchar(length=32)
+    processed_event = Varchar(length=255, null=True, default=None, unique=True)
+    payment = Integer(null=True, default=None)  # the PaymentRequest it was about, if found
+    received_at = Timestamptz()

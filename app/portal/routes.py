@@ -3,6 +3,8 @@ the widget and the appointment details page."""
 
 from litestar import Router
 
+from app.payments.patient_routes import PatientPay
+from app.payments.webhook import webhook as payment_webhook
 from app.portal.details import AppointmentDetails
 from app.portal.home import home
 from app.portal.widget import widget_js
@@ -20,5 +22,7 @@ router = Router(
         AppointmentDetails,
         PatientRoom,
         PatientChat,
+        PatientPay,
+        payment_webhook,
     ],
 )

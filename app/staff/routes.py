@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.payments.call_routes import CallPayment, appointment_payment
 from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration
@@ -57,6 +58,8 @@ signed_in_area = Router(
         CallWindow,
         WaitingRoom,
         StaffChat,
+        CallPayment,
+        appointment_payment,
     ],
     guards=[signed_in],
     before_request=count_badges,

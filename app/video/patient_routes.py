@@ -9,10 +9,12 @@ from litestar import Controller, Request, Response, WebSocket, get, websocket
 from litestar.channels import ChannelsPlugin
 
 from app import clock
-from app.booking.links import PREFIX
+from app.booking.links import PREFIX, pay_path
 from app.client_address import client_address
 from app.events import PATIENT, EventBus
 from app.htmx import page_or_fragment
+from app.payments.money import money
+from app.payments.views import latest_payment
 from app.portal.details import AppointmentLinkInvalid, linked_appointment
 from app.settings import Settings
 from app.video import signalling
@@ -40,6 +42,7 @@ class PatientRoom(Controller):
             return await self.refused(request, settings, clinic, token, room)
         status = await room_status(clinic_id=clinic.id, appointment_id=room.appointment_id)
         appointment = await linked_appointment(settings, clinic, token)
+        payment = await latest_payment(clinic_id=clinic.id, appointment_id=room.appointment_id)
         return page_or_fragment(
             request,
             "video/patient_room.html",
@@ -52,6 +55,11 @@ class PatientRoom(Controller):
                 "socket_path": request.app.route_reverse("portal:room_socket", token=token),
                 "chat_url": request.app.route_reverse("portal:room", token=token) + "/chat",
                 "details_url": request.app.route_reverse("portal:appointment", token=token),
+                # "Pay" (issue 14): shown while a request waits; the room's "payment"
+                # event shows it live.
+                "payment": payment,
+                "payment_amount": money(payment.amount_cents, payment.currency) if payment else "",
+                "pay_url": pay_path(token),
             },
         )
 

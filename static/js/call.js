@@ -607,6 +607,32 @@
       event.detail.isError = false;
     }
   });
+  // A payment request (issue 14), told to the room: the patient sees "Pay" (or that it is
+  // paid) at once; the call window reloads its payment panel.
+  var LOCALES = { fr: "fr-CA", en: "en-CA" };
+  document.addEventListener("room:payment", function (event) {
+    var data = event.detail || {};
+    if (side !== "patient") {
+      var panel = $("payment-panel");
+      if (panel && window.htmx) window.htmx.ajax("GET", panel.getAttribute("data-url"), { target: "#payment-panel", swap: "outerHTML" });
+      return;
+    }
+    var box = $("call-pay");
+    if (!box) return;
+    var paid = data.status === "paid";
+    box.hidden = data.status === "expired";
+    box.setAttribute("data-status", data.status || "");
+    show("call-pay-due", !paid);
+    show("call-pay-link-row", !paid);
+    show("call-paid", paid);
+    var amount = $("call-pay-amount");
+    if (amount && data.amount_cents && data.currency) {
+      var lang = document.documentElement.lang || "en";
+      try {
+        amount.textContent = new Intl.NumberFormat(LOCALES[lang] || lang, { style: "currency", currency: String(data.currency).toUpperCase() }).format(data.amount_cents / 100);
+      } catch (e) { /* an unknown currency: keep the text as it is */ }
+    }
+  });
   window.addEventListener("pagehide", function () { closedForGood = true; if (socket) socket.close(); hangUpLocally(); });
 
   if (state === "ended") {

@@ -48,7 +48,7 @@ class PatientPay(Controller):
         appointment = await linked_appointment(settings, clinic, token)
         payment = await latest_payment(clinic_id=clinic.id, appointment_id=appointment.id)
         if payment is None:
-            return self._page(request, settings, token, appointment, None, "none", 404)
+            return self._page(request, settings, token, appointment, None, "none")
         if payment.status is PaymentStatus.PAID:
             return self._page(request, settings, token, appointment, payment, "paid")
         if payment.status is PaymentStatus.EXPIRED:

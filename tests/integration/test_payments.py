@@ -276,6 +276,7 @@ async def test_an_expired_session_marks_the_request_expired(julie, demo, visit, 
     assert await audited(visit.clinic_id, "payment.expired") == 1
 
 
-async def test_pay_without_a_request_and_with_a_bad_link_is_not_found(demo, visit):
-    assert (await demo.get(f"/a/{visit.token}/pay")).status_code == 404
+async def test_pay_without_a_request_says_so_and_a_bad_link_is_not_found(demo, visit):
+    none = await demo.get(f"/a/{visit.token}/pay")
+    assert none.status_code == 200 and "Aucun paiement n’est demandé" in none.text
     assert (await demo.get(f"/a/{visit.token}x/pay")).status_code == 404

@@ -55,7 +55,8 @@ class LocalPaymentProvider:
     by_key: dict[str, str] = field(default_factory=dict)
     created: int = 0  # sessions really made (a replayed Idempotency-Key makes none)
     create_calls: int = 0  # POSTs received, replays included
-    fail_next: int = 0  # answer 500 to this many creations first
+    fail_next: int = 0  # answer 500 to this many creations first (nothing made)
+    lose_next: int = 0  # make (or find) the session, then answer 500: a lost answer
     deliveries: list[tuple[int, dict]] = field(default_factory=list)  # webhook answers
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -128,7 +129,7 @@ class LocalPaymentProvider:
                 self.fail_next -= 1
                 return self._json(handler, 500, {"error": {"type": "api_error"}})
             if key and key in self.by_key:
-                return self._json(handler, 200, self.sessions[self.by_key[key]])
+                return self._answer(handler, self.sessions[self.by_key[key]])
             item = params["line_items"]["0"]
             session_id = "cs_test_" + secrets.token_hex(12)
             session = {
@@ -150,6 +151,12 @@ class LocalPaymentProvider:
             if key:
                 self.by_key[key] = session_id
             self.created += 1
+            return self._answer(handler, session)
+
+    def _answer(self, handler, session: dict) -> None:
+        if self.lose_next > 0:
+            self.lose_next -= 1
+            return self._json(handler, 500, {"error": {"type": "api_error"}})
         return self._json(handler, 200, session)
 
     def _get(self, handler) -> None:

@@ -148,6 +148,20 @@ async def test_the_same_form_sent_again_makes_one_request_and_one_session(julie,
     assert await audited(visit.clinic_id, "payment.requested") == 1
 
 
+async def test_a_lost_answer_then_a_retry_finds_the_same_session(julie, visit, provider):
+    """The provider made the session but its answers were lost (the SDK's own retries
+    too): the practitioner sends the form again, and the Idempotency-Key brings back
+    that session instead of a second one."""
+    panel = await julie.get(f"/staff/calls/{visit.appointment_id}/payment")
+    key = form_key(panel.text)
+    provider.lose_next = 3  # the first try and the SDK's two retries
+    assert (await ask(julie, visit, "30", key=key)).status_code == 503
+    assert provider.created == 1 and provider.create_calls == 3
+    assert (await ask(julie, visit, "30", key=key)).status_code == 200
+    [row] = await requests_of(visit)
+    assert provider.created == 1 and row["provider_session"] == next(iter(provider.sessions))
+
+
 async def test_a_secretary_sees_the_status_but_cannot_request(demo, visit, provider):
     secretary = await signed_in(demo, SECRETARY)
     panel = await secretary.get(f"/staff/calls/{visit.appointment_id}/payment")

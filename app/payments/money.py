@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 
 from app import i18n
 
-_AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d*))?$")
+_AMOUNT = re.compile(r"^([0-9]{1,9})(?:[.,]([0-9]*))?$")  # ASCII digits only
 LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 
 

@@ -58,6 +58,9 @@ class Settings:
     ice_servers: tuple[str, ...] = ()
     turn_secret: str | None = None
     turn_ttl: timedelta = timedelta(hours=2)
+    # The external integrated video platform (app.platforms): its API, key and webhook
+    # secret. Unset on the embedded default, `make run` starts the local simulator.
+    video_platform: "PlatformSettings | None" = None
 
     @property
     def dev_outbox(self) -> bool:
@@ -87,6 +90,13 @@ class OidcSettings:
     email_domains: str = ""  # space-separated, as in the Clinic row
     tenant_ids: str = ""
     hosted_domains: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    url: str  # VIDEO_PLATFORM_URL
+    key: str  # VIDEO_PLATFORM_KEY
+    webhook_secret: str  # VIDEO_PLATFORM_WEBHOOK_SECRET
 
 
 @dataclass(frozen=True)
@@ -202,7 +212,18 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ice_servers=_ice_servers(env),
         turn_secret=_turn_secret(env),
         turn_ttl=timedelta(seconds=_positive_int(env, "TURN_TTL_SECONDS", 2 * 3600)),
+        video_platform=_video_platform(env),
     )
+
+
+def _video_platform(env: Mapping[str, str]) -> PlatformSettings | None:
+    url = _optional_url(env, "VIDEO_PLATFORM_URL", ("http", "https"))
+    if url is None:
+        return None
+    missing = [n for n in ("VIDEO_PLATFORM_KEY", "VIDEO_PLATFORM_WEBHOOK_SECRET") if not env.get(n)]
+    if missing:
+        raise SettingsError(f"{missing[0]}: required when VIDEO_PLATFORM_URL is set")
+    return PlatformSettings(url, env["VIDEO_PLATFORM_KEY"], env["VIDEO_PLATFORM_WEBHOOK_SECRET"])
 
 
 def _ice_servers(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.platforms.staff_routes import PlatformSession
 from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration
@@ -57,6 +58,7 @@ signed_in_area = Router(
         CallWindow,
         WaitingRoom,
         StaffChat,
+        PlatformSession,
     ],
     guards=[signed_in],
     before_request=count_badges,

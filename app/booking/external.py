@@ -5,8 +5,16 @@ itself lives higher up (app.platforms), behind its listener."""
 
 from __future__ import annotations
 
+from app.i18n import N_
 from app.patients.tables import ContactDetail
 from app.scheduling.tables import Activity, AppointmentType, Slot, VideoPlatform
+
+# SPEC §9's words, wherever such a booking is refused (staff dialog, portal).
+EMAIL_REQUIRED_MESSAGE = N_("This patient has no email address. Add one in the patient's file.")
+MOVE_REFUSED_MESSAGE = N_(
+    "This appointment's video platform cannot change its time: cancel it and book a new "
+    'one in one step with "Cancel and rebook".'
+)
 
 
 async def is_external(*, clinic_id: int, type_id: int | None) -> bool:

@@ -90,6 +90,7 @@ async def on_appointment_changed(event: AppointmentChanged) -> None:
         await ExternalSession.update(
             {
                 ExternalSession.state: SessionState.CANCEL_PENDING.value,
+                ExternalSession.attempts: 0,  # the cancellation's own tries from here
                 ExternalSession.next_attempt_at: now,
                 ExternalSession.updated_at: now,
             }
@@ -250,7 +251,7 @@ async def _create(platform: Platform, settings: Settings, attempt: Attempt) -> N
                     ExternalSession.external_id: created.external_id,
                     ExternalSession.patient_url: created.patient_url,
                     ExternalSession.staff_url: created.staff_url,
-                    ExternalSession.attempts: attempt.attempts + 1,
+                    ExternalSession.attempts: 0,  # `attempts` counts the failures of one call
                     ExternalSession.next_attempt_at: None,
                     ExternalSession.last_error: None,
                     ExternalSession.updated_at: now,

@@ -96,3 +96,25 @@ def local(day_offset: int, hour: int, minute: int = 0) -> datetime:
 
     day = NOW.astimezone(MONTREAL).date() + timedelta(days=day_offset)
     return datetime.combine(day, time(hour, minute), tzinfo=MONTREAL)
+
+
+async def platform_values() -> dict[str, str]:
+    """For the isolation walk and the fuzzers: the demo clinic's Reacts teleconsultation
+    of tomorrow, its session made on the platform (as the job would record it)."""
+    from app import clock
+    from app.platforms.tables import SessionState
+
+    world = await demo_world()
+    outcome = await world.book(local(1, 16, 40))
+    assert outcome.ok, outcome
+    await ExternalSession.update(
+        {
+            ExternalSession.state: SessionState.CREATED.value,
+            ExternalSession.external_id: "ses_isolation",
+            ExternalSession.staff_url: "http://127.0.0.1:9/join/ses_isolation/staff",
+            ExternalSession.patient_url: "http://127.0.0.1:9/join/ses_isolation/patient",
+            ExternalSession.next_attempt_at: None,
+            ExternalSession.updated_at: clock.now(),
+        }
+    ).where(ExternalSession.appointment == outcome.appointment_id)
+    return {"platform_appointment_id": str(outcome.appointment_id)}

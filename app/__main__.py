@@ -85,7 +85,10 @@ def with_simulator(settings: settings_module.Settings):
 
     from app.platforms.simulator import Simulator
 
-    simulator = Simulator(port=settings.port + SIMULATOR_PORT_OFFSET).start()
+    try:
+        simulator = Simulator(port=settings.port + SIMULATOR_PORT_OFFSET).start()
+    except OSError:  # that port is taken (several servers on one machine): any free one
+        simulator = Simulator().start()
     platform = settings_module.PlatformSettings(
         simulator.url, simulator.api_key, simulator.webhook_secret
     )
@@ -116,11 +119,7 @@ def server_config(settings: settings_module.Settings):
 def serve(settings: settings_module.Settings) -> int:
     from app.live.server import Server  # ends the open agendas' streams on Ctrl-C
 
-    try:
-        settings, simulator = with_simulator(settings)
-    except OSError as error:  # its port is taken: the app runs without the platform
-        print(f"The video platform simulator did not start: {error}", file=sys.stderr)
-        simulator = None
+    settings, simulator = with_simulator(settings)
     print(f"\n{banner(settings)}\n")
     if simulator:
         print(f"  (simulator: POST {simulator.url}/_sim/down, /_sim/up, /_sim/fail?times=N)\n")

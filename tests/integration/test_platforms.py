@@ -345,3 +345,20 @@ async def test_another_clinics_staff_cannot_join(world, simulator, app_settings,
     appointment_id = await created(world, app_settings)
     await signed_in(autre, "admin@autre.localhost")
     assert (await autre.get(f"/staff/platform-sessions/{appointment_id}/join")).status_code == 404
+
+
+async def test_the_workers_job_is_the_same_pass(world, simulator, app_settings):
+    """jobs.worker.platform_due, as arq's cron calls it (a context from its startup)."""
+    from app.messaging.dispatch import Dispatcher
+    from app.templating import make_environment
+    from jobs.worker import platform_due
+
+    outcome = await world.book(local(0, 10))
+    ctx = {"dispatcher": Dispatcher(app_settings, make_environment())}
+    try:
+        assert await platform_due(ctx) == 1
+        assert await platform_due(ctx) == 0  # run twice: nothing more is called
+    finally:
+        await ctx["dispatcher"].close()
+    assert (await session_row(outcome.appointment_id))["state"] == SessionState.CREATED
+    assert simulator.calls == ["POST /api/v1/sessions 201"]

@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "app.audit.piccolo_app",
         "app.video.piccolo_app",
         "app.payments.piccolo_app",
+        "app.platforms.piccolo_app",
     ]
 )

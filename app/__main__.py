@@ -61,8 +61,38 @@ def banner(settings: settings_module.Settings) -> str:
             f"  http://{settings.base_domain}{port}/healthz",
             f"Database: {settings.database.kind}; jobs: {jobs}",
             f"Dev outbox: {outbox}",
+            f"Video platform (Reacts-style): {_platform_line(settings)}",
         ]
     )
+
+
+SIMULATOR_PORT_OFFSET = 10  # the simulator listens on PORT + 10 (8010 by default)
+
+
+def _platform_line(settings: settings_module.Settings) -> str:
+    if settings.video_platform is None:
+        return "none (VIDEO_PLATFORM_URL unset)"
+    return settings.video_platform.url
+
+
+def with_simulator(settings: settings_module.Settings):
+    """On the embedded default (no VIDEO_PLATFORM_URL, base domain localhost), a local
+    simulator of the external platform (app.platforms.simulator) and settings pointing
+    at it; else the settings as they are and no simulator."""
+    if settings.video_platform is not None or settings.base_domain != "localhost":
+        return settings, None
+    from dataclasses import replace
+
+    from app.platforms.simulator import Simulator
+
+    try:
+        simulator = Simulator(port=settings.port + SIMULATOR_PORT_OFFSET).start()
+    except OSError:  # that port is taken (several servers on one machine): any free one
+        simulator = Simulator().start()
+    platform = settings_module.PlatformSettings(
+        simulator.url, simulator.api_key, simulator.webhook_secret
+    )
+    return replace(settings, video_platform=platform), simulator
 
 
 def server_config(settings: settings_module.Settings):
@@ -89,7 +119,10 @@ def server_config(settings: settings_module.Settings):
 def serve(settings: settings_module.Settings) -> int:
     from app.live.server import Server  # ends the open agendas' streams on Ctrl-C
 
+    settings, simulator = with_simulator(settings)
     print(f"\n{banner(settings)}\n")
+    if simulator:
+        print(f"  (simulator: POST {simulator.url}/_sim/down, /_sim/up, /_sim/fail?times=N)\n")
     server = Server(server_config(settings))
     try:
         server.run()

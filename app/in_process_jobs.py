@@ -1,5 +1,6 @@
 """Without Redis (the embedded default), the worker's jobs run inside the web process:
-the same dispatcher, and the purge of expired personal data (app.retention)."""
+the same dispatcher, the purge of expired personal data (app.retention), and the calls
+to the external video platform (app.platforms.sessions)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 
 from app import retention
 from app.messaging.dispatch import Dispatcher
+from app.platforms import sessions as platform_sessions
 
 log = logging.getLogger("app.jobs")
 IDLE_SECONDS = 2.0
@@ -19,6 +21,7 @@ STOP_GRACE_SECONDS = 10.0
 class InProcessDispatch:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
+        self.platform = platform_sessions.platform_from(dispatcher.settings)
         self.task: asyncio.Task | None = None
         self.stopping = asyncio.Event()
 
@@ -54,6 +57,10 @@ class InProcessDispatch:
             if time.monotonic() >= purge_at:
                 purge_at = time.monotonic() + retention.EVERY.total_seconds()
                 await self._purge()
+            try:
+                await platform_sessions.run_due(self.platform, self.dispatcher.settings)
+            except Exception:  # noqa: BLE001 - each session records its own failures
+                log.exception("calling the video platform failed")
             try:
                 if await self.dispatcher.run_once():
                     continue  # more may be due: no pause between full batches

@@ -7,6 +7,7 @@ from app.booking.events import AppointmentChanged
 from app.events import EventBus
 from app.live.notifier import AgendaNotifier
 from app.messaging import planner
+from app.platforms import sessions as platform_sessions
 from app.scheduling.events import ScheduleChanged
 from tenants.events import SettingChanged
 
@@ -17,6 +18,7 @@ def make_bus(live: AgendaNotifier | None = None, tenancy=None) -> EventBus:
     to put a committed setting change in force on every instance."""
     bus = EventBus()
     bus.on(AppointmentChanged, planner.on_appointment_changed)  # messages commit with the change
+    bus.on(AppointmentChanged, platform_sessions.on_appointment_changed)  # its platform session
     for event_type, listener in AUDIT_LISTENERS:  # the audit row commits with the change
         bus.on(event_type, listener)
     if live is not None:

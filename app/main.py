@@ -20,6 +20,7 @@ from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
 from app.path_ids import ids_in_range
+from app.platforms.webhook import platform_webhook
 from app.portal.moved import SiteMoved, to_current_slug
 from app.portal.routes import router as portal
 from app.providers import dependencies
@@ -47,6 +48,7 @@ def create_app(settings: Settings) -> Litestar:
             portal,
             staff,
             healthz,
+            platform_webhook,
             *([dev_outbox] if settings.dev_outbox else []),
             static_router(),
         ],
@@ -66,7 +68,7 @@ def create_app(settings: Settings) -> Litestar:
             header_name="x-csrftoken",
             cookie_samesite="lax",
             cookie_secure=settings.secure_cookies,
-            exclude=["/static", "/healthz"],  # no cookie on assets
+            exclude=["/static", "/healthz", "/platforms/"],  # no cookie on assets; signed webhooks
         ),
         openapi_config=None,  # an HTML product, not an API; its viewers would load from a CDN
         compression_config=CompressionConfig(

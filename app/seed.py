@@ -300,6 +300,56 @@ async def seed(*, schedules: bool = True) -> None:
         await _seed_accounts(clinic, staff)
         if schedules:
             await _seed_scheduling(clinic, staff)
+        if spec["slug"] == "demo":
+            await _seed_reacts(clinic, staff, schedules=schedules)
+
+
+# -- the external integrated platform (issue 14, app.platforms): its own block ----------
+
+REACTS_DAYS = 10  # weekdays from today with an hour of Reacts teleconsultations
+
+
+async def _seed_reacts(clinic: Clinic, staff: Staff, *, schedules: bool) -> None:
+    """A "Téléconsultation Reacts" type on the external platform (the simulator under
+    `make run`), its activity, and with schedules Dre Julie Roy's 17:00–18:00 on weekdays."""
+    type_id = await _get_or_create(
+        AppointmentType,
+        clinic.id,
+        {"name_fr": "Téléconsultation Reacts"},
+        {
+            "name_en": "Reacts teleconsultation",
+            "on_site": False,
+            "telemedicine": True,
+            "video_platform": "external",
+        },
+    )
+    activity_id = await _get_or_create(
+        Activity,
+        clinic.id,
+        {"name_fr": "Téléconsultation Reacts"},
+        {"name_en": "Reacts teleconsultation", "duration_minutes": 20, "appointment_type": type_id},
+    )
+    if not schedules:
+        return
+    from app.scheduling.tables import Slot
+
+    service = SchedulingService(clinic_id=clinic.id, bus=make_bus())
+    today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
+    for offset in range(REACTS_DAYS):
+        day = today + timedelta(days=offset)
+        if day.weekday() not in WEEKDAYS or await Slot.exists().where(
+            (Slot.activity == activity_id) & (Slot.local_date == day)
+        ):
+            continue
+        await service.open_manual(
+            practitioner_id=staff.practitioners["Dre Julie Roy"],
+            site_id=staff.sites["centre-ville"],
+            activity_id=activity_id,
+            day=day,
+            start=time(17, 0),
+            end=time(18, 0),
+            actor=SEED,
+        )
 
 
 async def _seed_single_sign_on(clinic_id: int) -> None:

@@ -59,6 +59,9 @@ class Settings:
     turn_secret: str | None = None
     turn_ttl: timedelta = timedelta(hours=2)
     payment: "PaymentProvider | None" = None  # none: the dev payment page (localhost only)
+    # The external integrated video platform (app.platforms): its API, key and webhook
+    # secret. Unset on the embedded default, `make run` starts the local simulator.
+    video_platform: "PlatformSettings | None" = None
 
     @property
     def dev_payments(self) -> bool:
@@ -103,6 +106,13 @@ class PaymentProvider:
     api_base: str
     secret_key: str
     webhook_secret: str
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    url: str  # VIDEO_PLATFORM_URL
+    key: str  # VIDEO_PLATFORM_KEY
+    webhook_secret: str  # VIDEO_PLATFORM_WEBHOOK_SECRET
 
 
 @dataclass(frozen=True)
@@ -219,6 +229,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         turn_secret=_turn_secret(env),
         turn_ttl=timedelta(seconds=_positive_int(env, "TURN_TTL_SECONDS", 2 * 3600)),
         payment=_payment(env),
+        video_platform=_video_platform(env),
     )
 
 
@@ -235,6 +246,16 @@ def _payment(env: Mapping[str, str]) -> PaymentProvider | None:
         missing = "PAYMENT_SECRET_KEY" if key is None else "PAYMENT_WEBHOOK_SECRET"
         raise SettingsError(f"{missing}: required with the other PAYMENT_ settings")
     return PaymentProvider((base or "https://api.stripe.com").rstrip("/"), key, secret)
+
+
+def _video_platform(env: Mapping[str, str]) -> PlatformSettings | None:
+    url = _optional_url(env, "VIDEO_PLATFORM_URL", ("http", "https"))
+    if url is None:
+        return None
+    missing = [n for n in ("VIDEO_PLATFORM_KEY", "VIDEO_PLATFORM_WEBHOOK_SECRET") if not env.get(n)]
+    if missing:
+        raise SettingsError(f"{missing[0]}: required when VIDEO_PLATFORM_URL is set")
+    return PlatformSettings(url, env["VIDEO_PLATFORM_KEY"], env["VIDEO_PLATFORM_WEBHOOK_SECRET"])
 
 
 def _ice_servers(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from arq.connections import RedisSettings
 
 from app import db, retention
 from app.messaging.dispatch import Dispatcher
+from app.platforms import sessions as platform_sessions
 from app.settings import load
 from app.templating import make_environment
 
@@ -38,6 +39,13 @@ async def purge(ctx: dict) -> dict:
     return vars(await retention.purge(staff_idle=ctx["dispatcher"].settings.staff_idle))
 
 
+async def platform_due(ctx: dict) -> int:
+    """Create and cancel sessions on the external video platform: each due one once
+    (claimed by a lease), retried with backoff (app.platforms.sessions)."""
+    settings = ctx["dispatcher"].settings
+    return await platform_sessions.run_due(platform_sessions.platform_from(settings), settings)
+
+
 async def startup(ctx: dict) -> None:
     await db.start()
     ctx["dispatcher"] = Dispatcher(load(), make_environment())
@@ -56,9 +64,10 @@ def redis_settings() -> RedisSettings:
 
 
 class WorkerSettings:
-    functions = [ping, dispatch_due, purge]
+    functions = [ping, dispatch_due, purge, platform_due]
     cron_jobs = [
         cron(dispatch_due, second=set(range(60)), unique=False, run_at_startup=True, timeout=300),
+        cron(platform_due, second=set(range(0, 60, 5)), unique=False, timeout=120),
         # One worker is enough; a run missed while all were down is made up at startup.
         cron(
             purge,

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from app import clock
+from app.booking import external
 from app.booking.events import AppointmentChange, AppointmentChanged, AppointmentSnapshot
 from app.booking.tables import Appointment, AppointmentStatus, Source
 from app.db import is_postgres, write_transaction
@@ -35,6 +36,11 @@ class OutcomeCode(StrEnum):
     ALREADY_CANCELLED = "already_cancelled"
     NOT_FOUND = "not_found"  # no such appointment here, or not in a state that allows it
     TOO_MANY_HOLDS = "too_many_holds"  # app.booking.sessions: the client holds enough slots
+    # An external platform's type (SPEC §9): it invites the patient by email, and cannot
+    # change a session's time (cancel and book again: rebook).
+    EMAIL_REQUIRED = "email_required"
+    MOVE_NOT_SUPPORTED = "move_not_supported"
+    REBOOKED = "rebooked"
 
 
 SUCCESSES = frozenset(
@@ -45,6 +51,7 @@ SUCCESSES = frozenset(
         OutcomeCode.CANCELLED,
         OutcomeCode.STATUS_SET,
         OutcomeCode.ATTACHED,
+        OutcomeCode.REBOOKED,
     }
 )
 
@@ -132,6 +139,13 @@ def _snapshot(row: dict) -> AppointmentSnapshot:
     )
 
 
+class _Refused(Exception):
+    """Rolls back a rebooking whose new slot was refused (the cancellation with it)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
 class BookingService:
     """The engine, bound to one clinic. Every change to an appointment is emitted on the
     bus inside its transaction (app.booking.events), with who made it."""
@@ -177,6 +191,8 @@ class BookingService:
         self, *, slot_id: int, token: str, details: BookingDetails, actor: Actor
     ) -> Outcome:
         """Turn the patient's hold into an appointment, if the hold is still theirs and alive."""
+        if await self._lacks_email(slot_id, details):
+            return Outcome(OutcomeCode.EMAIL_REQUIRED)
         now = clock.now()
         async with write_transaction():
             taken = (
@@ -203,6 +219,8 @@ class BookingService:
 
     async def staff_book(self, *, slot_id: int, details: BookingDetails, actor: Actor) -> Outcome:
         """Staff book a free slot directly; a patient's live hold is respected."""
+        if await self._lacks_email(slot_id, details):
+            return Outcome(OutcomeCode.EMAIL_REQUIRED)
         now = clock.now()
         async with write_transaction():
             taken = (
@@ -265,6 +283,8 @@ class BookingService:
                 return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
             if before.slot_id == new_slot_id:
                 return Outcome(OutcomeCode.MOVED, appointment_id)
+            if await self._external(before):
+                return Outcome(OutcomeCode.MOVE_NOT_SUPPORTED, appointment_id)
             taken = (
                 await Slot.update(
                     {Slot.state: "booked", Slot.hold_token: None, Slot.hold_until: None}
@@ -364,7 +384,78 @@ class BookingService:
             )
         return Outcome(OutcomeCode.ATTACHED, appointment_id)
 
+    async def rebook(
+        self, *, appointment_id: int, new_slot_id: int, actor: Actor, reason: str = ""
+    ) -> Outcome:
+        """Cancel and book again in one step (an external platform's appointment cannot
+        move): the same patient, contacts, type and reason at the new slot. All or
+        nothing: if the new slot is gone, the old appointment stays. Both changes are
+        emitted, so the patient gets the cancellation notice and the new confirmation,
+        and the platform's session is cancelled and a new one made."""
+        row = await (
+            Appointment.select(
+                Appointment.patient,
+                Appointment.contact_email,
+                Appointment.contact_phone,
+                Appointment.provisional,
+                Appointment.language,
+                Appointment.reason,
+                Appointment.details,
+                Appointment.appointment_type,
+                Appointment.service,
+                Appointment.status,
+            )
+            .where((Appointment.id == appointment_id) & (Appointment.clinic == self.clinic_id))
+            .first()
+        )
+        if row is None or row["status"] == AppointmentStatus.CANCELLED:
+            return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
+        details = BookingDetails(
+            source=Source.STAFF,
+            patient_id=row["patient"],
+            contact_email=row["contact_email"],
+            contact_phone=row["contact_phone"],
+            provisional=row["provisional"],
+            language=row["language"],
+            reason=row["reason"],
+            details=row["details"],
+            appointment_type_id=row["appointment_type"],
+            service_id=row["service"],
+        )
+        try:
+            async with write_transaction():
+                cancelled = await self.cancel(
+                    appointment_id=appointment_id, actor=actor, reason=reason
+                )
+                if not cancelled.ok:
+                    return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
+                booked = await self.staff_book(slot_id=new_slot_id, details=details, actor=actor)
+                if not booked.ok:
+                    raise _Refused(booked)
+        except _Refused as refused:
+            return Outcome(refused.outcome.code, appointment_id)
+        return Outcome(OutcomeCode.REBOOKED, appointment_id=booked.appointment_id)
+
     # -- internals ---------------------------------------------------------------------
+
+    async def _lacks_email(self, slot_id: int, details: BookingDetails) -> bool:
+        type_id = details.appointment_type_id or await external.type_of_slot(
+            clinic_id=self.clinic_id, slot_id=slot_id
+        )
+        if not await external.is_external(clinic_id=self.clinic_id, type_id=type_id):
+            return False
+        email = await external.patient_email(
+            clinic_id=self.clinic_id,
+            patient_id=details.patient_id,
+            contact_email=details.contact_email,
+        )
+        return not email
+
+    async def _external(self, appointment: AppointmentSnapshot) -> bool:
+        type_id = appointment.appointment_type_id or await external.type_of_activity(
+            clinic_id=self.clinic_id, activity_id=appointment.activity_id
+        )
+        return await external.is_external(clinic_id=self.clinic_id, type_id=type_id)
 
     async def _current(self, appointment_id: int, *, lock: bool) -> AppointmentSnapshot | None:
         query = Appointment.select(*_SNAPSHOT).where(

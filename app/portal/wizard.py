@@ -19,6 +19,7 @@ from litestar.response import Redirect
 
 from app import clock, i18n
 from app.booking import sessions
+from app.booking.external import EMAIL_REQUIRED_MESSAGE
 from app.booking.links import make_token
 from app.booking.search import MAX_RESULTS, results_for_page
 from app.booking.services import BookingDetails, BookingService, OutcomeCode
@@ -481,7 +482,8 @@ class BookingSteps(Controller):
         )
         if not outcome.ok:
             await sessions.update(clinic_id=step.clinic.id, session_id=session.id, slot=None)
-            return step.go("slots", error="taken")
+            refused = "email" if outcome.code is OutcomeCode.EMAIL_REQUIRED else "taken"
+            return step.go("slots", error=refused)
         await sessions.update(
             clinic_id=step.clinic.id, session_id=session.id, appointment=outcome.appointment_id
         )
@@ -513,6 +515,7 @@ class BookingSteps(Controller):
 
 SLOT_ERRORS = {
     "taken": N_("This appointment is no longer available"),
+    "email": EMAIL_REQUIRED_MESSAGE,  # an external video platform invites by email
     "expired": EXPIRED,
     "choose": N_("Choose an appointment."),
     "holds": N_(

@@ -8,6 +8,7 @@ from litestar.di import Provide
 from app.audit.routes import AuditLog
 from app.live.stream import live
 from app.payments.call_routes import CallPayment, appointment_payment
+from app.platforms.staff_routes import PlatformSession
 from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration
@@ -60,6 +61,7 @@ signed_in_area = Router(
         StaffChat,
         CallPayment,
         appointment_payment,
+        PlatformSession,
     ],
     guards=[signed_in],
     before_request=count_badges,

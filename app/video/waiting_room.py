@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from app import clock
 from app.booking.tables import AppointmentStatus
+from app.platforms.views import join_paths
 from app.staff.reconcile.queries import typed_identity
 from app.video.access import CLOSES_AFTER, OPENS_BEFORE
 from app.video.tables import CallRoom, RoomState
@@ -34,6 +35,8 @@ class WaitingPatient:
     present: bool  # the patient's page is open now
     ready: bool  # checked by phone by the front desk
     late_minutes: int | None  # the last "Running late" sent to them
+    # On an external platform (app.platforms): the camera icon's path to its staff link.
+    join_path: str | None = None
 
     def waited_minutes(self, now: datetime) -> int:
         return max(0, int((now - self.arrived_at).total_seconds() // 60))
@@ -100,6 +103,9 @@ async def waiting_patients(
         .order_by(CallRoom.id)
         .limit(LISTED)
     )
+    external = await join_paths(
+        clinic_id=clinic_id, appointment_ids=[row["appointment_id"] for row in rows]
+    )
     return [
         WaitingPatient(
             appointment_id=row["appointment_id"],
@@ -111,6 +117,7 @@ async def waiting_patients(
             present=bool(row["present"]),
             ready=bool(row["ready"]),
             late_minutes=row["late_minutes"],
+            join_path=external.get(row["appointment_id"]),
         )
         for row in rows
     ]

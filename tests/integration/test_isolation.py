@@ -12,6 +12,7 @@ from app.events import Actor
 from app.listeners import make_bus
 from app.scheduling.templates import TemplateBlock, TemplateService
 from tests.integration import demo_lookup
+from tests.integration.platform_helpers import platform_values
 from tests.integration.polling import until
 from tests.integration.portal_helpers import (
     MARIE,
@@ -66,6 +67,7 @@ async def demo_values(demo) -> dict[str, str]:
         **await staff_values(),
         **await account_values(),
         **await shared_file(video),
+        **await platform_values(),
     }
 
 
@@ -159,6 +161,8 @@ async def staff_invitation() -> str:
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
+    if path.startswith("/staff/platform-sessions/"):
+        values = {**values, "appointment_id": values["platform_appointment_id"]}
     if "/room" in path or path.startswith(("/staff/calls/", "/staff/waiting-room/")):
         values = {
             **values,

@@ -50,6 +50,7 @@ LAYERS = [
         "app.live",
         "app.video",  # teleconsultation rooms: both sides, the portal's and the staff's
         "app.payments",  # payment requests: the call's, the provider's webhook, the staff's page
+        "app.platforms",  # external video platforms: sessions, their job, their webhook
     },  # the audit log listens to every area below
     # the wiring: it knows every area
     {

@@ -26,6 +26,7 @@ from litestar.exceptions import NoRouteMatchFoundException, NotFoundException
 from litestar.response import Redirect
 
 from app import clock, i18n
+from app.booking.external import EMAIL_REQUIRED_MESSAGE, MOVE_REFUSED_MESSAGE
 from app.booking.services import BookingDetails, BookingService, OutcomeCode
 from app.booking.tables import AppointmentStatus, Source
 from app.db import write_transaction
@@ -39,6 +40,7 @@ from app.staff.accounts import StaffUser
 from app.staff.appointments import forms, moves
 from app.staff.appointments.guards import NotYourAgenda, may_change_agenda
 from app.staff.appointments.patient_files import create_file, parse_new_file
+from app.staff.appointments.rebook import rebook_offer
 from app.staff.appointments.views import (
     ORIGIN_LABELS,
     STAFF_STATUS_LABELS,
@@ -71,6 +73,9 @@ DONE = {
     "arrived": N_("The patient has arrived."),
     "no_show": N_("The patient is marked as a no-show."),
     "resent": N_("The confirmation will be sent again."),
+    "rebooked": N_(
+        "The appointment is cancelled and a new one booked. The patient is told of both."
+    ),
 }
 # Statuses each change may start from: a repeated click changes nothing, and a mistaken
 # arrival or no-show can be put right.
@@ -209,6 +214,18 @@ async def slot_dialog(
         "contact_text": contact_text,
         "staff_status_labels": STAFF_STATUS_LABELS,
         "done_statuses": {"arrived": ARRIVED_FROM, "no_show": NO_SHOW_FROM},
+        # An external platform's appointment cannot move: "Cancel and rebook" instead.
+        "rebook": (
+            await rebook_offer(
+                clinic_id=clinic.id,
+                appointment_id=appointment.id,
+                slot=slot,
+                time_zone=clinic.time_zone,
+                now=clock.now(),
+            )
+            if appointment and appointment.active and may_change
+            else None
+        ),
         # What a video call left (chat, files), for those whose session may open the room.
         "call_record": (
             await call_record(clinic_id=clinic.id, appointment_id=appointment.id)
@@ -298,6 +315,7 @@ class SlotDialog(Controller):
         if slot.hold_until or slot.booked:
             return await self._not_booked(request, staff, clinic, slot, data, query)
         actor = staff.actor()
+        outcome = None
         try:
             async with write_transaction():
                 patient_id = form.patient_id
@@ -320,6 +338,19 @@ class SlotDialog(Controller):
                     raise _Undo
         except _Undo:
             slot = await _slot_or_404(clinic, slot_id)
+            if outcome is not None and outcome.code is OutcomeCode.EMAIL_REQUIRED:
+                message = i18n.gettext(EMAIL_REQUIRED_MESSAGE)
+                return await slot_dialog(
+                    request,
+                    staff,
+                    clinic,
+                    slot,
+                    query=query,
+                    values=data,
+                    errors={"patient": message},
+                    result=Result(message, False),
+                    status=422,
+                )
             return await self._not_booked(request, staff, clinic, slot, data, query)
         return _done(request, slot.id, "booked") or await slot_dialog(
             request,
@@ -480,6 +511,16 @@ class AppointmentActions(Controller):
             return await self._after(
                 request, staff, clinic, appointment.slot_id, _cancelled_meanwhile(), ok=False
             )
+        if outcome.code is OutcomeCode.MOVE_NOT_SUPPORTED:
+            return await self._after(
+                request,
+                staff,
+                clinic,
+                appointment.slot_id,
+                i18n.gettext(MOVE_REFUSED_MESSAGE),
+                ok=False,
+                open_form="rebook",
+            )
         if not outcome.ok:
             return await self._move_page(
                 request,
@@ -493,6 +534,69 @@ class AppointmentActions(Controller):
             )
         text = said("moved") + " " + _clinic_time(clinic, target.starts_at) + "."
         return await self._after(request, staff, clinic, target.id, text, ok=True, code="moved")
+
+    @post("/rebook", name="staff:appointment_rebook")
+    async def rebook(
+        self,
+        request: Request,
+        staff: StaffUser,
+        clinic: ClinicRef,
+        booking: BookingService,
+        appointment_id: int,
+    ) -> Response:
+        """Cancel and book the chosen slot, in one step (an external platform's appointment)."""
+        appointment = await _appointment_or_404(clinic, appointment_id)
+        data = await text_fields(request)
+        target_id, errors = forms.parse_move(data)
+        if errors:
+            return await self._after(
+                request,
+                staff,
+                clinic,
+                appointment.slot_id,
+                "",
+                ok=False,
+                errors=errors,
+                open_form="rebook",
+                status=422,
+            )
+        target = await _slot_or_404(clinic, target_id)
+        if not staff.may_change_agenda_of(target.practitioner_id):
+            raise NotYourAgenda("the new slot is another practitioner's")
+        if not appointment.active:
+            return await self._after(
+                request, staff, clinic, appointment.slot_id, _cancelled_meanwhile(), ok=False
+            )
+        if target.hold_until or target.booked:
+            text = (
+                held_message(clinic, target.hold_until)
+                if target.hold_until
+                else i18n.gettext("This slot was taken meanwhile: choose another one.")
+            )
+            return await self._after(
+                request, staff, clinic, appointment.slot_id, text, ok=False, open_form="rebook"
+            )
+        outcome = await booking.rebook(
+            appointment_id=appointment.id,
+            new_slot_id=target.id,
+            actor=staff.actor(),
+            reason=i18n.gettext("Cancelled and rebooked"),
+        )
+        if outcome.code is OutcomeCode.NOT_FOUND:
+            return await self._after(
+                request, staff, clinic, appointment.slot_id, _cancelled_meanwhile(), ok=False
+            )
+        if not outcome.ok:
+            text = (
+                i18n.gettext(EMAIL_REQUIRED_MESSAGE)
+                if outcome.code is OutcomeCode.EMAIL_REQUIRED
+                else i18n.gettext("This slot was taken meanwhile: choose another one.")
+            )
+            return await self._after(
+                request, staff, clinic, appointment.slot_id, text, ok=False, open_form="rebook"
+            )
+        text = said("rebooked") + " " + _clinic_time(clinic, target.starts_at) + "."
+        return await self._after(request, staff, clinic, target.id, text, ok=True, code="rebooked")
 
     @post("/cancel", name="staff:appointment_cancel")
     async def cancel(

@@ -7,6 +7,8 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
+from app.payments.admin import PaymentsAdministration
+from app.payments.report import payments_page
 from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration
@@ -57,6 +59,8 @@ signed_in_area = Router(
         CallWindow,
         WaitingRoom,
         StaffChat,
+        PaymentsAdministration,
+        payments_page,
     ],
     guards=[signed_in],
     before_request=count_badges,

@@ -7,7 +7,7 @@ secretaries and administrators all of them. Rows are inserted in PaymentRequest 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -186,3 +186,24 @@ async def test_without_requests_the_day_says_so(demo, demo_data):
     assert page.status_code == 200 and "Aucune demande de paiement ce jour-là." in text(page)
     assert totals(page)["all"] == "0,00 $ · 0 demande"
     assert NOW.astimezone(UTC).date().isoformat() in page.text  # today, in the date field
+
+
+async def test_a_practitioner_account_linked_to_no_practitioner_sees_none(day_of_requests):
+    from app.payments.report import day_report
+
+    kept = await day_report(
+        clinic_id=day_of_requests["demo"],
+        time_zone="America/Montreal",
+        day=date(2026, 11, 23),
+        practitioner_id=None,
+        everyone=False,
+    )
+    assert kept.lines == () and kept.totals[-1].count == 0
+    every = await day_report(
+        clinic_id=day_of_requests["demo"],
+        time_zone="America/Montreal",
+        day=date(2026, 11, 23),
+        practitioner_id=None,
+        everyone=True,
+    )
+    assert len(every.lines) == 4

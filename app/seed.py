@@ -298,6 +298,7 @@ async def seed(*, schedules: bool = True) -> None:
         await _seed_online_services(clinic.id, SERVICES[clinic.slug], staff)
         await _seed_patients(clinic, PATIENTS[clinic.slug], staff)
         await _seed_accounts(clinic, staff)
+        await _seed_payments(clinic.id, clinic.slug)
         if schedules:
             await _seed_scheduling(clinic, staff)
         if spec["slug"] == "demo":
@@ -349,6 +350,29 @@ async def _seed_reacts(clinic: Clinic, staff: Staff, *, schedules: bool) -> None
             start=time(17, 0),
             end=time(18, 0),
             actor=SEED,
+        )
+
+
+# Payments (administration): each clinic's currency and maximum (cents), and the amounts
+# "Request payment" offers first: (label, cents), in order.
+PAYMENTS = {
+    "demo": ("cad", 100000, [("Consultation", 4500), ("Suivi", 3000)]),
+    "autre": ("eur", 50000, []),
+}
+
+
+async def _seed_payments(clinic_id: int, slug: str) -> None:
+    from app.payments.tables import PaymentPreset, PaymentSettings  # this block's own import
+
+    currency, maximum, presets = PAYMENTS[slug]
+    if not await PaymentSettings.exists().where(PaymentSettings.clinic == clinic_id):
+        await PaymentSettings(clinic=clinic_id, currency=currency, maximum_cents=maximum).save()
+    for position, (label, cents) in enumerate(presets, start=1):
+        await _get_or_create(
+            PaymentPreset,
+            clinic_id,
+            {"label": label},
+            {"amount_cents": cents, "position": position},
         )
 
 

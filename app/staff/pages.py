@@ -51,6 +51,7 @@ NAVIGATION = (
         FRONT_DESK,
         badge=lambda clinic: count_waiting(clinic.id),
     ),
+    NavItem("staff:payments", N_("Payments"), EVERYONE),  # a practitioner: their own
     NavItem("staff:administration", N_("Administration"), ADMINISTRATORS),
     NavItem("staff:audit", N_("Audit log"), ADMINISTRATORS),
 )

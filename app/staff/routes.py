@@ -9,6 +9,8 @@ from app.audit.routes import AuditLog
 from app.live.stream import live
 from app.payments.call_routes import CallPayment, appointment_payment
 from app.platforms.staff_routes import PlatformSession
+from app.payments.admin import PaymentsAdministration
+from app.payments.report import payments_page
 from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration
@@ -62,6 +64,8 @@ signed_in_area = Router(
         CallPayment,
         appointment_payment,
         PlatformSession,
+        PaymentsAdministration,
+        payments_page,
     ],
     guards=[signed_in],
     before_request=count_badges,

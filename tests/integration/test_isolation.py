@@ -124,7 +124,14 @@ async def staff_values() -> dict[str, str]:
             )["id"]
         ),
         "row:practitioners": str(await demo_lookup.practitioner_id(demo, "Dre Julie Roy")),
+        "preset": str(await _preset_id(demo)),  # a predefined amount (payments administration)
     }
+
+
+async def _preset_id(clinic: int) -> int:
+    from app.payments.options import payment_options
+
+    return (await payment_options(clinic_id=clinic)).presets[-1].id
 
 
 async def account_values() -> dict[str, str]:
@@ -198,6 +205,7 @@ def concrete(path: str, values: dict[str, str]) -> str:
         .replace("{service_id:int}", values["service"])
         .replace("{account_id:int}", values["account_id"])
         .replace("{key:str}", values["file_key"])
+        .replace("{preset_id:int}", values["preset"])
     )
 
 

@@ -71,6 +71,8 @@ DONE = {
     "arrived": N_("The patient has arrived."),
     "no_show": N_("The patient is marked as a no-show."),
     "resent": N_("The confirmation will be sent again."),
+    "video_link_saved": N_("The video link is saved. The patient is told where to connect."),
+    "video_link_removed": N_("The video link is removed."),
 }
 # Statuses each change may start from: a repeated click changes nothing, and a mistaken
 # arrival or no-show can be put right.

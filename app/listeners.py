@@ -6,10 +6,17 @@ from app.audit.listeners import LISTENERS as AUDIT_LISTENERS
 from app.booking.events import AppointmentChanged
 from app.events import EventBus
 from app.live.notifier import AgendaNotifier
-from app.messaging import planner
+from app.messaging import consultation_end, planner
 from app.platforms import sessions as platform_sessions
 from app.scheduling.events import ScheduleChanged
+from app.video.events import CallChange, CallChanged
 from tenants.events import SettingChanged
+
+
+async def on_call_changed(event: CallChanged) -> None:
+    """A call in our video room ended: the end-of-consultation message commits with it."""
+    if event.kind is CallChange.ENDED:
+        await consultation_end.plan(clinic_id=event.clinic_id, appointment_id=event.appointment_id)
 
 
 def make_bus(live: AgendaNotifier | None = None, tenancy=None) -> EventBus:
@@ -19,6 +26,7 @@ def make_bus(live: AgendaNotifier | None = None, tenancy=None) -> EventBus:
     bus = EventBus()
     bus.on(AppointmentChanged, planner.on_appointment_changed)  # messages commit with the change
     bus.on(AppointmentChanged, platform_sessions.on_appointment_changed)  # its platform session
+    bus.on(CallChanged, on_call_changed)
     for event_type, listener in AUDIT_LISTENERS:  # the audit row commits with the change
         bus.on(event_type, listener)
     if live is not None:

@@ -303,6 +303,7 @@ async def seed(*, schedules: bool = True) -> None:
             await _seed_scheduling(clinic, staff)
         if spec["slug"] == "demo":
             await _seed_reacts(clinic, staff, schedules=schedules)
+            await _seed_other_platform(clinic, staff, schedules=schedules)
 
 
 # -- the external integrated platform (issue 14, app.platforms): its own block ----------
@@ -522,6 +523,72 @@ async def _seed_scheduling(clinic: Clinic, staff: Staff) -> None:
             )
     if slug == "demo":
         await _seed_demo_extras(service, practitioners, sites, activities, today)
+
+
+# Another platform (Zoom, Teams…): a telemedicine type whose link staff type on each
+# appointment, and an hour of it each weekday evening for Dre Julie Roy.
+OTHER_PLATFORM_TYPE = {
+    "name_fr": "Autre plateforme",
+    "name_en": "Other platform",
+    "on_site": False,
+    "telemedicine": True,
+    "video_platform": "link",
+}
+OTHER_PLATFORM_ACTIVITY = (
+    "Téléconsultation (autre plateforme)",
+    "Teleconsultation (other platform)",
+)
+OTHER_PLATFORM_TEMPLATE = ("Julie Roy, autre plateforme", "Dre Julie Roy", "centre-ville", 30)
+
+
+async def _seed_other_platform(clinic: Clinic, staff: Staff, *, schedules: bool) -> None:
+    type_id = await _get_or_create(
+        AppointmentType,
+        clinic.id,
+        {"name_fr": OTHER_PLATFORM_TYPE["name_fr"]},
+        {k: v for k, v in OTHER_PLATFORM_TYPE.items() if k != "name_fr"},
+    )
+    name_fr, name_en = OTHER_PLATFORM_ACTIVITY
+    activity_id = await _get_or_create(
+        Activity,
+        clinic.id,
+        {"name_fr": name_fr},
+        {"name_en": name_en, "duration_minutes": 20, "appointment_type": type_id},
+    )
+    staff.activities[name_fr] = activity_id
+    if not schedules:
+        return
+    name, practitioner, site, days_ahead = OTHER_PLATFORM_TEMPLATE
+    template_id = await _get_or_create(ScheduleTemplate, clinic.id, {"name": name})
+    if not await ScheduleTemplateBlock.exists().where(
+        ScheduleTemplateBlock.template == template_id
+    ):
+        await ScheduleTemplateBlock.insert(
+            *[
+                ScheduleTemplateBlock(
+                    clinic=clinic.id,
+                    template=template_id,
+                    weekday=day,
+                    start_time=_time("17:00"),
+                    end_time=_time("18:00"),
+                    activity=activity_id,
+                )
+                for day in WEEKDAYS
+            ]
+        )
+    today = clock.now().astimezone(ZoneInfo(clinic.time_zone)).date()
+    practitioner_id = staff.practitioners[practitioner]
+    first_day = await _next_unopened_day(practitioner_id, template_id, today)
+    last_day = today + timedelta(days=days_ahead - 1)
+    if first_day <= last_day:
+        await SchedulingService(clinic_id=clinic.id, bus=make_bus()).apply_template(
+            template_id=template_id,
+            practitioner_id=practitioner_id,
+            site_id=staff.sites[site],
+            first_day=first_day,
+            last_day=last_day,
+            actor=SEED,
+        )
 
 
 async def _next_unopened_day(practitioner_id: int, template_id: int, today: date) -> date:

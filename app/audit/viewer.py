@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "appointment.cancelled": N_("Appointment cancelled"),
     "appointment.status": N_("Appointment status changed"),
     "appointment.attached": N_("Appointment attached to a file"),
+    "appointment.video_link": N_("Video link changed"),
     "schedule.opened": N_("Schedule opened"),
     "schedule.closed": N_("Free slots closed"),
     "schedule.template_saved": N_("Schedule template saved"),

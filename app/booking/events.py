@@ -19,6 +19,7 @@ class AppointmentChange(StrEnum):
     CANCELLED = "cancelled"
     STATUS = "status"  # confirmed, arrived, no-show, completed
     ATTACHED = "attached"  # an unidentified patient's appointment given to a file (no message)
+    VIDEO_LINK = "video_link"  # another platform's link typed, changed or removed by staff
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class AppointmentSnapshot:
     patient_id: int | None
     source: str
     cancellation_reason: str = ""  # typed by staff when they cancel
+    video_link: str = ""  # another platform's link (app.booking.video_links)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class OutcomeCode(StrEnum):
     STATUS_SET = "status_set"
     ATTACHED = "attached"
     ALREADY_ATTACHED = "already_attached"  # the appointment has a file already
+    VIDEO_LINK_SET = "video_link_set"
     NO_LONGER_AVAILABLE = "no_longer_available"  # someone else has it, or it is closed
     HOLD_EXPIRED = "hold_expired"
     ALREADY_CANCELLED = "already_cancelled"
@@ -52,6 +53,7 @@ SUCCESSES = frozenset(
         OutcomeCode.STATUS_SET,
         OutcomeCode.ATTACHED,
         OutcomeCode.REBOOKED,
+        OutcomeCode.VIDEO_LINK_SET,
     }
 )
 
@@ -120,6 +122,7 @@ _SNAPSHOT = (
     Appointment.patient,
     Appointment.source,
     Appointment.cancellation_reason,
+    Appointment.video_link,
 )
 
 
@@ -136,6 +139,7 @@ def _snapshot(row: dict) -> AppointmentSnapshot:
         patient_id=row["patient"],
         source=row["source"],
         cancellation_reason=row["cancellation_reason"],
+        video_link=row["video_link"],
     )
 
 
@@ -435,6 +439,36 @@ class BookingService:
         except _Refused as refused:
             return Outcome(refused.outcome.code, appointment_id)
         return Outcome(OutcomeCode.REBOOKED, appointment_id=booked.appointment_id)
+    async def set_video_link(self, *, appointment_id: int, link: str, actor: Actor) -> Outcome:
+        """Another platform's link, already checked (app.booking.video_links.check), on an
+        appointment that is not cancelled. Audited like any change; a new link sends the
+        patient a change notice (app.messaging.planner)."""
+        now = clock.now()
+        async with write_transaction():
+            before = await self._current(appointment_id, lock=True)
+            if before is None:
+                return Outcome(OutcomeCode.NOT_FOUND, appointment_id)
+            if before.status is AppointmentStatus.CANCELLED:
+                return Outcome(OutcomeCode.ALREADY_CANCELLED, appointment_id)
+            if before.video_link == link:
+                return Outcome(OutcomeCode.VIDEO_LINK_SET, appointment_id)  # nothing to tell
+            changed = (
+                await Appointment.update(
+                    {Appointment.video_link: link, Appointment.updated_at: now}
+                )
+                .where(
+                    (Appointment.id == appointment_id)
+                    & (Appointment.clinic == self.clinic_id)
+                    & (Appointment.status != AppointmentStatus.CANCELLED)
+                )
+                .returning(*_SNAPSHOT)
+            )
+            if not changed:
+                return Outcome(OutcomeCode.ALREADY_CANCELLED, appointment_id)
+            await self._emit(
+                appointment_id, actor, AppointmentChange.VIDEO_LINK, before, _snapshot(changed[0])
+            )
+        return Outcome(OutcomeCode.VIDEO_LINK_SET, appointment_id)
 
     # -- internals ---------------------------------------------------------------------
 

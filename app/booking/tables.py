@@ -67,6 +67,8 @@ class Appointment(Table):
     created_by = Varchar(length=100, default="")
     cancelled_at = Timestamptz(null=True, default=None)
     cancellation_reason = Text(default="")  # typed by staff when they cancel
+    # Another platform's link (Zoom, Teams…), typed by staff: app.booking.video_links.
+    video_link = Varchar(length=500, default="")
 
 
 class BookingSession(Table):

@@ -45,6 +45,12 @@ class AppointmentView:
     telemedicine: bool
     telephone: bool
     video_platform: str = "none"  # app.scheduling.tables.VideoPlatform
+    video_link: str = ""  # typed by staff for another platform (app.booking.video_links)
+
+    @property
+    def other_platform_link(self) -> str:
+        """The link typed for a call on another platform (Zoom, Teams…), else ''."""
+        return self.video_link if self.telemedicine and self.video_platform == "link" else ""
 
     @property
     def in_video_room(self) -> bool:
@@ -108,6 +114,7 @@ def _appointment_select():
         kind.telemedicine.as_alias("telemedicine"),
         kind.telephone.as_alias("telephone"),
         kind.video_platform.as_alias("video_platform"),
+        Appointment.video_link,
     )
 
 
@@ -129,6 +136,7 @@ def _appointment(row: dict) -> AppointmentView:
         telemedicine=bool(row["telemedicine"]),
         telephone=bool(row["telephone"]),
         video_platform=row["video_platform"] or "none",
+        video_link=row["video_link"] or "",
     )
 
 

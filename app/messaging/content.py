@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from babel.numbers import format_currency
 from jinja2 import Environment
 
 from app import i18n
@@ -27,6 +28,7 @@ SUBJECTS = {
     "cancellation": N_("Your appointment is cancelled"),
     "reminder": N_("Reminder: your appointment on %(day)s"),
     "teleconsult_invitation": N_("Your teleconsultation starts soon"),
+    "consultation_end": N_("After your teleconsultation"),
     "one_time_code": N_("Your verification code"),
 }
 WITH_CALENDAR = ("confirmation", "change")
@@ -52,9 +54,15 @@ def render(
     now: datetime,
     brief: bool = False,
     room_url: str = "",
+    pay_url: str = "",
+    amount_cents: int | None = None,
+    currency: str = "",
+    documents: tuple[tuple[str, str], ...] = (),
 ) -> Rendered:
     """room_url: the waiting room of a call on the built-in platform ("" otherwise); the
-    confirmation, the change notice, the reminder and the invitation carry it."""
+    confirmation, the change notice, the reminder and the invitation carry it, and the
+    link typed for another platform (Zoom, Teams…). The end-of-consultation message
+    carries pay_url (with the amount due) and the documents shared: (name, url)."""
     i18n.activate(language)
     zone = clinic["time_zone"]
     how = view.modality
@@ -72,9 +80,11 @@ def render(
         "patient_message": localized(site, "patient_message", language),
         "clinic_name": clinic["name"],
     }
+    video_url = view.other_platform_link if kind != "cancellation" else ""
     if brief:
         facts.update(practitioner_name="", patient_message="")
-        details_url = room_url = ""
+        details_url = room_url = video_url = pay_url = ""
+        documents = ()
     questionnaire = site.questionnaire_url if kind == "reminder" and how == "on_site" else ""
     subject = i18n.gettext(SUBJECTS[kind], day=facts["day"])
     context = {
@@ -83,6 +93,10 @@ def render(
         "a": facts,
         "details_url": details_url,
         "room_url": room_url,
+        "video_url": video_url,
+        "pay_url": pay_url,
+        "amount": _amount(amount_cents, currency, language) if pay_url else "",
+        "documents": documents,
         "brief": brief,
         "questionnaire_url": questionnaire,
         "language": language,
@@ -108,6 +122,17 @@ def render(
         sms=" ".join(env.get_template("emails/sms.txt").render(**context).split()),
         ics=ics,
     )
+
+
+def _amount(cents: int | None, currency: str, language: str) -> str:
+    """45,00 $ in Canadian French, $45.00 in Canadian English, 45,00 € in euros."""
+    if cents is None or not currency:
+        return ""
+    if currency.lower() == "cad":
+        locale = f"{language}_CA"
+    else:
+        locale = "en_IE" if language == "en" else f"{language}_FR"
+    return format_currency(cents / 100, currency.upper(), locale=locale)
 
 
 def render_code(

@@ -26,11 +26,11 @@ from typing import Any
 from jinja2 import Environment
 
 from app import clock
-from app.booking.links import details_path, make_token, room_path
+from app.booking.links import GRACE, details_path, make_token, pay_path, room_path
 from app.booking.tables import AppointmentStatus
 from app.booking.views import AppointmentView, appointment_views
 from app.db import is_postgres, write_transaction
-from app.messaging import one_time_codes
+from app.messaging import consultation_end, one_time_codes
 from app.messaging.content import Rendered, render, render_code
 from app.messaging.email import SmtpSender, build_email, parse_smtp_url
 from app.messaging.planner import LATER, after_quiet_hours
@@ -251,6 +251,9 @@ class Dispatcher:
             room_url=room_url,
             now=now,
             brief=address in who.brief,
+            **_after_call(
+                facts, message, base=self.settings.clinic_url(clinic["slug"]), token=token
+            ),
         )
         return address, content, content
 
@@ -374,6 +377,24 @@ def _settle(future: asyncio.Future, error: Exception | None = None) -> None:
         future.set_exception(error)
 
 
+def _after_call(facts: "_Facts", message: dict, *, base: str, token: str) -> dict:
+    """The end-of-consultation message's links: "Pay" (our page, which leads to the
+    provider's checkout) while a payment is due, and each document shared in the call,
+    under the same link as the details page (so they last as long as it does)."""
+    if message["kind"] != consultation_end.KIND:
+        return {}
+    after = facts.after_calls[(message["clinic"], message["appointment"])]
+    return {
+        "pay_url": base + pay_path(token) if after.amount_cents is not None else "",
+        "amount_cents": after.amount_cents,
+        "currency": after.currency,
+        "documents": tuple(
+            (document.name, f"{base}{room_path(token)}/files/{document.key}")
+            for document in after.documents
+        ),
+    }
+
+
 def _purpose(message: dict) -> Purpose:
     return Purpose.CONFIRMATION if message["kind"] == "confirmation" else Purpose.REMINDER
 
@@ -387,6 +408,8 @@ class _Facts:
     clinics: dict[int, dict]
     recipients: dict[tuple[int, int, str], Recipients]  # (clinic, appointment, purpose)
     codes: dict[tuple[int, int], dict]  # (clinic, one-time code) → its row
+    # (clinic, appointment) → what the call left, for end-of-consultation messages
+    after_calls: dict[tuple[int, int], consultation_end.AfterCall]
 
     @classmethod
     async def read(cls, messages: list[dict]) -> "_Facts":
@@ -403,7 +426,14 @@ class _Facts:
             purposes.setdefault((message["clinic"], _purpose(message)), set()).add(
                 message["appointment"]
             )
-        facts = cls(views={}, clinics={}, recipients={}, codes={})
+        facts = cls(views={}, clinics={}, recipients={}, codes={}, after_calls={})
+        for message in messages:
+            if message["kind"] == consultation_end.KIND:
+                where = (message["clinic"], message["appointment"])
+                if where not in facts.after_calls:
+                    facts.after_calls[where] = await consultation_end.after_call(
+                        clinic_id=message["clinic"], appointment_id=message["appointment"]
+                    )
         for clinic_id, appointment_ids in wanted.items():
             views = await appointment_views(
                 clinic_id=clinic_id, appointment_ids=list(appointment_ids)
@@ -437,6 +467,9 @@ def _stale(message: dict, view: AppointmentView | None, now: datetime) -> str:
         return "appointment not found"
     if view.status is AppointmentStatus.CANCELLED and message["kind"] != "cancellation":
         return "appointment cancelled"
+    if message["kind"] == consultation_end.KIND:
+        # It follows the call: it goes after the start, while its links still work.
+        return "its links have expired" if now >= view.ends_at + GRACE else ""
     # Whatever it says, a message reaching the patient after the start is no use
     # (e.g. a confirmation held back while the mail server was down).
     if view.starts_at <= now:

@@ -26,6 +26,8 @@ NOTICES = {
     AppointmentChange.CREATED: "confirmation",
     AppointmentChange.MOVED: "change",
     AppointmentChange.CANCELLED: "cancellation",
+    # Another platform's link typed or changed: the patient is told where to connect.
+    AppointmentChange.VIDEO_LINK: "change",
 }
 LATER = ("reminder", "teleconsult_invitation")  # re-planned when the appointment moves
 
@@ -118,7 +120,9 @@ async def plan(*, clinic_id: int, appointment_id: int, change: AppointmentChange
             clinic_id, appointment_id, purpose, email=facts["by_email"], sms=facts["by_sms"]
         )
     ]
-    if change is not AppointmentChange.CANCELLED:
+    # A new link changes no time: the reminder and the invitation already planned stand
+    # (they read the link when they go).
+    if change in (AppointmentChange.CREATED, AppointmentChange.MOVED):
         starts = facts["starts_at"]
         due = after_quiet_hours(
             starts - REMINDER_BEFORE,

@@ -15,6 +15,7 @@ KINDS = (
     "cancellation",
     "reminder",
     "teleconsult_invitation",
+    "consultation_end",
     "one_time_code",
 )
 CHANNELS = ("email", "sms")

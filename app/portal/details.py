@@ -15,7 +15,7 @@ from litestar.response import Redirect
 from app import clock, i18n
 from app.booking import self_service
 from app.booking.calendar import appointment_ics
-from app.booking.links import PREFIX, make_token, read_token
+from app.booking.links import PREFIX, make_token, pay_path, read_token
 from app.booking.services import BookingService, Outcome
 from app.booking.tables import OPEN_STATUSES, AppointmentStatus
 from app.booking.views import AppointmentView, appointment_view
@@ -25,6 +25,8 @@ from app.form_fields import text_fields
 from app.htmx import page_or_fragment
 from app.i18n import localized
 from app.numbers import MAX_ID, whole_number
+from app.payments.tables import PaymentStatus
+from app.payments.views import PaymentView, latest_payment
 from app.portal.availability import bookable_slots, is_bookable
 from app.portal.form_tokens import check_form_token, form_token
 from app.portal.guards import clinic_pages_only
@@ -126,6 +128,7 @@ class Visit:
     token: str
     appointment: AppointmentView
     call: CallRecord | None = None  # what a call in our video room left: chat and files
+    payment: PaymentView | None = None  # the latest payment asked in the call, if any
 
     @property
     def actor(self) -> Actor:
@@ -148,6 +151,19 @@ class Visit:
                 "video_room": video_room(self.appointment, clock.now()),
                 "form_token": self.form_token(),
                 "call_record": self.call,
+                # Kept after the call, as the end-of-consultation message says.
+                "pay_url": (
+                    pay_path(self.token)
+                    if self.payment and self.payment.status is PaymentStatus.REQUESTED
+                    else ""
+                ),
+                "paid": bool(self.payment and self.payment.status is PaymentStatus.PAID),
+                # Another platform's link (Zoom, Teams…), while the appointment stands.
+                "video_link": (
+                    self.appointment.other_platform_link
+                    if self.appointment.status != AppointmentStatus.CANCELLED
+                    else ""
+                ),
             },
             block="details",
             status_code=status_code,
@@ -210,12 +226,11 @@ async def provide_visit(
     token: str,
     appointment: AppointmentView,
 ) -> Visit:
-    call = (
-        await call_record(clinic_id=clinic.id, appointment_id=appointment.id)
-        if appointment.in_video_room
-        else None
-    )
-    return Visit(request, settings, clinic, token, appointment, call)
+    call = payment = None
+    if appointment.in_video_room:
+        call = await call_record(clinic_id=clinic.id, appointment_id=appointment.id)
+        payment = await latest_payment(clinic_id=clinic.id, appointment_id=appointment.id)
+    return Visit(request, settings, clinic, token, appointment, call, payment)
 
 
 class AppointmentDetails(Controller):

@@ -59,6 +59,9 @@ class Catalogue:
 MODALITIES = ("on_site", "telemedicine", "telephone")
 NO_MODALITY = "none"
 BUILTIN_VIDEO = "builtin"  # app.scheduling.tables.VideoPlatform.BUILTIN
+EXTERNAL_VIDEO = "external"  # an integrated platform, Reacts-style
+LINK_VIDEO = "link"  # another platform (Zoom, Teams…): its link typed on each appointment
+VIDEO_PLATFORMS = (BUILTIN_VIDEO, EXTERNAL_VIDEO, LINK_VIDEO)  # each for telemedicine only
 
 ACTIVITY = Catalogue(
     key="activity",
@@ -116,11 +119,14 @@ APPOINTMENT_TYPE = Catalogue(
             FieldKind.SELECT,
             hint=N_(
                 "For a telemedicine type: built-in video opens a video room with its waiting"
-                " room for each appointment."
+                " room for each appointment; the integrated platform invites the patient"
+                " itself; another platform takes the link typed on each appointment."
             ),
             options=(
                 Option("none", N_("None")),
                 Option(BUILTIN_VIDEO, N_("Built-in video")),
+                Option(EXTERNAL_VIDEO, N_("Integrated platform")),
+                Option(LINK_VIDEO, N_("Another platform (link typed on the appointment)")),
             ),
             default="none",
         ),
@@ -221,8 +227,8 @@ def parse(
             values[f.name] = frozenset(
                 int(o.value) for o in options if data.get(f"{f.name}-{o.value}") == "on"
             )
-    if values.get("video_platform") == BUILTIN_VIDEO and values.get("modality") != "telemedicine":
-        errors["video_platform"] = _("Built-in video is for a telemedicine type.")
+    if values.get("video_platform") in VIDEO_PLATFORMS and values.get("modality") != "telemedicine":
+        errors["video_platform"] = _("A video platform is for a telemedicine type.")
     return (None, errors) if errors else (values, {})
 
 

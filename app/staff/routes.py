@@ -21,6 +21,7 @@ from app.staff.admin_sms import SmsUsageAdministration
 from app.staff.administration import Administration
 from app.staff.agenda.routes import ROUTES as AGENDA
 from app.staff.appointments.routes import route_handlers as appointments
+from app.staff.appointments.video_link import route_handlers as video_link
 from app.staff.guards import provide_staff, signed_in
 from app.staff.home import home
 from app.staff.oidc import SingleSignOn
@@ -56,6 +57,7 @@ signed_in_area = Router(
         CloseSchedules,
         ScheduleTemplates,
         *appointments,
+        *video_link,
         Reconcile,
         Patients,
         CallWindow,

@@ -159,7 +159,7 @@ class SlotLinks:
             text = self.gettext("Cancelled: %(name)s", name=appointment.patient_name or "—")
             parts.append(f'<span class="slot-cancelled">{escape(text)}</span>')
         parts.append("</a>")
-        if live and appointment.in_video_room:
+        if live and (appointment.in_video_room or appointment.video_link):
             # The call opens in its own window, beside the note; a link holds no link.
             parts.insert(0, '<div class="slot-with-call">')
             parts.append(self.call_link(appointment))
@@ -172,9 +172,15 @@ class SlotLinks:
                 "Open the call with %(name)s (new window)", name=appointment.patient_name or "—"
             )
         )
+        # Another platform's call opens at its own address, told nothing of ours.
+        href, rel = (
+            (escape(appointment.video_link), "noopener noreferrer")
+            if appointment.video_link
+            else (f"/staff/calls/{appointment.id}", "noopener")
+        )
         return (
-            f'<a class="call-link" href="/staff/calls/{appointment.id}" target="_blank" '
-            f'rel="noopener" aria-label="{label}" title="{label}">{CAMERA}</a>'
+            f'<a class="call-link" href="{href}" target="_blank" '
+            f'rel="{rel}" aria-label="{label}" title="{label}">{CAMERA}</a>'
         )
 
     def rows(self, grid, detail: str) -> Markup:

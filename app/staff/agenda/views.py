@@ -160,6 +160,7 @@ class AppointmentCell:
     type_name_en: str
     telemedicine: bool
     in_video_room: bool = False  # on the built-in platform: the camera opens the call
+    video_link: str = ""  # on another platform: the camera opens the link typed
 
     @property
     def active(self) -> bool:
@@ -423,7 +424,7 @@ SELECT s.id, s.starts_at, s.ends_at, s.local_date, s.origin, s.state, s.publish_
        ap.id AS appointment_id, ap.status, ap.source, ap.provisional, ap.patient,
        pa.first_name, pa.last_name,
        ty.name_fr AS type_name_fr, ty.name_en AS type_name_en, ty.telemedicine,
-       ty.video_platform
+       ty.video_platform, ap.video_link
   FROM slot s
   JOIN activity ac ON ac.id = s.activity
   LEFT JOIN appointment_type at ON at.id = ac.appointment_type
@@ -544,6 +545,9 @@ def _appointment(row: dict) -> AppointmentCell:
         telemedicine=bool(row["telemedicine"] if has_type else row["activity_telemedicine"]),
         in_video_room=bool(row["telemedicine"] if has_type else row["activity_telemedicine"])
         and (row["video_platform"] if has_type else row["activity_video_platform"]) == "builtin",
+        video_link=(row["video_link"] or "")
+        if has_type and row["telemedicine"] and row["video_platform"] == "link"
+        else "",
     )
 
 

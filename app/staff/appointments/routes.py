@@ -76,6 +76,8 @@ DONE = {
     "rebooked": N_(
         "The appointment is cancelled and a new one booked. The patient is told of both."
     ),
+    "video_link_saved": N_("The video link is saved. The patient is told where to connect."),
+    "video_link_removed": N_("The video link is removed."),
 }
 # Statuses each change may start from: a repeated click changes nothing, and a mistaken
 # arrival or no-show can be put right.

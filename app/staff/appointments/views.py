@@ -117,6 +117,9 @@ class AppointmentFacts:
     patient: PatientSummary | None
     provisional: Provisional | None
     in_video_room: bool = False  # on the built-in platform: the camera opens the call
+    # On another platform (Zoom, Teams…): its link is typed here, the camera opens it.
+    takes_video_link: bool = False
+    video_link: str = ""
 
     @property
     def active(self) -> bool:
@@ -301,6 +304,7 @@ _APPOINTMENT_COLUMNS = (
     Appointment.appointment_type.video_platform.as_alias("video_platform"),
     Appointment.appointment_type.no_communication.as_alias("no_communication"),
     Appointment.appointment_type.hidden_from_portal.as_alias("hidden_from_portal"),
+    Appointment.video_link,
 )
 
 
@@ -322,6 +326,8 @@ async def _facts(clinic_id: int, row: dict[str, Any] | None) -> AppointmentFacts
         type_name_en=row["type_name_en"] or "",
         telemedicine=bool(row["telemedicine"]),
         in_video_room=bool(row["telemedicine"]) and row["video_platform"] == "builtin",
+        takes_video_link=bool(row["telemedicine"]) and row["video_platform"] == "link",
+        video_link=row["video_link"] or "",
         no_communication=bool(row["no_communication"] or row["hidden_from_portal"]),
         reason=row["reason"] or "",
         cancellation_reason=row["cancellation_reason"] or "",

@@ -439,6 +439,7 @@ class BookingService:
         except _Refused as refused:
             return Outcome(refused.outcome.code, appointment_id)
         return Outcome(OutcomeCode.REBOOKED, appointment_id=booked.appointment_id)
+
     async def set_video_link(self, *, appointment_id: int, link: str, actor: Actor) -> Outcome:
         """Another platform's link, already checked (app.booking.video_links.check), on an
         appointment that is not cancelled. Audited like any change; a new link sends the

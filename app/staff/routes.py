@@ -7,10 +7,10 @@ from litestar.di import Provide
 
 from app.audit.routes import AuditLog
 from app.live.stream import live
-from app.payments.call_routes import CallPayment, appointment_payment
-from app.platforms.staff_routes import PlatformSession
 from app.payments.admin import PaymentsAdministration
+from app.payments.call_routes import CallPayment, appointment_payment
 from app.payments.report import payments_page
+from app.platforms.staff_routes import PlatformSession
 from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration

@@ -313,7 +313,7 @@ REACTS_DAYS = 10  # weekdays from today with an hour of Reacts teleconsultations
 
 async def _seed_reacts(clinic: Clinic, staff: Staff, *, schedules: bool) -> None:
     """A "Téléconsultation Reacts" type on the external platform (the simulator under
-    `make run`), its activity, and with schedules Dre Julie Roy's 17:00–18:00 on weekdays."""
+    `make run`), its activity, and with schedules Dre Julie Roy's 18:00–19:00 on weekdays (17:00–18:00 is the other platform's)."""
     type_id = await _get_or_create(
         AppointmentType,
         clinic.id,
@@ -348,8 +348,8 @@ async def _seed_reacts(clinic: Clinic, staff: Staff, *, schedules: bool) -> None
             site_id=staff.sites["centre-ville"],
             activity_id=activity_id,
             day=day,
-            start=time(17, 0),
-            end=time(18, 0),
+            start=time(18, 0),
+            end=time(19, 0),
             actor=SEED,
         )
 

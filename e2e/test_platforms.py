@@ -42,7 +42,7 @@ async def book_reacts() -> tuple[int, int]:
         .order_by(Slot.starts_at)
         .first()
     )
-    assert slot, "the seed opens Reacts teleconsultations at 17:00 on weekdays"
+    assert slot, "the seed opens Reacts teleconsultations at 18:00 on weekdays"
     outcome = await BookingService(clinic_id=clinic, bus=make_bus()).staff_book(
         slot_id=slot["id"],
         details=BookingDetails(

@@ -16,7 +16,7 @@ from app import clock, i18n
 from app.booking import self_service
 from app.booking.calendar import appointment_ics
 from app.booking.links import PREFIX, make_token, pay_path, read_token
-from app.booking.services import BookingService, Outcome
+from app.booking.services import BookingService, Outcome, OutcomeCode
 from app.booking.tables import OPEN_STATUSES, AppointmentStatus
 from app.booking.views import AppointmentView, appointment_view
 from app.client_address import client_address
@@ -309,6 +309,13 @@ class AppointmentDetails(Controller):
             if offered
             else None
         )
+        if outcome is not None and outcome.code is OutcomeCode.MOVE_NOT_SUPPORTED:
+            return await visit.reschedule_page(  # an external video platform's (SPEC §9)
+                error=i18n.gettext(
+                    "This teleconsultation cannot be moved: cancel it, then book a new one."
+                ),
+                status_code=409,
+            )
         if outcome is None or not outcome.ok:
             return await visit.reschedule_page(
                 error=i18n.gettext("This appointment is no longer available"), status_code=409

@@ -362,3 +362,58 @@ async def test_the_workers_job_is_the_same_pass(world, simulator, app_settings):
         await ctx["dispatcher"].close()
     assert (await session_row(outcome.appointment_id))["state"] == SessionState.CREATED
     assert simulator.calls == ["POST /api/v1/sessions 201"]
+
+
+async def test_the_portal_refuses_it_too_with_the_same_words(world, demo):
+    """Marie's follow-up made a Reacts teleconsultation; she types no email and her file
+    has none: the booking is refused at the last step, and nothing is booked."""
+    from app.scheduling.tables import Activity
+    from tests.integration.portal_helpers import MARIE, book_marie_follow_up, open_follow_ups
+    from tests.integration.portal_helpers import text as read
+
+    reacts_type = (
+        await Activity.select(Activity.appointment_type).where(Activity.id == world.activity)
+    )[0]["appointment_type"]
+    await Activity.update({Activity.appointment_type: reacts_type}).where(
+        (Activity.clinic == world.clinic) & (Activity.name_fr == "Suivi")
+    )
+    await open_follow_ups()
+    await ContactDetail.delete().where(
+        (ContactDetail.patient == world.marie) & (ContactDetail.kind == "email")
+    )
+
+    class Page:
+        def __init__(self, html: str) -> None:
+            self.text = html
+
+    done = await book_marie_follow_up(demo, {**MARIE, "email": "", "cell_phone": "514 555 0101"})
+    assert NO_EMAIL_FR in read(Page(done))
+    assert await Appointment.count().where(Appointment.patient == world.marie) == 0
+
+
+async def test_the_patient_cannot_move_it_from_the_details_page(world, demo):
+    """The same follow-up on the platform, booked with her email: the reschedule is
+    refused in words that say why, and the appointment keeps its time."""
+    import re
+
+    from app.scheduling.tables import Activity
+    from tests.integration.portal_helpers import book_marie_follow_up, form_token, open_follow_ups
+    from tests.integration.portal_helpers import slot_ids as offered
+
+    reacts_type = (
+        await Activity.select(Activity.appointment_type).where(Activity.id == world.activity)
+    )[0]["appointment_type"]
+    await Activity.update({Activity.appointment_type: reacts_type}).where(
+        (Activity.clinic == world.clinic) & (Activity.name_fr == "Suivi")
+    )
+    await open_follow_ups()
+    details = re.search(r'href="(/a/[^"]+)"', await book_marie_follow_up(demo)).group(1)
+    before = await Appointment.objects().first()
+    choices = await demo.get(details + "/reschedule")
+    target = [s for s in offered(choices.text) if s != before.slot][0]
+    answer = await demo.post(
+        details + "/reschedule", data={"slot": target, "form_token": form_token(choices.text)}
+    )
+    assert answer.status_code == 409
+    assert "Cette téléconsultation ne peut pas être déplacée" in answer.text
+    assert (await Appointment.objects().first()).slot == before.slot

@@ -41,7 +41,8 @@ class ProviderUnavailable(Exception):
     """The provider could not be reached or refused the request; nothing was paid."""
 
 
-async def create_checkout(provider: PaymentProvider, order: CheckoutOrder) -> Checkout:
+def _client(provider: PaymentProvider) -> tuple[stripe.StripeClient, stripe.HTTPXClient]:
+    # One per call: an httpx client belongs to the event loop that made it.
     http = stripe.HTTPXClient(timeout=TIMEOUT_SECONDS)
     client = stripe.StripeClient(
         provider.secret_key,
@@ -49,6 +50,25 @@ async def create_checkout(provider: PaymentProvider, order: CheckoutOrder) -> Ch
         http_client=http,
         max_network_retries=RETRIES,
     )
+    return client, http
+
+
+async def expire_checkout(provider: PaymentProvider, session_id: str) -> bool:
+    """Close a session that a newer request replaces, so that its page can no longer be
+    paid. False if the provider refused (it may be paid or expired already)."""
+    client, http = _client(provider)
+    try:
+        await client.v1.checkout.sessions.expire_async(session_id)
+        return True
+    except stripe.StripeError as error:
+        log.warning("payments: the provider did not expire a checkout session: %s", error)
+        return False
+    finally:
+        await http.close_async()
+
+
+async def create_checkout(provider: PaymentProvider, order: CheckoutOrder) -> Checkout:
+    client, http = _client(provider)
     params = {
         "mode": "payment",
         "success_url": order.back_url,

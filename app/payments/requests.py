@@ -18,7 +18,12 @@ from app.db import write_transaction
 from app.events import Actor, EventBus
 from app.payments.events import PaymentChange, PaymentChanged
 from app.payments.money import money
-from app.payments.provider import CheckoutOrder, ProviderUnavailable, create_checkout
+from app.payments.provider import (
+    CheckoutOrder,
+    ProviderUnavailable,
+    create_checkout,
+    expire_checkout,
+)
 from app.payments.tables import PaymentRequest, PaymentStatus
 from app.payments.views import PaymentView, latest_payment
 from app.settings import PaymentProvider
@@ -134,9 +139,39 @@ async def request_payment(
                     PaymentRequest.checkout_url: checkout.url,
                 }
             ).where((PaymentRequest.clinic == room.clinic_id) & (PaymentRequest.id == row["id"]))
+    await _replace_older(room, row["id"], provider=provider, actor=actor, bus=bus)
     view = await latest_payment(clinic_id=room.clinic_id, appointment_id=room.appointment_id)
     assert view is not None
     return view
+
+
+async def _replace_older(
+    room: RoomPass, newest: int, *, provider: PaymentProvider | None, actor: Actor, bus: EventBus
+) -> None:
+    """A new amount replaces the requests still open on the appointment: their sessions
+    are expired at the provider (their pages can no longer be paid) and they are marked
+    expired. One the provider would not expire (paid in the meantime) is left to its
+    webhook."""
+    older = await PaymentRequest.select(PaymentRequest.id, PaymentRequest.provider_session).where(
+        (PaymentRequest.clinic == room.clinic_id)
+        & (PaymentRequest.appointment == room.appointment_id)
+        & (PaymentRequest.status == PaymentStatus.REQUESTED.value)
+        & (PaymentRequest.id < newest)
+    )
+    for row in older:
+        session = row["provider_session"]
+        if provider is not None and session:
+            if not await expire_checkout(provider, session):
+                continue
+        async with write_transaction():
+            await settle(
+                clinic_id=room.clinic_id,
+                payment_id=row["id"],
+                status=PaymentStatus.EXPIRED,
+                actor=actor,
+                bus=bus,
+                detail={"replaced_by": newest},
+            )
 
 
 async def settle(

@@ -104,6 +104,20 @@ async def test_a_typed_amount_makes_a_checkout_session_and_pay_leads_to_it(
     assert 'data-status="requested"' in room.text
 
 
+async def test_a_new_amount_replaces_the_open_request(julie, demo, visit, provider):
+    """Another amount asked on the same appointment: the first session is expired at the
+    provider and its request marked expired; "Pay" leads to the new one."""
+    assert (await ask(julie, visit, "45")).status_code == 200
+    assert (await ask(julie, visit, "30")).status_code == 200
+    first, second = sorted(await requests_of(visit), key=lambda row: row["id"])
+    assert (first["status"], second["status"]) == ("expired", "requested")
+    assert provider.sessions[first["provider_session"]]["status"] == "expired"
+    assert provider.sessions[second["provider_session"]]["status"] == "open"
+    pay = await demo.get(f"/a/{visit.token}/pay")
+    assert pay.headers["location"] == provider.sessions[second["provider_session"]]["url"]
+    assert await audited(visit.clinic_id, "payment.expired") == 1
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [

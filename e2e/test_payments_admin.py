@@ -46,7 +46,9 @@ async def test_the_administrator_sets_the_currency_maximum_and_predefined_amount
     await new.get_by_label("Libellé").fill("Courte")
     await new.get_by_label("Montant").fill("abc")
     await new.get_by_role("button", name="Ajouter").click()
-    await expect(page.locator("#new_amount-error")).to_have_text("Entrez un montant comme 45,00.")
+    await expect(page.locator("#new_amount-error")).to_have_text(
+        "Inscrivez un montant en chiffres, par exemple 45,00."
+    )
     await new.get_by_label("Montant").fill("25,50")
     await new.get_by_role("button", name="Ajouter").click()
     rows = page.locator(".preset-row")

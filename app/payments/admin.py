@@ -18,14 +18,8 @@ from app.events import EventBus
 from app.form_fields import text_fields
 from app.payments import admin_changes as store
 from app.payments.admin_changes import Direction
-from app.payments.admin_forms import (
-    CURRENCY_CHOICES,
-    PRESETS_MAX,
-    amount_text,
-    money,
-    read_preset,
-    read_settings,
-)
+from app.payments.admin_forms import CURRENCY_CHOICES, PRESETS_MAX, read_preset, read_settings
+from app.payments.money import amount_text, money
 from app.staff.accounts import StaffUser
 from app.staff.guards import administrators
 from app.staff.pages import staff_page

@@ -7,13 +7,11 @@ Amounts are typed as people write them: 45, 45.5, 45.50 or 45,50 (French), space
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-
-from babel.numbers import format_currency, format_decimal
 
 from app import i18n
 from app.i18n import N_
+from app.payments.money import REFUSALS, AmountRefusal, money, parse_amount
 from app.payments.options import CURRENCIES
 from app.staff.admin_forms import Invalid
 
@@ -23,40 +21,14 @@ MAXIMUM_CAP_CENTS = 10_000_000  # 100 000.00
 LABEL_MAX = 100
 PRESETS_MAX = 20
 CURRENCY_CHOICES = (("cad", N_("Canadian dollar (CAD)")), ("eur", N_("Euro (EUR)")))
-_AMOUNT = re.compile(r"(\d{1,9})(?:[.,](\d*))?", re.ASCII)
-
-
-def money(cents: int, currency: str, country: str) -> str:
-    """45,00 $ in Quebec, $45.00 in English, 45,00 € in France: the page's language in the
-    clinic's country."""
-    locale = f"{i18n.current()}_{country}"
-    return format_currency(cents / 100, currency.upper(), locale=locale)
-
-
-def amount_text(cents: int) -> str:
-    """An amount as a form shows it back: 45,00 in French, 45.00 in English."""
-    return format_decimal(cents / 100, format="0.00", locale=i18n.current())
 
 
 def read_amount(raw: str, *, maximum_cents: int, maximum_text: str) -> int:
-    """Cents from the typed amount: positive, two decimals at most, at most the maximum."""
-    value = raw.strip().replace("\u00a0", "").replace(" ", "")
-    if not value:
-        raise Invalid(N_("Enter an amount."))
-    if value.startswith("-"):
-        raise Invalid(N_("Enter an amount above zero."))
-    match = _AMOUNT.fullmatch(value)
-    if match is None:
-        raise Invalid(N_("Enter an amount such as 45.00."))
-    whole, decimals = match.group(1), match.group(2) or ""
-    if len(decimals) > 2:
-        raise Invalid(N_("At most two decimals, for example 45.50."))
-    cents = int(whole) * 100 + int(decimals.ljust(2, "0"))
-    if cents <= 0:
-        raise Invalid(N_("Enter an amount above zero."))
-    if cents > maximum_cents:
-        raise Invalid(N_("At most %(maximum)s."), maximum=maximum_text)
-    return cents
+    """Cents from the typed amount (app.payments.money), or Invalid with its message."""
+    parsed = parse_amount(raw, maximum_cents=maximum_cents)
+    if isinstance(parsed, AmountRefusal):
+        raise Invalid(REFUSALS[parsed], maximum=maximum_text)
+    return parsed.cents
 
 
 @dataclass(frozen=True)

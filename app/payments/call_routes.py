@@ -24,7 +24,7 @@ from app.htmx import is_fragment_request
 from app.i18n import N_
 from app.numbers import MAX_ID, whole_number
 from app.payments.live import tell_room
-from app.payments.money import Amount, AmountRefusal, money, parse_amount
+from app.payments.money import REFUSALS, Amount, AmountRefusal, money, parse_amount
 from app.payments.options import PaymentOptions, payment_options
 from app.payments.requests import Asked, RequestRefusal, new_form_key, request_payment
 from app.payments.views import PaymentView, latest_payment
@@ -37,12 +37,9 @@ from tenants.resolution import ClinicRef
 
 PANEL = "video/payment_panel.html"
 STATUS = "staff/appointments/payment_status.html"
-AMOUNT_ERRORS = {
-    AmountRefusal.MISSING: N_("Enter an amount, or choose one of the clinic's amounts."),
-    AmountRefusal.NOT_A_NUMBER: N_("Enter an amount in numbers, such as 45.00."),
-    AmountRefusal.NOT_POSITIVE: N_("The amount must be more than zero."),
-    AmountRefusal.TOO_PRECISE: N_("An amount has at most two decimals."),
-    AmountRefusal.TOO_HIGH: N_("The amount can be at most %(maximum)s."),
+# In the call, an empty amount may also mean "choose one of the presets".
+AMOUNT_ERRORS = REFUSALS | {
+    AmountRefusal.MISSING: N_("Enter an amount, or choose one of the clinic's amounts.")
 }
 STATUS_LABELS = {
     "requested": N_("Awaiting payment"),

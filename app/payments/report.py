@@ -25,7 +25,7 @@ from litestar.params import Parameter
 from app import clock, i18n
 from app.i18n import N_
 from app.payments.admin_changes import stored_settings
-from app.payments.admin_forms import money
+from app.payments.money import money
 from app.payments.tables import PaymentRequest, PaymentStatus
 from app.staff.accounts import StaffUser
 from app.staff.agenda.presentation import date_error

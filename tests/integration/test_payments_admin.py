@@ -22,6 +22,12 @@ from tests.moments import freeze
 
 BASE = "/staff/administration/payments"
 
+# What an amount refused says (app.payments.money, in French).
+IN_NUMBERS = "Inscrivez un montant en chiffres, par exemple 45,00."
+ABOVE_ZERO = "Le montant doit être supérieur à zéro."
+TWO_DECIMALS = "Un montant a au plus deux décimales."
+AT_MOST = "Le montant peut être d’au plus "
+
 
 @pytest.fixture
 async def clinics(demo_data):
@@ -115,12 +121,28 @@ async def test_currency_and_maximum_are_saved_and_audited(admin, clinics):
     [
         ({"currency": "usd", "maximum": "100"}, "currency", "Choisissez l'une des options."),
         ({"currency": "cad", "maximum": ""}, "maximum", "Entrez un montant."),
-        ({"currency": "cad", "maximum": "abc"}, "maximum", "Entrez un montant comme 45,00."),
-        ({"currency": "cad", "maximum": "0"}, "maximum", "Entrez un montant supérieur à zéro."),
-        ({"currency": "cad", "maximum": "-5"}, "maximum", "Entrez un montant supérieur à zéro."),
-        ({"currency": "cad", "maximum": "10.005"}, "maximum", "Au plus deux décimales"),
-        ({"currency": "cad", "maximum": "1 000 000"}, "maximum", "Au plus 100"),
-        ({"currency": "cad", "maximum": "١٠٠"}, "maximum", "Entrez un montant comme 45,00."),
+        (
+            {"currency": "cad", "maximum": "abc"},
+            "maximum",
+            IN_NUMBERS,
+        ),
+        ({"currency": "cad", "maximum": "0"}, "maximum", ABOVE_ZERO),
+        ({"currency": "cad", "maximum": "-5"}, "maximum", ABOVE_ZERO),
+        (
+            {"currency": "cad", "maximum": "10.005"},
+            "maximum",
+            TWO_DECIMALS,
+        ),
+        (
+            {"currency": "cad", "maximum": "1 000 000"},
+            "maximum",
+            AT_MOST + "100",
+        ),
+        (
+            {"currency": "cad", "maximum": "١٠٠"},
+            "maximum",
+            IN_NUMBERS,
+        ),
         # Below a predefined amount: lower or remove it first.
         ({"currency": "cad", "maximum": "40"}, "maximum", "Consultation"),
     ],
@@ -198,12 +220,17 @@ async def test_predefined_amounts_are_added_edited_moved_and_removed(admin, clin
         ("x" * 101, "10", "label", "Au plus 100 caractères."),
         ("suivi", "10", "label", "Un autre montant prédéfini a ce libellé."),
         ("Note", "", "amount", "Entrez un montant."),
-        ("Note", "dix", "amount", "Entrez un montant comme 45,00."),
-        ("Note", "0,00", "amount", "Entrez un montant supérieur à zéro."),
-        ("Note", "-3", "amount", "Entrez un montant supérieur à zéro."),
-        ("Note", "4.999", "amount", "Au plus deux décimales"),
-        ("Note", "1000.01", "amount", "Au plus 1"),  # the clinic's maximum, 1 000,00 $
-        ("Note", "1e3", "amount", "Entrez un montant comme 45,00."),
+        ("Note", "dix", "amount", IN_NUMBERS),
+        ("Note", "0,00", "amount", ABOVE_ZERO),
+        ("Note", "-3", "amount", ABOVE_ZERO),
+        ("Note", "4.999", "amount", TWO_DECIMALS),
+        (
+            "Note",
+            "1000.01",
+            "amount",
+            AT_MOST + "1",
+        ),  # the clinic's maximum, 1 000,00 $
+        ("Note", "1e3", "amount", IN_NUMBERS),
     ],
 )
 async def test_a_bad_predefined_amount_is_refused_next_to_its_field(

@@ -81,6 +81,8 @@ def render(
         "clinic_name": clinic["name"],
     }
     video_url = view.other_platform_link if kind != "cancellation" else ""
+    if kind == "consultation_end":  # the site's "bring your card" is no use after the call
+        facts["patient_message"] = ""
     if brief:
         facts.update(practitioner_name="", patient_message="")
         details_url = room_url = video_url = pay_url = ""

@@ -228,7 +228,11 @@ def parse(
                 int(o.value) for o in options if data.get(f"{f.name}-{o.value}") == "on"
             )
     if values.get("video_platform") in VIDEO_PLATFORMS and values.get("modality") != "telemedicine":
-        errors["video_platform"] = _("A video platform is for a telemedicine type.")
+        errors["video_platform"] = (
+            _("Built-in video is for a telemedicine type.")
+            if values["video_platform"] == BUILTIN_VIDEO
+            else _("Another video platform is for a telemedicine type.")
+        )
     return (None, errors) if errors else (values, {})
 
 

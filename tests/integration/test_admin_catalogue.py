@@ -269,6 +269,40 @@ async def test_a_telemedicine_type_can_hold_its_visits_in_the_built_in_video_roo
     assert row["telemedicine"] and row["video_platform"] == "builtin"
 
 
+@pytest.mark.parametrize("platform", ["external", "link"])
+async def test_the_integrated_and_another_platform_are_for_telemedicine_too(admin, ids, platform):
+    """Issue 14: the integrated platform (Reacts-style) and another platform (its link typed
+    on each appointment) are offered, each only for a telemedicine type."""
+    page = await admin.get(f"{BASE}/appointment-types/new")
+    assert "Plateforme intégrée" in text(page) and "Autre plateforme (lien saisi" in text(page)
+    name = f"Vidéo {platform}"
+    refused = await post(
+        admin,
+        f"{BASE}/appointment-types/new",
+        {"name_fr": name, "name_en": name, "modality": "telephone", "video_platform": platform},
+    )
+    assert refused.status_code == 422
+    assert (
+        error_of(refused, "video_platform")
+        == "Une autre plateforme vidéo est réservée à un type en télémédecine."
+    )
+    assert not await AppointmentType.exists().where(AppointmentType.name_fr == name)
+    created = await post(
+        admin,
+        f"{BASE}/appointment-types/new",
+        {
+            "name_fr": name,
+            "name_en": name,
+            "modality": "telemedicine",
+            "video_platform": platform,
+            "active": "on",
+        },
+    )
+    assert created.status_code == 303
+    row = await AppointmentType.select().where(AppointmentType.name_fr == name).first()
+    assert row["telemedicine"] and row["video_platform"] == platform
+
+
 async def test_a_practitioner_is_created_with_their_sites_and_edited(admin, ids):
     data = {
         "name": "Dre Anne Paré",

@@ -90,6 +90,19 @@ async def test_in_english_and_without_a_payment(comms):
     appointment = await teleconsultation(comms, language="en")
     patient, staff = await in_call(comms.clinic, appointment)
     await share(staff, "prescription.pdf")
+    # A row of another clinic that names this appointment is never listed.
+    await CallFile(
+        clinic=await clinic_id("autre"),
+        appointment=appointment,
+        side="staff",
+        author="x",
+        name="ailleurs.pdf",
+        media_type="application/pdf",
+        size=len(PDF),
+        content=PDF,
+        key="k" * 43,
+        shared_at=clock.now(),
+    ).save()
     await hang_up(staff)
     await comms.deliver()
     emails = [m for m in comms.emails() if m["Subject"] == "After your teleconsultation"]
@@ -98,6 +111,7 @@ async def test_in_english_and_without_a_payment(comms):
     assert "Thank you for attending your telemedicine appointment." in text
     assert "/pay" not in text and "To pay" not in text
     assert "Documents shared during the call:" in text and "prescription.pdf" in text
+    assert "ailleurs.pdf" not in text
     sms = [t for t in comms.texts(MARIE_CELL) if "Thank you for attending" in t]
     assert len(sms) == 1 and "/pay" not in sms[0] and "Documents:" in sms[0]
 

@@ -137,6 +137,18 @@ async def test_a_type_without_a_link_or_another_clinics_appointment_is_refused(s
     assert missing.status_code == 404
 
 
+async def test_a_practitioner_types_links_on_their_own_agenda_only(demo):
+    gagnon = (await open_day("Dr Marc Gagnon", activity=OTHER, start=time(17), end=time(17, 20)))[0]
+    theirs = await book_marie(gagnon)
+    julie = await signed_in(demo, "julie.roy@demo.localhost")
+    forced = await post_link(julie, gagnon, theirs, ZOOM)
+    assert forced.status_code == 403
+    assert await link_of_row(theirs) == ""
+    slot, own = await other_platform_appointment()
+    assert (await post_link(julie, slot, own, ZOOM, **HTMX)).status_code == 200
+    assert await link_of_row(own) == ZOOM
+
+
 async def test_the_link_is_in_the_confirmation_the_reminder_and_the_invitation(comms):
     activity = await comms.activity(OTHER, type_fr="Autre plateforme")
     starts = local(THURSDAY, time(15))

@@ -35,6 +35,8 @@ from app.templating import local_day, local_time
 from app.urls import clinic_page_url
 from app.video.access import patient_window
 from app.video.record import CallRecord, call_record
+from app.video.rooms import room_status
+from app.video.tables import RoomState
 from tenants.resolution import ClinicRef
 
 RESCHEDULE_CHOICES = 10
@@ -129,6 +131,7 @@ class Visit:
     appointment: AppointmentView
     call: CallRecord | None = None  # what a call in our video room left: chat and files
     payment: PaymentView | None = None  # the latest payment asked in the call, if any
+    call_ended: bool = False  # hung up: no more joining, confirming or arriving
 
     @property
     def actor(self) -> Actor:
@@ -148,7 +151,10 @@ class Visit:
                 "notice": notice,
                 "error": error,
                 "windows": windows(self.appointment, clock.now()),
-                "video_room": video_room(self.appointment, clock.now()),
+                "video_room": None
+                if self.call_ended
+                else video_room(self.appointment, clock.now()),
+                "call_ended": self.call_ended,
                 "form_token": self.form_token(),
                 "call_record": self.call,
                 # Kept after the call, as the end-of-consultation message says.
@@ -227,10 +233,13 @@ async def provide_visit(
     appointment: AppointmentView,
 ) -> Visit:
     call = payment = None
+    ended = False
     if appointment.in_video_room:
         call = await call_record(clinic_id=clinic.id, appointment_id=appointment.id)
         payment = await latest_payment(clinic_id=clinic.id, appointment_id=appointment.id)
-    return Visit(request, settings, clinic, token, appointment, call, payment)
+        room = await room_status(clinic_id=clinic.id, appointment_id=appointment.id)
+        ended = room.state is RoomState.ENDED
+    return Visit(request, settings, clinic, token, appointment, call, payment, ended)
 
 
 class AppointmentDetails(Controller):

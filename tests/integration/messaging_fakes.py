@@ -85,6 +85,11 @@ class SmtpSink:
         await self._until(lambda: len(self.received) >= count, timeout)
         return self.received
 
+    async def wait_for_subject(self, subject: str, timeout: float = 30) -> EmailMessage:
+        """The first email with this subject, once it has arrived."""
+        await self._until(lambda: any(m["Subject"] == subject for m in self.received), timeout)
+        return next(m for m in self.received if m["Subject"] == subject)
+
     async def wait_held(self, count: int, timeout: float = 30) -> None:
         """Until `count` senders are kept waiting by `hold`."""
         await self._until(lambda: self.held >= count, timeout)

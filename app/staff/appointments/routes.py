@@ -137,6 +137,15 @@ async def _slot_or_404(clinic: ClinicRef, slot_id: int) -> SlotFacts:
     return slot
 
 
+async def _new_slot(clinic: ClinicRef, staff: StaffUser, slot_id: int) -> SlotFacts:
+    """Where a move or a rebooking goes: this clinic's slot (else 404), in an agenda the
+    staff member may change (else 403)."""
+    target = await _slot_or_404(clinic, slot_id)
+    if not staff.may_change_agenda_of(target.practitioner_id):
+        raise NotYourAgenda("the new slot is another practitioner's")
+    return target
+
+
 async def _appointment_or_404(clinic: ClinicRef, appointment_id: int) -> AppointmentFacts:
     appointment = await appointment_facts(clinic_id=clinic.id, appointment_id=appointment_id)
     if appointment is None:
@@ -490,9 +499,7 @@ class AppointmentActions(Controller):
             return await self._move_page(
                 request, clinic, appointment, raw_day, errors=errors, status=422
             )
-        target = await _slot_or_404(clinic, target_id)
-        if not staff.may_change_agenda_of(target.practitioner_id):
-            raise NotYourAgenda("the new slot is another practitioner's")
+        target = await _new_slot(clinic, staff, target_id)
         if not appointment.active:
             return await self._after(
                 request, staff, clinic, appointment.slot_id, _cancelled_meanwhile(), ok=False
@@ -562,9 +569,7 @@ class AppointmentActions(Controller):
                 open_form="rebook",
                 status=422,
             )
-        target = await _slot_or_404(clinic, target_id)
-        if not staff.may_change_agenda_of(target.practitioner_id):
-            raise NotYourAgenda("the new slot is another practitioner's")
+        target = await _new_slot(clinic, staff, target_id)
         if not appointment.active:
             return await self._after(
                 request, staff, clinic, appointment.slot_id, _cancelled_meanwhile(), ok=False

@@ -145,7 +145,8 @@ async def test_a_practitioners_day_and_week(page: Page, live_server, size, viewp
     )
     slots = page.locator("#agenda a.slot")
     await expect(slots.first).to_contain_text("08:00")
-    assert await slots.count() == 26  # 8 follow-ups, 12 urgent, 6 teleconsultations
+    # 8 follow-ups, 12 urgent, 6 teleconsultations, 3 on another platform, 3 on Reacts
+    assert await slots.count() == 32
     await expect(
         page.locator("#agenda svg[role=img][aria-label='Publié en ligne']").first
     ).to_be_attached()

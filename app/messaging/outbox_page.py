@@ -20,6 +20,7 @@ LABELS = {
     "cancellation": N_("Cancellation notice"),
     "reminder": N_("Reminder"),
     "teleconsult_invitation": N_("Teleconsultation invitation"),
+    "consultation_end": N_("End of teleconsultation"),
     "one_time_code": N_("Verification code"),
     "staff_invitation": N_("Staff invitation"),
     "email": N_("Email"),

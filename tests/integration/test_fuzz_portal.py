@@ -177,11 +177,17 @@ def routes(known: Known):
             ("POST", "/room/messages"),
             ("POST", "/room/files"),
             ("GET", "/room/files/" + "k" * 43),
+            # The patient's "Pay" and the dev payment page (issue 14).
+            ("GET", "/pay"),
+            ("POST", "/pay/dev"),
         ]
     )
     appointment = st.builds(lambda t, m: (m[0], f"/a/{t}{m[1]}"), details, action)
     page = st.sampled_from(
         [("GET", "/"), ("POST", "/"), ("POST", "/"), ("GET", "/widget.js"), ("GET", "/embed")]
+    )
+    webhook = st.sampled_from(
+        [("POST", "/payments/webhook"), ("POST", "/platforms/reacts/webhook")]
     )
     plain = st.builds(lambda s, m: (m[0], f"/{s}{m[1]}"), site, page)
     odd_path = st.one_of(
@@ -191,6 +197,9 @@ def routes(known: Known):
                 "//evil.example/x",
                 "/dev/outbox",
                 "/healthz",
+                # The providers' webhooks, sent anything (issue 14).
+                "/payments/webhook",
+                "/platforms/reacts/webhook",
                 "/static/css/app.css/x",
                 "/static/%00",
                 "/%00",
@@ -203,7 +212,7 @@ def routes(known: Known):
         st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]),
         st.one_of(odd_path, wizard.map(lambda r: r[1]), appointment.map(lambda r: r[1])),
     )
-    return st.one_of(wizard, wizard, wizard, appointment, appointment, plain, anything)
+    return st.one_of(wizard, wizard, wizard, appointment, appointment, plain, webhook, anything)
 
 
 def multipart(fields: list[tuple[str, bytes, bool, str | None]]) -> tuple[bytes, str]:

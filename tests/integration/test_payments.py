@@ -7,6 +7,7 @@ recorded, and change nothing; the genuine one marks the request paid, audited.""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -21,7 +22,7 @@ from tests.integration.demo_lookup import clinic_id
 from tests.integration.staff_helpers import csrf, signed_in
 from tests.integration.video_helpers import book_teleconsultation
 from tests.moments import NOW, freeze
-from tests.payment_provider import SECRET_KEY, WEBHOOK_SECRET, LocalPaymentProvider
+from tests.payment_provider import SECRET_KEY, WEBHOOK_SECRET, LocalPaymentProvider, sign
 
 JULIE = "julie.roy@demo.localhost"
 SECRETARY = "secretariat@demo.localhost"
@@ -308,3 +309,27 @@ async def test_pay_without_a_request_says_so_and_a_bad_link_is_not_found(demo, v
     none = await demo.get(f"/a/{visit.token}/pay")
     assert none.status_code == 200 and "Aucun paiement n’est demandé" in none.text
     assert (await demo.get(f"/a/{visit.token}x/pay")).status_code == 404
+
+
+async def test_well_signed_odd_bodies_are_refused_without_an_error(julie, demo, visit, provider):
+    """A signed body the provider would never send (a leaked secret, a bug on its side):
+    a 4xx, nothing changed, never a 5xx."""
+    row = await requested(julie, visit)
+    event = await paid_event(provider, row)
+    session = dict(event["data"]["object"])
+    odd = [
+        b"not json",
+        b"[]",
+        b'{"id": 5}',
+        json.dumps({**event, "data": None}).encode(),
+        json.dumps({**event, "data": {"object": {**session, "metadata": None}}}).encode(),
+        json.dumps(
+            {**event, "data": {"object": {**session, "metadata": {"payment": "x" * 5000}}}}
+        ).encode(),
+        json.dumps({**event, "id": ["evt"], "type": 7}).encode(),
+    ]
+    for body in odd:
+        answer = await post_event(demo, body, sign(body, WEBHOOK_SECRET, int(provider.now())))
+        assert 400 <= answer.status_code < 500, (body[:60], answer.status_code)
+    [unchanged] = await requests_of(visit)
+    assert unchanged["status"] == "requested" and unchanged["paid_at"] is None

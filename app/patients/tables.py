@@ -65,3 +65,15 @@ class IdentificationAttempt(Table):
     identity_key = Varchar(length=64)  # the last name (folded) and the date of birth typed
     hin_key = Varchar(length=64, null=True, default=None)  # the health insurance number typed
     attempted_at = Timestamptz()
+
+
+class Dependant(Table):
+    """A file whose appointments another file's holder may book and see: a child, or a
+    person a carer looks after. Linked by staff (administrative centre). One pair once
+    (unique index in the migration); both files of the same clinic."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    guardian = ForeignKey(references=Patient, null=False)  # the parent or carer
+    dependant = ForeignKey(references=Patient, null=False)
+    created_at = Timestamptz()
+    created_by = Varchar(length=100, default="")

@@ -1,6 +1,7 @@
-"""Paths that carry a credential: the appointment details link (/a/{token}) and a
-booking session (/{site}/b/{token}). Whoever holds one may act on an appointment, so
-the token never reaches a log, and the pages are never cached (see security_headers)."""
+"""Paths that carry a credential: the appointment details link (/a/{token}), a
+booking session (/{site}/b/{token}) and a "My appointments" session
+(/{site}/my/{token}). Whoever holds one may act on an appointment, so the token never
+reaches a log, and the pages are never cached (see security_headers)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from copy import deepcopy
 
 from uvicorn.config import LOGGING_CONFIG
 
-_TOKEN = re.compile(r"^(/a/|/[^/?]+/b/)[^/?]+")
+_TOKEN = re.compile(r"^(/a/|/[^/?]+/b/|/[^/?]+/my/)[^/?]+")
 
 
 def carries_token(path: str) -> bool:

@@ -49,6 +49,12 @@ def pay_path(token: str) -> str:
     return f"{details_path(token)}/pay"
 
 
+def my_path(site_slug: str) -> str:
+    """Where "My appointments" starts on a clinic's host (route portal:my): for messages,
+    which are written where no router is at hand."""
+    return f"/{site_slug}/my"
+
+
 @dataclass(frozen=True)
 class Link:
     """What a well-signed, unexpired token says: which appointment, and until when."""

@@ -58,11 +58,14 @@ def render(
     amount_cents: int | None = None,
     currency: str = "",
     documents: tuple[tuple[str, str], ...] = (),
+    my_url: str = "",
 ) -> Rendered:
     """room_url: the waiting room of a call on the built-in platform ("" otherwise); the
     confirmation, the change notice, the reminder and the invitation carry it, and the
     link typed for another platform (Zoom, Teams…). The end-of-consultation message
-    carries pay_url (with the amount due) and the documents shared: (name, url)."""
+    carries pay_url (with the amount due) and the documents shared: (name, url). my_url:
+    the site's "My appointments" (app.booking.links.my_path), one line of every email
+    (a text message keeps its one link)."""
     i18n.activate(language)
     zone = clinic["time_zone"]
     how = view.modality
@@ -85,7 +88,7 @@ def render(
         facts["patient_message"] = ""
     if brief:
         facts.update(practitioner_name="", patient_message="")
-        details_url = room_url = video_url = pay_url = ""
+        details_url = room_url = video_url = pay_url = my_url = ""
         documents = ()
     questionnaire = site.questionnaire_url if kind == "reminder" and how == "on_site" else ""
     subject = i18n.gettext(SUBJECTS[kind], day=facts["day"])
@@ -97,6 +100,7 @@ def render(
         "room_url": room_url,
         "video_url": video_url,
         "pay_url": pay_url,
+        "my_url": my_url,
         "amount": _amount(amount_cents, currency, language) if pay_url else "",
         "documents": documents,
         "brief": brief,

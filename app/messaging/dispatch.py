@@ -26,7 +26,7 @@ from typing import Any
 from jinja2 import Environment
 
 from app import clock
-from app.booking.links import GRACE, details_path, make_token, pay_path, room_path
+from app.booking.links import GRACE, details_path, make_token, my_path, pay_path, room_path
 from app.booking.tables import AppointmentStatus
 from app.booking.views import AppointmentView, appointment_views
 from app.db import is_postgres, write_transaction
@@ -251,6 +251,7 @@ class Dispatcher:
             room_url=room_url,
             now=now,
             brief=address in who.brief,
+            my_url=self.settings.clinic_url(clinic["slug"]) + my_path(view.site.slug),
             **_after_call(
                 facts, message, base=self.settings.clinic_url(clinic["slug"]), token=token
             ),

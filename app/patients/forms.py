@@ -120,6 +120,11 @@ def parse_identity(
     )
 
 
+def parse_date_of_birth(raw: str, errors: dict[str, str]) -> date | None:
+    """The field "date_of_birth" as on the identity form (its message in `errors`)."""
+    return _date_of_birth(raw.strip(), errors)
+
+
 def _date_of_birth(raw: str, errors: dict[str, str]) -> date | None:
     if not _ISO_DATE.match(raw):
         errors["date_of_birth"] = _("Enter your date of birth as YYYY-MM-DD.")

@@ -77,6 +77,28 @@ async def identify(*, clinic_id: int, form: IdentityForm, client_key: str) -> Id
     return Identification("identified", patient_id)
 
 
+async def count_attempt(*, clinic_id: int, client_key: str, identity_key: str) -> int | None:
+    """Another way of saying who one is (a contact and a date of birth, for "My
+    appointments") counted under the same limits: the attempt's id, a failure until the
+    caller forgets it (succeeded), or None when the limits refuse it."""
+    keys = {
+        IdentificationAttempt.client_key: limit_key(client_key),
+        IdentificationAttempt.identity_key: identity_key,
+        IdentificationAttempt.hin_key: None,
+    }
+    now = clock.now()
+    attempt = await _record(clinic_id, keys, now)
+    if await _too_many(clinic_id, keys, now):
+        await _forget(clinic_id, attempt)
+        return None
+    return attempt
+
+
+async def forget_attempt(*, clinic_id: int, attempt_id: int) -> None:
+    """An attempt that succeeded is no failure."""
+    await _forget(clinic_id, attempt_id)
+
+
 async def purge(*, now: datetime) -> int:
     """Forget attempts too old for any limit to count; returns how many."""
     async with write_transaction():

@@ -1,5 +1,5 @@
 """The patient portal's routes, named portal:*: the clinic's home, the booking wizard,
-the widget and the appointment details page."""
+the widget, "My appointments" and the appointment details page."""
 
 from litestar import Router
 
@@ -7,6 +7,7 @@ from app.payments.patient_routes import PatientPay
 from app.payments.webhook import webhook as payment_webhook
 from app.portal.details import AppointmentDetails
 from app.portal.home import home
+from app.portal.my import MyAppointments
 from app.portal.widget import widget_js
 from app.portal.wizard import BookingSteps, IdentifyStep
 from app.video.chat_routes import PatientChat
@@ -18,6 +19,7 @@ router = Router(
         home,
         IdentifyStep,
         BookingSteps,
+        MyAppointments,
         widget_js,
         AppointmentDetails,
         PatientRoom,

@@ -51,6 +51,7 @@ LAYERS = [
         "app.video",  # teleconsultation rooms: both sides, the portal's and the staff's
         "app.payments",  # payment requests: the call's, the provider's webhook, the staff's page
         "app.platforms",  # external video platforms: sessions, their job, their webhook
+        "app.patient_space",  # "My appointments": its sessions by one-time code, its list
     },  # the audit log listens to every area below
     # the wiring: it knows every area
     {

@@ -10,7 +10,10 @@ import re
 from datetime import time, timedelta
 
 from app.listeners import make_bus
+from app.messaging.one_time_codes import code_for
+from app.messaging.tables import OneTimeCode
 from app.scheduling.services import SchedulingService
+from app.settings import load
 from tests.integration import demo_lookup
 from tests.integration.engine_fixtures import RECEPTION
 from tests.moments import NOW
@@ -125,3 +128,32 @@ def heading(response) -> str:
     found = re.findall(r"<h1[^>]*>(.*?)</h1>", text(response), re.S)
     assert len(found) == 1, f"expected one h1, found {found}"
     return re.sub(r"<[^>]+>", "", found[0]).strip()
+
+
+async def my_sessions(demo) -> tuple[str, str]:
+    """Two of Marie's My appointments sessions: one waiting for its code, one open (its
+    code read as the dispatcher would make it)."""
+    tokens = []
+    for _ in range(2):
+        page = await demo.get("/centre-ville/my")
+        asked = await demo.post(
+            "/centre-ville/my",
+            data={
+                "contact": MARIE["email"],
+                "date_of_birth": MARIE["date_of_birth"],
+                "form_token": form_token(page.text),
+            },
+        )
+        tokens.append(asked.headers["location"].split("/my/")[1].split("/")[0])
+    nonce = (
+        await OneTimeCode.select(OneTimeCode.nonce)
+        .order_by(OneTimeCode.id, ascending=False)
+        .first()
+    )["nonce"]
+    code_url = f"/centre-ville/my/{tokens[1]}/code"
+    page = await demo.get(code_url)
+    entered = await demo.post(
+        code_url,
+        data={"code": code_for(load().secret_key, nonce), "form_token": form_token(page.text)},
+    )
+    return tokens[0], entered.headers["location"].rsplit("/", 1)[1]

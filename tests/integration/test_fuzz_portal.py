@@ -33,6 +33,7 @@ from tests.integration.portal_helpers import (
     choose_service,
     form_token,
     identify,
+    my_sessions,
     open_follow_ups,
     slot_ids,
 )
@@ -81,6 +82,9 @@ WIZARD_FIELDS = [
     "slot",
     "body",  # the call's chat
     "file",
+    "contact",  # My appointments (issue 15)
+    "code",
+    "appointment",
 ]
 QUERY_KEYS = ["lang", "shown", "error", "saved", "done", "slot", "service"]
 MAX_QUERY = 16_000
@@ -96,6 +100,9 @@ class Known:
     form_tokens: tuple[str, ...]
     slots: tuple[str, ...]
     services: tuple[str, ...]
+    my_code: str = ""  # a My appointments session waiting for its code
+    my_list: str = ""  # and one open
+    my_appointments: tuple[str, ...] = ()
 
 
 def text_values(known: Known):
@@ -104,6 +111,7 @@ def text_values(known: Known):
             *known.form_tokens,
             *known.slots,
             *known.services,
+            *known.my_appointments,
             "asap",
             "date",
             "morning",
@@ -183,8 +191,22 @@ def routes(known: Known):
         ]
     )
     appointment = st.builds(lambda t, m: (m[0], f"/a/{t}{m[1]}"), details, action)
+    # My appointments (issue 15): the code page, the list, Book again, signing out.
+    my_action = st.sampled_from(
+        [("GET", "/code"), ("POST", "/code"), ("GET", ""), ("POST", "/again"), ("POST", "/out")]
+    )
+    my_token = st.one_of(tokens(known.my_code), tokens(known.my_list))
+    mine = st.builds(lambda s, t, m: (m[0], f"/{s}/my/{t}{m[1]}"), site, my_token, my_action)
     page = st.sampled_from(
-        [("GET", "/"), ("POST", "/"), ("POST", "/"), ("GET", "/widget.js"), ("GET", "/embed")]
+        [
+            ("GET", "/"),
+            ("POST", "/"),
+            ("POST", "/"),
+            ("GET", "/widget.js"),
+            ("GET", "/embed"),
+            ("GET", "/my"),
+            ("POST", "/my"),
+        ]
     )
     webhook = st.sampled_from(
         [("POST", "/payments/webhook"), ("POST", "/platforms/reacts/webhook")]
@@ -210,9 +232,16 @@ def routes(known: Known):
     )
     anything = st.tuples(
         st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]),
-        st.one_of(odd_path, wizard.map(lambda r: r[1]), appointment.map(lambda r: r[1])),
+        st.one_of(
+            odd_path,
+            wizard.map(lambda r: r[1]),
+            appointment.map(lambda r: r[1]),
+            mine.map(lambda r: r[1]),
+        ),
     )
-    return st.one_of(wizard, wizard, wizard, appointment, appointment, plain, webhook, anything)
+    return st.one_of(
+        wizard, wizard, wizard, appointment, appointment, mine, plain, webhook, anything
+    )
 
 
 def multipart(fields: list[tuple[str, bytes, bool, str | None]]) -> tuple[bytes, str]:
@@ -344,15 +373,24 @@ async def known(demo) -> Known:
 
     video = await book_teleconsultation(NOW + timedelta(minutes=10))
     chat_page = await demo.get(f"/a/{video.token}/room/chat")
+    my_code, my_list = await my_sessions(demo)
+    my_pages = [await demo.get(f"/centre-ville/my{p}") for p in ("", f"/{my_code}/code")]
+    my_pages.append(await demo.get(f"/centre-ville/my/{my_list}"))
     return Known(
         session=service_url.split("/b/")[1].split("/")[0],
         details=details,
         video=video.token,
         form_tokens=tuple(
-            {form_token(p.text) for p in (listing, details_page, identify_page, chat_page)}
+            {
+                form_token(p.text)
+                for p in (listing, details_page, identify_page, chat_page, *my_pages)
+            }
         ),
         slots=tuple(str(s) for s in slot_ids(listing.text)),
         services=services,
+        my_code=my_code,
+        my_list=my_list,
+        my_appointments=tuple(re.findall(r'name="appointment" value="(\d+)"', my_pages[-1].text)),
     )
 
 

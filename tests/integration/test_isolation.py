@@ -19,6 +19,7 @@ from tests.integration.portal_helpers import (
     book_marie_follow_up,
     choose_service,
     identify,
+    my_sessions,
     open_follow_ups,
 )
 from tests.integration.staff_helpers import signed_in
@@ -46,7 +47,10 @@ async def demo_values(demo) -> dict[str, str]:
     invitation = await staff_invitation()
     clinic = await demo_lookup.clinic_id("demo")
     video = await book_teleconsultation(NOW + timedelta(minutes=10))
+    my_code, my_list = await my_sessions(demo)
     return {
+        "my_code": my_code,  # My appointments: a session waiting for its code, one open
+        "my_list": my_list,
         "site_slug": "centre-ville",
         "session": session,
         "link": link,
@@ -183,6 +187,8 @@ def concrete(path: str, values: dict[str, str]) -> str:
         if path.startswith("/staff/sign-in/oidc/invitation/")
         else values["password_invitation"]
         if path.startswith("/staff/set-password/")
+        else (values["my_code"] if path.endswith("/code") else values["my_list"])
+        if "/my/" in path
         else values["session"]
     )
     template = values["doomed_template"] if path.endswith("/delete") else values["template"]

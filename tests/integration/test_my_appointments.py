@@ -114,6 +114,7 @@ async def test_marie_asks_for_a_code_by_email_and_sees_her_appointments(comms, d
     assert len(links) == 1
     details = await demo.get(links[0])
     assert details.status_code == 200 and "November 30, 2026" in text(details)
+    assert '<a class="my-link" href="/laval/my">' in details.text  # its site's
     assert links[0].startswith(f"/a/{booked['upcoming']}.")
     assert page.headers["cache-control"] == "no-store"
 
@@ -352,16 +353,25 @@ async def test_a_form_without_its_token_changes_nothing(comms, demo):
 
 
 async def test_every_portal_page_and_every_email_links_to_my_appointments(comms, demo):
+    """French labels: they pass once the integrator has compiled FR.txt's translations."""
     await marie_visits(comms)
     assert my_path("centre-ville") == "/centre-ville/my"
     for url in ("/centre-ville/", "/laval/", "/centre-ville/my"):
         page = await demo.get(url)
-        assert f'href="{my_path(url.split("/")[1])}"' in page.text, url
-    confirmation = next(
-        m for m in comms.emails() if m["Subject"] == "Votre rendez-vous est confirmé"
-    )
-    assert "http://demo.localhost:8000/centre-ville/my" in body(confirmation) or re.search(
-        r"https?://demo\.[^\s]+/(centre-ville|laval)/my\b", body(confirmation)
-    )
-    html = confirmation.get_body(("html",)).get_content()
-    assert re.search(r'href="https?://demo\.[^"]+/(centre-ville|laval)/my"', html)
+        link = f'<a class="my-link" href="{my_path(url.split("/")[1])}">Mes rendez-vous</a>'
+        assert link in page.text, url
+    english = await demo.get("/centre-ville/", params={"lang": "en"})
+    assert ">My appointments</a>" in english.text
+    confirmations = [m for m in comms.emails() if m["Subject"] == "Votre rendez-vous est confirmé"]
+    assert len(confirmations) == 2  # the hidden type's has none
+    site_of = {"centre-ville", "laval"}
+    for email in confirmations:
+        [line] = [x for x in body(email).splitlines() if x.startswith("Mes rendez-vous")]
+        slug = re.fullmatch(r"Mes rendez-vous : https?://demo\.[^/\s]+/([a-z-]+)/my", line)
+        assert slug and slug.group(1) in site_of, line
+        html = email.get_body(("html",)).get_content()
+        assert re.search(
+            r'<a href="https?://demo\.[^"]+/[a-z-]+/my"[^>]*>Mes rendez-vous</a>', html
+        )
+    # A text message keeps its one link: the details page.
+    assert all("/my" not in sms for sms in comms.texts(MARIE_CELL))

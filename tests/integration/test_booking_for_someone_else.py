@@ -6,12 +6,16 @@ booker's fields is said next to them and identifies nobody."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
 from app import clock
+from app.booking.sessions import TypedIdentity
 from app.booking.tables import Appointment, BookingSession
 from app.patients.identification import PER_IDENTITY
 from app.patients.tables import ContactDetail, IdentificationAttempt, Patient
+from app.portal.wizard import provisional_identity
 from tests.integration.demo_lookup import practitioner_id
 from tests.integration.messaging_helpers import outbox
 from tests.integration.portal_helpers import (
@@ -155,11 +159,6 @@ async def test_an_unknown_patient_booked_by_someone_else_keeps_their_own_contact
     session = await BookingSession.select().order_by(BookingSession.id, ascending=False).first()
     assert session["patient"] is None
 
-    import json
-
-    from app.booking.sessions import TypedIdentity
-    from app.portal.wizard import provisional_identity
-
     identity = TypedIdentity.from_json(
         json.loads(session["identity"])
         if isinstance(session["identity"], str)
@@ -187,10 +186,7 @@ async def test_bad_input_in_the_bookers_fields_is_said_next_to_them(demo, demo_i
         assert f'id="{field}-error"' in response.text, field
         assert 'aria-invalid="true"' in response.text and message in text(response), field
         # What was typed comes back, the box still checked.
-        assert (
-            'id="for_someone_else" name="for_someone_else" value="on" aria-controls="booker" checked'
-            in response.text
-        )
+        assert re.search(r'id="for_someone_else"[^>]* checked', response.text)
         assert 'value="Gagnon"' in response.text
     nothing = await step_one(demo, {**FOR_LEA, "booker_email": "", "booker_cell_phone": ""})
     assert nothing.status_code == 422 and 'id="booker_cell_phone-error"' in nothing.text

@@ -81,7 +81,7 @@ async def child_of(parent: OwnPatient) -> tuple[int, dict]:
 
 
 async def emails_to(smtp: SmtpSink, address: str, timeout: float = 30) -> list:
-    """The emails that reached `address`, once one has (the server's dispatcher runs each second)."""
+    """The emails that reached `address`, once one has (the dispatcher runs each second)."""
     await smtp._until(lambda: bool(smtp.to(address)), timeout)
     return smtp.to(address)
 
@@ -101,7 +101,8 @@ async def step_one_checks(page: Page, lang: str, name: str) -> None:
     await assert_accessible(page)
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         await page.set_viewport_size(viewport)
-        await assert_phone_friendly(page) if label == "phone" else None
+        if label == "phone":
+            await assert_phone_friendly(page)
         await page.screenshot(path=screenshot_path(f"{name}-{label}"), full_page=True)
     await page.set_viewport_size(PHONE)
 

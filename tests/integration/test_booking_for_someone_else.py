@@ -6,17 +6,19 @@ booker's fields is said next to them and identifies nobody."""
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import date
+from datetime import date, time, timedelta
 
 from app import clock
-from app.booking.sessions import TypedIdentity
 from app.booking.tables import Appointment, BookingSession
+from app.events import Actor
+from app.listeners import make_bus
 from app.patients.identification import PER_IDENTITY
 from app.patients.tables import ContactDetail, IdentificationAttempt, Patient
-from app.portal.wizard import provisional_identity
-from tests.integration.demo_lookup import practitioner_id
+from app.scheduling.services import SchedulingService
+from app.staff.reconcile.actions import attach
+from tests.integration.demo_lookup import activity_id, practitioner_id, site_id
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_helpers import outbox
 from tests.integration.portal_helpers import (
     choose_service,
@@ -25,8 +27,10 @@ from tests.integration.portal_helpers import (
     slot_ids,
     text,
 )
+from tests.moments import NOW
 
 FOLLOW_UP = "Suivi avec mon médecin de famille"
+URGENT = "Consultation urgente"  # open to everyone, with a file or not
 LEA_EMAIL = "famille.gagnon@example.org"  # on Léa's file
 PARENT_EMAIL = "marc.gagnon@example.net"  # her father's own: on no file
 LEA = {
@@ -72,12 +76,12 @@ async def step_one(client, typed: dict):
     return await client.post("/centre-ville/", data={**typed, "form_token": form_token(page.text)})
 
 
-async def book(client, typed: dict) -> int:
+async def book(client, typed: dict, service: str = FOLLOW_UP) -> int:
     """Step 1 with `typed`, then the first follow-up; returns the appointment's id."""
     identified = await step_one(client, typed)
     assert identified.status_code == 303, text(identified)
     service_url = identified.headers["location"]
-    await choose_service(client, service_url, FOLLOW_UP)
+    await choose_service(client, service_url, service)
     slots_url = service_url.replace("/service", "/slots")
     listing = await client.get(slots_url)
     held = await client.post(
@@ -143,31 +147,45 @@ async def test_booking_for_oneself_is_unchanged(comms, demo, demo_id):
     assert (row["patient"], row["contact_email"]) == (lea, LEA_EMAIL)
 
 
-async def test_an_unknown_patient_booked_by_someone_else_keeps_their_own_contacts(demo, demo_data):
-    """No file: the appointment's contacts are the booker's; the patient's own typed ones
-    are kept apart, for the file staff attach it to."""
-    await open_follow_ups()
+async def test_an_unknown_patient_booked_by_someone_else_keeps_their_own_contacts(
+    comms, demo, demo_id
+):
+    """No file matches (a typo in her name): the messages go to the booker; attached by
+    the front desk to her file, the appointment brings her own typed contact, pending,
+    never the booker's."""
+    lea = await lea_file(demo_id)
+    await SchedulingService(clinic_id=demo_id, bus=make_bus()).open_manual(
+        actor=RECEPTION,
+        practitioner_id=await practitioner_id(demo_id, "Dre Julie Roy"),
+        site_id=await site_id(demo_id, "centre-ville"),
+        activity_id=await activity_id(demo_id, URGENT),
+        day=NOW.date() + timedelta(days=1),
+        start=time(9),
+        end=time(10),
+    )
     typed = {
         **FOR_LEA,
-        "first_name": "Zoé",
-        "last_name": "Inconnue",
+        "first_name": "Lééa",
         "health_insurance_number": "",
-        "email": "zoe@example.org",
+        "email": "lea@ecole.example",
     }
-    identified = await step_one(demo, typed)
-    assert identified.status_code == 303
-    session = await BookingSession.select().order_by(BookingSession.id, ascending=False).first()
-    assert session["patient"] is None
+    appointment_id = await book(demo, typed, URGENT)
+    row = await Appointment.select().where(Appointment.id == appointment_id).first()
+    assert row["patient"] is None and row["contact_email"] == PARENT_EMAIL
+    await comms.deliver()
+    assert comms.smtp.to(PARENT_EMAIL) and not comms.smtp.to("lea@ecole.example")
 
-    identity = TypedIdentity.from_json(
-        json.loads(session["identity"])
-        if isinstance(session["identity"], str)
-        else session["identity"]
+    secretary = Actor.staff(1, "Secrétariat")
+    done = await attach(
+        clinic_id=demo_id,
+        appointment_id=appointment_id,
+        patient_id=lea,
+        actor=secretary,
+        bus=make_bus(),
     )
-    assert identity.confirm_to == (PARENT_EMAIL, None)
-    kept = provisional_identity(identity)
-    assert kept["own_contacts"] == {"email": "zoe@example.org", "cell_phone": None}
-    assert kept["booked_by"]["email"] == PARENT_EMAIL
+    assert done.done.value == "attached"
+    assert await contacts_of(lea) == sorted([LEA_EMAIL, "lea@ecole.example"])
+    assert not await ContactDetail.exists().where(ContactDetail.value == PARENT_EMAIL)
 
 
 async def test_bad_input_in_the_bookers_fields_is_said_next_to_them(demo, demo_id):

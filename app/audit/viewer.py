@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "patient.updated": N_("Patient file edited"),
     "patient.contacts": N_("Patient contacts changed"),
     "patient.merged": N_("Patient files merged"),
+    "patient.dependants": N_("Dependants changed"),
     "setting.changed": N_("Setting changed"),
     "account.created": N_("Account created"),
     "account.updated": N_("Account edited"),

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app import clock
+from app.booking.bookers import Booker
 from app.booking.services import BookingService, Outcome, OutcomeCode
 from app.booking.tables import BookingSession
 from app.db import write_transaction
@@ -49,18 +50,32 @@ class TypedIdentity:
     as_typed: dict[str, str]
     cell_phone: str | None  # E.164
     email: str | None
+    # Someone booking for this patient (app.booking.bookers): the confirmation goes to them.
+    booker: Booker | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.as_typed, "normalised": {"cell_phone": self.cell_phone, "email": self.email}}
+        typed = {
+            **self.as_typed,
+            "normalised": {"cell_phone": self.cell_phone, "email": self.email},
+        }
+        return {**typed, "booker": self.booker.to_json()} if self.booker else typed
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "TypedIdentity":
         contacts = data.get("normalised") or {}
         return cls(
-            as_typed={k: v for k, v in data.items() if k != "normalised"},
+            as_typed={k: v for k, v in data.items() if k not in ("normalised", "booker")},
             cell_phone=contacts.get("cell_phone"),
             email=contacts.get("email"),
+            booker=Booker.from_json(data.get("booker")),
         )
+
+    @property
+    def confirm_to(self) -> tuple[str | None, str | None]:
+        """(email, cell phone) the booking confirmation goes to: the booker's, if any."""
+        if self.booker:
+            return self.booker.email, self.booker.cell_phone
+        return self.email, self.cell_phone
 
 
 @dataclass(frozen=True)

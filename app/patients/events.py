@@ -16,6 +16,7 @@ class PatientChange(StrEnum):
     UPDATED = "updated"
     CONTACTS = "contacts"  # added, removed or reordered
     MERGED = "merged"  # another file merged into this one
+    DEPENDANTS = "dependants"  # a dependant or a guardian linked or unlinked
 
 
 @dataclass(frozen=True)

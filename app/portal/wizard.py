@@ -19,6 +19,7 @@ from litestar.response import Redirect
 
 from app import clock, i18n
 from app.booking import sessions
+from app.booking.bookers import booking_for_someone_else, parse_booker
 from app.booking.external import EMAIL_REQUIRED_MESSAGE
 from app.booking.links import make_token
 from app.booking.search import MAX_RESULTS, results_for_page
@@ -110,7 +111,12 @@ class IdentifyStep(Controller):
                 422,
             )
         form, errors = parse_identity(data, country=clinic.country, hin_format=clinic.hin_format)
-        if form is None:
+        booker = None
+        if booking_for_someone_else(data):
+            # Checked before identifying, so bad input here costs no identification attempt.
+            booker, booker_errors = parse_booker(data, country=clinic.country)
+            errors = {**errors, **booker_errors}
+        if form is None or errors:
             return self._page(request, settings, site, data, errors, 422)
         address = client_address(request, settings.trusted_proxies)
         found = await identify(clinic_id=clinic.id, form=form, client_key=address)
@@ -130,6 +136,7 @@ class IdentifyStep(Controller):
             as_typed={key: data.get(key, "") for key in TYPED_FIELDS},
             cell_phone=form.cell_phone,
             email=form.email,
+            booker=booker,
         )
         session = await sessions.start(
             clinic_id=clinic.id,
@@ -149,7 +156,8 @@ class IdentifyStep(Controller):
             )
             return self._page(request, settings, site, data, {"form": message}, 429)
         if found.patient_id:
-            # Contacts typed on the form that the file lacks join it, pending, after the others.
+            # Contacts typed on the form that the file lacks join it, pending, after the others:
+            # the patient's own, never the booker's (the form holds the patient's only).
             await add_missing_contacts(clinic_id=clinic.id, patient_id=found.patient_id, form=form)
         return go(request, "service", site, session.token)
 
@@ -465,12 +473,13 @@ class BookingSteps(Controller):
         if session.slot_id is None:
             return step.go("slots")
         identity = session.identity
+        email, phone = identity.confirm_to
         details = BookingDetails(
             source=Source.ONLINE,
             patient_id=session.patient_id,
-            contact_email=identity.email,
-            contact_phone=identity.cell_phone,
-            provisional=None if session.patient_id else identity.as_typed,
+            contact_email=email,
+            contact_phone=phone,
+            provisional=None if session.patient_id else provisional_identity(identity),
             language=session.language,
             reason=session.reason,
             details=session.details,
@@ -523,6 +532,19 @@ SLOT_ERRORS = {
         "them, or wait a few minutes for them to be released."
     ),
 }
+
+
+def provisional_identity(identity: TypedIdentity) -> dict[str, Any]:
+    """What an unidentified patient's appointment keeps for staff to attach it: the
+    identity as typed; when someone else booked, who they are and the patient's own
+    contacts (the appointment's contacts are then the booker's, not the patient's)."""
+    if identity.booker is None:
+        return identity.as_typed
+    return {
+        **identity.as_typed,
+        "booked_by": identity.booker.to_json(),
+        "own_contacts": {"email": identity.email, "cell_phone": identity.cell_phone},
+    }
 
 
 def _asked_for_more(request: Request) -> int | None:

@@ -13,13 +13,13 @@ from litestar.response import Redirect
 from app import clock
 from app.events import EventBus
 from app.form_fields import text_fields
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.numbers import MAX_ID, whole_number
 from app.staff.accounts import StaffUser
 from app.staff.appointments.views import STAFF_STATUS_LABELS, contact_text
 from app.staff.guards import front_desk
 from app.staff.pages import staff_page
-from app.staff.patients import contact_edits, edit, merge
+from app.staff.patients import contact_edits, edit, family, merge
 from app.staff.patients.file import Contact, PatientFile, file_history, patient_file
 from app.staff.patients.search import MAX_QUERY, search_patients
 from tenants.resolution import ClinicRef
@@ -72,7 +72,9 @@ def _back_to_contacts(request: Request, patient_id: int) -> Redirect:
     )
 
 
-async def _file_page(request, clinic, file, *, typed=None, errors=None) -> Response:
+async def _file_page(
+    request, clinic, file, *, typed=None, errors=None, family_errors=None
+) -> Response:
     """The file; with the add-a-contact form's typed values and errors when it failed."""
     history = await file_history(
         clinic_id=clinic.id, patient_id=file.id, time_zone=clinic.time_zone, now=clock.now()
@@ -93,10 +95,12 @@ async def _file_page(request, clinic, file, *, typed=None, errors=None) -> Respo
             "duplicates": []
             if file.status != merge.ACTIVE
             else await merge.duplicates_of(clinic_id=clinic.id, patient_id=file.id),
+            "family": await family.family_of(clinic_id=clinic.id, patient_id=file.id),
+            "family_errors": family_errors or {},
         },
         section="staff:patients",
         block="file",
-        status_code=422 if errors else 200,
+        status_code=422 if errors or family_errors else 200,
     )
 
 
@@ -129,6 +133,42 @@ async def _form_page(request, clinic, *, file=None, values=None, errors=None, st
         },
         section="staff:patients",
         block="patient_form",
+        status_code=status,
+    )
+
+
+FAMILY_REFUSALS = {
+    family.Refused.ITSELF: N_("A file cannot be linked to itself."),
+    family.Refused.ALREADY: N_("These files are already linked."),
+    family.Refused.NOT_LINKED: N_("These files are not linked."),
+}
+
+
+def _family_choice(data: dict[str, str]) -> tuple[int | None, family.Role | None, dict[str, str]]:
+    """The other file and what it is to this one, from a search result's buttons."""
+    other_id = whole_number(data.get("other") or "", maximum=MAX_ID)
+    role = next((r for r in family.Role if r.value == data.get("role")), None)
+    if other_id is None or role is None:
+        return None, None, {"other": gettext("Choose a file among the results, and a link.")}
+    return other_id, role, {}
+
+
+async def _family_page(request, clinic, file, *, q="", errors=None, status=200) -> Response:
+    found = None
+    if q.strip():
+        found = await search_patients(clinic_id=clinic.id, text=q, country=clinic.country)
+    return staff_page(
+        request,
+        "staff/patients/family.html",
+        {
+            "file": file,
+            "q": q,
+            "found": [p for p in found.patients if p.id != file.id] if found else None,
+            "family": await family.family_of(clinic_id=clinic.id, patient_id=file.id),
+            "errors": errors or {},
+        },
+        section="staff:patients",
+        block="family",
         status_code=status,
     )
 
@@ -331,3 +371,55 @@ class Patients(Controller):
                 bus=bus,
             )
         return Redirect(request.app.route_reverse("staff:patient", patient_id=patient_id))
+
+    @get("/{patient_id:int}/family", name="staff:patient_family")
+    async def family_form(self, request: Request, clinic: ClinicRef, patient_id: int) -> Response:
+        """Find the other file (the patient search), then link it as a dependant or a
+        guardian of this one."""
+        file = await _file_or_404(clinic, patient_id)
+        if file.status != merge.ACTIVE:
+            raise NotFoundException()
+        q = (request.query_params.get("q") or "")[:MAX_QUERY]
+        return await _family_page(request, clinic, file, q=q)
+
+    @post("/{patient_id:int}/family", name="staff:patient_family_link")
+    async def family_link(
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
+    ) -> Response:
+        return await self._family_change(request, staff, clinic, bus, patient_id, linked=True)
+
+    @post("/{patient_id:int}/family/unlink", name="staff:patient_family_unlink")
+    async def family_unlink(
+        self, request: Request, staff: StaffUser, clinic: ClinicRef, bus: EventBus, patient_id: int
+    ) -> Response:
+        return await self._family_change(request, staff, clinic, bus, patient_id, linked=False)
+
+    @staticmethod
+    async def _family_change(request, staff, clinic, bus, patient_id: int, *, linked: bool):
+        """Bad input is said next to the results, 422; another clinic's file (or none) is
+        404, as this one would be; either way nothing changes."""
+        file = await _file_or_404(clinic, patient_id)
+        data = await text_fields(request)
+        q = (data.get("q") or "")[:MAX_QUERY]
+        other_id, role, errors = _family_choice(data)
+        if not errors:
+            refused = await family.change(
+                clinic_id=clinic.id,
+                patient_id=file.id,
+                other_id=other_id,
+                role=role,
+                linked=linked,
+                actor=staff.actor(),
+                bus=bus,
+            )
+            if refused is family.Refused.NOT_FOUND:
+                raise NotFoundException()
+            if refused is not None:
+                errors = {"other": gettext(FAMILY_REFUSALS[refused])}
+        if errors:
+            if not linked or file.status != merge.ACTIVE:
+                return await _file_page(request, clinic, file, family_errors=errors)
+            return await _family_page(request, clinic, file, q=q, errors=errors, status=422)
+        return Redirect(
+            request.app.route_reverse("staff:patient", patient_id=file.id) + "#family-title"
+        )

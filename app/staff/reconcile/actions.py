@@ -83,11 +83,13 @@ async def provisional_of(clinic_id: int, appointment_id: int) -> dict | None:
         return None
     # As typed (for a new file, validated again); the contacts in their normal forms.
     identity = typed_identity(row["provisional"])
-    return {
-        **identity,
-        "normalised_email": row["contact_email"],
-        "normalised_phone": row["contact_phone"],
-    }
+    email, phone = row["contact_email"], row["contact_phone"]
+    own = identity.get("own_contacts")
+    if "booked_by" in identity:
+        # Someone else booked: the appointment's contacts are theirs, not for the file.
+        own = own if isinstance(own, dict) else {}
+        email, phone = own.get("email"), own.get("cell_phone")
+    return {**identity, "normalised_email": email, "normalised_phone": phone}
 
 
 async def attach(

@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "app.video.piccolo_app",
         "app.payments.piccolo_app",
         "app.platforms.piccolo_app",
+        "app.waitlist.piccolo_app",
     ]
 )

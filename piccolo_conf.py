@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "app.payments.piccolo_app",
         "app.platforms.piccolo_app",
         "app.patient_space.piccolo_app",
+        "app.waitlist.piccolo_app",
     ]
 )

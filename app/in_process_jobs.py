@@ -1,6 +1,7 @@
 """Without Redis (the embedded default), the worker's jobs run inside the web process:
-the same dispatcher, the purge of expired personal data (app.retention), and the calls
-to the external video platform (app.platforms.sessions)."""
+the same dispatcher, the purge of expired personal data (app.retention), the calls
+to the external video platform (app.platforms.sessions), and the earlier-slot sweep
+(app.waitlist.matching)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import time
 from app import retention
 from app.messaging.dispatch import Dispatcher
 from app.platforms import sessions as platform_sessions
+from app.waitlist import matching as waitlist
 
 log = logging.getLogger("app.jobs")
 IDLE_SECONDS = 2.0
+SWEEP_SECONDS = 60.0  # the earlier-slot sweep (app.waitlist.matching)
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -53,7 +56,14 @@ class InProcessDispatch:
     async def _loop(self) -> None:
         # Every retention.EVERY of real time after start-up's (the app's clock may be frozen).
         purge_at = time.monotonic() + retention.EVERY.total_seconds()
+        sweep_at = time.monotonic() + SWEEP_SECONDS
         while not self.stopping.is_set():
+            if time.monotonic() >= sweep_at:
+                sweep_at = time.monotonic() + SWEEP_SECONDS
+                try:
+                    await waitlist.sweep()
+                except Exception:  # noqa: BLE001 - the next turn retries
+                    log.exception("offering earlier slots failed")
             if time.monotonic() >= purge_at:
                 purge_at = time.monotonic() + retention.EVERY.total_seconds()
                 await self._purge()

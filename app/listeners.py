@@ -10,6 +10,7 @@ from app.messaging import consultation_end, planner
 from app.platforms import sessions as platform_sessions
 from app.scheduling.events import ScheduleChanged
 from app.video.events import CallChange, CallChanged
+from app.waitlist import listeners as waitlist
 from tenants.events import SettingChanged
 
 
@@ -26,6 +27,9 @@ def make_bus(live: AgendaNotifier | None = None, tenancy=None) -> EventBus:
     bus = EventBus()
     bus.on(AppointmentChanged, planner.on_appointment_changed)  # messages commit with the change
     bus.on(AppointmentChanged, platform_sessions.on_appointment_changed)  # its platform session
+    bus.on(AppointmentChanged, waitlist.on_appointment_changed)  # offers close with the booking
+    bus.on(AppointmentChanged, waitlist.on_slot_freed, after_commit=True)  # a slot to offer
+    bus.on(ScheduleChanged, waitlist.on_schedule_changed, after_commit=True)  # new slots
     bus.on(CallChanged, on_call_changed)
     for event_type, listener in AUDIT_LISTENERS:  # the audit row commits with the change
         bus.on(event_type, listener)

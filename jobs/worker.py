@@ -15,6 +15,7 @@ from app.messaging.dispatch import Dispatcher
 from app.platforms import sessions as platform_sessions
 from app.settings import load
 from app.templating import make_environment
+from app.waitlist import matching as waitlist
 
 
 async def ping(ctx: dict) -> str:
@@ -46,6 +47,12 @@ async def platform_due(ctx: dict) -> int:
     return await platform_sessions.run_due(platform_sessions.platform_from(settings), settings)
 
 
+async def earlier_slots(ctx: dict) -> int:
+    """Offer freed earlier slots the events did not cause (publication times passing,
+    the morning after quiet hours); one match at a time per clinic, safe to run twice."""
+    return await waitlist.sweep()
+
+
 async def startup(ctx: dict) -> None:
     await db.start()
     ctx["dispatcher"] = Dispatcher(load(), make_environment())
@@ -64,10 +71,11 @@ def redis_settings() -> RedisSettings:
 
 
 class WorkerSettings:
-    functions = [ping, dispatch_due, purge, platform_due]
+    functions = [ping, dispatch_due, purge, platform_due, earlier_slots]
     cron_jobs = [
         cron(dispatch_due, second=set(range(60)), unique=False, run_at_startup=True, timeout=300),
         cron(platform_due, second=set(range(0, 60, 5)), unique=False, timeout=120),
+        cron(earlier_slots, second=30, unique=True, timeout=120),  # every minute
         # One worker is enough; a run missed while all were down is made up at startup.
         cron(
             purge,

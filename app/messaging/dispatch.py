@@ -30,7 +30,7 @@ from app.booking.links import GRACE, details_path, make_token, my_path, pay_path
 from app.booking.tables import AppointmentStatus
 from app.booking.views import AppointmentView, appointment_views
 from app.db import is_postgres, write_transaction
-from app.messaging import consultation_end, one_time_codes
+from app.messaging import consultation_end, earlier_slots, one_time_codes
 from app.messaging.content import Rendered, render, render_code
 from app.messaging.email import SmtpSender, build_email, parse_smtp_url
 from app.messaging.planner import LATER, after_quiet_hours
@@ -178,7 +178,12 @@ class Dispatcher:
 
     async def _deliver(self, message: dict, facts: "_Facts") -> None:
         now = clock.now()
-        prepare = self._code if message["kind"] == one_time_codes.KIND else self._about_appointment
+        if message["kind"] == one_time_codes.KIND:
+            prepare = self._code
+        elif message["kind"] in earlier_slots.KINDS:
+            prepare = self._earlier
+        else:
+            prepare = self._about_appointment
         prepared = prepare(message, facts, now)
         if isinstance(prepared, str):
             await self._finish(message, {Message.status: "dropped", Message.last_error: prepared})
@@ -285,11 +290,34 @@ class Dispatcher:
         )
         return message["recipient"], sent, kept
 
+    def _earlier(
+        self, message: dict, facts: "_Facts", now: datetime
+    ) -> "tuple[str, Rendered, Rendered] | str":
+        """An earlier-slot offer, or its "it went", to the address the patient chose."""
+        offer = facts.offers.get(
+            (message["clinic"], earlier_slots.offer_of(message["idempotency_key"]))
+        )
+        reason = earlier_slots.stale(message["kind"], offer, now)
+        if reason:
+            return reason
+        clinic = facts.clinics[message["clinic"]]
+        made = earlier_slots.render(
+            self.env,
+            kind=message["kind"],
+            facts=offer,
+            clinic=clinic,
+            language=message["language"],
+            base_url=self.settings.clinic_url(clinic["slug"]),
+            secret=self.settings.secret_key,
+        )
+        content = Rendered(made.subject, made.text, made.html, made.sms, None)
+        return offer.address, content, content
+
     async def _failed(self, message: dict, error: str, *, transient: bool) -> None:
         if transient and message["attempts"] < MAX_ATTEMPTS:
             retry = clock.now() + backoff(message["attempts"])
-            if message["kind"] == "reminder":
-                # A retried reminder waits for morning like the first attempt did.
+            if message["kind"] in ("reminder", *earlier_slots.KINDS):
+                # A retried reminder (or offer) waits for morning like the first attempt did.
                 night = (
                     await Clinic.select(
                         Clinic.time_zone, Clinic.quiet_hours_start, Clinic.quiet_hours_end
@@ -411,13 +439,21 @@ class _Facts:
     codes: dict[tuple[int, int], dict]  # (clinic, one-time code) → its row
     # (clinic, appointment) → what the call left, for end-of-consultation messages
     after_calls: dict[tuple[int, int], consultation_end.AfterCall]
+    offers: dict[tuple[int, int | None], earlier_slots.OfferFacts]  # (clinic, offer)
 
     @classmethod
     async def read(cls, messages: list[dict]) -> "_Facts":
         wanted: dict[int, set[int]] = {}
         purposes: dict[tuple[int, str], set[int]] = {}
         codes: dict[int, set[int]] = {}
+        offers: dict[int, set[int]] = {}
         for message in messages:
+            if message["kind"] in earlier_slots.KINDS:
+                offer_id = earlier_slots.offer_of(message["idempotency_key"])
+                offers.setdefault(message["clinic"], set()).update(
+                    [offer_id] if offer_id is not None else []
+                )
+                continue
             if message["kind"] == one_time_codes.KIND:
                 codes.setdefault(message["clinic"], set())
                 if message["one_time_code"] is not None:
@@ -427,7 +463,10 @@ class _Facts:
             purposes.setdefault((message["clinic"], _purpose(message)), set()).add(
                 message["appointment"]
             )
-        facts = cls(views={}, clinics={}, recipients={}, codes={}, after_calls={})
+        facts = cls(views={}, clinics={}, recipients={}, codes={}, after_calls={}, offers={})
+        for clinic_id, offer_ids in offers.items():
+            found = await earlier_slots.offer_facts(clinic_id, list(offer_ids))
+            facts.offers.update(((clinic_id, offer_id), f) for offer_id, f in found.items())
         for message in messages:
             if message["kind"] == consultation_end.KIND:
                 where = (message["clinic"], message["appointment"])
@@ -449,7 +488,7 @@ class _Facts:
                 ):
                     facts.codes[(clinic_id, row["id"])] = row
         for clinic in await Clinic.select().where(
-            Clinic.id.is_in(list(wanted.keys() | codes.keys()))
+            Clinic.id.is_in(list(wanted.keys() | codes.keys() | offers.keys()))
         ):
             facts.clinics[clinic["id"]] = clinic
         for (clinic_id, purpose), appointment_ids in purposes.items():

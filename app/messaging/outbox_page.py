@@ -22,6 +22,8 @@ LABELS = {
     "teleconsult_invitation": N_("Teleconsultation invitation"),
     "consultation_end": N_("End of teleconsultation"),
     "one_time_code": N_("Verification code"),
+    "earlier_slot_offer": N_("Earlier appointment offer"),
+    "earlier_slot_taken": N_("Earlier appointment taken"),
     "staff_invitation": N_("Staff invitation"),
     "email": N_("Email"),
     "sms": N_("Text message"),

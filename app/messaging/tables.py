@@ -17,6 +17,8 @@ KINDS = (
     "teleconsult_invitation",
     "consultation_end",
     "one_time_code",
+    "earlier_slot_offer",  # app.waitlist: a freed earlier slot, with its one-step link
+    "earlier_slot_taken",  # the offered slot went to someone else
 )
 CHANNELS = ("email", "sms")
 # pending → sending (claimed, with a lease) → sent | failed | dropped

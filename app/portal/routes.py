@@ -12,6 +12,7 @@ from app.portal.widget import widget_js
 from app.portal.wizard import BookingSteps, IdentifyStep
 from app.video.chat_routes import PatientChat
 from app.video.patient_routes import PatientRoom
+from app.waitlist.routes import AskEarlier, EarlierLinks
 
 router = Router(
     path="/",
@@ -26,5 +27,7 @@ router = Router(
         PatientChat,
         PatientPay,
         payment_webhook,
+        AskEarlier,
+        EarlierLinks,
     ],
 )

@@ -45,6 +45,7 @@ NAVIGATION = (
         live=True,
     ),
     NavItem("staff:patients", N_("Patients"), FRONT_DESK),
+    NavItem("staff:waiting_list", N_("Waiting list"), FRONT_DESK),  # app.waitlist
     NavItem(
         "staff:reconcile",
         N_("To reconcile"),

@@ -36,6 +36,7 @@ from app.staff.two_factor import AccountSecurity, SecondFactor
 from app.video.chat_routes import StaffChat
 from app.video.staff_routes import CallWindow, call_socket
 from app.video.waiting_room_routes import WaitingRoom
+from app.waitlist.staff_routes import WaitingList
 
 signed_in_area = Router(
     path="/staff",
@@ -68,6 +69,7 @@ signed_in_area = Router(
         PlatformSession,
         PaymentsAdministration,
         payments_page,
+        WaitingList,
     ],
     guards=[signed_in],
     before_request=count_badges,

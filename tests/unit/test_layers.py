@@ -38,7 +38,13 @@ LAYERS = [
     {"app.booking"},
     {"app.online_services"},
     # what the calls left behind, read by the messages that follow them
-    {"app.payments.tables", "app.payments.views", "app.video.tables"},
+    {
+        "app.payments.tables",
+        "app.payments.views",
+        "app.video.tables",
+        "app.waitlist.tables",  # the offers the earlier-slot messages are about
+        "app.waitlist.links",
+    },
     # how pages and messages are written
     {"app.templating", "app.htmx", "app.urls"},
     {"app.messaging"},
@@ -52,6 +58,7 @@ LAYERS = [
         "app.payments",  # payment requests: the call's, the provider's webhook, the staff's page
         "app.platforms",  # external video platforms: sessions, their job, their webhook
         "app.patient_space",  # "My appointments": its sessions by one-time code, its list
+        "app.waitlist",  # earlier-slot offers: requests, matching job, links, staff list
     },  # the audit log listens to every area below
     # the wiring: it knows every area
     {

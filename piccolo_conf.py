@@ -15,6 +15,7 @@ APP_REGISTRY = AppRegistry(
         "app.patients.piccolo_app",
         "app.online_services.piccolo_app",
         "app.booking.piccolo_app",
+        "app.reminders.piccolo_app",
         "app.messaging.piccolo_app",
         "app.staff.piccolo_app",
         "app.audit.piccolo_app",

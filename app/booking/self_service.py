@@ -31,10 +31,14 @@ def cancel(*, starts_at: datetime, status: str, site_allows: bool, now: datetime
     return Window(True)
 
 
-def confirm(*, starts_at: datetime, status: str, now: datetime) -> Window:
+def confirm(
+    *, starts_at: datetime, status: str, now: datetime, asked_from: timedelta | None = None
+) -> Window:
+    """asked_from: how long before the start the first reminder asking to confirm goes
+    (the clinic's reminder schedule): the window is open by then at the latest."""
     if status != AppointmentStatus.BOOKED or now >= starts_at:
         return Window(False)
-    opens = starts_at - CONFIRM_FROM
+    opens = starts_at - max(CONFIRM_FROM, asked_from or CONFIRM_FROM)
     return Window(True) if now >= opens else Window(False, opens_at=opens)
 
 

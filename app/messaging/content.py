@@ -27,6 +27,7 @@ SUBJECTS = {
     "change": N_("Your appointment has changed"),
     "cancellation": N_("Your appointment is cancelled"),
     "reminder": N_("Reminder: your appointment on %(day)s"),
+    "reminder_notice": N_("Reminder: your appointment on %(day)s"),
     "teleconsult_invitation": N_("Your teleconsultation starts soon"),
     "consultation_end": N_("After your teleconsultation"),
     "one_time_code": N_("Your verification code"),
@@ -90,7 +91,11 @@ def render(
         facts.update(practitioner_name="", patient_message="")
         details_url = room_url = video_url = pay_url = my_url = ""
         documents = ()
-    questionnaire = site.questionnaire_url if kind == "reminder" and how == "on_site" else ""
+    questionnaire = (
+        site.questionnaire_url
+        if kind in ("reminder", "reminder_notice") and how == "on_site"
+        else ""
+    )
     subject = i18n.gettext(SUBJECTS[kind], day=facts["day"])
     context = {
         "kind": kind,

@@ -33,7 +33,7 @@ from app.db import is_postgres, write_transaction
 from app.messaging import consultation_end, earlier_slots, one_time_codes
 from app.messaging.content import Rendered, render, render_code
 from app.messaging.email import SmtpSender, build_email, parse_smtp_url
-from app.messaging.planner import LATER, after_quiet_hours
+from app.messaging.planner import LATER, REMINDERS, after_quiet_hours
 from app.messaging.recipients import Purpose, Recipients, recipients_of
 from app.messaging.sms import ProviderError, TwilioConfig, TwilioSender, segments
 from app.messaging.tables import Message, OneTimeCode
@@ -316,7 +316,7 @@ class Dispatcher:
     async def _failed(self, message: dict, error: str, *, transient: bool) -> None:
         if transient and message["attempts"] < MAX_ATTEMPTS:
             retry = clock.now() + backoff(message["attempts"])
-            if message["kind"] in ("reminder", *earlier_slots.KINDS):
+            if message["kind"] in (*REMINDERS, *earlier_slots.KINDS):
                 # A retried reminder (or offer) waits for morning like the first attempt did.
                 night = (
                     await Clinic.select(

@@ -19,6 +19,7 @@ LABELS = {
     "change": N_("Change notice"),
     "cancellation": N_("Cancellation notice"),
     "reminder": N_("Reminder"),
+    "reminder_notice": N_("Reminder, no confirmation asked"),
     "teleconsult_invitation": N_("Teleconsultation invitation"),
     "consultation_end": N_("End of teleconsultation"),
     "one_time_code": N_("Verification code"),

@@ -8,9 +8,8 @@ retried request never plans a message twice."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from app import clock
 from app.booking.events import AppointmentChange, AppointmentChanged
@@ -18,8 +17,12 @@ from app.booking.tables import Appointment, AppointmentStatus
 from app.events import Actor
 from app.messaging.recipients import Purpose, recipients
 from app.messaging.tables import Message
+from app.reminders import schedule as reminder_schedule
+from app.reminders import store as reminder_store
 
-REMINDER_BEFORE = timedelta(hours=36)
+# Kept here for its callers (the dispatcher's retries): the schedule owns it now.
+after_quiet_hours = reminder_schedule.after_quiet_hours
+
 INVITATION_BEFORE = timedelta(minutes=15)
 # The notice each change sends; a change of status (confirmed, arrived…) sends none.
 NOTICES = {
@@ -29,7 +32,9 @@ NOTICES = {
     # Another platform's link typed or changed: the patient is told where to connect.
     AppointmentChange.VIDEO_LINK: "change",
 }
-LATER = ("reminder", "teleconsult_invitation")  # re-planned when the appointment moves
+# re-planned when the appointment moves
+LATER = ("reminder", "reminder_notice", "teleconsult_invitation")
+REMINDERS = ("reminder", "reminder_notice")
 
 
 def suppressed(appointment: dict) -> bool:
@@ -39,19 +44,6 @@ def suppressed(appointment: dict) -> bool:
         or appointment["no_communication"]
         or appointment["hidden_from_portal"]
     )
-
-
-def after_quiet_hours(due: datetime, *, time_zone: str, start: time, end: time) -> datetime:
-    """A time inside the clinic's night (e.g. 21:00–08:00) moves to the morning's end of it."""
-    zone = ZoneInfo(time_zone)
-    local = due.astimezone(zone)
-    wall = local.time()
-    overnight = start > end
-    quiet = (wall >= start or wall < end) if overnight else (start <= wall < end)
-    if not quiet:
-        return due
-    day = local.date() + timedelta(days=1) if overnight and wall >= start else local.date()
-    return datetime.combine(day, end, tzinfo=zone).astimezone(due.tzinfo)
 
 
 async def _facts(clinic_id: int, appointment_id: int) -> dict | None:
@@ -124,23 +116,41 @@ async def plan(*, clinic_id: int, appointment_id: int, change: AppointmentChange
     # (they read the link when they go).
     if change in (AppointmentChange.CREATED, AppointmentChange.MOVED):
         starts = facts["starts_at"]
-        due = after_quiet_hours(
-            starts - REMINDER_BEFORE,
+        # The clinic's schedule (SPEC §8): each reminder out of quiet hours, none after
+        # the start; one whose moment has passed is left out (booked late: the
+        # confirmation just sent stands for it). The schedule that applied is recorded
+        # for the no-show rate per schedule.
+        schedule = await reminder_store.schedule_of(clinic_id)
+        await reminder_store.record(clinic_id, appointment_id, schedule)
+        reminders = reminder_schedule.plan(
+            schedule,
+            starts_at=starts,
+            now=now,
             time_zone=facts["time_zone"],
-            start=facts["quiet_start"],
-            end=facts["quiet_end"],
+            quiet_start=facts["quiet_start"],
+            quiet_end=facts["quiet_end"],
         )
-        # Booked less than 36 h ahead: the confirmation just sent is the reminder.
-        if now < starts - REMINDER_BEFORE and due < starts:
-            for channel in await _channels(
+        channels = (
+            await _channels(
                 clinic_id,
                 appointment_id,
                 Purpose.REMINDER,
                 email=facts["by_email"],
                 sms=facts["by_sms"],
-            ):
+            )
+            if reminders
+            else []
+        )
+        for reminder in reminders:
+            lead = f"{reminder.entry.hours}h"
+            for channel in channels:
                 planned.append(
-                    ("reminder", channel, due, f"{appointment_id}:reminder:{stamp}:{channel}")
+                    (
+                        reminder.kind,
+                        channel,
+                        reminder.due_at,
+                        f"{appointment_id}:{reminder.kind}:{stamp}:{lead}:{channel}",
+                    )
                 )
         if facts["telemedicine"] and now < starts - INVITATION_BEFORE:
             # The invitation goes by email and SMS whatever the clinic's usual channels.

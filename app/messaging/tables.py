@@ -13,7 +13,8 @@ KINDS = (
     "confirmation",
     "change",
     "cancellation",
-    "reminder",
+    "reminder",  # asks the patient to confirm
+    "reminder_notice",  # a plain reminder
     "teleconsult_invitation",
     "consultation_end",
     "one_time_code",

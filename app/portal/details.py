@@ -6,6 +6,7 @@ after it. Actions outside their window are refused with the time they open."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
@@ -30,6 +31,7 @@ from app.payments.views import PaymentView, latest_payment
 from app.portal.availability import bookable_slots, is_bookable
 from app.portal.form_tokens import check_form_token, form_token
 from app.portal.guards import clinic_pages_only
+from app.reminders.store import confirm_lead
 from app.settings import Settings
 from app.templating import local_day, local_time
 from app.urls import clinic_page_url
@@ -62,14 +64,19 @@ async def linked_appointment(settings: Settings, clinic: ClinicRef, token: str) 
     return appointment
 
 
-def windows(appointment: AppointmentView, now) -> dict[str, self_service.Window]:
+def windows(
+    appointment: AppointmentView, now, asked_from: timedelta | None = None
+) -> dict[str, self_service.Window]:
+    """asked_from: when the first reminder asking to confirm goes (confirm_lead)."""
     starts, status, site = appointment.starts_at, appointment.status, appointment.site
     on_site = appointment.modality == "on_site"
     return {
         "cancel": self_service.cancel(
             starts_at=starts, status=status, site_allows=site.patient_can_cancel, now=now
         ),
-        "confirm": self_service.confirm(starts_at=starts, status=status, now=now),
+        "confirm": self_service.confirm(
+            starts_at=starts, status=status, now=now, asked_from=asked_from
+        ),
         "arrive": self_service.arrive(
             starts_at=starts,
             status=status,
@@ -132,6 +139,7 @@ class Visit:
     call: CallRecord | None = None  # what a call in our video room left: chat and files
     payment: PaymentView | None = None  # the latest payment asked in the call, if any
     call_ended: bool = False  # hung up: no more joining, confirming or arriving
+    asked_from: timedelta | None = None  # the reminder schedule's first ask to confirm
 
     @property
     def actor(self) -> Actor:
@@ -150,7 +158,7 @@ class Visit:
                 "token": self.token,
                 "notice": notice,
                 "error": error,
-                "windows": windows(self.appointment, clock.now()),
+                "windows": windows(self.appointment, clock.now(), self.asked_from),
                 "video_room": None
                 if self.call_ended
                 else video_room(self.appointment, clock.now()),
@@ -219,7 +227,7 @@ class Visit:
             return self.page(
                 error=i18n.gettext("This page expired. Please try again."), status_code=422
             )
-        window = windows(self.appointment, clock.now())[action]
+        window = windows(self.appointment, clock.now(), self.asked_from)[action]
         if not window.open:
             return self.page(error=refusal(window, self.clinic.time_zone), status_code=422)
         return None
@@ -239,7 +247,8 @@ async def provide_visit(
         payment = await latest_payment(clinic_id=clinic.id, appointment_id=appointment.id)
         room = await room_status(clinic_id=clinic.id, appointment_id=appointment.id)
         ended = room.state is RoomState.ENDED
-    return Visit(request, settings, clinic, token, appointment, call, payment, ended)
+    asked_from = await confirm_lead(clinic.id, appointment.id)
+    return Visit(request, settings, clinic, token, appointment, call, payment, ended, asked_from)
 
 
 class AppointmentDetails(Controller):

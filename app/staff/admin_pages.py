@@ -15,5 +15,7 @@ ADMIN_PAGES: tuple[tuple[str, str], ...] = (
     ("staff:admin_accounts", N_("Staff accounts")),
     ("staff:admin_embed", N_("Embed the portal")),
     ("staff:admin_sms_usage", N_("SMS usage")),
+    ("staff:admin_reminders", N_("Reminder schedule")),
+    ("staff:admin_no_shows", N_("No-show rate")),
     ("staff:admin_payments", N_("Payments")),
 )

@@ -15,6 +15,7 @@ from app.staff.admin_accounts import AccountsAdministration
 from app.staff.admin_catalogue import admin_catalogue
 from app.staff.admin_clinic import ClinicAdministration
 from app.staff.admin_embed import EmbedAdministration
+from app.staff.admin_reminders import NoShowsAdministration, RemindersAdministration
 from app.staff.admin_services import AdminServices
 from app.staff.admin_sites import SitesAdministration
 from app.staff.admin_sms import SmsUsageAdministration
@@ -53,6 +54,8 @@ signed_in_area = Router(
         AccountsAdministration,
         EmbedAdministration,
         SmsUsageAdministration,
+        RemindersAdministration,
+        NoShowsAdministration,
         AuditLog,
         OpenSchedules,
         CloseSchedules,

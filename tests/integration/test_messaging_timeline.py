@@ -1,7 +1,8 @@
 """When each message goes out (SPEC §8), with the clock moved as the days pass:
-confirmation, change and cancellation notices, the reminder 36 h before, the
-teleconsultation invitation 15 min before, quiet hours, the DST week, and re-planning
-when an appointment moves or is cancelled."""
+confirmation, change and cancellation notices, the clinic's reminder schedule (by default
+3 days before asking to confirm, then 1 day before), the teleconsultation invitation
+15 min before, quiet hours, the DST week, and re-planning when an appointment moves or
+is cancelled. tests/integration/test_reminder_schedule.py has the schedule's own cases."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from icalendar import Calendar
 from app import clock
 from app.booking.links import details_path, make_token
 from app.booking.tables import Appointment
+from app.reminders import store as reminder_store
+from app.reminders.schedule import parse
 from tests.integration.messaging_helpers import (
     JEAN_EMAIL,
     MARIE_EMAIL,
@@ -24,7 +27,7 @@ from tests.integration.messaging_helpers import (
 )
 from tests.integration.portal_helpers import MARIE, book_marie_follow_up, open_follow_ups
 
-TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (date(2026, 11, d) for d in (24, 25, 26, 27))
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (date(2026, 11, d) for d in range(23, 28))
 MONDAY_AFTER = date(2026, 11, 30)
 CONFIRMED, CHANGED, CANCELLED = (
     "Votre rendez-vous est confirmé",
@@ -35,6 +38,10 @@ CONFIRMED, CHANGED, CANCELLED = (
 
 def reminders(subjects: list[str]) -> list[str]:
     return [s for s in subjects if s.startswith("Rappel")]
+
+
+async def set_schedule(clinic: int, text: str) -> None:
+    await reminder_store.save(clinic, parse(text))
 
 
 async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_files_main_contact(
@@ -48,10 +55,11 @@ async def test_online_booking_confirms_to_the_typed_contacts_and_reminds_the_fil
     assert comms.subjects("marie.bureau@example.org") == [CONFIRMED]
     assert comms.emails(MARIE_EMAIL) == [] and comms.texts() == []
 
-    # Tuesday 09:00: the reminder, 36 h before, falls at 21:00 on Sunday, in the
-    # clinic's quiet hours, so it reaches the file's main contact at 08:00 Monday.
-    assert await comms.at(local(date(2026, 11, 23), time(7, 59))) == 0
-    await comms.at(local(date(2026, 11, 23), time(8)))
+    # Tuesday 09:00: 3 days before has passed (booked at 10:00 on Saturday), so the
+    # reminder 1 day before, at 09:00 Monday, is the one asking to confirm; it reaches
+    # the file's main contact.
+    assert await comms.at(local(date(2026, 11, 23), time(8, 59))) == 0
+    await comms.at(local(date(2026, 11, 23), time(9)))
     assert len(comms.texts()) == 1 and "Veuillez confirmer votre présence" in comms.texts()[0]
     assert reminders(comms.subjects(MARIE_EMAIL)) == [
         "Rappel : votre rendez-vous du mardi 24 novembre 2026"
@@ -73,14 +81,14 @@ async def test_staff_booking_confirms_at_once_to_the_files_contacts(comms):
     assert comms.subjects(JEAN_EMAIL) == [CONFIRMED] and len(comms.sms.sent) == 1
 
 
-async def test_the_reminder_goes_36_hours_before_asking_to_confirm_with_the_questionnaire(comms):
+async def test_the_reminders_go_3_days_and_1_day_before_the_first_asking_to_confirm(comms):
     await set_site(
         comms.sites["centre-ville"], questionnaire_url="https://forms.example.org/previsite"
     )
     appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
     await comms.deliver()
-    assert await comms.at(local(TUESDAY, time(20, 29))) == 0
-    await comms.at(local(TUESDAY, time(20, 30)))  # exactly 36 h before
+    assert await comms.at(local(MONDAY, time(8, 29))) == 0
+    await comms.at(local(MONDAY, time(8, 30)))  # exactly 3 days before
 
     reminder = comms.emails()[-1]
     assert reminder["Subject"] == "Rappel : votre rendez-vous du jeudi 26 novembre 2026"
@@ -98,15 +106,30 @@ async def test_the_reminder_goes_36_hours_before_asking_to_confirm_with_the_ques
         reminder.iter_attachments()
     )
     assert link in comms.texts()[-1]
-    # Once: a later pass of the worker sends nothing more.
-    assert await comms.at(local(WEDNESDAY, time(12))) == 0
+    # Once: a later pass of the worker sends nothing more until the day before.
+    assert await comms.at(local(WEDNESDAY, time(8, 29))) == 0
     assert len(comms.emails()) == 2 and len(comms.texts()) == 2
+
+    # 1 day before: a plain reminder, which asks nothing.
+    await comms.at(local(WEDNESDAY, time(8, 30)))
+    notice = comms.emails()[-1]
+    assert notice["Subject"] == "Rappel : votre rendez-vous du jeudi 26 novembre 2026"
+    assert "Un rappel de votre rendez-vous sur place." in body(notice)
+    assert "Veuillez confirmer" not in body(notice) and "Confirmer ma présence" not in body(
+        notice, "html"
+    )
+    assert "Voir ou modifier votre rendez-vous :" in body(notice)
+    assert "https://forms.example.org/previsite" in body(notice)
+    assert "Veuillez confirmer" not in comms.texts()[-1] and link in comms.texts()[-1]
+    assert await comms.at(local(THURSDAY, time(8))) == 0
     sent = [(m["kind"], m["channel"]) for m in await outbox(appointment, status="sent")]
     assert sent == [
         ("confirmation", "email"),
         ("confirmation", "sms"),
         ("reminder", "email"),
         ("reminder", "sms"),
+        ("reminder_notice", "email"),
+        ("reminder_notice", "sms"),
     ]
 
 
@@ -130,8 +153,8 @@ async def test_the_teleconsultation_invitation_goes_15_minutes_before_by_email_a
     await comms.staff_book(local(THURSDAY, time(15)), activity=video)
     await comms.deliver()
     assert comms.subjects() == [CONFIRMED] and comms.texts() == []
-    await comms.at(local(WEDNESDAY, time(8)))  # the reminder: email only, as the clinic chose
-    assert len(comms.emails()) == 2 and comms.texts() == []
+    await comms.at(local(WEDNESDAY, time(15)))  # the reminders: email only, as the clinic chose
+    assert len(comms.emails()) == 3 and comms.texts() == []
 
     assert await comms.at(local(THURSDAY, time(14, 44))) == 0
     await comms.at(local(THURSDAY, time(14, 45)))
@@ -157,13 +180,27 @@ async def test_a_moved_teleconsultation_invites_15_minutes_before_its_new_time(c
     assert sorted(m["status"] for m in invitations) == ["dropped", "dropped", "sent", "sent"]
 
 
-async def test_booked_less_than_36_hours_ahead_there_is_no_reminder(comms):
-    appointment = await comms.staff_book(local(TUESDAY, time(10)))  # 27 h away
+async def test_booked_less_than_a_day_ahead_there_is_no_reminder(comms):
+    appointment = await comms.staff_book(local(MONDAY, time(16)))  # 9 h away
     await comms.deliver()
-    for moment in (local(TUESDAY, time(8)), local(TUESDAY, time(9, 59)), local(TUESDAY, time(12))):
+    for moment in (local(MONDAY, time(8)), local(MONDAY, time(15, 59)), local(MONDAY, time(17))):
         await comms.at(moment)
     assert comms.subjects() == [CONFIRMED] and len(comms.texts()) == 1
     assert {m["kind"] for m in await outbox(appointment)} == {"confirmation"}
+
+
+async def test_booked_two_days_ahead_the_day_before_reminder_asks_to_confirm(comms):
+    # 27 h away: 3 days before has passed, so the reminder 1 day before asks instead.
+    appointment = await comms.staff_book(local(TUESDAY, time(10)))
+    await comms.deliver()
+    assert await comms.at(local(MONDAY, time(9, 59))) == 0
+    await comms.at(local(MONDAY, time(10)))
+    assert "Veuillez confirmer votre présence" in body(comms.emails()[-1])
+    assert "Veuillez confirmer votre présence" in comms.texts()[-1]
+    assert {(m["kind"], m["status"]) for m in await outbox(appointment)} == {
+        ("confirmation", "sent"),
+        ("reminder", "sent"),
+    }
 
 
 async def test_nothing_is_sent_once_the_appointment_has_started(comms):
@@ -187,13 +224,22 @@ async def test_a_move_sends_a_notice_each_time_and_the_reminder_follows_the_new_
     assert "lundi 30 novembre 2026" in body(comms.emails()[-1])
     assert len(comms.texts()) == 3
 
-    # Neither Thursday's nor Friday's reminder goes out; Monday's does, 36 h before.
-    for day in (TUESDAY, WEDNESDAY, date(2026, 11, 28)):
+    # Neither Thursday's nor Friday's reminders go out; Monday's do, on Friday and Sunday.
+    for day in (TUESDAY, WEDNESDAY, THURSDAY, date(2026, 11, 28)):
         await comms.at(local(day, time(20, 30)))
     assert reminders(comms.subjects()) == ["Rappel : votre rendez-vous du lundi 30 novembre 2026"]
-    assert len(comms.texts()) == 4
-    dropped = [m for m in await outbox(appointment, kind="reminder") if m["status"] == "dropped"]
-    assert len(dropped) == 4 and {m["last_error"] for m in dropped} == {"re-planned"}
+    await comms.at(local(date(2026, 11, 29), time(8, 30)))
+    assert (
+        reminders(comms.subjects()) == ["Rappel : votre rendez-vous du lundi 30 novembre 2026"] * 2
+    )
+    assert len(comms.texts()) == 5
+    dropped = [
+        m
+        for m in await outbox(appointment)
+        if m["kind"] in ("reminder", "reminder_notice") and m["status"] == "dropped"
+    ]
+    # Thursday's two and Friday's two, by email and SMS.
+    assert len(dropped) == 8 and {m["last_error"] for m in dropped} == {"re-planned"}
 
 
 async def test_moved_away_and_back_the_reminder_still_goes(comms):
@@ -207,6 +253,9 @@ async def test_moved_away_and_back_the_reminder_still_goes(comms):
     await comms.at(local(TUESDAY, time(20, 30)))
     assert reminders(comms.subjects()) == ["Rappel : votre rendez-vous du jeudi 26 novembre 2026"]
     assert len(await outbox(appointment, kind="reminder", status="pending")) == 0
+    await comms.at(local(WEDNESDAY, time(8, 30)))
+    assert len(reminders(comms.subjects())) == 2
+    assert len(await outbox(appointment, kind="reminder_notice", status="pending")) == 0
 
 
 async def test_a_cancelled_appointment_gets_its_notice_and_no_reminder(comms):
@@ -228,12 +277,13 @@ async def test_a_cancelled_appointment_gets_its_notice_and_no_reminder(comms):
     await comms.at(local(THURSDAY, time(8)))
     assert comms.subjects() == [CONFIRMED, CANCELLED] and len(comms.texts()) == 2
     assert {m["status"] for m in await outbox(appointment, kind="reminder")} == {"dropped"}
+    assert {m["status"] for m in await outbox(appointment, kind="reminder_notice")} == {"dropped"}
 
 
 async def test_a_worker_holding_a_reminder_when_the_appointment_is_cancelled_drops_it(comms):
     appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
     await comms.deliver()
-    clock.freeze(local(TUESDAY, time(20, 30)))
+    clock.freeze(local(MONDAY, time(8, 30)))
     claimed = await comms.dispatcher.claim()  # the reminder is in a worker's hands…
     assert len(claimed) == 2
     await comms.cancel(appointment)  # …when reception cancels
@@ -266,20 +316,22 @@ async def test_the_dispatcher_itself_drops_reminders_of_appointments_changed_beh
 async def test_a_worker_holding_a_reminder_when_the_appointment_moves_sends_the_new_one_only(comms):
     appointment = await comms.staff_book(local(THURSDAY, time(8, 30)))
     await comms.deliver()
-    clock.freeze(local(TUESDAY, time(20, 30)))
+    clock.freeze(local(MONDAY, time(8, 30)))
     claimed = await comms.dispatcher.claim()
     await comms.move(appointment, local(FRIDAY, time(8, 30)))
     for message_id in claimed:
         await comms.dispatcher.deliver(message_id)
     await comms.deliver()
     assert reminders(comms.subjects()) == []
-    await comms.at(local(WEDNESDAY, time(20, 30)))
+    await comms.at(local(TUESDAY, time(8, 30)))
     assert reminders(comms.subjects()) == [
         "Rappel : votre rendez-vous du vendredi 27 novembre 2026"
     ]
 
 
 async def test_reminders_due_at_night_wait_for_the_morning(comms):
+    # A clinic with one reminder 36 h before (today's single reminder, as a schedule).
+    await set_schedule(comms.clinic, "36h:confirm")
     # 11:00 Thursday: 36 h before is 23:00 on Tuesday, inside 21:00–08:00.
     await comms.staff_book(local(THURSDAY, time(11)))
     await comms.deliver()
@@ -295,6 +347,7 @@ async def test_reminders_due_at_night_wait_for_the_morning(comms):
 
 async def test_quiet_hours_are_the_clinics_own(comms):
     await set_clinic(comms.clinic, quiet_hours_start=time(20), quiet_hours_end=time(9, 30))
+    await set_schedule(comms.clinic, "36h:confirm")
     await comms.staff_book(local(THURSDAY, time(8, 30)))  # 36 h before: 20:30 Tuesday
     await comms.deliver()
     assert await comms.at(local(TUESDAY, time(20, 30))) == 0
@@ -305,6 +358,7 @@ async def test_quiet_hours_are_the_clinics_own(comms):
 
 async def test_the_week_clocks_go_back_reminders_keep_local_time(comms):
     # Clocks go back at 02:00 on Sunday 1 November 2026 in Montreal (EDT → EST).
+    await set_schedule(comms.clinic, "36h:confirm")  # hours are elapsed hours
     clock.freeze(datetime(2026, 10, 29, 16, 0, tzinfo=UTC))  # Thursday, noon EDT
     appointment = await comms.staff_book(local(date(2026, 11, 2), time(9)))  # Monday, 09:00 EST
     await comms.deliver()
@@ -351,8 +405,8 @@ async def test_a_built_in_teleconsultation_leads_to_its_waiting_room_in_every_me
     assert links_in(confirmation) == [details, room]
     assert f'href="{room}"' in body(comms.emails()[-1], "html")
     assert links_in(comms.texts()[-1]) == [room]  # one link in a text: the room's
-    # The reminder, 36 h before (Wednesday 03:00, in the night: at 08:00).
-    await comms.at(local(WEDNESDAY, time(8)))
+    # The reminder asking to confirm, 3 days before (Monday 15:00).
+    await comms.at(local(MONDAY, time(15)))
     reminder = body(comms.emails()[-1])
     assert "Veuillez confirmer votre présence" in reminder and room in reminder
     assert links_in(comms.texts()[-1]) == [room]

@@ -37,6 +37,8 @@ LAYERS = [
     {"app.patients"},
     {"app.booking"},
     {"app.online_services"},
+    # each clinic's reminder schedule, read by the messages planner
+    {"app.reminders"},
     # what the calls left behind, read by the messages that follow them
     {
         "app.payments.tables",

@@ -1,0 +1,1 @@
+"""Each clinic's reminder schedule, and which schedule an appointment's reminders followed."""

@@ -19,6 +19,7 @@ from app.live.notifier import AgendaNotifier
 from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
+from app.messaging.sms_webhook import sms_inbound
 from app.path_ids import ids_in_range
 from app.platforms.webhook import platform_webhook
 from app.portal.moved import SiteMoved, to_current_slug
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> Litestar:
             staff,
             healthz,
             platform_webhook,
+            sms_inbound,
             *([dev_outbox] if settings.dev_outbox else []),
             static_router(),
         ],

@@ -18,6 +18,7 @@ from jinja2 import Environment
 
 from app import i18n
 from app.booking.calendar import appointment_ics
+from app.booking.tables import AppointmentStatus
 from app.booking.views import AppointmentView
 from app.i18n import N_, localized
 from app.templating import local_day, local_time
@@ -130,9 +131,20 @@ def render(
         subject=subject,
         text=env.get_template("emails/message.txt").render(**context),
         html=env.get_template("emails/message.html").render(**context),
-        sms=" ".join(env.get_template("emails/sms.txt").render(**context).split()),
+        sms=_sms(env, context, asks_yes=kind == "reminder" and not brief and _unconfirmed(view)),
         ics=ics,
     )
+
+
+def _sms(env: Environment, context: dict, *, asks_yes: bool) -> str:
+    """The SMS on one line. A reminder of an appointment not yet confirmed asks for a YES
+    (app.messaging.sms_replies confirms it when the answer comes)."""
+    text = " ".join(env.get_template("emails/sms.txt").render(**context).split())
+    return f"{text} {i18n.gettext('Reply YES to confirm')}" if asks_yes else text
+
+
+def _unconfirmed(view: AppointmentView) -> bool:
+    return view.status is AppointmentStatus.BOOKED
 
 
 def _amount(cents: int | None, currency: str, language: str) -> str:

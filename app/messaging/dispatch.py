@@ -30,7 +30,7 @@ from app.booking.links import GRACE, details_path, make_token, my_path, pay_path
 from app.booking.tables import AppointmentStatus
 from app.booking.views import AppointmentView, appointment_views
 from app.db import is_postgres, write_transaction
-from app.messaging import consultation_end, earlier_slots, one_time_codes
+from app.messaging import consultation_end, earlier_slots, one_time_codes, sms_replies
 from app.messaging.content import Rendered, render, render_code
 from app.messaging.email import SmtpSender, build_email, parse_smtp_url
 from app.messaging.planner import LATER, REMINDERS, after_quiet_hours
@@ -189,6 +189,12 @@ class Dispatcher:
             await self._finish(message, {Message.status: "dropped", Message.last_error: prepared})
             return
         address, content, kept = prepared
+        if message["channel"] == "sms" and await sms_replies.opted_out(message["clinic"], address):
+            # The number answered STOP to this clinic: nothing more until it answers START.
+            await self._finish(
+                message, {Message.status: "dropped", Message.last_error: sms_replies.OPTED_OUT}
+            )
+            return
         clinic = facts.clinics[message["clinic"]]
         if message["channel"] == "email":
             sender_address = getattr(

@@ -68,3 +68,24 @@ class Message(Table):
     segments = SmallInt(default=0)  # SMS segments billed
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+
+
+class SmsOptOut(Table):
+    """A number that answered STOP to one of a clinic's SMS (app.messaging.sms_replies): no
+    SMS goes to it from this clinic until it answers START. One row per (clinic, phone)."""
+
+    clinic = ForeignKey(references=Clinic, null=False)
+    phone = Varchar(length=32)  # E.164, as the provider says it
+    keyword = Varchar(length=16)  # what the patient answered (STOP, ARRÊT…)
+    opted_out_at = Timestamptz()
+
+
+class InboundSms(Table):
+    """Each signed inbound SMS, once: its MessageSid is unique, so a replay is refused.
+    Neither the text nor the number is kept, only what came of it."""
+
+    message_sid = Varchar(length=64, unique=True)
+    clinic = ForeignKey(references=Clinic, null=True, default=None)
+    appointment = ForeignKey(references=Appointment, null=True, default=None)
+    outcome = Varchar(length=24)
+    received_at = Timestamptz()

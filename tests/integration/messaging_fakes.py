@@ -1,12 +1,15 @@
 """Real servers standing in for the outside world: an SMTP server (aiosmtpd, in the
 test's event loop) and an HTTP server speaking the Twilio Messages API. Both record
-what reached them, so tests assert what a patient would have received."""
+what reached them, so tests assert what a patient would have received. The SMS
+provider also posts patients' answers to our inbound webhook, signed as Twilio signs."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import email
+import hashlib
+import hmac
 import itertools
 import json
 import logging
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from aiosmtpd.smtp import SMTP
 
@@ -204,3 +207,44 @@ class SmsProvider:
 
     def to(self, number: str) -> list[Sms]:
         return [m for m in self.sent if m.to == number]
+
+    @classmethod
+    def sign(cls, url: str, form: dict[str, str], token: str | None = None) -> str:
+        """X-Twilio-Signature as Twilio computes it (written here from its documentation,
+        not from the app's code): base64(HMAC-SHA1(auth token, URL + each name and value,
+        names sorted))."""
+        data = url + "".join(name + form[name] for name in sorted(form))
+        key = (token or cls.auth_token).encode()
+        return base64.b64encode(hmac.new(key, data.encode(), hashlib.sha1).digest()).decode()
+
+    async def reply(
+        self,
+        client,
+        number: str,
+        body: str,
+        *,
+        path: str = "/sms/inbound",
+        sid: str | None = None,
+        signature: str | bytes | None = None,
+        **extra: str,
+    ):
+        """A patient's SMS `body` from `number`, posted as Twilio posts it to our webhook
+        on `client`'s host (an httpx client); `signature` replaces the real one."""
+        form = {
+            "MessageSid": sid or f"SM{next(self._ids):032x}",
+            "AccountSid": self.account_sid,
+            "From": number,
+            "To": self.sender,
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
+        }
+        url = f"{str(client.base_url).rstrip('/')}{path}"
+        return await client.post(
+            path,
+            content=urlencode(form).encode(),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature if signature is not None else self.sign(url, form),
+            },
+        )

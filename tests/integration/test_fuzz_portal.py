@@ -209,7 +209,11 @@ def routes(known: Known):
         ]
     )
     webhook = st.sampled_from(
-        [("POST", "/payments/webhook"), ("POST", "/platforms/reacts/webhook")]
+        [
+            ("POST", "/payments/webhook"),
+            ("POST", "/platforms/reacts/webhook"),
+            ("POST", "/sms/inbound"),  # the SMS provider's (issue 15)
+        ]
     )
     plain = st.builds(lambda s, m: (m[0], f"/{s}{m[1]}"), site, page)
     odd_path = st.one_of(
@@ -222,6 +226,7 @@ def routes(known: Known):
                 # The providers' webhooks, sent anything (issue 14).
                 "/payments/webhook",
                 "/platforms/reacts/webhook",
+                "/sms/inbound",
                 "/static/css/app.css/x",
                 "/static/%00",
                 "/%00",

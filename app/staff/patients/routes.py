@@ -14,6 +14,7 @@ from app import clock
 from app.events import EventBus
 from app.form_fields import text_fields
 from app.i18n import N_, gettext
+from app.messaging.sms_replies import opt_outs_of
 from app.numbers import MAX_ID, whole_number
 from app.staff.accounts import StaffUser
 from app.staff.appointments.views import STAFF_STATUS_LABELS, contact_text
@@ -22,6 +23,7 @@ from app.staff.pages import staff_page
 from app.staff.patients import contact_edits, edit, family, merge
 from app.staff.patients.file import Contact, PatientFile, file_history, patient_file
 from app.staff.patients.search import MAX_QUERY, search_patients
+from app.templating import local_day
 from tenants.resolution import ClinicRef
 
 MESSAGE_STATUS_LABELS = {
@@ -79,6 +81,7 @@ async def _file_page(
     history = await file_history(
         clinic_id=clinic.id, patient_id=file.id, time_zone=clinic.time_zone, now=clock.now()
     )
+    zone = clinic.time_zone
     return staff_page(
         request,
         "staff/patients/file.html",
@@ -92,6 +95,15 @@ async def _file_page(
             "appointment_statuses": STAFF_STATUS_LABELS,
             "message_statuses": MESSAGE_STATUS_LABELS,
             "channels": CHANNEL_LABELS,
+            # Cell numbers that answered STOP to this clinic's SMS (app.messaging.sms_replies).
+            "sms_off": {
+                number: {"keyword": row["keyword"], "day": local_day(row["opted_out_at"], zone)}
+                for number, row in (
+                    await opt_outs_of(
+                        clinic.id, [c.value for c in file.contacts if c.kind == "cell"]
+                    )
+                ).items()
+            },
             "duplicates": []
             if file.status != merge.ACTIVE
             else await merge.duplicates_of(clinic_id=clinic.id, patient_id=file.id),

@@ -190,3 +190,64 @@ async def test_without_javascript(browser, live_server):
         await expect(page.locator("#booker_name-error")).to_be_visible()
     finally:
         await context.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+async def test_the_secretary_links_the_child_to_her_mother(
+    page: Page, live_server, follow_ups: OwnPatient, lang
+):
+    """From the mother's file: "Link a family member", the search, the daughter's button;
+    back on the file, the daughter is listed, and "Unlink" undoes it. axe-core on both."""
+    words = {
+        "fr": (
+            "Se connecter",
+            "Lier un membre de la famille",
+            "Trouver l'autre dossier",
+            "Chercher",
+            "est à la charge de ce patient",
+            "Délier :",
+        ),
+        "en": (
+            "Sign in",
+            "Link a family member",
+            "Find the other file",
+            "Search",
+            "is a dependant of this patient",
+            "Unlink:",
+        ),
+    }[lang]
+    sign_in, link, find, search, dependant, unlink = words
+    child_id, child = await child_of(follow_ups)
+    await page.set_viewport_size(PHONE)
+    await page.goto(live_server.url(f"/staff/sign-in?lang={lang}"))
+    await page.locator("#email").fill("secretariat@demo.localhost")
+    await page.locator("#password").fill(PASSWORD)
+    await page.get_by_role("button", name=sign_in).click()
+    await page.goto(live_server.url(f"/staff/patients/{follow_ups.patient_id}"))
+    await page.get_by_role("link", name=link).click()
+    await page.get_by_label(find).fill(f"Léa {child['last_name']}")
+    await page.get_by_role("button", name=search, exact=True).click()
+    button = page.get_by_role("button", name=f"Léa {child['last_name']} {dependant}")
+    await expect(button).to_be_visible()
+    await assert_accessible(page)
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the page scrolls sideways at 390 px"
+    await page.screenshot(path=screenshot_path(f"family-4-link-{lang}-phone"), full_page=True)
+    await button.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(follow_ups.who["last_name"])
+    family = page.locator("section[aria-labelledby=family-title]")
+    await expect(family.get_by_role("link", name=f"{child['last_name']}, Léa")).to_be_visible()
+    await assert_accessible(page)
+    await page.set_viewport_size(DESKTOP)
+    await page.screenshot(path=screenshot_path(f"family-5-linked-{lang}-desktop"), full_page=True)
+
+    from app.patients.dependants import dependants_of
+
+    listed = await dependants_of(clinic_id=follow_ups.clinic_id, guardian_id=follow_ups.patient_id)
+    assert [d.patient_id for d in listed] == [child_id]
+    await family.get_by_role("button", name=f"{unlink} Léa {child['last_name']}").click()
+    await expect(family.get_by_role("link", name=f"{child['last_name']}, Léa")).to_have_count(0)
+    assert (
+        await dependants_of(clinic_id=follow_ups.clinic_id, guardian_id=follow_ups.patient_id) == []
+    )

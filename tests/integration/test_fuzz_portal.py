@@ -36,6 +36,7 @@ from tests.integration.portal_helpers import (
     open_follow_ups,
     slot_ids,
 )
+from tests.integration.waitlist_helpers import earlier_offer
 from tests.moments import freeze
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -80,6 +81,8 @@ WIZARD_FIELDS = [
     "day_part",
     "slot",
     "body",  # the call's chat
+    "until",  # "Tell me if an earlier appointment opens" (issue 15)
+    "channel",
     "file",
 ]
 QUERY_KEYS = ["lang", "shown", "error", "saved", "done", "slot", "service"]
@@ -96,6 +99,8 @@ class Known:
     form_tokens: tuple[str, ...]
     slots: tuple[str, ...]
     services: tuple[str, ...]
+    offer: str = ""  # an earlier-slot offer's one-step link token (issue 15)
+    stop: str = ""  # its request's "Stop these messages" token
 
 
 def text_values(known: Known):
@@ -112,6 +117,8 @@ def text_values(known: Known):
             "fr",
             "en",
             "2026-11-25",
+            "email",
+            "sms",
             MARIE["email"],
             MARIE["health_insurance_number"],
         ]
@@ -158,6 +165,9 @@ def routes(known: Known):
             ("POST", "review"),
             ("GET", "done"),
             ("GET", "other"),
+            # "Tell me if an earlier appointment opens" (issue 15).
+            ("GET", "earlier"),
+            ("POST", "earlier"),
         ]
     )
     wizard = st.builds(lambda s, t, m: (m[0], f"/{s}/b/{t}/{m[1]}"), site, session, step)
@@ -190,6 +200,21 @@ def routes(known: Known):
         [("POST", "/payments/webhook"), ("POST", "/platforms/reacts/webhook")]
     )
     plain = st.builds(lambda s, m: (m[0], f"/{s}{m[1]}"), site, page)
+    # An earlier-slot offer's link and its stop link (issue 15).
+    earlier = st.one_of(
+        st.builds(
+            lambda s, t, m: (m, f"/{s}/earlier/{t}"),
+            site,
+            tokens(known.offer),
+            st.sampled_from(["GET", "POST"]),
+        ),
+        st.builds(
+            lambda s, t, m: (m, f"/{s}/earlier/stop/{t}"),
+            site,
+            tokens(known.stop),
+            st.sampled_from(["GET", "POST"]),
+        ),
+    )
     odd_path = st.one_of(
         st.sampled_from(
             [
@@ -212,7 +237,9 @@ def routes(known: Known):
         st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]),
         st.one_of(odd_path, wizard.map(lambda r: r[1]), appointment.map(lambda r: r[1])),
     )
-    return st.one_of(wizard, wizard, wizard, appointment, appointment, plain, webhook, anything)
+    return st.one_of(
+        wizard, wizard, wizard, appointment, appointment, plain, webhook, earlier, anything
+    )
 
 
 def multipart(fields: list[tuple[str, bytes, bool, str | None]]) -> tuple[bytes, str]:
@@ -344,15 +371,24 @@ async def known(demo) -> Known:
 
     video = await book_teleconsultation(NOW + timedelta(minutes=10))
     chat_page = await demo.get(f"/a/{video.token}/room/chat")
+    offer, stop = await earlier_offer(service_url.split("/b/")[1].split("/")[0])
+    offer_page = await demo.get(f"/centre-ville/earlier/{offer}")
+    stop_page = await demo.get(f"/centre-ville/earlier/stop/{stop}")
+    assert offer_page.status_code == stop_page.status_code == 200
     return Known(
         session=service_url.split("/b/")[1].split("/")[0],
         details=details,
         video=video.token,
         form_tokens=tuple(
-            {form_token(p.text) for p in (listing, details_page, identify_page, chat_page)}
+            {
+                form_token(p.text)
+                for p in (listing, details_page, identify_page, chat_page, offer_page, stop_page)
+            }
         ),
         slots=tuple(str(s) for s in slot_ids(listing.text)),
         services=services,
+        offer=offer,
+        stop=stop,
     )
 
 

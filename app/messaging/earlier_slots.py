@@ -15,7 +15,7 @@ from app import i18n
 from app.i18n import N_, localized
 from app.scheduling.tables import Slot
 from app.templating import local_day, local_time
-from app.waitlist import links
+from app.waitlist.links import make_token, offer_path, stop_path
 from app.waitlist.tables import Offer, OfferOutcome, WaitStatus
 
 OFFER = "earlier_slot_offer"
@@ -136,11 +136,11 @@ def render(
 ) -> EarlierRendered:
     i18n.activate(language)
     zone = clinic["time_zone"]
-    offer_url = base_url + links.offer_path(
-        facts.site_slug, links.make_token(secret, "offer", facts.offer_id, facts.offer_nonce)
+    offer_url = base_url + offer_path(
+        facts.site_slug, make_token(secret, "offer", facts.offer_id, facts.offer_nonce)
     )
-    stop_url = base_url + links.stop_path(
-        facts.site_slug, links.make_token(secret, "stop", facts.request_id, facts.request_nonce)
+    stop_url = base_url + stop_path(
+        facts.site_slug, make_token(secret, "stop", facts.request_id, facts.request_nonce)
     )
     when = {
         "day": local_day(facts.starts_at, zone),

@@ -156,6 +156,12 @@ async def _offer(settings: Settings, clinic: ClinicRef, site: SiteView, token: s
     return Found(offer, request) if request else None
 
 
+def _speak(request: Request, language: str) -> None:
+    """The language the patient asked in, unless the page's switch (?lang=) says otherwise."""
+    if request.query_params.get("lang") not in i18n.LOCALES:
+        i18n.activate(language)
+
+
 def _invalid(request: Request) -> Response:
     return page_or_fragment(request, "portal/link_invalid.html", {}, status_code=404)
 
@@ -173,7 +179,7 @@ class EarlierLinks(Controller):
         found = await _offer(settings, clinic, site, token)
         if found is None:
             return _invalid(request)
-        i18n.activate(found.request["language"])
+        _speak(request, found.request["language"])
         return await self._offer_page(request, settings, clinic, site, token, found)
 
     @post("/{token:str}", name="portal:earlier_take")
@@ -189,7 +195,7 @@ class EarlierLinks(Controller):
         found = await _offer(settings, clinic, site, token)
         if found is None:
             return _invalid(request)
-        i18n.activate(found.request["language"])
+        _speak(request, found.request["language"])
         offer, wait = found.offer, found.request
         data = await text_fields(request)
         if not check_form_token(
@@ -321,7 +327,7 @@ class EarlierLinks(Controller):
         wait = await _request(settings, clinic, site, token)
         if wait is None:
             return _invalid(request)
-        i18n.activate(wait["language"])
+        _speak(request, wait["language"])
         return self._stop_page(request, settings, site, token, wait)
 
     @post("/stop/{token:str}", name="portal:earlier_stop_submit")
@@ -331,7 +337,7 @@ class EarlierLinks(Controller):
         wait = await _request(settings, clinic, site, token)
         if wait is None:
             return _invalid(request)
-        i18n.activate(wait["language"])
+        _speak(request, wait["language"])
         data = await text_fields(request)
         if not check_form_token(
             settings.secret_key, data.get("form_token", ""), f"earlier-stop:{wait['id']}"

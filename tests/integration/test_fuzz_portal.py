@@ -37,6 +37,7 @@ from tests.integration.portal_helpers import (
     open_follow_ups,
     slot_ids,
 )
+from tests.integration.waitlist_helpers import earlier_offer
 from tests.moments import freeze
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -81,6 +82,8 @@ WIZARD_FIELDS = [
     "day_part",
     "slot",
     "body",  # the call's chat
+    "until",  # "Tell me if an earlier appointment opens" (issue 15)
+    "channel",
     "file",
     "contact",  # My appointments (issue 15)
     "code",
@@ -103,6 +106,8 @@ class Known:
     my_code: str = ""  # a My appointments session waiting for its code
     my_list: str = ""  # and one open
     my_appointments: tuple[str, ...] = ()
+    offer: str = ""  # an earlier-slot offer's one-step link token (issue 15)
+    stop: str = ""  # its request's "Stop these messages" token
 
 
 def text_values(known: Known):
@@ -120,6 +125,8 @@ def text_values(known: Known):
             "fr",
             "en",
             "2026-11-25",
+            "email",
+            "sms",
             MARIE["email"],
             MARIE["health_insurance_number"],
         ]
@@ -166,6 +173,9 @@ def routes(known: Known):
             ("POST", "review"),
             ("GET", "done"),
             ("GET", "other"),
+            # "Tell me if an earlier appointment opens" (issue 15).
+            ("GET", "earlier"),
+            ("POST", "earlier"),
         ]
     )
     wizard = st.builds(lambda s, t, m: (m[0], f"/{s}/b/{t}/{m[1]}"), site, session, step)
@@ -216,6 +226,21 @@ def routes(known: Known):
         ]
     )
     plain = st.builds(lambda s, m: (m[0], f"/{s}{m[1]}"), site, page)
+    # An earlier-slot offer's link and its stop link (issue 15).
+    earlier = st.one_of(
+        st.builds(
+            lambda s, t, m: (m, f"/{s}/earlier/{t}"),
+            site,
+            tokens(known.offer),
+            st.sampled_from(["GET", "POST"]),
+        ),
+        st.builds(
+            lambda s, t, m: (m, f"/{s}/earlier/stop/{t}"),
+            site,
+            tokens(known.stop),
+            st.sampled_from(["GET", "POST"]),
+        ),
+    )
     odd_path = st.one_of(
         st.sampled_from(
             [
@@ -245,7 +270,7 @@ def routes(known: Known):
         ),
     )
     return st.one_of(
-        wizard, wizard, wizard, appointment, appointment, mine, plain, webhook, anything
+        wizard, wizard, wizard, appointment, appointment, mine, plain, webhook, earlier, anything
     )
 
 
@@ -381,6 +406,10 @@ async def known(demo) -> Known:
     my_code, my_list = await my_sessions(demo)
     my_pages = [await demo.get(f"/centre-ville/my{p}") for p in ("", f"/{my_code}/code")]
     my_pages.append(await demo.get(f"/centre-ville/my/{my_list}"))
+    offer, stop = await earlier_offer(service_url.split("/b/")[1].split("/")[0])
+    offer_page = await demo.get(f"/centre-ville/earlier/{offer}")
+    stop_page = await demo.get(f"/centre-ville/earlier/stop/{stop}")
+    assert offer_page.status_code == stop_page.status_code == 200
     return Known(
         session=service_url.split("/b/")[1].split("/")[0],
         details=details,
@@ -389,6 +418,7 @@ async def known(demo) -> Known:
             {
                 form_token(p.text)
                 for p in (listing, details_page, identify_page, chat_page, *my_pages)
+                for p in (listing, details_page, identify_page, chat_page, offer_page, stop_page)
             }
         ),
         slots=tuple(str(s) for s in slot_ids(listing.text)),
@@ -396,6 +426,8 @@ async def known(demo) -> Known:
         my_code=my_code,
         my_list=my_list,
         my_appointments=tuple(re.findall(r'name="appointment" value="(\d+)"', my_pages[-1].text)),
+        offer=offer,
+        stop=stop,
     )
 
 

@@ -24,6 +24,7 @@ from tests.integration.portal_helpers import (
 )
 from tests.integration.staff_helpers import signed_in
 from tests.integration.video_helpers import book_teleconsultation
+from tests.integration.waitlist_helpers import earlier_offer
 from tests.moments import NOW, freeze
 
 # Routes that carry nothing of a clinic's (the platform page, health, assets).
@@ -72,6 +73,7 @@ async def demo_values(demo) -> dict[str, str]:
         **await account_values(),
         **await shared_file(video),
         **await platform_values(),
+        **dict(zip(("earlier_offer", "earlier_stop"), await earlier_offer(session))),
     }
 
 
@@ -183,6 +185,10 @@ def concrete(path: str, values: dict[str, str]) -> str:
     token = (
         values["link"]
         if path.startswith("/a/")
+        else values["earlier_stop"]
+        if path.startswith("/{site_slug:str}/earlier/stop/")
+        else values["earlier_offer"]
+        if path.startswith("/{site_slug:str}/earlier/")
         else values["invitation"]
         if path.startswith("/staff/sign-in/oidc/invitation/")
         else values["password_invitation"]

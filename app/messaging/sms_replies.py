@@ -76,6 +76,11 @@ def keyword(body: str) -> str:
     return "".join(ch for ch in folded if ch.isascii() and ch.isalnum()).upper()
 
 
+def _as_typed(body: str) -> str:
+    """The STOP word as the patient typed it, for the file ("ARRÊT"): letters only."""
+    return "".join(ch for ch in body[:40] if ch.isalpha()).upper()[:16]
+
+
 def valid_number(value: str) -> bool:
     return bool(_NUMBER.fullmatch(value))
 
@@ -139,7 +144,7 @@ async def _opt_out(clinic_id: int, number: str, body: str) -> Outcome:
         SmsOptOut(
             clinic=clinic_id,
             phone=number,
-            keyword=" ".join(body.split()).upper()[:16],
+            keyword=_as_typed(body),
             opted_out_at=clock.now(),
         )
     ).on_conflict(

@@ -10,6 +10,7 @@ whatever came of it, so the answer says nothing about the number or its appointm
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import parse_qsl
 
 from litestar import Request, Response, post
@@ -23,6 +24,7 @@ from tenants.resolution import ClinicRef
 log = logging.getLogger("app.messaging")
 PATH = "/sms/inbound"
 MAX_BODY = 16 * 1024  # Twilio's inbound form is a few hundred bytes
+_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
@@ -61,7 +63,7 @@ async def sms_inbound(request: Request, settings: Settings, bus: EventBus) -> Re
         return _twiml(403)
     form = dict(params)
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    if not sid or len(sid) > 64:
+    if not _SID.fullmatch(sid):  # Twilio's are "SM" + 32 hex digits; nothing else is stored
         return _twiml(400)
     outcome = await receive(
         Reply(message_sid=sid, sender=form.get("From", ""), body=form.get("Body", "")),

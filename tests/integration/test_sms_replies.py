@@ -17,10 +17,11 @@ import pytest
 from hypothesis import strategies as st
 
 from app import clock
-from app.booking.tables import Appointment
+from app.booking.tables import Appointment, AppointmentStatus
 from app.messaging.sms_replies import keyword, signature
 from app.messaging.tables import InboundSms, SmsOptOut
 from tests.integration.audit_helpers import entries
+from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_fakes import SmsProvider
 from tests.integration.messaging_helpers import (
     MARIE_CELL,
@@ -111,6 +112,20 @@ async def test_an_sms_reminder_asks_for_a_yes_until_confirmed(comms):
     assert "Reply YES" not in comms.texts()[0]
     assert all("Reply YES" not in m.get_body().get_content() for m in comms.emails())
     assert appointment
+
+
+async def test_a_reminder_of_a_confirmed_appointment_does_not_ask(comms):
+    appointment = await comms.staff_book(VISIT, language="en")
+    await comms.deliver()
+    confirmed = await comms.booking.set_status(
+        appointment_id=appointment,
+        status=AppointmentStatus.CONFIRMED,
+        from_statuses=(AppointmentStatus.BOOKED,),
+        actor=RECEPTION,
+    )
+    assert confirmed.ok
+    await comms.at(REMINDER_TIME)
+    assert "reminder" in comms.texts()[-1].lower() and "Reply YES" not in comms.texts()[-1]
 
 
 async def test_an_sms_reminder_asks_in_french(comms):

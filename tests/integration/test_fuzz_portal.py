@@ -417,8 +417,15 @@ async def known(demo) -> Known:
         form_tokens=tuple(
             {
                 form_token(p.text)
-                for p in (listing, details_page, identify_page, chat_page, *my_pages)
-                for p in (listing, details_page, identify_page, chat_page, offer_page, stop_page)
+                for p in (
+                    listing,
+                    details_page,
+                    identify_page,
+                    chat_page,
+                    offer_page,
+                    stop_page,
+                    *my_pages,
+                )
             }
         ),
         slots=tuple(str(s) for s in slot_ids(listing.text)),

@@ -140,7 +140,10 @@ def _sms(env: Environment, context: dict, *, asks_yes: bool) -> str:
     """The SMS on one line. A reminder of an appointment not yet confirmed asks for a YES
     (app.messaging.sms_replies confirms it when the answer comes)."""
     text = " ".join(env.get_template("emails/sms.txt").render(**context).split())
-    return f"{text} {i18n.gettext('Reply YES to confirm')}" if asks_yes else text
+    if not asks_yes:
+        return text
+    # Outside an f-string, where the catalog's extractor finds it.
+    return text + " " + i18n.gettext("Reply YES to confirm")
 
 
 def _unconfirmed(view: AppointmentView) -> bool:

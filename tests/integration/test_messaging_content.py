@@ -168,7 +168,10 @@ async def test_no_health_detail_in_any_email_or_sms(comms):
     sent = {(m["appointment"], m["kind"]) for m in await outbox(status="sent")}
     assert sent == {
         *((on_site, kind) for kind in ("confirmation", "change", "reminder", "cancellation")),
-        *((remote, kind) for kind in ("confirmation", "reminder", "teleconsult_invitation")),
+        *(
+            (remote, kind)
+            for kind in ("confirmation", "reminder", "reminder_notice", "teleconsult_invitation")
+        ),
     }
 
     secrets = (REASON, DETAILS, "Dépistage", "ITSS", "psychiatrique")

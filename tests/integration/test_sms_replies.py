@@ -33,9 +33,11 @@ from tests.integration.messaging_helpers import (
 from tests.integration.staff_helpers import signed_in
 from tests.integration.test_fuzz_portal import TROUBLE, never_a_5xx
 
-TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (date(2026, 11, d) for d in (24, 25, 26, 27))
+TUESDAY, THURSDAY, FRIDAY = (date(2026, 11, d) for d in (24, 26, 27))
 VISIT = local(THURSDAY, time(8, 30))
-REMINDER_TIME = local(TUESDAY, time(20, 30))  # 36 h before
+REMINDER_TIME = local(TUESDAY, time(20, 30))  # after the one 3 days before, asking to confirm
+# Booked then for the Friday, less than 3 days ahead: its 1-day reminder asks instead.
+NEXT_REMINDER = local(THURSDAY, time(8, 30))
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
@@ -155,7 +157,7 @@ async def test_yes_confirms_the_appointment_in_the_agenda_and_the_audit_log(comm
 
 async def test_yes_confirms_only_the_latest_reminders_appointment(comms, provider):
     first = await reminded(comms)
-    second = await reminded(comms, local(FRIDAY, time(8, 30)), local(WEDNESDAY, time(20, 30)))
+    second = await reminded(comms, local(FRIDAY, time(8, 30)), NEXT_REMINDER)
     answered_empty(await comms.sms.reply(provider, MARIE_CELL, "OUI"))
     assert await status(second) == "confirmed" and await status(first) == "booked"
 
@@ -196,7 +198,7 @@ async def reminded_despite_stop(comms) -> int:
     """Another appointment, its confirmation and its reminder due, after a STOP."""
     appointment = await comms.staff_book(local(FRIDAY, time(8, 30)))
     await comms.deliver()
-    await comms.at(local(WEDNESDAY, time(20, 30)))
+    await comms.at(NEXT_REMINDER)
     return appointment
 
 
@@ -345,7 +347,7 @@ async def test_another_clinics_appointment_is_never_confirmed(comms, web_app, pr
         local(FRIDAY, time(4, 30)), patient=None, contact_phone=MARIE_CELL
     )  # 10:30 in Paris
     await comms.deliver()
-    await comms.at(local(THURSDAY, time(2, 5)))  # 08:05 in Paris: their reminder goes
+    await comms.at(local(THURSDAY, time(4, 35)))  # 10:35 in Paris: their 1-day reminder went
     [their_reminder] = await outbox(theirs, channel="sms", kind="reminder")
     assert their_reminder["status"] == "sent"
     async with (

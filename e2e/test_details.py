@@ -70,14 +70,15 @@ def button(page: Page, name: str):
     return page.get_by_role("main").get_by_role("button", name=name, exact=True)
 
 
-async def test_three_days_ahead_cancel_is_open_and_confirming_opens_48_hours_before(
+async def test_four_days_ahead_cancel_is_open_and_confirming_opens_with_the_3_day_reminder(
     page: Page, live_server, patient: OwnPatient
 ):
-    appointment = await appointment_in(patient, timedelta(days=3))
+    appointment = await appointment_in(patient, timedelta(days=4))
     await page.goto(live_server.url(appointment["url"]))
     await heading(page, "Votre rendez-vous")
     await expect(page.get_by_role("main")).to_contain_text(patient.doctor)
-    day, time = french(appointment["starts_at"] - timedelta(hours=48))
+    # The clinic's first reminder (3 days before) asks to confirm: the window opens with it.
+    day, time = french(appointment["starts_at"] - timedelta(hours=72))
     await expect(
         page.get_by_text(f"Vous pourrez confirmer votre présence à partir du {day} à {time}.")
     ).to_be_visible()

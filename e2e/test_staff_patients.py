@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
+from app.patients.normalise import fold_name
 from e2e.conftest import DESKTOP, PHONE, screenshot_path
 from e2e.portal import assert_accessible
 from tests.integration.staff_helpers import PASSWORD
@@ -31,8 +32,10 @@ async def test_the_secretary_finds_and_opens_a_file(page: Page, live_server, fol
     await page.get_by_role("button", name=words["sign_in"]).click()
     await page.goto(live_server.url(f"/staff/patients?lang={lang}"))
     last_name = follow_ups.who["last_name"]
-    # Typed as the secretary would, lower case and without accents: results swap in.
-    await page.get_by_label(words["search"]).press_sequentially(last_name[:4].lower(), delay=40)
+    # Typed as the secretary would, lower case and without accents: results swap in. The
+    # whole name: other tests' files share its first letters and may fill the first page.
+    typed = fold_name(last_name)
+    await page.get_by_label(words["search"]).press_sequentially(typed, delay=40)
     link = page.locator("#patient-results a", has_text=last_name)
     await expect(link.first).to_be_visible()
     await assert_accessible(page)

@@ -158,7 +158,7 @@ async def test_a_confirmed_contact_then_gets_the_full_confirmation_and_the_remin
     await demo.post(held.headers["location"], data={"form_token": form_token(review.text)})
 
     await comms.deliver()
-    await comms.at(local(date(2026, 11, 23), time(8)))
+    await comms.at(local(date(2026, 11, 23), time(20)))  # the 1-day reminder
     confirmation, reminder = comms.texts("+14385550111")
     assert "/a/" in confirmation and "Dre Julie Roy" in confirmation
     assert "/a/" in reminder

@@ -120,7 +120,9 @@ async def test_the_phone_gets_a_brief_confirmation_and_never_his_reminder(comms,
         "24 nov. 2026 09:00" in confirmation and "Centre-ville" in confirmation
     )  # date, time, place
 
-    await comms.at(local(date(2026, 11, 23), time(8)))  # the reminder, held back from the night
+    await comms.at(
+        local(date(2026, 11, 23), time(20))
+    )  # the 1-day reminder (booked too late for the 3-day one)
     assert comms.texts(ATTACKER_PHONE) == [confirmation]
     [reminder] = comms.emails(JEAN_EMAIL)
     assert "/a/" in body(reminder) and "Dre Julie Roy" in body(reminder)
@@ -169,7 +171,7 @@ async def test_an_unidentified_patient_gets_everything_at_the_contacts_typed(com
         demo, JEANS_NUMBER, service="Consultation urgente"
     )  # identifies nobody
     await comms.deliver()
-    await comms.at(local(date(2026, 11, 23), time(8)))
+    await comms.at(local(date(2026, 11, 23), time(20)))  # the 1-day reminder
     confirmation, reminder = comms.texts(ATTACKER_PHONE)
     assert "/a/" in confirmation and "Dre Julie Roy" in confirmation
     assert "/a/" in reminder

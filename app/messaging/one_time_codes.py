@@ -95,7 +95,8 @@ async def send(
                 due_at=now,
                 next_attempt_at=now,
                 status="pending",
-                idempotency_key=f"{KIND}:{code.id}",
+                # Not the code's id: SQLite hands a purged code's id to the next one.
+                idempotency_key=f"{KIND}:{secrets.token_hex(16)}",
                 created_at=now,
             )
         )

@@ -24,7 +24,7 @@ from app.messaging import one_time_codes
 from app.numbers import MAX_ID, whole_number
 from app.online_services.services import eligible_services
 from app.patient_space import sessions
-from app.patient_space.listing import appointments
+from app.patient_space.listing import Listed, Listing, appointments
 from app.patient_space.sessions import SpaceSession
 from app.patients.contacts import verifier
 from app.patients.forms import IdentityForm
@@ -188,10 +188,6 @@ class MyAppointments(Controller):
     async def _list(request, settings, clinic, site, token, session, error=None, status=200):
         now = clock.now()
         found = await appointments(clinic_id=clinic.id, patient_id=session.patient_id, now=now)
-        offered = {
-            o.id
-            for o in await eligible_services(clinic_id=clinic.id, patient_id=session.patient_id)
-        }
         details = {
             item.id: request.app.route_reverse(
                 "portal:appointment",
@@ -207,13 +203,7 @@ class MyAppointments(Controller):
                 "token": token,
                 "listing": found,
                 "details": details,
-                # "Book again": the patient's own appointments booked through a service
-                # they may still book (a dependant's is booked "for someone else").
-                "again": {
-                    item.id
-                    for item in [*found.upcoming, *found.past]
-                    if not item.person and item.service_id in offered
-                },
+                "again": {item.id for item in await _bookable_again(clinic, session, found)},
                 "minutes_left": max(1, int((session.expires_at - now).total_seconds() // 60)),
                 "error": error,
                 "form_token": form_token(settings.secret_key, token),
@@ -237,17 +227,8 @@ class MyAppointments(Controller):
         found = await appointments(
             clinic_id=clinic.id, patient_id=session.patient_id, now=clock.now()
         )
-        offered = {
-            o.id
-            for o in await eligible_services(clinic_id=clinic.id, patient_id=session.patient_id)
-        }
         item = next(
-            (
-                i
-                for i in [*found.upcoming, *found.past]
-                if i.id == chosen and not i.person and i.service_id in offered
-            ),
-            None,
+            (i for i in await _bookable_again(clinic, session, found) if i.id == chosen), None
         )
         if item is None:
             error = i18n.gettext("This appointment cannot be booked again online.")
@@ -280,6 +261,19 @@ class MyAppointments(Controller):
         await sessions.end(session=session)
         url = request.app.route_reverse("portal:my", site_slug=site.slug)
         return Redirect(url + "?ended=1", status_code=303)
+
+
+async def _bookable_again(clinic: ClinicRef, session: SpaceSession, found: Listing) -> list[Listed]:
+    """The patient's own appointments booked through a service they may still book (a
+    dependant's is booked "for someone else")."""
+    offered = {
+        o.id for o in await eligible_services(clinic_id=clinic.id, patient_id=session.patient_id)
+    }
+    return [
+        item
+        for item in [*found.upcoming, *found.past]
+        if not item.person and item.service_id in offered
+    ]
 
 
 def _scope(site: SiteView) -> str:

@@ -427,7 +427,7 @@ async def test_the_invitation_is_in_the_patients_language(comms):
     video = await comms.activity("Téléconsultation", type_fr="Télémédecine")
     await comms.staff_book(local(THURSDAY, time(15)), activity=video, language="en")
     await comms.deliver()
-    await comms.at(local(WEDNESDAY, time(8)))  # the reminder first, on its own
+    await comms.at(local(WEDNESDAY, time(16)))  # the day-before reminder first, on its own
     await comms.at(local(THURSDAY, time(14, 45)))
     invitation = comms.emails()[-1]
     assert invitation["Subject"] == "Your teleconsultation starts soon"

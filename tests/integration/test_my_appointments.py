@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from datetime import date, time, timedelta
 
-from app import clock
+from app import clock, retention
 from app.booking.links import my_path
 from app.messaging.tables import Message
 from app.patient_space.tables import PatientSpaceSession
 from app.patients import dependants
 from app.patients.tables import IdentificationAttempt
 from app.scheduling.tables import PractitionerSite
+from app.settings import load
 from tests.integration.messaging_helpers import MARIE_CELL, MARIE_EMAIL, body, local
 from tests.integration.portal_helpers import (
     book_marie_follow_up,
@@ -29,6 +30,7 @@ from tests.integration.portal_helpers import (
 TUESDAY, WEDNESDAY, THURSDAY, NEXT_MONDAY = (date(2026, 11, d) for d in (24, 25, 26, 30))
 MARIE_BORN = "1985-04-12"
 SEEN_AT = local(WEDNESDAY, time(10))
+IDLE = load().staff_idle
 
 
 def code_in(message: str) -> str:
@@ -197,9 +199,14 @@ async def test_a_code_expires_after_ten_minutes_and_the_list_after_thirty(comms,
     list_url = await marie_signs_in(comms, demo)
     clock.freeze(SEEN_AT + timedelta(minutes=49, seconds=59))
     assert (await demo.get(list_url)).status_code == 200
+    assert (await retention.purge(staff_idle=IDLE)).space_sessions == 1  # the code's, expired
+    assert await sessions_count() == 1
     clock.freeze(SEEN_AT + timedelta(minutes=50))
     gone = await demo.get(list_url)
     assert gone.status_code == 404 and "Tuesday" not in text(gone)
+    # Deleted, not only closed, once expired: nobody's contact or file is kept for nothing.
+    assert (await retention.purge(staff_idle=IDLE)).space_sessions == 1
+    assert await sessions_count() == 0
 
 
 async def test_another_clinics_patient_gets_what_a_stranger_gets(comms, demo):
@@ -251,6 +258,33 @@ async def test_the_right_code_forgets_the_attempt(comms, demo):
     await marie_visits(comms)
     await marie_signs_in(comms, demo)
     assert await IdentificationAttempt.count() == 0
+
+
+async def test_the_code_pages_token_opens_nothing_but_the_code_page(comms, demo):
+    """The code page's address is handed to whoever asks, a file's or not: it must not
+    open the list, book again or sign out, before the code or after it."""
+    await marie_visits(comms)
+    code_url = (await ask(demo, MARIE_EMAIL)).headers["location"]
+    waiting = code_url.removesuffix("/code")
+    page = await demo.get(code_url)
+
+    async def opens_nothing() -> None:
+        answer = await demo.get(waiting)
+        assert answer.status_code == 404 and "Monday" not in text(answer)
+        for action in ("again", "out"):
+            posted = await demo.post(
+                f"{waiting}/{action}", data={"form_token": form_token(page.text)}
+            )
+            assert posted.status_code == 404
+
+    await opens_nothing()
+    await comms.deliver()
+    list_url = (await type_code(demo, code_url, code_in(body(comms.emails()[-1])))).headers[
+        "location"
+    ]
+    assert list_url != waiting and (await demo.get(list_url)).status_code == 200
+    await opens_nothing()  # the old token died with the right code
+    assert (await demo.get(code_url)).status_code == 404
 
 
 async def test_a_tampered_or_odd_token_is_no_session(comms, demo):

@@ -48,7 +48,8 @@ class OfferFacts:
     request_status: str
     address: str
     site_slug: str
-    site: dict  # name_fr / name_en, for localized()
+    site_name_fr: str
+    site_name_en: str
     starts_at: datetime
     slot_state: str
     practitioner_name: str
@@ -94,7 +95,8 @@ async def offer_facts(clinic_id: int, offer_ids: list[int]) -> dict[int, OfferFa
             request_status=row["request_status"],
             address=row["address"],
             site_slug=row["site_slug"],
-            site={"name_fr": row["site_name_fr"], "name_en": row["site_name_en"]},
+            site_name_fr=row["site_name_fr"] or "",
+            site_name_en=row["site_name_en"] or "",
             starts_at=slot["starts_at"],
             slot_state=slot["state"],
             practitioner_name=slot["practitioner_name"] or "",
@@ -145,7 +147,7 @@ def render(
     when = {
         "day": local_day(facts.starts_at, zone),
         "time": local_time(facts.starts_at, zone),
-        "site": localized(facts.site, "name", language),
+        "site": localized(facts, "site_name", language),
         "clinic": clinic["name"],
     }
     subject = i18n.gettext(SUBJECTS[kind])

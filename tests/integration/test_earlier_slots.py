@@ -53,6 +53,7 @@ async def wait(
     appointment: int | None = None,
     patient: int | None = None,
     until: date = WEDNESDAY + timedelta(days=7),
+    channel: str = "email",
 ) -> int:
     service, _ = await urgent(comms)
     rows = await WaitRequest.insert(
@@ -63,9 +64,10 @@ async def wait(
             patient=patient,
             appointment=appointment,
             provisional=None if patient else {"first_name": "X", "last_name": address[:2]},
-            channel="email",
+            channel=channel,
             address=address,
-            contact_email=address,
+            contact_email=address if channel == "email" else None,
+            contact_phone=address if channel == "sms" else None,
             language="en",
             until=until,
             status=WaitStatus.WAITING.value,
@@ -118,7 +120,9 @@ async def test_a_freed_slot_goes_to_all_three_and_the_first_click_books_it(comms
     await comms.deliver()
     for address in WAITERS:
         assert comms.subjects(address) == ["An earlier appointment is free"]
-        assert "Wednesday, November 25, 2026" in body(comms.emails(address)[0])
+        assert "Wednesday, November 25, 2026 at 9:00\u202fAM, Downtown." in body(
+            comms.emails(address)[0]
+        )
     first, second, third = (offer_paths(comms, a)[0] for a in WAITERS)
     # All three open their link before anyone books: each sees the button.
     pages = {path: await demo.get(path) for path in (first, second, third)}
@@ -143,9 +147,32 @@ async def test_a_freed_slot_goes_to_all_three_and_the_first_click_books_it(comms
     assert comms.subjects(WAITERS[1]) == [
         "An earlier appointment is free",
         "Your appointment is confirmed",
-    ] or (comms.subjects(WAITERS[1])[0] == "An earlier appointment is free")
+    ]
     statuses = {r["address"]: r["status"] for r in await WaitRequest.select()}
     assert statuses == {WAITERS[0]: "waiting", WAITERS[1]: "booked", WAITERS[2]: "waiting"}
+
+
+async def test_an_offer_by_text_message_carries_both_links_and_books(comms, demo):
+    clock.freeze(MORNING)
+    appointment, slot = await booked_slot(comms, local(WEDNESDAY, time(9)))
+    cell = "+15145550177"
+    await wait(comms, cell, at=MORNING - timedelta(hours=1), channel="sms")
+    await comms.cancel(appointment)
+    await comms.deliver()
+    [offer] = comms.texts(cell)
+    assert offer.startswith(
+        "An earlier appointment is free at Clinique Démo: Wednesday, November 25"
+    )
+    assert "9:00\u202fAM, Downtown." in offer  # its site, in her language
+    assert STOP_LINK.search(offer)
+    path = OFFER_LINK.search(offer).group(1)
+    assert (await take(demo, path)).status_code == 200
+    [booked] = await Appointment.select().where(
+        (Appointment.slot == slot) & (Appointment.status != AppointmentStatus.CANCELLED)
+    )
+    assert booked["contact_phone"] == cell and booked["contact_email"] is None
+    await comms.deliver()
+    assert comms.texts(cell)[-1].startswith("Clinique Démo: This confirms your on-site appointment")
 
 
 async def test_five_at_once_in_order_of_request(comms):

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from app.i18n import gettext as _
 from app.patients import normalise
-from app.patients.forms import NAME_MAX, PHONE_MAX
+from app.patients.forms import NAME_MAX, parse_cell_phone
 
 CHOICE = "for_someone_else"  # the step 1 checkbox: "I am booking for someone else"
 FIELDS = ("booker_name", "booker_cell_phone", "booker_email")
@@ -58,18 +58,9 @@ def parse_booker(data: Mapping[str, str], *, country: str) -> tuple[Booker | Non
     cell_phone = None
     raw_phone = text("booker_cell_phone")
     if raw_phone:
-        if len(raw_phone) <= PHONE_MAX:
-            cell_phone = normalise.phone_e164(raw_phone, region=country)
-        if cell_phone is None:
-            errors["booker_cell_phone"] = _(
-                "Enter a valid cell phone number, e.g. %(example)s.",
-                example=normalise.example_cell(country),
-            )
-        elif not normalise.can_receive_texts(cell_phone):
-            errors["booker_cell_phone"] = _(
-                "This number cannot receive text messages: enter a cell phone number."
-            )
-            cell_phone = None
+        cell_phone, problem = parse_cell_phone(raw_phone, country=country)
+        if problem:
+            errors["booker_cell_phone"] = problem
 
     email = None
     raw_email = text("booker_email")

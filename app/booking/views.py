@@ -99,7 +99,8 @@ async def slot_view(*, clinic_id: int, slot_id: int) -> SlotView | None:
     )
 
 
-def _appointment_select():
+def appointment_select():
+    """The columns an AppointmentView is made of (appointment_of), to filter further."""
     kind = Appointment.appointment_type
     return Appointment.select(
         Appointment.id,
@@ -118,7 +119,7 @@ def _appointment_select():
     )
 
 
-def _appointment(row: dict) -> AppointmentView:
+def appointment_of(row: dict) -> AppointmentView:
     return AppointmentView(
         id=row["id"],
         status=AppointmentStatus(row["status"]),
@@ -142,18 +143,18 @@ def _appointment(row: dict) -> AppointmentView:
 
 async def appointment_view(*, clinic_id: int, appointment_id: int) -> AppointmentView | None:
     row = (
-        await _appointment_select()
+        await appointment_select()
         .where((Appointment.id == appointment_id) & (Appointment.clinic == clinic_id))
         .first()
     )
-    return _appointment(row) if row else None
+    return appointment_of(row) if row else None
 
 
 async def appointment_views(
     *, clinic_id: int, appointment_ids: list[int]
 ) -> dict[int, AppointmentView]:
     """Several appointments' views in one query, by id (the outbox sends messages in batches)."""
-    rows = await _appointment_select().where(
+    rows = await appointment_select().where(
         Appointment.id.is_in(list(appointment_ids)) & (Appointment.clinic == clinic_id)
     )
-    return {row["id"]: _appointment(row) for row in rows}
+    return {row["id"]: appointment_of(row) for row in rows}

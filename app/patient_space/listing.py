@@ -8,24 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.booking.tables import Appointment, AppointmentStatus
+from app.booking.views import AppointmentView, appointment_of, appointment_select
 from app.patients.dependants import dependants_of
-from tenants.sites import SiteView
 
 PAST_SHOWN = 50  # the most recent ones; older ones are the clinic's to tell
 
 
 @dataclass(frozen=True)
 class Listed:
-    id: int
-    status: AppointmentStatus
-    starts_at: datetime
-    ends_at: datetime
-    practitioner_name: str
-    activity_name_fr: str
-    activity_name_en: str
-    site: SiteView
-    service_id: int | None
-    patient_id: int
+    appointment: AppointmentView
     person: str  # "" for the patient's own; a dependant's first and last name
 
 
@@ -49,22 +40,10 @@ async def appointments(*, clinic_id: int, patient_id: int, now: datetime) -> Lis
     people = {patient_id: ""}
     for dependant in await dependants_of(clinic_id=clinic_id, guardian_id=patient_id):
         people.setdefault(dependant.patient_id, f"{dependant.first_name} {dependant.last_name}")
-    columns = (
-        Appointment.id,
-        Appointment.status,
-        Appointment.starts_at,
-        Appointment.ends_at,
-        Appointment.service,
-        Appointment.patient,
-        Appointment.practitioner.name.as_alias("practitioner_name"),
-        Appointment.activity.name_fr.as_alias("activity_name_fr"),
-        Appointment.activity.name_en.as_alias("activity_name_en"),
-        *SiteView.columns(Appointment.site),
-    )
     shown = _shown(clinic_id, list(people))
     # A cancelled appointment still to come is gone from the patient's plans.
     upcoming = await (
-        Appointment.select(*columns)
+        appointment_select()
         .where(
             shown
             & (Appointment.ends_at > now)
@@ -73,25 +52,13 @@ async def appointments(*, clinic_id: int, patient_id: int, now: datetime) -> Lis
         .order_by(Appointment.starts_at)
     )
     past = await (
-        Appointment.select(*columns)
+        appointment_select()
         .where(shown & (Appointment.ends_at <= now))
         .order_by(Appointment.starts_at, ascending=False)
         .limit(PAST_SHOWN)
     )
 
     def listed(row: dict) -> Listed:
-        return Listed(
-            id=row["id"],
-            status=AppointmentStatus(row["status"]),
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            practitioner_name=row["practitioner_name"],
-            activity_name_fr=row["activity_name_fr"],
-            activity_name_en=row["activity_name_en"],
-            site=SiteView.from_row(row),
-            service_id=row["service"],
-            patient_id=row["patient"],
-            person=people[row["patient"]],
-        )
+        return Listed(appointment_of(row), people[row["patient"]])
 
     return Listing([listed(r) for r in upcoming], [listed(r) for r in past])

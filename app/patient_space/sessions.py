@@ -27,7 +27,7 @@ from app.i18n import gettext as _
 from app.messaging import one_time_codes
 from app.patient_space.tables import PatientSpaceSession
 from app.patients import normalise
-from app.patients.forms import PHONE_MAX, parse_date_of_birth
+from app.patients.forms import parse_cell_phone, parse_date_of_birth
 from app.patients.identification import count_attempt, forget_attempt
 from app.patients.normalise import digest
 from app.patients.tables import ContactDetail
@@ -86,13 +86,9 @@ def parse_request(data: Mapping[str, str], *, country: str) -> tuple[Lookup | No
             errors["contact"] = _("Enter a valid email address, e.g. name@example.com.")
     else:
         channel = "sms"
-        contact = normalise.phone_e164(raw, region=country) if len(raw) <= PHONE_MAX else None
-        if contact is None or not normalise.can_receive_texts(contact):
-            contact = None
-            errors["contact"] = _(
-                "Enter a valid cell phone number, e.g. %(example)s.",
-                example=normalise.example_cell(country),
-            )
+        contact, problem = parse_cell_phone(raw, country=country)
+        if problem:
+            errors["contact"] = problem
     born = parse_date_of_birth(str(data.get("date_of_birth") or ""), errors)
     if errors or contact is None or born is None:
         return None, errors

@@ -78,18 +78,9 @@ def parse_identity(
     cell_phone = None
     raw_phone = text("cell_phone")
     if raw_phone:
-        cell_phone = (
-            normalise.phone_e164(raw_phone, region=country) if len(raw_phone) <= PHONE_MAX else None
-        )
-        if cell_phone is None:
-            errors["cell_phone"] = _(
-                "Enter a valid cell phone number, e.g. %(example)s.",
-                example=normalise.example_cell(country),
-            )
-        elif not normalise.can_receive_texts(cell_phone):
-            errors["cell_phone"] = _(
-                "This number cannot receive text messages: enter a cell phone number."
-            )
+        cell_phone, problem = parse_cell_phone(raw_phone, country=country)
+        if problem:
+            errors["cell_phone"] = problem
 
     email = None
     raw_email = text("email")
@@ -143,3 +134,16 @@ def _date_of_birth(raw: str, errors: dict[str, str]) -> date | None:
     else:
         return born
     return None
+
+
+def parse_cell_phone(raw: str, *, country: str) -> tuple[str | None, str]:
+    """A typed cell phone number: (its E.164 form, "") or (None, the message for the field)."""
+    number = normalise.phone_e164(raw, region=country) if len(raw) <= PHONE_MAX else None
+    if number is None:
+        return None, _(
+            "Enter a valid cell phone number, e.g. %(example)s.",
+            example=normalise.example_cell(country),
+        )
+    if not normalise.can_receive_texts(number):
+        return None, _("This number cannot receive text messages: enter a cell phone number.")
+    return number, ""

@@ -189,9 +189,11 @@ class MyAppointments(Controller):
         now = clock.now()
         found = await appointments(clinic_id=clinic.id, patient_id=session.patient_id, now=now)
         details = {
-            item.id: request.app.route_reverse(
+            item.appointment.id: request.app.route_reverse(
                 "portal:appointment",
-                token=make_token(settings.secret_key, item.id, item.ends_at),
+                token=make_token(
+                    settings.secret_key, item.appointment.id, item.appointment.ends_at
+                ),
             )
             for item in found.upcoming
         }
@@ -203,7 +205,9 @@ class MyAppointments(Controller):
                 "token": token,
                 "listing": found,
                 "details": details,
-                "again": {item.id for item in await _bookable_again(clinic, session, found)},
+                "again": {
+                    item.appointment.id for item in await _bookable_again(clinic, session, found)
+                },
                 "minutes_left": max(1, int((session.expires_at - now).total_seconds() // 60)),
                 "error": error,
                 "form_token": form_token(settings.secret_key, token),
@@ -211,11 +215,11 @@ class MyAppointments(Controller):
             status,
         )
 
-    @post("/{token:str}/again", name="portal:my_again")
-    async def book_again(
-        self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView, token: str
-    ) -> Response:
-        """A booking session for the patient, at step 2, the service chosen."""
+    async def _posted(
+        self, request, settings, clinic, site, token
+    ) -> tuple[SpaceSession, dict[str, str]] | Response:
+        """An open session's form, with its token: the session and the fields, or the page
+        to answer with."""
         session = await _session(request, clinic, site, token, "open")
         if session is None:
             return _gone(request, site)
@@ -223,12 +227,28 @@ class MyAppointments(Controller):
         if not check_form_token(settings.secret_key, data.get("form_token", ""), token):
             error = i18n.gettext(EXPIRED)
             return await self._list(request, settings, clinic, site, token, session, error, 422)
+        return session, data
+
+    @post("/{token:str}/again", name="portal:my_again")
+    async def book_again(
+        self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView, token: str
+    ) -> Response:
+        """A booking session for the patient, at step 2, the service chosen."""
+        posted = await self._posted(request, settings, clinic, site, token)
+        if isinstance(posted, Response):
+            return posted
+        session, data = posted
         chosen = whole_number(str(data.get("appointment", "")), maximum=MAX_ID)
         found = await appointments(
             clinic_id=clinic.id, patient_id=session.patient_id, now=clock.now()
         )
         item = next(
-            (i for i in await _bookable_again(clinic, session, found) if i.id == chosen), None
+            (
+                i
+                for i in await _bookable_again(clinic, session, found)
+                if i.appointment.id == chosen
+            ),
+            None,
         )
         if item is None:
             error = i18n.gettext("This appointment cannot be booked again online.")
@@ -242,7 +262,7 @@ class MyAppointments(Controller):
             )
             return await self._list(request, settings, clinic, site, token, session, error, 429)
         await booking_sessions.update(
-            clinic_id=clinic.id, session_id=booking.id, service=item.service_id
+            clinic_id=clinic.id, session_id=booking.id, service=item.appointment.service_id
         )
         url = request.app.route_reverse("portal:service", site_slug=site.slug, token=booking.token)
         return Redirect(url, status_code=303)
@@ -251,13 +271,10 @@ class MyAppointments(Controller):
     async def sign_out(
         self, request: Request, settings: Settings, clinic: ClinicRef, site: SiteView, token: str
     ) -> Response:
-        session = await _session(request, clinic, site, token, "open")
-        if session is None:
-            return _gone(request, site)
-        data = await text_fields(request)
-        if not check_form_token(settings.secret_key, data.get("form_token", ""), token):
-            error = i18n.gettext(EXPIRED)
-            return await self._list(request, settings, clinic, site, token, session, error, 422)
+        posted = await self._posted(request, settings, clinic, site, token)
+        if isinstance(posted, Response):
+            return posted
+        session, _ = posted
         await sessions.end(session=session)
         url = request.app.route_reverse("portal:my", site_slug=site.slug)
         return Redirect(url + "?ended=1", status_code=303)
@@ -272,7 +289,7 @@ async def _bookable_again(clinic: ClinicRef, session: SpaceSession, found: Listi
     return [
         item
         for item in [*found.upcoming, *found.past]
-        if not item.person and item.service_id in offered
+        if not item.person and item.appointment.service_id in offered
     ]
 
 

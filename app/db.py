@@ -7,6 +7,7 @@ committed, and is dropped if it rolls back."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from contextlib import asynccontextmanager
@@ -17,9 +18,10 @@ from typing import AsyncIterator, Awaitable, Callable
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteTransaction, TransactionType
 
 from app.settings import Database
+from app.sqlite_pool import PooledSQLiteEngine
 
 SQLITE_BUSY_TIMEOUT_S = 30
 log = logging.getLogger("app.db")
@@ -37,7 +39,7 @@ def make_engine(database: Database) -> Engine:
     # so setting it once here is enough for every later connection.
     with sqlite3.connect(database.path) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
-    return SQLiteEngine(path=database.path, timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PooledSQLiteEngine(path=database.path, timeout=SQLITE_BUSY_TIMEOUT_S)
 
 
 def configure(database: Database) -> Engine:
@@ -84,7 +86,7 @@ async def write_transaction() -> AsyncIterator[None]:
     token = _after_commit.set(pending)
     try:
         db = engine()
-        if isinstance(db, SQLiteEngine):
+        if isinstance(db, PooledSQLiteEngine):
             async with _sqlite_transaction(db):
                 yield
         else:
@@ -114,37 +116,57 @@ async def _run_after_commit(work: Callable[[], Awaitable[None]]) -> None:
 
 
 @asynccontextmanager
-async def _sqlite_transaction(db: SQLiteEngine) -> AsyncIterator[None]:
-    # Piccolo opens the connection, then waits on BEGIN IMMEDIATE for the write lock.
-    # If that wait fails or is cancelled (a worker stopping), Piccolo never closes the
-    # connection, whose thread then outlives the task and keeps the process from exiting.
-    transaction = db.transaction(transaction_type=TransactionType.immediate)
+async def _sqlite_transaction(db: PooledSQLiteEngine) -> AsyncIterator[None]:
+    """BEGIN IMMEDIATE on a lent connection (app.sqlite_pool), as Piccolo's transaction
+    would, but the connection goes back to the pool after COMMIT. One that failed or was
+    cancelled anywhere (waiting for the write lock, in the body, at COMMIT) is rolled
+    back and closed: its aiosqlite thread must not outlive the task, nor be lent again."""
+    connection = await db.borrow()
     try:
-        await transaction.__aenter__()
+        await connection.execute("BEGIN IMMEDIATE")
     except BaseException:
-        connection = getattr(transaction, "connection", None)
-        if connection is not None:
-            await asyncio.shield(connection.close())
+        await db.discard(connection)
         raise
+    transaction = SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
+    transaction.connection = connection
+    context = db.current_transaction.set(transaction)
     try:
         yield
-    except BaseException as error:
-        await transaction.__aexit__(type(error), error, error.__traceback__)
+        await connection.execute("COMMIT")
+    except BaseException:
+        db.current_transaction.reset(context)
+        with contextlib.suppress(Exception):
+            if connection.in_transaction:
+                await asyncio.shield(connection.execute("ROLLBACK"))
+        await db.discard(connection)
         raise
-    else:
-        await transaction.__aexit__(None, None, None)
+    db.current_transaction.reset(context)
+    await db.give_back(connection)
+
+
+POOL_SIZE = 10  # per process; two instances and a worker stay far below max_connections
+
+
+async def _keep_session(connection) -> None:
+    """asyncpg resets a connection on its way back to the pool with a query of its own
+    (RESET ALL, UNLISTEN *, advisory unlocks): one more round trip for every statement
+    run outside a transaction. Nothing here changes a session (the only advisory locks
+    are transaction-scoped; nothing SETs or LISTENs), so there is nothing to reset; an
+    open transaction is still ended by asyncpg itself."""
 
 
 async def start() -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=1, max_size=10)
+        await db.start_connection_pool(min_size=1, max_size=POOL_SIZE, reset=_keep_session)
 
 
 async def stop() -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+    if isinstance(db, PooledSQLiteEngine):
+        await db.close_idle()
 
 
 async def ping() -> bool:
@@ -168,6 +190,9 @@ async def rebuild(database: Database) -> None:
         finally:
             await conn.close()
     else:
+        current = engine()
+        if isinstance(current, PooledSQLiteEngine):
+            await current.close_idle()  # connections to the file about to be deleted
         for suffix in ("", "-wal", "-shm"):
             Path(database.path + suffix).unlink(missing_ok=True)
         make_engine(database)  # re-applies WAL to the new file

@@ -14,33 +14,19 @@ client that never receives an event within the deadline counts as missed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time as timer
 from datetime import date, time, timedelta
-from pathlib import Path
 
 from bench import database
 from bench.database import log
 from bench.engine import percentile
+from bench.servers import REDIS_URL, SECRET_KEY, free_port, start_server, stop
 
-ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-SECRET_KEY = "bench-secret-key-not-for-production"
 DEADLINE_S = 5.0
 PAUSE_S = 0.3  # between changes, so each is measured alone
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stream:
@@ -65,36 +51,6 @@ class Stream:
                     self.arrivals.put_nowait((timer.perf_counter(), json.loads(line[5:])))
                 elif line == "":
                     event = None
-
-
-async def start_server(port: int) -> subprocess.Popen:
-    import httpx
-
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": SECRET_KEY,
-        "BASE_DOMAIN": "localhost",
-    }
-    env.pop("CLOCK_OFFSET_SECONDS", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = timer.monotonic() + 30
-    async with httpx.AsyncClient() as probe:
-        while timer.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if (await probe.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return server
-            await asyncio.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 async def measure(args) -> dict:
@@ -191,11 +147,7 @@ async def measure(args) -> dict:
                 stream.task.cancel()
         for client in clients:
             await client.aclose()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     figures = {
         "agenda_live_clients": args.clients,
         "agenda_live_changes": len(slots),

@@ -28,6 +28,7 @@ class Criteria:
     from_date: date | None = None  # clinic local date; None: as soon as possible
     day_part: str | None = None  # morning | afternoon | evening
     holder: str | None = None  # this patient's own hold stays visible to them
+    slot_id: int | None = None  # only this slot: is a slot a form sent back one of these?
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ async def search(
     if criteria.site_id is not None:
         conditions.append('"site" = {}')
         args.append(criteria.site_id)
+    if criteria.slot_id is not None:
+        conditions.append('"id" = {}')
+        args.append(criteria.slot_id)
     if criteria.from_date is not None:
         conditions.append('"local_date" >= {}')
         args.append(criteria.from_date)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from app.booking.search import MAX_RESULTS, Available, search
+from app.booking.search import Available, search
 from app.online_services.services import search_criteria
 from tenants.tables import Clinic
 
@@ -22,6 +22,7 @@ async def bookable_slots(
     from_date: date | None = None,
     day_part: str | None = None,
     holder: str | None = None,
+    slot_id: int | None = None,
 ) -> list[Available]:
     criteria = (
         await search_criteria(clinic_id=clinic_id, service_id=service_id, patient_id=patient_id)
@@ -36,7 +37,12 @@ async def bookable_slots(
     return await search(
         clinic_id=clinic_id,
         criteria=dataclasses.replace(
-            criteria, site_id=site_id, from_date=from_date, day_part=day_part, holder=holder
+            criteria,
+            site_id=site_id,
+            from_date=from_date,
+            day_part=day_part,
+            holder=holder,
+            slot_id=slot_id,
         ),
         limit=limit,
         min_notice=timedelta(minutes=notice["min_booking_notice_minutes"]),
@@ -44,5 +50,6 @@ async def bookable_slots(
 
 
 async def is_bookable(slot_id: int, **query) -> bool:
-    """Whether a slot a form sent back is one this person could have been offered."""
-    return slot_id in {slot.slot_id for slot in await bookable_slots(limit=MAX_RESULTS, **query)}
+    """Whether a slot a form sent back is one this person could have been offered: the
+    same search, on that one slot (a storm of holds must not each search 50 slots)."""
+    return bool(await bookable_slots(limit=1, slot_id=slot_id, **query))

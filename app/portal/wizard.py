@@ -409,8 +409,7 @@ class BookingSteps(Controller):
             return await self._slots_page(step, error="expired", status_code=422)
         if slot_id is None:
             return await self._slots_page(step, error="choose", status_code=422)
-        offered = await _available(step, limit=MAX_RESULTS)
-        if slot_id not in {a.slot_id for a in offered}:
+        if not await _available(step, limit=1, slot_id=slot_id):
             return await self._slots_page(step, error="taken", status_code=409)
         outcome = await sessions.hold(session=step.session, slot_id=slot_id, booking=booking)
         if outcome.code is OutcomeCode.TOO_MANY_HOLDS:
@@ -565,7 +564,7 @@ async def _pending(clinic: ClinicRef, session: BookingSessionView) -> list[Conta
     return await pending_among(clinic_id=clinic.id, patient_id=session.patient_id, values=typed)
 
 
-async def _available(step: Step, limit: int):
+async def _available(step: Step, limit: int, slot_id: int | None = None):
     clinic, site, session = step.clinic, step.site, step.session
     return await bookable_slots(
         clinic_id=clinic.id,
@@ -576,4 +575,5 @@ async def _available(step: Step, limit: int):
         from_date=session.from_date,
         day_part=session.day_part,
         holder=session.token,
+        slot_id=slot_id,
     )

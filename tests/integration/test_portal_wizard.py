@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -281,3 +281,73 @@ async def test_the_portal_may_be_framed_only_by_the_clinics_websites(demo, autre
         widget
     )  # from the settings, not the Host
     assert "event.origin !== origin" in text(widget)
+
+
+async def test_a_slot_she_was_not_offered_is_refused_and_held_by_nobody(portal):
+    """The form names a slot by id: only one the search would offer her is held (another
+    activity, another site, another clinic, not yet published, before the notice)."""
+    from app.events import Actor
+    from app.listeners import make_bus
+    from app.scheduling.services import SchedulingService
+    from tests.integration import demo_lookup
+    from tests.moments import NOW
+
+    demo = await demo_lookup.clinic_id("demo")
+    autre = await demo_lookup.clinic_id("autre")
+    day = NOW.date() + timedelta(days=1)
+
+    async def opened(clinic: int, site: str, activity: str, practitioner: str, **more) -> int:
+        scheduling = SchedulingService(clinic_id=clinic, bus=make_bus())
+        done = await scheduling.open_manual(
+            actor=Actor.system("test"),
+            practitioner_id=await demo_lookup.practitioner_id(clinic, practitioner),
+            site_id=await demo_lookup.site_id(clinic, site),
+            activity_id=await demo_lookup.activity_id(clinic, activity),
+            day=more.pop("day", day),
+            start=more.pop("start", time(14)),
+            end=more.pop("end", time(16)),
+            **more,
+        )
+        row = await Slot.select(Slot.id).where(Slot.opening == done.opening_id).first()
+        return row["id"]
+
+    not_offered = {
+        "another activity": await opened(demo, "centre-ville", "Vaccination", "Dre Julie Roy"),
+        "another site": await opened(demo, "laval", "Suivi", "Dr Marc Gagnon"),
+        "not yet published": await opened(
+            demo,
+            "centre-ville",
+            "Suivi",
+            "Dre Julie Roy",
+            start=time(16),
+            end=time(17),
+            publish_at=NOW + timedelta(days=1),
+        ),
+        "before the notice": await opened(
+            demo,
+            "centre-ville",
+            "Suivi",
+            "Dre Julie Roy",
+            day=NOW.date(),  # 07:00 in Montreal: 07:30 is inside the hour's notice
+            start=time(7, 30),
+            end=time(8),
+        ),
+    }
+    not_offered["another clinic"] = await opened(
+        autre, "principal", "Consultation", "Dr Claire Martin"
+    )
+    service_url = (await identify(portal, MARIE)).headers["location"]
+    await choose_service(portal, service_url, "Suivi avec mon médecin de famille")
+    slots_url = service_url.replace("/service", "/slots")
+    listing = await portal.get(slots_url)
+    for case, slot in not_offered.items():
+        refused = await portal.post(
+            slots_url, data={"slot": slot, "form_token": form_token(listing.text)}
+        )
+        assert refused.status_code == 409, case
+        assert "Ce rendez-vous n'est plus disponible" in text(refused), case
+    assert await Slot.count().where(Slot.hold_token.is_not_null()) == 0
+    # And one she was offered, deep in the list, is held.
+    deep = slot_ids((await portal.get(slots_url + "?shown=20")).text)[-1]
+    held = await portal.post(slots_url, data={"slot": deep, "form_token": form_token(listing.text)})
+    assert held.status_code == 303

@@ -20,6 +20,7 @@ LAYERS = [
         "app.signing",
         "app.i18n",
         "app.db",
+        "app.sqlite_pool",
         "app.events",
         "app.raw_migrations",
         "app.piccolo_apps",

@@ -1,0 +1,97 @@
+"""The embedded default's SQLite connections are kept and lent again (app.sqlite_pool):
+statements no longer open a connection (a thread) each, and a connection is never lent
+in a state a failure left it in."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sqlite3
+import threading
+
+import aiosqlite
+import pytest
+
+from app import db
+from app.db import write_transaction
+from app.sqlite_pool import SIZE, PooledSQLiteEngine
+from tenants.tables import Clinic
+
+
+@pytest.fixture
+def pool(demo_data) -> PooledSQLiteEngine:
+    engine = db.engine()
+    if not isinstance(engine, PooledSQLiteEngine):
+        pytest.skip("SQLite only: PostgreSQL has asyncpg's pool")
+    return engine
+
+
+def open_connections() -> int:
+    return sum(1 for o in gc.get_objects() if isinstance(o, aiosqlite.Connection) and o._running)
+
+
+async def test_statements_reuse_a_few_connections(pool, monkeypatch):
+    """Each aiosqlite connection is a thread: 80 statements start at most SIZE."""
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda t: (started.append(t), start(t))[1])
+    await Clinic.count()
+    started.clear()
+    for _ in range(50):
+        assert await Clinic.count() == 2
+    async with write_transaction():
+        await Clinic.update({Clinic.phone: Clinic.phone}).where(Clinic.slug == "demo")
+    await asyncio.gather(*(Clinic.count() for _ in range(30)))  # beyond SIZE: they wait
+    assert len(started) <= SIZE
+
+
+async def test_a_failed_transaction_rolls_back_and_its_connection_is_not_lent_again(pool):
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Changée"}).where(Clinic.slug == "demo")
+            raise Boom
+    assert await Clinic.count().where(Clinic.name == "Changée") == 0
+    # A statement that fails inside a transaction (a foreign key: every lent connection
+    # enforces them) rolls it back too, and the next transaction works.
+    from app.scheduling.tables import Practitioner
+
+    with pytest.raises(sqlite3.IntegrityError):
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Changée"}).where(Clinic.slug == "demo")
+            await Practitioner.insert(Practitioner(clinic=999_999, name="Personne"))
+    assert await Clinic.count().where(Clinic.name == "Changée") == 0
+    async with write_transaction():
+        await Clinic.update({Clinic.name: "Changée"}).where(Clinic.slug == "demo")
+    assert await Clinic.count().where(Clinic.name == "Changée") == 1
+
+
+async def test_a_transaction_cancelled_while_it_waits_for_the_lock_leaves_nothing_open(pool):
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def holder():
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Tenue"}).where(Clinic.slug == "demo")
+            holding.set()
+            await release.wait()
+
+    async def waiter():
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Jamais"}).where(Clinic.slug == "autre")
+
+    first = asyncio.create_task(holder())
+    await holding.wait()
+    before = open_connections()
+    second = asyncio.create_task(waiter())
+    await asyncio.sleep(0.3)  # BEGIN IMMEDIATE is waiting on the busy timeout
+    second.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(second, 2)  # at once, not after the 30 s busy timeout
+    release.set()
+    await first
+    await asyncio.sleep(0.2)  # the cancelled BEGIN's thread finishes, then its close
+    assert open_connections() <= before
+    assert await Clinic.count().where(Clinic.name == "Jamais") == 0
+    assert await Clinic.count().where(Clinic.name == "Tenue") == 1

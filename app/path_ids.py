@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from app.numbers import MAX_ID
 
 
-def ids_in_range(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def ids_in_range(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     for value in connection.path_params.values():
         if isinstance(value, int) and not isinstance(value, bool) and not 0 < value <= MAX_ID:
             raise NotFoundException("no such row")

@@ -170,9 +170,17 @@ async def storm(patient: Patient, tally: Tally, rng: random.Random) -> None:
     patient.gave_up = True
 
 
-async def open_slots(count: int) -> tuple[int, list[int], str]:
-    """`count` urgent-consultation slots (15 minutes) a week ahead: the clinic, the slot
-    ids and the service's id as the form posts it."""
+@dataclass(frozen=True)
+class Opened:
+    clinic_id: int
+    slot_ids: list[int]
+    service_id: str  # as the form posts it
+    site_id: int
+    first_day: date
+
+
+async def open_slots(count: int) -> Opened:
+    """`count` urgent-consultation slots (15 minutes) from a week ahead."""
     from app import clock
     from app.events import Actor
     from app.listeners import make_bus
@@ -215,7 +223,7 @@ async def open_slots(count: int) -> tuple[int, list[int], str]:
             row["id"] for row in await Slot.select(Slot.id).where(Slot.opening == opened.opening_id)
         ]
         day += timedelta(days=1)
-    return clinic.id, ids, str(service.id)
+    return Opened(clinic.id, ids, str(service.id), site.id, first_day)
 
 
 async def in_database(slot_ids: list[int]) -> tuple[int, int]:
@@ -227,6 +235,72 @@ async def in_database(slot_ids: list[int]) -> tuple[int, int]:
     )
     per_slot = collections.Counter(row["slot"] for row in rows)
     return len(rows), sum(1 for n in per_slot.values() if n > 1)
+
+
+@dataclass
+class StaffSide:
+    """Open agendas during the storm: SSE streams counting `agenda` events, and a few
+    staff members reloading the storm day's agenda, timed."""
+
+    streams: list = field(default_factory=list)  # (client, received counter)
+    tasks: list = field(default_factory=list)
+    agenda_ms: list[float] = field(default_factory=list)
+    agenda_errors: int = 0
+    received: collections.Counter = field(default_factory=collections.Counter)
+
+    async def listen(self, n: int, client, ready: asyncio.Event) -> None:
+        async with client.stream("GET", "/staff/live") as response:
+            event = None
+            async for line in response.aiter_lines():
+                if line.startswith(":"):
+                    ready.set()
+                elif line.startswith("event:"):
+                    event = line.partition(":")[2].strip()
+                elif line.startswith("data:") and event == "agenda":
+                    self.received[n] += 1
+                elif line == "":
+                    event = None
+
+    async def reload(self, client, url: str, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            started = timer.perf_counter()
+            try:
+                response = await client.get(url)
+                ok = response.status_code == 200
+            except Exception:  # noqa: BLE001 - counted
+                ok = False
+            if ok:
+                self.agenda_ms.append((timer.perf_counter() - started) * 1000)
+            else:
+                self.agenda_errors += 1
+            await asyncio.sleep(0.2)
+
+
+async def staff_clients(clinic_id: int, count: int, base_url: str) -> list:
+    """`count` signed-in staff clients of the demo clinic (sessions started directly:
+    argon2 sign-ins would only measure argon2)."""
+    import httpx
+
+    from app.staff import sessions
+    from app.staff.tables import StaffAccount
+
+    account = await StaffAccount.select().where(StaffAccount.clinic == clinic_id).first()
+    clients = []
+    for _ in range(count):
+        token = await sessions.start(
+            clinic_id=clinic_id,
+            account_id=account["id"],
+            client="127.0.0.1",
+            second_factor_pending=False,
+        )
+        clients.append(
+            httpx.AsyncClient(
+                base_url=base_url,
+                headers={"Host": "demo.localhost", "Cookie": f"{sessions.COOKIE}={token}"},
+                timeout=httpx.Timeout(30, read=None),
+            )
+        )
+    return clients
 
 
 HOLD_SQL = """\\set slot random({first}, {last})
@@ -285,7 +359,8 @@ async def measure(args) -> dict:
     instances = args.instances or (2 if backend == "postgres" else 1)
     await database.reset()
     await seed(schedules=False)
-    clinic_id, slot_ids, service_id = await open_slots(args.slots)
+    opened = await open_slots(args.slots)
+    clinic_id, slot_ids, service_id = opened.clinic_id, opened.slot_ids, opened.service_id
     env = {"TRUSTED_PROXIES": "127.0.0.0/8"}
     if backend == "sqlite":
         env["REDIS_URL"] = ""  # the embedded default: jobs in the web process
@@ -315,7 +390,22 @@ async def measure(args) -> dict:
         for n in range(1, args.patients + 1)
     ]
     tally = Tally()
+    staff = StaffSide()
+    front = f"http://127.0.0.1:{front_port}"
+    staff_members = await staff_clients(clinic_id, args.staff, front)
+    stop_reloading = asyncio.Event()
     try:
+        readies = []
+        for n, client in enumerate(staff_members):
+            ready = asyncio.Event()
+            readies.append(ready)
+            staff.tasks.append(asyncio.create_task(staff.listen(n, client, ready)))
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 30)
+        day_url = f"/agenda/site/{opened.site_id}/day/{opened.first_day.isoformat()}"
+        reloaders = [
+            asyncio.create_task(staff.reload(client, "/staff" + day_url, stop_reloading))
+            for client in staff_members[: args.reloading]
+        ]
         gate = asyncio.Semaphore(50)
 
         async def walk(patient: Patient) -> None:
@@ -331,7 +421,19 @@ async def measure(args) -> dict:
         started = timer.perf_counter()
         await asyncio.gather(*(storm(p, tally, rng) for p in patients))
         elapsed = timer.perf_counter() - started
+        stop_reloading.set()
+        await asyncio.gather(*reloaders)
+        kept, _ = await in_database(slot_ids)
+        deadline = timer.monotonic() + 5  # the last bookings' events are on their way
+        while timer.monotonic() < deadline and any(
+            staff.received[n] < kept for n in range(len(staff_members))
+        ):
+            await asyncio.sleep(0.1)
     finally:
+        for task in staff.tasks:
+            task.cancel()
+        for client in staff_members:
+            await client.aclose()
         for patient in patients:
             await patient.client.aclose()
         if balancer is not None:
@@ -356,6 +458,14 @@ async def measure(args) -> dict:
         "storm_hold_p95_ms": round(percentile(tally.hold_ms, 95), 1),
         "storm_book_p50_ms": round(statistics.median(tally.book_ms), 1) if tally.book_ms else None,
         "storm_book_p95_ms": round(percentile(tally.book_ms, 95), 1) if tally.book_ms else None,
+        "storm_staff_streams": len(staff_members),
+        # Each booking is one `agenda` event on every open agenda of the clinic.
+        "storm_staff_missed": sum(max(0, kept - staff.received[n]) for n in range(args.staff)),
+        "storm_agenda_reloads": len(staff.agenda_ms),
+        "storm_agenda_errors": staff.agenda_errors,
+        "storm_agenda_p95_ms": round(percentile(staff.agenda_ms, 95), 1)
+        if staff.agenda_ms
+        else None,
     }
     if backend == "postgres":
         clients = min(args.patients, await max_connections() - 20)
@@ -383,4 +493,6 @@ if __name__ == "__main__":
         slots=(50, "slots they all want"),
         instances=(0, "app processes behind HAProxy (0: 2 on PostgreSQL, 1 on SQLite)"),
         pgbench_seconds=(10, "how long pgbench runs the hold transaction"),
+        staff=(50, "staff members with the agenda open (SSE) during the storm"),
+        reloading=(5, "of them reloading the storm day's agenda, timed"),
     )

@@ -3,7 +3,8 @@ with its SQL statements counted, then the hold and the book under cProfile.
 
 python -m bench.storm_profile --backend sqlite|postgres [--top 25]
 
-Prints, per step, the wall time (median of --repeat walks) and the statements run, then
+Prints, per step, the wall time and this process's CPU time (medians of --repeat walks;
+the profiled walks' CPU includes the profiler's) and the statements run, then
 the profile's top functions by cumulative time; the figures go to stdout as JSON."""
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ async def measure(args) -> dict:
 
     await database.reset()
     await seed(schedules=False)
-    _, _, service_id = await open_slots(args.repeat + 1)
+    service_id = (await open_slots(args.repeat + 1)).service_id
     steps: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}  # this process's CPU: the app's and the client's
     queries: dict[str, int] = {}
     profiler = cProfile.Profile()
     async with running(create_app(load())) as app:
@@ -42,13 +44,14 @@ async def measure(args) -> dict:
 
             async def step(name: str, request, profile: bool = False):
                 with recorded_statements() as counted:
-                    started = timer.perf_counter()
+                    started, cpu = timer.perf_counter(), timer.process_time()
                     if profile:
                         profiler.enable()
                     response = await request
                     if profile:
                         profiler.disable()
                     steps.setdefault(name, []).append((timer.perf_counter() - started) * 1000)
+                    cpus.setdefault(name, []).append((timer.process_time() - cpu) * 1000)
                 queries[name] = len(counted)
                 if args.show_sql and profile and n == 1:
                     log(f"-- {name}")
@@ -90,11 +93,18 @@ async def measure(args) -> dict:
                     profile,
                 )
     figures = {
-        name: {"median_ms": round(statistics.median(times), 2), "statements": queries[name]}
+        name: {
+            "median_ms": round(statistics.median(times), 2),
+            "cpu_ms": round(statistics.median(cpus[name]), 2),
+            "statements": queries[name],
+        }
         for name, times in steps.items()
     }
     for name, figure in figures.items():
-        log(f"  {name:14} {figure['median_ms']:8.2f} ms  {figure['statements']:3} statements")
+        log(
+            f"  {name:14} {figure['median_ms']:8.2f} ms  cpu {figure['cpu_ms']:6.2f} ms"
+            f"  {figure['statements']:3} statements"
+        )
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
     log(out.getvalue())

@@ -31,7 +31,7 @@ def posted_from_clinic(
     return fetch_site is None
 
 
-def clinic_pages_only(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def clinic_pages_only(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     """A POST from elsewhere is refused with a page."""
     if connection.scope["method"] in ("GET", "HEAD", "OPTIONS"):
         return

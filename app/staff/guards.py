@@ -1,6 +1,8 @@
 """The staff area's Litestar guards: signed in (else the sign-in page, by the error table's
 401), and the roles a route is for (else the 403 page saying what the role lacks).
-Applied on controllers and routers, never checked by hand inside handlers."""
+Applied on controllers and routers, never checked by hand inside handlers. Guards are
+async even when they await nothing: Litestar runs a sync guard in a thread, a hop per
+request."""
 
 from __future__ import annotations
 
@@ -28,14 +30,14 @@ def staff_of(connection: ASGIConnection) -> StaffUser:
     return staff
 
 
-def signed_in(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def signed_in(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     staff_of(connection)
 
 
 def requires(*allowed: StaffRole):
     """A guard for the routes of these roles only."""
 
-    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         staff = staff_of(connection)
         if staff.role not in allowed:
             raise RoleRequired(allowed, staff.role)

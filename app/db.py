@@ -125,7 +125,7 @@ async def _sqlite_transaction(db: PooledSQLiteEngine) -> AsyncIterator[None]:
     try:
         await connection.execute("BEGIN IMMEDIATE")
     except BaseException:
-        await db.discard(connection)
+        db.discard(connection)
         raise
     transaction = SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
     transaction.connection = connection
@@ -138,10 +138,10 @@ async def _sqlite_transaction(db: PooledSQLiteEngine) -> AsyncIterator[None]:
         with contextlib.suppress(Exception):
             if connection.in_transaction:
                 await asyncio.shield(connection.execute("ROLLBACK"))
-        await db.discard(connection)
+        db.discard(connection)
         raise
     db.current_transaction.reset(context)
-    await db.give_back(connection)
+    db.give_back(connection)
 
 
 POOL_SIZE = 10  # per process; two instances and a worker stay far below max_connections

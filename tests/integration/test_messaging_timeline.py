@@ -410,7 +410,9 @@ async def test_a_built_in_teleconsultation_leads_to_its_waiting_room_in_every_me
     reminder = body(comms.emails()[-1])
     assert "Veuillez confirmer votre présence" in reminder and room in reminder
     assert links_in(comms.texts()[-1]) == [room]
-    # The invitation, 15 minutes before, by email and SMS: the room first.
+    # The day-before reminder on its own (one batch has no order), then
+    # the invitation, 15 minutes before, by email and SMS: the room first.
+    await comms.at(local(WEDNESDAY, time(16)))
     await comms.at(local(THURSDAY, time(14, 45)))
     invitation = comms.emails()[-1]
     assert invitation["Subject"] == "Votre téléconsultation commence bientôt"

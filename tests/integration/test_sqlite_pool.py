@@ -5,6 +5,7 @@ in a state a failure left it in."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import sqlite3
 import threading
@@ -95,3 +96,30 @@ async def test_a_transaction_cancelled_while_it_waits_for_the_lock_leaves_nothin
     assert open_connections() <= before
     assert await Clinic.count().where(Clinic.name == "Jamais") == 0
     assert await Clinic.count().where(Clinic.name == "Tenue") == 1
+
+
+async def test_writers_queued_on_the_lock_never_starve_its_holder_of_a_read(pool):
+    """More transactions waiting for the write lock than the pool holds, while the lock's
+    holder waits for a read run elsewhere (another task, outside its transaction)."""
+    holding = asyncio.Event()
+
+    async def read_elsewhere() -> int:
+        return await Clinic.count()
+
+    async def holder() -> int:
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Tenue"}).where(Clinic.slug == "demo")
+            holding.set()
+            await asyncio.sleep(0.3)  # the others are queued on BEGIN IMMEDIATE by now
+            reading = asyncio.get_running_loop().create_task(
+                read_elsewhere(), context=contextvars.Context()
+            )
+            return await asyncio.wait_for(reading, 5)
+
+    async def writer(n: int) -> None:
+        await holding.wait()
+        async with write_transaction():
+            await Clinic.update({Clinic.phone: f"514 555 0{n:03d}"}).where(Clinic.slug == "autre")
+
+    results = await asyncio.gather(holder(), *(writer(n) for n in range(SIZE + 4)))
+    assert results[0] == 2

@@ -20,7 +20,8 @@ from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
 from app.messaging.sms_webhook import sms_inbound
-from app.metrics import http_metrics, metrics
+from app.metrics import http_metrics
+from app.metrics_route import metrics
 from app.path_ids import ids_in_range
 from app.platforms.webhook import platform_webhook
 from app.portal.moved import SiteMoved, to_current_slug

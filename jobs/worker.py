@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import logging.config
+import os
 
 from arq import cron
 from arq.connections import RedisSettings
 from arq.logs import default_log_config
 from arq.worker import Worker, get_kwargs
+from prometheus_client import start_http_server
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -147,6 +149,10 @@ class SteadyWorker(Worker):
 
 def main() -> None:
     logging.config.dictConfig(default_log_config(verbose=False))
+    if port := os.environ.get("WORKER_METRICS_PORT"):
+        # The worker's own counters (deliveries by channel and status) for the scraper, on
+        # the loopback unless WORKER_METRICS_HOST says otherwise: it has no token.
+        start_http_server(int(port), addr=os.environ.get("WORKER_METRICS_HOST", "127.0.0.1"))
     SteadyWorker(**get_kwargs(WorkerSettings)).run()
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Awaitable, Callable, TypeVar
 
-from litestar.plugins.prometheus import PrometheusConfig
+from litestar import Request
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from prometheus_client import Counter, Gauge
 
 HOLDS = Counter("clinic_slot_holds_total", "Slot holds asked for, by outcome", ["outcome"])
@@ -33,7 +34,25 @@ OUTBOX_WAIT = Gauge(
 LIVE = Gauge("clinic_live_subscribers", "Open live connections of this process", ["kind"])
 DATABASE_UP = Gauge("clinic_database_up", "Whether the database answered at this scrape")
 
-http_metrics = PrometheusConfig(app_name="clinic", prefix="clinic_http", group_path=True)
+
+class RouteMetrics(PrometheusMiddleware):
+    """The plugin's middleware, labelling from the scope alone: its own reads request.url,
+    which parses the Host header, and a Host whose port is not a number would be a 500
+    here instead of the 404 tenants.middleware gives it."""
+
+    def _get_default_labels(self, request: Request) -> dict[str, str | int | float]:
+        scope = request.scope
+        return {
+            "method": scope.get("method") or scope["type"],
+            "path": scope.get("path_template", ""),
+            "status_code": 200,
+            "app_name": self._config.app_name,
+        }
+
+
+http_metrics = PrometheusConfig(
+    app_name="clinic", prefix="clinic_http", group_path=True, middleware_class=RouteMetrics
+)
 
 Method = TypeVar("Method", bound=Callable[..., Awaitable[Any]])
 

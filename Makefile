@@ -39,7 +39,7 @@ run: seed
 	$(PY) -m app serve
 
 worker: install
-	.venv/bin/arq jobs.worker.WorkerSettings
+	$(PY) -m jobs.worker
 
 # Lint, then the whole suite on SQLite, then again on PostgreSQL.
 test: install lint test-sqlite test-postgres

@@ -98,11 +98,12 @@ def with_simulator(settings: settings_module.Settings):
 def server_config(settings: settings_module.Settings):
     """The web server for these settings. It leaves X-Forwarded-For alone (uvicorn would
     otherwise believe it from 127.0.0.1): app.client_address reads it, for TRUSTED_PROXIES
-    only. Tokens in the access log are redacted (app.bearer_paths)."""
+    only. Tokens in the access log are redacted (app.bearer_paths); LOG_FORMAT chooses
+    JSON lines or text (app.log_format)."""
     import uvicorn
 
-    from app.bearer_paths import uvicorn_log_config
     from app.live.server import GRACEFUL_SHUTDOWN_S
+    from app.log_format import log_config
     from app.main import create_app
 
     return uvicorn.Config(
@@ -111,7 +112,7 @@ def server_config(settings: settings_module.Settings):
         port=settings.port,
         log_level="info",
         proxy_headers=False,
-        log_config=uvicorn_log_config(),
+        log_config=log_config(settings.log_format),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 

@@ -24,6 +24,7 @@ from app.settings import Database
 from app.sqlite_pool import PooledSQLiteEngine
 
 SQLITE_BUSY_TIMEOUT_S = 30
+PING_TIMEOUT_S = 3
 log = logging.getLogger("app.db")
 # The work waiting for the outermost write transaction of this task to commit.
 _after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
@@ -171,10 +172,33 @@ async def stop() -> None:
 
 async def ping() -> bool:
     try:
-        await engine().run_ddl("SELECT 1")
+        # A database that accepts connections but does not answer is not answering.
+        await asyncio.wait_for(engine().run_ddl("SELECT 1"), PING_TIMEOUT_S)
         return True
     except Exception:  # noqa: BLE001 - any failure means "not answering"
         return False
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database is not answering (restarting, shut down,
+    unreachable, a connection it dropped) rather than a fault of the request or a bug:
+    such a request is refused with a 503, and the next one finds the database again (the
+    pool replaces dead connections on its own)."""
+    import asyncpg
+
+    for cause in (error, error.__cause__):
+        if isinstance(
+            cause,
+            (
+                ConnectionError,  # refused, reset: nothing listening, or a restart under way
+                asyncpg.PostgresConnectionError,  # the connection is gone or was refused
+                asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+            ),
+        ):
+            return True
+        if isinstance(cause, asyncpg.InterfaceError) and "closed" in str(cause):
+            return True  # a pooled connection the server closed meanwhile
+    return False
 
 
 async def rebuild(database: Database) -> None:

@@ -17,7 +17,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from app import i18n
+from app import db, i18n
 from app.bearer_paths import redact
 from app.form_fields import NotATextForm
 from app.htmx import page_or_fragment
@@ -51,6 +51,7 @@ PAGES: dict[type[Exception], Page] = {
 # Every other refusal by its status; a status not listed gets the general page.
 BY_STATUS = {404: "errors/404.html"}
 GENERAL = "errors/error.html"
+RETRY_AFTER_S = 5  # a database restart takes seconds
 
 
 def _lacks(exc: RoleRequired) -> str:
@@ -79,6 +80,12 @@ def error_page(request: Request, exc: Exception) -> Response:
     # The path from the scope: request.url would parse the Host header, which may be
     # what is wrong with this request.
     path = request.scope["path"]
+    if db.unavailable(exc):
+        # Not a bug: the database is restarting or down. Briefly unavailable, try again.
+        log.warning("database unavailable on %s: %s", redact(path), type(exc).__name__)
+        response = page_or_fragment(request, GENERAL, {"status": 503}, status_code=503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     page = _page_for(exc)
     status = (
         page.status

@@ -20,11 +20,14 @@ from app.live.stream import LiveStreams
 from app.messaging.dispatch import Dispatcher
 from app.messaging.outbox_page import dev_outbox
 from app.messaging.sms_webhook import sms_inbound
+from app.metrics import http_metrics
+from app.metrics_route import metrics
 from app.path_ids import ids_in_range
 from app.platforms.webhook import platform_webhook
 from app.portal.moved import SiteMoved, to_current_slug
 from app.portal.routes import router as portal
 from app.providers import dependencies
+from app.request_log import RequestLog
 from app.security_headers import security_headers
 from app.settings import Settings
 from app.staff.middleware import StaffSessionMiddleware
@@ -49,6 +52,7 @@ def create_app(settings: Settings) -> Litestar:
             portal,
             staff,
             healthz,
+            metrics,
             platform_webhook,
             sms_inbound,
             *([dev_outbox] if settings.dev_outbox else []),
@@ -59,6 +63,7 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[channels],
         dependencies=dependencies(settings, bus),
         middleware=[
+            http_metrics.middleware,  # requests and latency per route (app.metrics)
             DisconnectMiddleware(),
             ClinicMiddleware(settings.base_domain),
             StaffSessionMiddleware(settings),
@@ -93,6 +98,8 @@ def create_app(settings: Settings) -> Litestar:
         ],
         debug=settings.debug,
     )
+    # Outside routing, so that a request no route matches has its log line too.
+    app.asgi_handler = RequestLog(app.asgi_handler)
     # Read by the page helpers (app.htmx, app.urls); handlers take `settings` by injection.
     app.state.settings = settings
     app.state.jinja = jinja

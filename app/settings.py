@@ -62,6 +62,14 @@ class Settings:
     # The external integrated video platform (app.platforms): its API, key and webhook
     # secret. Unset on the embedded default, `make run` starts the local simulator.
     video_platform: "PlatformSettings | None" = None
+    # Operations (app.request_log, app.metrics, app.health): "json" is one JSON line per
+    # request, for production's log collector; "text" is uvicorn's access log, for a
+    # terminal (the default on localhost). /metrics answers only with METRICS_TOKEN set,
+    # to that bearer token, on the platform host. /healthz says "degraded" when the
+    # oldest due message has waited longer than outbox_lag_limit.
+    log_format: str = "text"
+    metrics_token: str | None = None
+    outbox_lag_limit: timedelta = timedelta(minutes=5)
 
     @property
     def dev_payments(self) -> bool:
@@ -230,7 +238,25 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         turn_ttl=timedelta(seconds=_positive_int(env, "TURN_TTL_SECONDS", 2 * 3600)),
         payment=_payment(env),
         video_platform=_video_platform(env),
+        log_format=_log_format(env),
+        metrics_token=_metrics_token(env),
+        outbox_lag_limit=timedelta(seconds=_positive_int(env, "OUTBOX_LAG_SECONDS", 300)),
     )
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    default = "text" if _base_domain(env) in ("localhost", "127.0.0.1") else "json"
+    value = env.get("LOG_FORMAT") or default
+    if value not in ("json", "text"):
+        raise SettingsError(f"LOG_FORMAT: expected json or text, got {value!r}")
+    return value
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("METRICS_TOKEN") or None
+    if token is not None and len(token) < 16:
+        raise SettingsError("METRICS_TOKEN: must be at least 16 characters")
+    return token
 
 
 def _payment(env: Mapping[str, str]) -> PaymentProvider | None:

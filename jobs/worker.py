@@ -1,4 +1,5 @@
-"""The arq worker: `make worker` (arq jobs.worker.WorkerSettings).
+"""The arq worker: `make worker` (python -m jobs.worker: arq's worker with WorkerSettings,
+made to outlive a Redis restart, see SteadyWorker).
 
 Jobs are thin: they call app services, which own the rules. arq may run a job
 twice, so every job must be safe to repeat."""
@@ -6,9 +7,20 @@ twice, so every job must be safe to repeat."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import logging.config
+import os
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.logs import default_log_config
+from arq.worker import Worker, get_kwargs
+from prometheus_client import start_http_server
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from app import db, retention
 from app.messaging.dispatch import Dispatcher
@@ -16,6 +28,11 @@ from app.platforms import sessions as platform_sessions
 from app.settings import load
 from app.templating import make_environment
 from app.waitlist import matching as waitlist
+
+log = logging.getLogger("jobs.worker")
+# What a Redis that is down or restarting raises: inside a WATCHed transaction (arq's
+# job starts and ends) a lost connection is a WatchError.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, WatchError)
 
 
 async def ping(ctx: dict) -> str:
@@ -65,9 +82,23 @@ async def shutdown(ctx: dict) -> None:
     await db.stop()
 
 
-def redis_settings() -> RedisSettings:
-    url = load().redis_url or "redis://127.0.0.1:6379"
-    return RedisSettings.from_dsn(url)
+REDIS_BACKOFF_CAP_S = 2
+REDIS_WAIT_S = 120
+REDIS_RETRIES = REDIS_WAIT_S // REDIS_BACKOFF_CAP_S
+
+
+def redis_settings(url: str | None = None) -> RedisSettings:
+    """A Redis that restarts, or is unreachable for a while, does not stop the worker: each
+    command waits for it (doubling waits, up to REDIS_WAIT_S in all) instead of the worker
+    exiting on the first refused connection, and the worker carries on once it answers.
+    Deliveries under way go on meanwhile: they need only the database. Redis comes back
+    empty (no saves): nothing is lost, the outbox is in the database and every worker
+    schedules its own runs."""
+    settings = RedisSettings.from_dsn(url or load().redis_url or "redis://127.0.0.1:6379")
+    settings.retry = Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP_S, base=0.05), REDIS_RETRIES)
+    settings.retry_on_error = [RedisConnectionError, RedisTimeoutError]
+    settings.conn_retries = REDIS_RETRIES  # at start-up too: started before Redis, it waits
+    return settings
 
 
 class WorkerSettings:
@@ -89,3 +120,41 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = redis_settings()
+
+
+class SteadyWorker(Worker):
+    """arq's worker, which exits on the first error from Redis (a restart, a failover):
+    this one says so, waits, and polls again once Redis answers. Jobs under way go on
+    (deliveries need only the database); a job whose start or end could not be written
+    to Redis is run again by a later cron tick, which every job here allows."""
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except REDIS_DOWN as error:
+            log.warning("Redis is not answering (%s); waiting for it", error)
+            await asyncio.sleep(REDIS_BACKOFF_CAP_S)
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        for job_id in job_ids:
+            try:
+                await super().start_jobs([job_id])
+            except REDIS_DOWN:
+                # arq took a place for the job (its counter and semaphore) before Redis
+                # failed: give it back, or a few outages would leave no place for any job.
+                self.job_counter -= 1
+                self.sem.release()
+                raise
+
+
+def main() -> None:
+    logging.config.dictConfig(default_log_config(verbose=False))
+    if port := os.environ.get("WORKER_METRICS_PORT"):
+        # The worker's own counters (deliveries by channel and status) for the scraper, on
+        # the loopback unless WORKER_METRICS_HOST says otherwise: it has no token.
+        start_http_server(int(port), addr=os.environ.get("WORKER_METRICS_HOST", "127.0.0.1"))
+    SteadyWorker(**get_kwargs(WorkerSettings)).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -18,6 +18,7 @@ from app.booking.events import AppointmentChange, AppointmentChanged, Appointmen
 from app.booking.tables import Appointment, AppointmentStatus, Source
 from app.db import is_postgres, write_transaction
 from app.events import Actor, EventBus
+from app.metrics import BOOKINGS, HOLDS, counted
 from app.scheduling.tables import Slot
 
 DEFAULT_HOLD = timedelta(minutes=5)
@@ -161,6 +162,7 @@ class BookingService:
         self.bus = bus
         self.hold_for = hold_for
 
+    @counted(HOLDS)
     async def hold(self, *, slot_id: int, token: str) -> Outcome:
         """Reserve a slot for `token` (a booking session). A holder has one hold at a
         time: taking a new slot lets go of the previous one."""
@@ -191,6 +193,7 @@ class BookingService:
                 (Slot.hold_token == token) & (Slot.clinic == self.clinic_id)
             )
 
+    @counted(BOOKINGS, by="patient")
     async def book(
         self, *, slot_id: int, token: str, details: BookingDetails, actor: Actor
     ) -> Outcome:
@@ -221,6 +224,7 @@ class BookingService:
         )
         return Outcome(OutcomeCode.HOLD_EXPIRED if still_ours else OutcomeCode.NO_LONGER_AVAILABLE)
 
+    @counted(BOOKINGS, by="staff")
     async def staff_book(self, *, slot_id: int, details: BookingDetails, actor: Actor) -> Outcome:
         """Staff book a free slot directly; a patient's live hold is respected."""
         if await self._lacks_email(slot_id, details):

@@ -37,6 +37,7 @@ from app.messaging.planner import LATER, REMINDERS, after_quiet_hours
 from app.messaging.recipients import Purpose, Recipients, recipients_of
 from app.messaging.sms import ProviderError, TwilioConfig, TwilioSender, segments
 from app.messaging.tables import Message, OneTimeCode
+from app.metrics import DELIVERIES
 from app.settings import Settings
 from tenants.tables import Clinic
 
@@ -353,6 +354,9 @@ class Dispatcher:
             )
 
     async def _finish(self, message: dict, values: dict, *, still_sending: bool = False) -> None:
+        # Every attempt ends here: the one place deliveries are counted.
+        status = values[Message.status]
+        DELIVERIES.labels(message["channel"], "retry" if status == "pending" else status).inc()
         mine = (Message.id == message["id"]) & (Message.claimed_by == self.worker)
         if still_sending:
             mine &= Message.status == "sending"

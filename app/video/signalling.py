@@ -24,6 +24,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from app import clock
 from app.events import Actor, EventBus
+from app.metrics import LIVE
 from app.settings import Settings
 from app.video import rooms
 from app.video.access import RoomPass
@@ -175,7 +176,10 @@ async def serve(socket: WebSocket, room: RoomPass | None, **parts) -> None:
     if room is None or not same_origin(socket):
         await refuse(socket)
         return
+    LIVE.labels("websocket").inc()
     try:
         await Call(socket, room, **parts).run()
     except WebSocketDisconnect:
         pass
+    finally:
+        LIVE.labels("websocket").dec()

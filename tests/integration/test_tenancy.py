@@ -93,7 +93,12 @@ async def test_malformed_paths_are_404_not_500(demo):
 async def test_healthz_reports_database_and_redis(demo):
     response = await demo.get("/healthz", headers={"host": "anything.example"})
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "not configured"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+        "outbox": {"due": 0, "lag_seconds": 0.0},
+    }
 
 
 async def test_static_assets_are_served_on_clinic_hosts(demo):

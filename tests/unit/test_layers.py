@@ -32,6 +32,9 @@ LAYERS = [
         "app.disconnects",
         "app.cookies",
         "app.path_ids",
+        "app.metrics",  # counted where things happen (the engine, the dispatcher, calls)
+        "app.request_log",
+        "app.log_format",
     },
     {"tenants"},
     {"app.scheduling"},
@@ -71,6 +74,7 @@ LAYERS = [
         "app.listeners",
         "app.errors",
         "app.health",
+        "app.metrics_route",
         "app.retention",
         "app.in_process_jobs",
         "app.tenancy_sync",  # the host cache forgotten on every instance

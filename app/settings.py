@@ -43,6 +43,9 @@ class Settings:
     debug: bool
     hold_duration: timedelta = timedelta(minutes=5)  # how long a patient's slot is held
     public_scheme: str = "http"  # how links in messages reach the platform
+    # The port those links name on plain http (PUBLIC_PORT): a load balancer's, when the
+    # instances listen on others; by default the instance's own PORT.
+    public_port: int | None = None
     email_from: str = "rendez-vous@localhost"
     sms: "SmsSettings | None" = None  # no provider: SMS go to the dev outbox
     # Test-only. app.clock reads it itself at import; it is here so that a wrong value
@@ -89,7 +92,8 @@ class Settings:
 
     def clinic_url(self, slug: str) -> str:
         """The address of a clinic's pages, for links in emails and SMS."""
-        port = f":{self.port}" if self.public_scheme == "http" and self.port != 80 else ""
+        public = self.public_port or self.port
+        port = f":{public}" if self.public_scheme == "http" and public != 80 else ""
         return f"{self.public_scheme}://{slug}.{self.base_domain}{port}"
 
 
@@ -182,11 +186,11 @@ def key_file(path: Path) -> str:
     return path.read_text().strip()
 
 
-def _port(env: Mapping[str, str]) -> int:
-    raw = env.get("PORT", "8000")
+def _port(env: Mapping[str, str], name: str = "PORT") -> int:
+    raw = env.get(name, "8000")
     port = whole_number(raw, maximum=65535)
     if not port:
-        raise SettingsError(f"PORT: expected a number from 1 to 65535, got {raw!r}")
+        raise SettingsError(f"{name}: expected a number from 1 to 65535, got {raw!r}")
     return port
 
 
@@ -227,6 +231,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         debug=env.get("DEBUG", "") in ("1", "true"),
         hold_duration=timedelta(seconds=_positive_int(env, "HOLD_SECONDS", 300)),
         public_scheme=_public_scheme(env),
+        public_port=_port(env, "PUBLIC_PORT") if env.get("PUBLIC_PORT") else None,
         email_from=env.get("EMAIL_FROM") or f"rendez-vous@{_base_domain(env)}",
         sms=_sms(env),
         clock_offset=clock_offset(env),

@@ -485,16 +485,28 @@ class BookingSteps(Controller):
             service_id=session.service_id,
         )
         actor = PATIENT.at(client_address(step.request, step.settings.trusted_proxies))
-        outcome = await booking.book(
-            slot_id=session.slot_id, token=session.token, details=details, actor=actor
-        )
+        # The appointment and the session pointing to it commit together: this POST sent
+        # again (its answer lost with an instance that died, and the browser resending)
+        # finds the session booked and shows "done", not its own slot taken.
+        async with write_transaction():
+            outcome = await booking.book(
+                slot_id=session.slot_id, token=session.token, details=details, actor=actor
+            )
+            if outcome.ok:
+                await sessions.update(
+                    clinic_id=step.clinic.id,
+                    session_id=session.id,
+                    appointment=outcome.appointment_id,
+                )
         if not outcome.ok:
+            current = await sessions.get(
+                clinic_id=step.clinic.id, site_id=step.site.id, token=session.token
+            )
+            if current is not None and current.appointment_id:  # the same POST sent twice at once
+                return step.go("done")
             await sessions.update(clinic_id=step.clinic.id, session_id=session.id, slot=None)
             refused = "email" if outcome.code is OutcomeCode.EMAIL_REQUIRED else "taken"
             return step.go("slots", error=refused)
-        await sessions.update(
-            clinic_id=step.clinic.id, session_id=session.id, appointment=outcome.appointment_id
-        )
         return step.go("done")
 
     # -- step 5: done -----------------------------------------------------------------

@@ -24,6 +24,14 @@ def test_the_clock_offset_is_seconds_either_way():
     )
 
 
+def test_links_name_the_load_balancers_port_when_the_instance_listens_on_another():
+    behind = load({**GOOD, "PORT": "8001", "PUBLIC_PORT": "8000"})
+    assert behind.clinic_url("demo") == "http://demo.localhost:8000"
+    assert load({**GOOD, "PORT": "8001"}).clinic_url("demo") == "http://demo.localhost:8001"
+    public = load({**GOOD, "PORT": "8001", "PUBLIC_PORT": "80"})
+    assert public.clinic_url("demo") == "http://demo.localhost"
+
+
 def test_database_urls():
     assert parse_database_url("sqlite:///data/x.db").path == str(ROOT / "data" / "x.db")
     assert parse_database_url("sqlite:////tmp/x.db").path == "/tmp/x.db"
@@ -39,6 +47,7 @@ def test_database_urls():
         ("DATABASE_URL", "postgresql:///nohost"),
         ("PORT", "eighty"),
         ("PORT", "70000"),
+        ("PUBLIC_PORT", "0"),
         ("REDIS_URL", "http://127.0.0.1:6379"),
         ("SMTP_URL", "mail.example.org"),
         ("BASE_DOMAIN", "http://example.com"),

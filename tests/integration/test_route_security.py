@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
+from html.parser import HTMLParser
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from app.settings import load
 from app.staff.sessions import COOKIE as STAFF_COOKIE
 from tenants.resolution import forget_cache
 from tenants.tables import Clinic
+from tests.integration import fuzz_budget
 from tests.integration.staff_helpers import sign_in, signed_in
 from tests.integration.test_isolation import (
     SIGNS_OUT,
@@ -212,3 +214,64 @@ def test_the_isolation_sweep_fails_on_a_route_it_has_no_value_for():
     unknown = Litestar(route_handlers=[gadget, for_appointment], openapi_config=None)
     with pytest.raises(AssertionError, match=r"no value for a parameter of /staff/gadgets/\{"):
         list(concrete_routes(unknown.routes, values))
+
+
+class Forms(HTMLParser):
+    """The POST forms of a page: where each goes, its hidden values, its other fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(
+                {
+                    "method": found.get("method", "get").lower(),
+                    "action": found.get("action", ""),
+                    "hidden": {},
+                    "fields": set(),
+                }
+            )
+        elif tag in ("input", "textarea", "select") and self.forms and found.get("name"):
+            form = self.forms[-1]
+            if found.get("type") == "hidden":
+                form["hidden"][found["name"]] = found.get("value", "")
+            elif found.get("type") not in ("submit", "button", "file"):
+                form["fields"].add(found["name"])
+
+
+MARKUP = '"><svg onload=fuzz(2)><script>fuzz(1)</script>'
+
+
+async def test_a_script_typed_into_any_form_comes_back_escaped(web_app, demo, walk):
+    """Every POST form of every page (the portal's and the staff area's, an administrator
+    signed in), sent with markup in each of its fields: the answer never carries it as
+    markup, and neither does any page afterwards (what was saved is escaped too)."""
+    pages = [p for m, p in walked(web_app, walk, {"GET"}) if p not in KEEPS_SESSION]
+    sent = 0
+    for page in pages:
+        answer = await demo.get(page)
+        if "html" not in answer.headers.get("content-type", ""):
+            continue
+        parser = Forms()
+        parser.feed(answer.text)
+        for form in parser.forms:
+            action = form["action"] or page
+            if form["method"] != "post" or action.split("?")[0] in KEEPS_SESSION:
+                continue
+            data = {**{name: MARKUP for name in form["fields"]}, **form["hidden"]}
+            reply = await demo.post(action, data=data)
+            assert_protective(reply)
+            assert not fuzz_budget.unescaped_echo(reply) and "<svg onload" not in reply.text, (
+                action,
+                reply.status_code,
+            )
+            sent += 1
+    print(f"\n{sent} forms posted with markup, from {len(pages)} pages")
+    assert sent > 40, sent
+    for page in pages:
+        again = await demo.get(page)
+        if "html" in again.headers.get("content-type", ""):  # a CSV export runs no markup
+            assert "<svg onload" not in again.text and "<script>fuzz" not in again.text, page

@@ -5,7 +5,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 MO := app/i18n/locales/fr/LC_MESSAGES/messages.mo app/i18n/locales/en/LC_MESSAGES/messages.mo
 OIDC_PROVIDER := tests/oidc_provider
 
-.PHONY: install run test lint test-sqlite test-postgres worker bench migrate seed messages clean
+.PHONY: install run test lint test-sqlite test-postgres worker bench migrate seed messages clean backup restore
 
 install: .venv/.installed $(MO) $(OIDC_PROVIDER)/node_modules/.installed
 
@@ -56,6 +56,15 @@ test-postgres: install
 
 bench: install
 	$(PY) -m bench
+
+# A backup of DATABASE_URL's database, taken while it serves (FILE=... or var/backups/);
+# restore refuses a database holding data unless REPLACE=1. Stop the app before restoring.
+backup: install
+	$(PY) -m app backup $(FILE)
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup [REPLACE=1]"; exit 2; }
+	$(PY) -m app restore $(FILE) $(if $(REPLACE),--replace)
 
 clean:
 	rm -rf .venv var e2e/artifacts $(OIDC_PROVIDER)/node_modules

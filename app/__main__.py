@@ -1,5 +1,6 @@
-"""python -m app serve | migrate | seed | audit verify: the commands behind make run, migrate
-and seed, and the audit log's check."""
+"""python -m app serve | migrate | seed | audit verify | backup [FILE] | restore FILE
+[--replace]: the commands behind make run, migrate, seed, backup and restore, and the audit
+log's check."""
 
 from __future__ import annotations
 
@@ -31,10 +32,39 @@ def main(argv: list[str]) -> int:
         from app.audit.cli import main as audit
 
         return audit(argv[2:])
+    if command in ("backup", "restore"):
+        return backup_or_restore(command, argv[2:], settings.database)
     if command == "serve":
         return serve(settings)
-    print(f"unknown command {command!r}: use serve, migrate, seed or audit", file=sys.stderr)
+    print(
+        f"unknown command {command!r}: use serve, migrate, seed, audit, backup or restore",
+        file=sys.stderr,
+    )
     return 2
+
+
+def backup_or_restore(command: str, args: list[str], database) -> int:
+    from pathlib import Path
+
+    from app import backup
+
+    replace = "--replace" in args
+    files = [a for a in args if a != "--replace"]
+    if len(files) > 1 or (command == "restore" and not files) or (command == "backup" and replace):
+        print("usage: python -m app backup [FILE] | restore FILE [--replace]", file=sys.stderr)
+        return 2
+    try:
+        if command == "backup":
+            target = Path(files[0]) if files else backup.default_path(database)
+            print(backup.backup(database, target).describe("Wrote"))
+        else:
+            done = backup.restore(database, Path(files[0]), replace=replace)
+            print(done.describe("Restored"))
+            print("If it was taken on an older version, run `python -m app migrate` now.")
+    except backup.BackupError as error:
+        print(f"{command} failed: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def banner(settings: settings_module.Settings) -> str:

@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
             header_name="x-csrftoken",
             cookie_samesite="lax",
             cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,  # pages carry the token themselves; no script reads it
             exclude=["/static", "/healthz", "/platforms/"],  # no cookie on assets; signed webhooks
         ),
         openapi_config=None,  # an HTML product, not an API; its viewers would load from a CDN

@@ -3,7 +3,8 @@ pages and static files get them too):
 
 - a Content-Security-Policy: only this origin's scripts, styles and images, plus the
   one inline script below by its hash; and only the clinic itself and the websites it
-  lists may frame its pages;
+  lists may frame its portal (the staff area is framed by no one else: no clickjacking
+  of an administrator through a listed website);
 - no MIME sniffing, and no Referer: a details link is a credential in the URL, and
   would otherwise reach any site a page links to;
 - no caching of pages that carry a token in their path (see bearer_paths);
@@ -47,7 +48,8 @@ def security_headers(settings: Settings) -> BeforeMessageSendHookHandler:
             return
         clinic = scope.get("state", {}).get("clinic")
         headers = MutableScopeHeaders.from_message(message)
-        policy = content_security_policy(clinic.embed_origins if clinic else ())
+        embeddable = clinic is not None and not scope["path"].startswith("/staff")
+        policy = content_security_policy(clinic.embed_origins if embeddable else ())
         headers["Content-Security-Policy"] = policy
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"

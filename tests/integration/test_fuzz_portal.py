@@ -8,15 +8,16 @@ parts (some of them files, some in a charset that does not exist); with or witho
 htmx's headers and a browser's Origin. Real form tokens are among the choices, so
 requests get past the token check into the handlers.
 
-A few hundred examples run in the normal suite; FUZZ_EXAMPLES=10000 runs more (about
-a request per 10 ms on this machine). The app runs on the session's event loop (the
+Half of FUZZ_REQUESTS (tests/integration/fuzz_budget.py: 1,000 in all in the normal
+suite) are the portal's; `python -m bench.fuzz` sends 10,000 (about a request per 10 ms
+on this machine). Besides a 5xx or an error, an answer fails on an injected script
+echoed unescaped, and on another clinic's name. The app runs on the session's event loop (the
 database pool lives there), so hypothesis drives it from a worker thread."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.integration import fuzz_budget
 from tests.integration.portal_helpers import (
     MARIE,
     book_marie_follow_up,
@@ -40,8 +42,8 @@ from tests.integration.portal_helpers import (
 from tests.integration.waitlist_helpers import earlier_offer
 from tests.moments import freeze
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 TROUBLE = [
+    *fuzz_budget.INJECTED,
     "²",
     "٣",
     "9" * 5000,
@@ -134,6 +136,7 @@ def text_values(known: Known):
     return st.one_of(
         good,
         st.sampled_from(TROUBLE),
+        st.sampled_from(fuzz_budget.INJECTED),  # often: a page that echoes one must fail
         st.text(max_size=40),
         st.text(max_size=3).map(lambda t: t * 2000),
     )
@@ -438,15 +441,30 @@ async def known(demo) -> Known:
     )
 
 
-async def never_a_5xx(strategy, send_one, caplog, what: str) -> None:
+async def never_a_5xx(
+    strategy, send_one, caplog, what: str, *, fuzzer: str, own_clinic=None
+) -> None:
     """Sends each request hypothesis draws from `strategy` (`send_one(request)` answers
-    it); fails on the first 5xx or error logged, with the request that caused it."""
+    it, fuzzer's share of the budget); fails on the first 5xx, error logged, injected
+    script echoed unescaped, or (with `own_clinic(request)`, the clinic whose host was
+    asked) another clinic's name, with the request that caused it. With FUZZ_REPORT,
+    counts them all and fails at the end."""
     caplog.set_level(logging.ERROR)
     loop = asyncio.get_running_loop()
     answered: dict[int, int] = {}
+    figures = fuzz_budget.Figures()
+    first: list = []  # the first offending request, when counting
+    seen_logs = [0]
+
+    def offends(problem: bool, detail) -> None:
+        if not problem:
+            return
+        if fuzz_budget.REPORT is None:
+            raise AssertionError(detail)
+        first[:] = first or [detail]
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=fuzz_budget.examples(fuzzer),
         deadline=None,
         database=None,
         suppress_health_check=[
@@ -459,15 +477,40 @@ async def never_a_5xx(strategy, send_one, caplog, what: str) -> None:
     def never_fails(request):
         response = asyncio.run_coroutine_threadsafe(send_one(request), loop).result(timeout=60)
         answered[response.status_code] = answered.get(response.status_code, 0) + 1
-        assert response.status_code < 500, (response.status_code, request)
-        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-        assert not logged, (logged, request)
+        figures.requests += 1
+        figures.server_errors += response.status_code >= 500
+        offends(response.status_code >= 500, (response.status_code, request))
+        records = caplog.records[seen_logs[0] :]
+        seen_logs[0] = len(caplog.records)
+        logged = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+        figures.errors_logged += len(logged)
+        offends(bool(logged), (logged, request))
+        echoed = fuzz_budget.unescaped_echo(response)
+        figures.unescaped_echoes += echoed is not None
+        offends(echoed is not None, (f"{echoed!r} echoed unescaped", request))
+        if own_clinic is not None:
+            leaked = fuzz_budget.foreign_name(response, own_clinic(request))
+            figures.foreign_clinic_leaks += leaked is not None
+            offends(leaked is not None, (f"{leaked!r} in the answer", request))
 
+    started = loop.time()
     await asyncio.to_thread(never_fails)
+    figures.seconds = round(loop.time() - started, 2)
+    fuzz_budget.record(fuzzer, figures)
     print(f"\n{sum(answered.values())} {what}, by status: {dict(sorted(answered.items()))}")
+    assert not first, first[0]
+
+
+def host_clinic(request: dict) -> str | None:
+    return fuzz_budget.clinic_of(request["headers"].get("host", "demo.localhost"))
 
 
 async def test_no_request_gets_a_5xx_or_logs_an_error(demo, known, caplog):
     await never_a_5xx(
-        requests(known), lambda request: send(demo, request), caplog, "fuzzed requests"
+        requests(known),
+        lambda request: send(demo, request),
+        caplog,
+        "fuzzed requests",
+        fuzzer="portal",
+        own_clinic=host_clinic,
     )

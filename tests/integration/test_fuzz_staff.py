@@ -4,22 +4,22 @@ values, URL-encoded or multipart, with or without htmx's headers), the answer is
 5xx and the log holds no error (SPEC §11). The CSRF token is real, so requests reach the
 handlers; an administrator is signed in, so every page is open to them.
 
-A few hundred examples run in the normal suite; FUZZ_EXAMPLES=5000 runs more."""
+Three tenths of FUZZ_REQUESTS (tests/integration/fuzz_budget.py) are these; every answer
+is also checked for an injected script echoed unescaped and the other clinic's name."""
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import quote
 
 import pytest
 from hypothesis import strategies as st
 
+from tests.integration import fuzz_budget
 from tests.integration.staff_helpers import signed_in
 from tests.integration.test_fuzz_portal import TROUBLE, multipart, never_a_5xx
 from tests.integration.test_isolation import SIGNS_OUT, STREAMS, concrete, demo_values
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 # Kept out: signing out (the walk needs its session) and the one account whose password or
 # second factor a lucky example could change (the rest would meet the sign-in page).
 LEFT_OUT = {*SIGNS_OUT, *STREAMS, "/staff/account/security/on", "/staff/account/security/off"}
@@ -69,6 +69,7 @@ def requests(routes, names, token):
     values = st.one_of(
         st.sampled_from(["", "1", "on", "en", "fr", "2026-11-25", "09:00", "F", "a@example.org"]),
         st.sampled_from(TROUBLE),
+        st.sampled_from(fuzz_budget.INJECTED),  # often: a page that echoes one must fail
         st.text(max_size=40),
         st.text(max_size=3).map(lambda t: t * 3000),
     )
@@ -120,6 +121,8 @@ async def test_no_staff_request_gets_a_5xx_or_logs_an_error(demo, staff_area, ca
         lambda request: send(demo, request),
         caplog,
         "staff requests",
+        fuzzer="staff",
+        own_clinic=lambda request: "demo",
     )
 
 

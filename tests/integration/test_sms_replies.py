@@ -334,7 +334,7 @@ async def test_well_signed_fuzzed_forms_never_get_a_5xx(comms, provider, caplog)
             },
         )
 
-    await never_a_5xx(forms, send, caplog, "signed inbound SMS")
+    await never_a_5xx(forms, send, caplog, "signed inbound SMS", fuzzer="sms")
 
 
 async def test_another_clinics_appointment_is_never_confirmed(comms, web_app, provider):

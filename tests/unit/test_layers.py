@@ -76,6 +76,7 @@ LAYERS = [
         "app.health",
         "app.metrics_route",
         "app.retention",
+        "app.backup",
         "app.in_process_jobs",
         "app.tenancy_sync",  # the host cache forgotten on every instance
         "app.seed",

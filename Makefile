@@ -5,7 +5,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 MO := app/i18n/locales/fr/LC_MESSAGES/messages.mo app/i18n/locales/en/LC_MESSAGES/messages.mo
 OIDC_PROVIDER := tests/oidc_provider
 
-.PHONY: install run test lint test-sqlite test-postgres worker bench migrate seed messages clean backup restore
+.PHONY: install run cluster test lint test-sqlite test-postgres worker bench migrate seed messages clean backup restore
 
 install: .venv/.installed $(MO) $(OIDC_PROVIDER)/node_modules/.installed
 
@@ -37,6 +37,12 @@ seed: migrate
 
 run: seed
 	$(PY) -m app serve
+
+# The production shape on this machine: two instances behind HAProxy (deploy/haproxy.cfg),
+# and a worker, on DATABASE_URL (PostgreSQL) and REDIS_URL, one SECRET_KEY; migrates and
+# seeds first. HAProxy listens on CLUSTER_PORT (8000), the instances on the next two ports.
+cluster: install
+	$(PY) -m deploy.cluster
 
 worker: install
 	$(PY) -m jobs.worker

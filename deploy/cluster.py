@@ -119,8 +119,8 @@ def start(
         _wait_healthy(haproxy, f"http://{LOOPBACK}:{port}/healthz")
         others = []
         if worker:
-            arq = Path(sys.executable).with_name("arq")
-            others.append(_spawn("worker", [str(arq), "jobs.worker.WorkerSettings"], env, logs))
+            command = [sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"]
+            others.append(_spawn("worker", command, env, logs))
             started.append(others[-1])
         return Cluster(port, instances, haproxy, env, logs, tuple(others))
     except BaseException:
@@ -212,9 +212,17 @@ def _required(env: Mapping[str, str]) -> dict[str, str]:
     return {**env, "SECRET_KEY": env.get("SECRET_KEY") or key_file(VAR / "secret_key")}
 
 
+def _interrupted(_signal, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     from app.settings import SettingsError
 
+    # Ctrl-C, and SIGTERM from whatever runs this (even where SIGINT came in ignored, as
+    # for a background job): everything started is stopped in turn.
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         env = _required(os.environ)
     except SettingsError as error:

@@ -22,9 +22,8 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from app import clock
+from app import clock, db
 from app.settings import VAR, Database
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -260,24 +259,7 @@ async def _postgres_rows(dsn: str) -> dict[str, int]:
 
 
 def _create_if_missing(dsn: str) -> None:
-    asyncio.run(_create_database(dsn))
-
-
-async def _create_database(dsn: str) -> None:
-    import asyncpg
-
-    try:
-        await (await asyncpg.connect(dsn, timeout=10)).close()
-        return
-    except asyncpg.InvalidCatalogNameError:
-        pass
-    parts = urlsplit(dsn)
-    name = parts.path.strip("/")
-    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    asyncio.run(db.create_postgres_database(dsn))
 
 
 # -- the PostgreSQL tools -----------------------------------------------------------------

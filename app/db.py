@@ -201,6 +201,25 @@ def unavailable(error: BaseException) -> bool:
     return False
 
 
+async def create_postgres_database(dsn: str) -> None:
+    """The database the DSN names, created if missing (a restore, the benchmarks)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    try:
+        await (await asyncpg.connect(dsn, timeout=10)).close()
+        return
+    except asyncpg.InvalidCatalogNameError:
+        pass
+    parts = urlsplit(dsn)
+    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
+    try:
+        await admin.execute(f'CREATE DATABASE "{parts.path.strip("/")}"')
+    finally:
+        await admin.close()
+
+
 async def rebuild(database: Database) -> None:
     """Empty the database and run every migration from zero (tests and benchmarks only)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards

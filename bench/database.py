@@ -55,27 +55,8 @@ async def reset() -> None:
 
     database = parse_database_url(os.environ["DATABASE_URL"])
     if database.kind == "postgres":
-        await _create_postgres_database(database.dsn)
+        await db.create_postgres_database(database.dsn)
     await db.rebuild(database)
-
-
-async def _create_postgres_database(dsn: str) -> None:
-    from urllib.parse import urlsplit, urlunsplit
-
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(dsn, timeout=5)
-    except asyncpg.InvalidCatalogNameError:
-        parts = urlsplit(dsn)
-        name = parts.path.strip("/")
-        admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=5)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        return
-    await conn.close()
 
 
 async def bulk_insert(table: str, columns: Sequence[str], rows: list[tuple]) -> None:

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.database import URLS, _create_postgres_database, log, main
+from bench.database import URLS, log, main
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -39,7 +39,9 @@ async def measure(args) -> dict:
     }
     env.pop("DATABASE_URL", None)  # the suite's conftest chooses from TEST_DATABASE_URL
     if args.backend == "postgres":
-        await _create_postgres_database(URLS["postgres"])
+        from app.db import create_postgres_database
+
+        await create_postgres_database(URLS["postgres"])
         env["TEST_DATABASE_URL"] = URLS["postgres"]
     else:
         env.pop("TEST_DATABASE_URL", None)  # a temporary SQLite file of the suite's own

@@ -18,8 +18,8 @@ at the same concurrency (capped by max_connections), and `storm_vs_db_ratio` is 
 holds+books per second over pgbench's transactions per second.
 
 On PostgreSQL the patients go through HAProxy to two app processes sharing the database
-and Redis, as production runs (--instances changes how many); on SQLite, the embedded
-default, to one process."""
+and Redis, as production runs (deploy/cluster.py); on SQLite, the embedded default, to
+one process (--instances chooses)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from pathlib import Path
 from bench import database
 from bench.database import log
 from bench.engine import percentile
-from bench.servers import free_port, start_server, stop
+from bench.servers import REDIS_URL, SECRET_KEY, free_port, start_server, stop
 
 SERVICE = "Consultation urgente"
 PRACTITIONER = "Dre Julie Roy"
@@ -357,6 +357,8 @@ async def measure(args) -> dict:
 
     backend = args.backend
     instances = args.instances or (2 if backend == "postgres" else 1)
+    if instances not in (1, 2):
+        raise SystemExit("--instances: 1, or 2 behind HAProxy")
     await database.reset()
     await seed(schedules=False)
     opened = await open_slots(args.slots)
@@ -364,14 +366,27 @@ async def measure(args) -> dict:
     env = {"TRUSTED_PROXIES": "127.0.0.0/8"}
     if backend == "sqlite":
         env["REDIS_URL"] = ""  # the embedded default: jobs in the web process
-    ports = [free_port() for _ in range(instances)]
-    servers = [await start_server(port, **env) for port in ports]
-    front_port, balancer = ports[0], None
-    if instances > 1:
-        from bench.balancer import start_balancer
+    server, cluster = None, None
+    if instances == 2:
+        # As production runs: deploy.cluster's HAProxy in front of two instances.
+        from deploy import cluster as deployment
 
         front_port = free_port()
-        balancer = start_balancer(front_port, ports)
+        cluster = deployment.start(
+            env={
+                **os.environ,
+                **env,
+                "REDIS_URL": REDIS_URL,
+                "SECRET_KEY": SECRET_KEY,
+                "BASE_DOMAIN": "localhost",
+            },
+            port=front_port,
+            instance_ports=(free_port(), free_port()),
+            logs=Path(tempfile.mkdtemp(prefix="storm-")),
+        )
+    else:
+        front_port = free_port()
+        server = await start_server(front_port, **env)
     rng = random.Random(7)
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
     patients = [
@@ -436,9 +451,9 @@ async def measure(args) -> dict:
             await client.aclose()
         for patient in patients:
             await patient.client.aclose()
-        if balancer is not None:
-            stop(balancer)
-        for server in servers:
+        if cluster is not None:
+            deployment.stop(cluster)
+        if server is not None:
             stop(server)
     kept, doubled = await in_database(slot_ids)
     requests = len(tally.hold_ms) + len(tally.book_ms)
@@ -491,7 +506,7 @@ if __name__ == "__main__":
         measure,
         patients=(500, "patients in the storm"),
         slots=(50, "slots they all want"),
-        instances=(0, "app processes behind HAProxy (0: 2 on PostgreSQL, 1 on SQLite)"),
+        instances=(0, "1, or 2 behind HAProxy (0: 2 on PostgreSQL, 1 on SQLite)"),
         pgbench_seconds=(10, "how long pgbench runs the hold transaction"),
         staff=(50, "staff members with the agenda open (SSE) during the storm"),
         reloading=(5, "of them reloading the storm day's agenda, timed"),

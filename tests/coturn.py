@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import free_port, require
+from tests.processes import stop_process
 
 REALM = "test"
 RELAY_PORTS = 40  # a small range: a test session makes a handful of allocations
@@ -115,12 +116,7 @@ def running_turnserver() -> Iterator[TurnServer]:
         _wait_until_answering(process, server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         if process.returncode not in (0, -15):
             warnings.warn(
                 f"turnserver exited {process.returncode}:\n{log.read_text()}", stacklevel=1

@@ -19,6 +19,7 @@ from typing import Iterator
 import httpx
 
 from conftest import free_port, port_open, require
+from tests.processes import stop_process
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,9 +166,4 @@ def app_process(log: Path, **env: str) -> Iterator[AppProcess]:
                 time.sleep(0.1)
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import httpx
 
 from conftest import free_port, require
+from tests.processes import stop_process
 
 HERE = Path(__file__).resolve().parent
 Tamper = Literal["wrong_audience", "other_key", "expired", "wrong_issuer", "nonce"]
@@ -176,12 +177,7 @@ def running_provider(
         started = True
         yield OidcProvider(issuer, tuple(clients), tuple(accounts), log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         output = log.read_text()
         log.unlink()
         if started and output:  # it is quiet when all is well: an error or a warning is news

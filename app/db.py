@@ -198,6 +198,11 @@ def unavailable(error: BaseException) -> bool:
             return True
         if isinstance(cause, asyncpg.InterfaceError) and "closed" in str(cause):
             return True  # a pooled connection the server closed meanwhile
+        if isinstance(cause, asyncpg.InternalClientError) and "operation (2)" in str(cause):
+            # State 2 is asyncpg's "discarding until the server is ready": an idle pooled
+            # connection got the shutting-down server's farewell and was taken by a request
+            # before its socket closed. The pool replaces it on release.
+            return True
     return False
 
 

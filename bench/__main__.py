@@ -29,6 +29,8 @@ BENCHMARKS = {
     "patients": "bench.patients",
     "signalling": "bench.signalling",
     "storm": "bench.storm",
+    "faults": "bench.faults",
+    "fuzz": "bench.fuzz",
 }
 # Figure: (target, "max", "min" or "exact"), checked in the table.
 TARGETS = {
@@ -51,6 +53,11 @@ TARGETS = {
     "storm_booked": (50, "exact"),
     "storm_double_bookings": (0, "exact"),
     "storm_5xx": (0, "exact"),
+    "faults_failed": (0, "exact"),  # each fault test injected and passed
+    "fuzz_5xx": (0, "exact"),
+    "fuzz_errors_logged": (0, "exact"),
+    "fuzz_unescaped_echoes": (0, "exact"),
+    "fuzz_foreign_clinic_leaks": (0, "exact"),
 }
 # Figures whose target depends on the backend (the storm's: two instances on PostgreSQL,
 # the embedded default's one process on SQLite).

@@ -5,24 +5,23 @@ shared by the portal's fuzzer, the staff area's and the inbound SMS webhook's. E
 answer: no 5xx, no error logged, no injected script echoed unescaped in a page, and no
 other clinic's name.
 
-With FUZZ_REPORT=file.json the fuzzers count what they find instead of stopping at the
-first, add their figures to that file (bench.fuzz reads it), and fail at the end."""
+With FIGURES_REPORT=file.json (tests.figures) the fuzzers count what they find instead of
+stopping at the first, add their figures to that file (bench.fuzz reads it), and fail at
+the end."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import httpx
 
+import tests.figures
 from app.numbers import whole_number
 
 TOTAL = whole_number(os.environ.get("FUZZ_REQUESTS", "1000"), maximum=10**7) or 1000
 SHARES = {"portal": 0.5, "staff": 0.3, "sms": 0.2}
-REPORT = os.environ.get("FUZZ_REPORT") or None
 # What the fuzzers inject (among tests.integration.test_fuzz_portal.TROUBLE): markup that
 # would run if a page printed it as it came.
 INJECTED = ("<script>fuzz(1)</script>", '"><svg onload=fuzz(2)>', "<img src=x onerror=fuzz(3)>")
@@ -70,9 +69,4 @@ def foreign_name(response: httpx.Response, own: str | None) -> str | None:
 
 
 def record(fuzzer: str, figures: Figures) -> None:
-    if not REPORT:
-        return
-    path = Path(REPORT)
-    report = json.loads(path.read_text()) if path.exists() else {}
-    report[fuzzer] = asdict(figures)
-    path.write_text(json.dumps(report))
+    tests.figures.record(fuzzer, asdict(figures))

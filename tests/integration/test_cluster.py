@@ -37,6 +37,7 @@ from app.scheduling.tables import Slot
 from app.staff.lockout import MAX_FAILURES
 from conftest import REDIS_TEST_URL, port_open, require, truncate_all
 from deploy.cluster import restart
+from tests import figures
 from tests.cluster import (
     INSTANCES,
     both_serving,
@@ -280,6 +281,16 @@ async def test_an_instance_killed_mid_storm_costs_only_its_requests_in_flight(se
         f"gone {(gone_at - killed_at) * 1000:.0f} ms after SIGKILL; requests on their way to "
         f"either instance then: {len(in_flight)}; sent again: {len(dropped)}; "
         f"5xx: {len(errors)}; {dict(outcomes)}"
+    )
+    figures.record(
+        "instance_killed",
+        {
+            "patients": PATIENTS,
+            "in_flight": len(in_flight),
+            "sent_again": len(dropped),
+            "5xx": len(errors),
+            "booked": outcomes["booked"],
+        },
     )
     assert all(s.started < gone_at for s in dropped + errors), dropped + errors
     assert len(dropped) + len(errors) <= len(in_flight)

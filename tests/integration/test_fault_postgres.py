@@ -15,6 +15,7 @@ from collections import Counter
 import httpx
 import pytest
 
+from tests import figures
 from tests.integration.private_services import ROOT, app_process, postgres_cluster
 
 pytestmark = pytest.mark.skipif(
@@ -120,6 +121,10 @@ def test_a_postgres_restart_is_a_clean_503_and_the_app_recovers_by_itself(tmp_pa
                 time.sleep(0.5)
             print(
                 f"statuses: stopped {dict(during_restart.statuses)}, restart {dict(quick.statuses)}"
+            )
+            figures.record(
+                "postgres_restart",
+                {"stopped": dict(during_restart.statuses), "restarted": dict(quick.statuses)},
             )
             assert set(quick.statuses) <= {200, 503}, quick.statuses
             assert client.get("/healthz").json()["status"] == "ok"

@@ -13,6 +13,7 @@ from datetime import date, time, timedelta
 from app.listeners import make_bus
 from app.scheduling.services import SchedulingService
 from jobs.worker import SteadyWorker, WorkerSettings, redis_settings
+from tests import figures
 from tests.integration.engine_fixtures import RECEPTION
 from tests.integration.messaging_helpers import Comms, local, outbox
 from tests.integration.polling import until
@@ -88,6 +89,15 @@ async def test_redis_killed_mid_delivery_and_restarted_every_message_goes_once(
             assert not task.done(), "the worker gave up"
         finally:
             await stop(running, task)
+    figures.record(
+        "redis_killed",
+        {
+            "messages": 2 * APPOINTMENTS,
+            "emails_before_the_kill": before_restart,
+            "emails": len(comms.smtp.received),
+            "sms": len(comms.sms.sent),
+        },
+    )
     assert before_restart < APPOINTMENTS  # Redis died while there was work left
     every_patient_once(comms, appointments)
     rows = await outbox(kind="confirmation")

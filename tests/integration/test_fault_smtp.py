@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app import clock
+from tests import figures
 from tests.integration.messaging_helpers import outbox
 from tests.integration.test_messaging_workers import book_many, every_message_once
 
@@ -39,6 +40,15 @@ async def test_a_mail_server_refusing_for_a_minute_loses_and_doubles_nothing(com
     comms.smtp.refuse_data = None  # a minute on, it accepts
     assert clock.now() - started >= timedelta(minutes=1)
     await deliver_for(comms, timedelta(minutes=3))  # the backoff's next attempts
+    figures.record(
+        "smtp_refusing",
+        {
+            "emails": APPOINTMENTS,
+            "received": len(comms.smtp.received),
+            "distinct_received": len({m["Message-ID"] for m in comms.smtp.received}),
+            "refused": len(comms.smtp.refused_ids),
+        },
+    )
     await every_message_once(comms, appointments)
     emails = await outbox(kind="confirmation", channel="email")
     assert min(row["attempts"] for row in emails) >= 2  # each was refused, then sent

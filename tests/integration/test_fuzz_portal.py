@@ -28,6 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tests.figures
 from tests.integration import fuzz_budget
 from tests.integration.portal_helpers import (
     MARIE,
@@ -447,7 +448,7 @@ async def never_a_5xx(
     """Sends each request hypothesis draws from `strategy` (`send_one(request)` answers
     it, fuzzer's share of the budget); fails on the first 5xx, error logged, injected
     script echoed unescaped, or (with `own_clinic(request)`, the clinic whose host was
-    asked) another clinic's name, with the request that caused it. With FUZZ_REPORT,
+    asked) another clinic's name, with the request that caused it. With FIGURES_REPORT,
     counts them all and fails at the end."""
     caplog.set_level(logging.ERROR)
     loop = asyncio.get_running_loop()
@@ -459,7 +460,7 @@ async def never_a_5xx(
     def offends(problem: bool, detail) -> None:
         if not problem:
             return
-        if fuzz_budget.REPORT is None:
+        if tests.figures.REPORT is None:
             raise AssertionError(detail)
         first[:] = first or [detail]
 

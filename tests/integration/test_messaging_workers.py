@@ -20,6 +20,7 @@ from app.main import create_app
 from app.messaging.dispatch import CONCURRENCY, LEASE
 from conftest import MESSAGING_REDIS_TEST_URL as REDIS_URL
 from jobs.worker import WorkerSettings
+from tests import figures
 from tests.integration.messaging_fakes import SmsProvider
 from tests.integration.messaging_helpers import (
     Comms,
@@ -148,6 +149,10 @@ async def test_a_worker_killed_holding_a_batch_loses_nothing(comms, redis, worke
     assert comms.smtp.received == [] and comms.sms.sent == []
     clock.advance(LEASE + timedelta(seconds=1))
     assert await one_dispatch_job(redis) == 45
+    figures.record(
+        "worker_killed",
+        {"messages": 45, "received": len(comms.smtp.received) + len(comms.sms.sent)},
+    )
     await every_message_once(comms, appointments)
 
 

@@ -79,6 +79,49 @@ class Tally:
         return response
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_busy_s() -> float:
+    """CPU time every core of the machine has spent busy so far, from /proc/stat."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+@dataclass
+class CpuSplit:
+    """Where the storm's CPU went: the app's processes, this load generator, the machine
+    (PostgreSQL, HAProxy, Redis and the rest are the difference)."""
+
+    app_pids: list[int]
+    app: float = 0.0
+    client: float = 0.0
+    machine: float = 0.0
+
+    def __enter__(self) -> "CpuSplit":
+        self._start = self._read()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = self._read()
+        self.app, self.client, self.machine = (b - a for a, b in zip(self._start, end))
+
+    def _read(self) -> tuple[float, float, float]:
+        return (
+            sum(process_cpu_s(pid) for pid in self.app_pids),
+            timer.process_time(),
+            machine_busy_s(),
+        )
+
+
 def identity(n: int) -> dict[str, str]:
     return {
         "first_name": "Patient",
@@ -433,8 +476,10 @@ async def measure(args) -> dict:
             f"  {len(patients)} patients on the slots page"
             f" in {timer.perf_counter() - started:.1f} s"
         )
+        app_pids = [i.process.pid for i in cluster.instances] if cluster else [server.pid]
         started = timer.perf_counter()
-        await asyncio.gather(*(storm(p, tally, rng) for p in patients))
+        with CpuSplit(app_pids) as cpu:
+            await asyncio.gather(*(storm(p, tally, rng) for p in patients))
         elapsed = timer.perf_counter() - started
         stop_reloading.set()
         await asyncio.gather(*reloaders)
@@ -481,6 +526,13 @@ async def measure(args) -> dict:
         "storm_agenda_p95_ms": round(percentile(staff.agenda_ms, 95), 1)
         if staff.agenda_ms
         else None,
+        # Where the time went: CPU seconds over the storm, and the app's per request
+        # (every request of the storm: holds, books, the pages read between them).
+        "storm_cores_busy": round(cpu.machine / elapsed, 2),
+        "storm_cpu_app_s": round(cpu.app, 2),
+        "storm_cpu_load_generator_s": round(cpu.client, 2),
+        "storm_cpu_rest_s": round(cpu.machine - cpu.app - cpu.client, 2),
+        "storm_app_cpu_ms_per_request": round(cpu.app * 1000 / sum(tally.statuses.values()), 2),
     }
     if backend == "postgres":
         clients = min(args.patients, await max_connections() - 20)

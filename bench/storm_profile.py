@@ -1,7 +1,10 @@
 """Where a storm request's time goes: one patient's walk, in process, each step timed
 with its SQL statements counted, then the hold and the book under cProfile.
 
-python -m bench.storm_profile --backend sqlite|postgres [--top 25]
+python -m bench.storm_profile --backend sqlite|postgres [--top 25] [--profile refused_hold]
+
+A walk also tries, before its own, the slot the walk before it booked: the refused hold
+(the page again, with what is left) that most of a storm's requests are.
 
 Prints, per step, the wall time and this process's CPU time (medians of --repeat walks;
 the profiled walks' CPU includes the profiler's) and the statements run, then
@@ -59,6 +62,8 @@ async def measure(args) -> dict:
                         log("   ", statement.sql[:300])
                 return response
 
+            profiled = set(args.profile.split(","))
+            taken = None  # the slot the walk before booked
             for n in range(args.repeat):
                 profile = n > 0  # the first walk warms caches and templates
                 page = await step("identify_page", client.get("/centre-ville/"))
@@ -77,12 +82,23 @@ async def measure(args) -> dict:
                 slots_url = service_url.replace("/service", "/slots")
                 listing = await step("slots_page", client.get(slots_url))
                 slot = SLOT_ID.findall(listing.text)[0]
+                if taken is not None:
+                    refused = await step(
+                        "refused_hold",
+                        client.post(
+                            slots_url,
+                            data={"slot": taken, "form_token": token_of(listing.text)},
+                            headers={"HX-Request": "true"},  # as the storm's phones send it
+                        ),
+                        profile and "refused_hold" in profiled,
+                    )
+                    assert refused.status_code == 409, refused.status_code
                 held = await step(
                     "hold",
                     client.post(
                         slots_url, data={"slot": slot, "form_token": token_of(listing.text)}
                     ),
-                    profile,
+                    profile and "hold" in profiled,
                 )
                 review = await step("review_page", client.get(held.headers["location"]))
                 await step(
@@ -90,8 +106,9 @@ async def measure(args) -> dict:
                     client.post(
                         held.headers["location"], data={"form_token": token_of(review.text)}
                     ),
-                    profile,
+                    profile and "book" in profiled,
                 )
+                taken = slot
     figures = {
         name: {
             "median_ms": round(statistics.median(times), 2),
@@ -119,4 +136,5 @@ if __name__ == "__main__":
         top=(40, "functions shown from the profile"),
         show_sql=(0, "1: print each step's statements (second walk)"),
         sort=("cumulative", "the profile's order: cumulative or tottime"),
+        profile=("hold,book", "the steps profiled: hold, book, refused_hold"),
     )

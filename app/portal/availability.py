@@ -5,48 +5,66 @@ Both the wizard and rescheduling offer exactly these, and accept nothing else.""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.booking.search import Available, search
+from app.booking.search import Available, Criteria, search
 from app.online_services.services import search_criteria
 from tenants.tables import Clinic
 
 
-async def bookable_slots(
+@dataclass(frozen=True)
+class BookableQuery:
+    """What a person may book, worked out once (the service's rules, the person, the
+    clinic's notice): a request that searches twice (a refused hold: the one slot, then
+    the page of what is left) asks the database for these only once."""
+
+    clinic_id: int
+    criteria: Criteria
+    min_notice: timedelta
+
+    async def slots(self, *, limit: int, slot_id: int | None = None) -> list[Available]:
+        return await search(
+            clinic_id=self.clinic_id,
+            criteria=dataclasses.replace(self.criteria, slot_id=slot_id),
+            limit=limit,
+            min_notice=self.min_notice,
+        )
+
+
+async def bookable_query(
     *,
     clinic_id: int,
     service_id: int | None,
     patient_id: int | None,
     site_id: int,
-    limit: int,
     from_date: date | None = None,
     day_part: str | None = None,
     holder: str | None = None,
-    slot_id: int | None = None,
-) -> list[Available]:
+) -> BookableQuery | None:
+    """None when there is nothing to search: no service chosen, or not this person's."""
     criteria = (
         await search_criteria(clinic_id=clinic_id, service_id=service_id, patient_id=patient_id)
         if service_id
         else None
     )
     if criteria is None:
-        return []
+        return None
     notice = (
         await Clinic.select(Clinic.min_booking_notice_minutes).where(Clinic.id == clinic_id).first()
     )
-    return await search(
+    return BookableQuery(
         clinic_id=clinic_id,
         criteria=dataclasses.replace(
-            criteria,
-            site_id=site_id,
-            from_date=from_date,
-            day_part=day_part,
-            holder=holder,
-            slot_id=slot_id,
+            criteria, site_id=site_id, from_date=from_date, day_part=day_part, holder=holder
         ),
-        limit=limit,
         min_notice=timedelta(minutes=notice["min_booking_notice_minutes"]),
     )
+
+
+async def bookable_slots(*, limit: int, slot_id: int | None = None, **query) -> list[Available]:
+    prepared = await bookable_query(**query)
+    return [] if prepared is None else await prepared.slots(limit=limit, slot_id=slot_id)
 
 
 async def is_bookable(slot_id: int, **query) -> bool:

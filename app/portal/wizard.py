@@ -46,7 +46,7 @@ from app.patients.contacts import (
 )
 from app.patients.forms import parse_identity
 from app.patients.identification import identify, identity_key
-from app.portal.availability import bookable_slots
+from app.portal.availability import BookableQuery, bookable_query
 from app.portal.dependencies import booking_session, portal_site
 from app.portal.form_tokens import check_form_token, form_token
 from app.portal.forms import parse_service_step
@@ -409,19 +409,24 @@ class BookingSteps(Controller):
             return await self._slots_page(step, error="expired", status_code=422)
         if slot_id is None:
             return await self._slots_page(step, error="choose", status_code=422)
-        if not await _available(step, limit=1, slot_id=slot_id):
-            return await self._slots_page(step, error="taken", status_code=409)
+        # Worked out once: most holds in a storm are refused, and each then shows the page.
+        query = await _bookable(step)
+        if query is None or not await query.slots(limit=1, slot_id=slot_id):
+            return await self._slots_page(step, error="taken", status_code=409, query=query)
         outcome = await sessions.hold(session=step.session, slot_id=slot_id, booking=booking)
         if outcome.code is OutcomeCode.TOO_MANY_HOLDS:
-            return await self._slots_page(step, error="holds", status_code=429)
+            return await self._slots_page(step, error="holds", status_code=429, query=query)
         if not outcome.ok:
-            return await self._slots_page(step, error="taken", status_code=409)
+            return await self._slots_page(step, error="taken", status_code=409, query=query)
         await sessions.update(clinic_id=step.clinic.id, session_id=step.session.id, slot=slot_id)
         return step.go("review")
 
-    async def _slots_page(self, step: Step, error=None, status_code=200) -> Response:
+    async def _slots_page(
+        self, step: Step, error=None, status_code=200, query: BookableQuery | None = None
+    ) -> Response:
         shown = step.session.shown
-        found = await _available(step, limit=shown + 1)
+        query = query or await _bookable(step)
+        found = await query.slots(limit=shown + 1) if query else []
         return step.render(
             "portal/slots.html",
             "slots",
@@ -576,16 +581,14 @@ async def _pending(clinic: ClinicRef, session: BookingSessionView) -> list[Conta
     return await pending_among(clinic_id=clinic.id, patient_id=session.patient_id, values=typed)
 
 
-async def _available(step: Step, limit: int, slot_id: int | None = None):
+async def _bookable(step: Step) -> BookableQuery | None:
     clinic, site, session = step.clinic, step.site, step.session
-    return await bookable_slots(
+    return await bookable_query(
         clinic_id=clinic.id,
         service_id=session.service_id,
         patient_id=session.patient_id,
         site_id=site.id,
-        limit=limit,
         from_date=session.from_date,
         day_part=session.day_part,
         holder=session.token,
-        slot_id=slot_id,
     )

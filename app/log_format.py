@@ -1,5 +1,6 @@
-"""How the web server's logs are written: LOG_FORMAT=json (production: one JSON object per
-line, for a log collector) or text (a terminal: uvicorn's own access log).
+"""How the web server's and the worker's logs are written: LOG_FORMAT=json (production:
+one JSON object per line, for a log collector) or text (a terminal: uvicorn's own access
+log, arq's lines).
 
 In JSON, each request is one line from app.request_log, which replaces uvicorn's access
 log; every other record (the app's warnings, tracebacks, uvicorn's start-up) is a JSON
@@ -44,4 +45,23 @@ def log_config(log_format: str) -> dict:
     config["loggers"]["uvicorn.access"] = {"handlers": [], "level": "WARNING", "propagate": False}
     config["loggers"]["app"] = {"handlers": ["access"], "level": "INFO", "propagate": False}
     config["loggers"]["litestar"] = {"handlers": ["default"], "level": "WARNING"}
+    return config
+
+
+def worker_log_config(log_format: str) -> dict:
+    """The worker's (python -m jobs.worker): arq's own lines (jobs started, done, failed)
+    and the app's warnings, as JSON lines like the web server's, or arq's text."""
+    from arq.logs import default_log_config
+
+    config = default_log_config(verbose=False)
+    if log_format != "json":
+        return config
+    config["formatters"] = {"json": {"()": JsonFormatter}}
+    config["handlers"]["arq.standard"]["formatter"] = "json"
+    for name in ("arq", "jobs", "app"):
+        config["loggers"][name] = {
+            "handlers": ["arq.standard"],
+            "level": "INFO",
+            "propagate": False,
+        }
     return config

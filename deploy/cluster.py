@@ -119,7 +119,11 @@ def start(
         _wait_healthy(haproxy, f"http://{LOOPBACK}:{port}/healthz")
         others = []
         if worker:
-            command = [sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"]
+            command = [
+                sys.executable,
+                "-m",
+                "jobs.worker",
+            ]  # make worker's: rides out Redis restarts
             others.append(_spawn("worker", command, env, logs))
             started.append(others[-1])
         return Cluster(port, instances, haproxy, env, logs, tuple(others))

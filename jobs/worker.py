@@ -13,7 +13,6 @@ import os
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.logs import default_log_config
 from arq.worker import Worker, get_kwargs
 from prometheus_client import start_http_server
 from redis.asyncio.retry import Retry
@@ -23,6 +22,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 
 from app import db, retention
+from app.log_format import worker_log_config
 from app.messaging.dispatch import Dispatcher
 from app.platforms import sessions as platform_sessions
 from app.settings import load
@@ -148,7 +148,7 @@ class SteadyWorker(Worker):
 
 
 def main() -> None:
-    logging.config.dictConfig(default_log_config(verbose=False))
+    logging.config.dictConfig(worker_log_config(load().log_format))
     if port := os.environ.get("WORKER_METRICS_PORT"):
         # The worker's own counters (deliveries by channel and status) for the scraper, on
         # the loopback unless WORKER_METRICS_HOST says otherwise: it has no token.

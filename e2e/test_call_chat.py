@@ -210,7 +210,9 @@ async def test_the_panel_loaded_into_a_call_page_brings_its_script(
     )
     await expect(page.locator("#call-chat #chat-panel")).to_be_visible()
     await expect(page.locator("#call-chat h1")).to_have_count(0)  # the fragment only
-    await page.wait_for_function("window.callChatLoaded === true")
+    # A function, not an expression: Playwright polls an expression with eval(), which the
+    # page's CSP refuses (it passed only when the script had loaded by the first check).
+    await page.wait_for_function("() => window.callChatLoaded === true")
     await page.evaluate(
         """() => document.dispatchEvent(new CustomEvent("room:chat", {detail: {id: 424242,
             side: "staff", author: "Dre Roy", body: "Je vous fais entrer",

@@ -82,9 +82,21 @@ async def test_redis_killed_mid_delivery_and_restarted_every_message_goes_once(
             redis.start()
             print(f"killed with {before_restart} emails out; delivering again")
             restarted = _time.monotonic()
-            await until(
-                lambda: _none_left(), what="every confirmation sent after the restart", timeout=90
-            )
+            try:
+                await until(
+                    lambda: _none_left(),
+                    what="every confirmation sent after the restart",
+                    timeout=90,
+                )
+            except AssertionError as waited:
+                # The clock is frozen: a message whose attempt failed waits for a retry that
+                # never comes. Say which, and why it failed.
+                left = [
+                    (r["channel"], r["status"], r["attempts"], r["last_error"])
+                    for r in await outbox(kind="confirmation")
+                    if r["status"] != "sent"
+                ]
+                raise AssertionError(f"{waited}; {len(left)} left: {left[:5]}") from None
             print(f"the rest delivered in {_time.monotonic() - restarted:.1f} s")
             assert not task.done(), "the worker gave up"
         finally:

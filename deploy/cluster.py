@@ -119,11 +119,8 @@ def start(
         _wait_healthy(haproxy, f"http://{LOOPBACK}:{port}/healthz")
         others = []
         if worker:
-            command = [
-                sys.executable,
-                "-m",
-                "jobs.worker",
-            ]  # make worker's: rides out Redis restarts
+            # make worker's command: the worker that rides out Redis restarts
+            command = [sys.executable, "-m", "jobs.worker"]
             others.append(_spawn("worker", command, env, logs))
             started.append(others[-1])
         return Cluster(port, instances, haproxy, env, logs, tuple(others))

@@ -4,7 +4,7 @@ keyword."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 from tenants.tables import WorkSite
 
@@ -56,18 +56,13 @@ _SITE_SQL = (
     + ", ".join(f'"{field.name}" AS "site_{field.name}"' for field in fields(SiteView))
     + ' FROM "work_site" WHERE "clinic" = {} AND "slug" = {} LIMIT 1'
 )
-_FLAGS = tuple(field.name for field in fields(SiteView) if field.type == "bool")
 
 
 async def get_site(*, clinic_id: int, slug: str) -> SiteView | None:
     if not valid_site_slug(slug):
         return None
     rows = await WorkSite.raw(_SITE_SQL, clinic_id, slug)
-    if not rows:
-        return None
-    site = SiteView.from_row(rows[0])
-    # SQLite hands a raw query's booleans back as 0 and 1.
-    return replace(site, **{flag: bool(getattr(site, flag)) for flag in _FLAGS})
+    return SiteView.from_row(rows[0]) if rows else None
 
 
 async def list_sites(*, clinic_id: int) -> list[SiteView]:

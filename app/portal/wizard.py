@@ -399,33 +399,34 @@ class BookingSteps(Controller):
             shown = results_for_page(more // 5)
             await sessions.update(clinic_id=step.clinic.id, session_id=step.session.id, shown=shown)
             step = replace(step, session=replace(step.session, shown=shown))
-        return await self._slots_page(step, error=step.request.query_params.get("error"))
+        error = step.request.query_params.get("error")
+        return await self._slots_page(step, await _bookable(step), error=error)
 
     @post("/slots", name="portal:slots_submit")
     async def slots_submit(self, step: Step, booking: BookingService) -> Response:
         data = await text_fields(step.request)
         slot_id = whole_number(data.get("slot", ""), maximum=MAX_ID)
-        if step.expired(data):
-            return await self._slots_page(step, error="expired", status_code=422)
-        if slot_id is None:
-            return await self._slots_page(step, error="choose", status_code=422)
         # Worked out once: most holds in a storm are refused, and each then shows the page.
         query = await _bookable(step)
+        if step.expired(data):
+            return await self._slots_page(step, query, error="expired", status_code=422)
+        if slot_id is None:
+            return await self._slots_page(step, query, error="choose", status_code=422)
         if query is None or not await query.slots(limit=1, slot_id=slot_id):
-            return await self._slots_page(step, error="taken", status_code=409, query=query)
+            return await self._slots_page(step, query, error="taken", status_code=409)
         outcome = await sessions.hold(session=step.session, slot_id=slot_id, booking=booking)
         if outcome.code is OutcomeCode.TOO_MANY_HOLDS:
-            return await self._slots_page(step, error="holds", status_code=429, query=query)
+            return await self._slots_page(step, query, error="holds", status_code=429)
         if not outcome.ok:
-            return await self._slots_page(step, error="taken", status_code=409, query=query)
+            return await self._slots_page(step, query, error="taken", status_code=409)
         await sessions.update(clinic_id=step.clinic.id, session_id=step.session.id, slot=slot_id)
         return step.go("review")
 
     async def _slots_page(
-        self, step: Step, error=None, status_code=200, query: BookableQuery | None = None
+        self, step: Step, query: BookableQuery | None, error=None, status_code=200
     ) -> Response:
+        """The slots `query` finds now (None: nothing this person may book here)."""
         shown = step.session.shown
-        query = query or await _bookable(step)
         found = await query.slots(limit=shown + 1) if query else []
         return step.render(
             "portal/slots.html",

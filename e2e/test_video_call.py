@@ -144,8 +144,11 @@ async def test_a_teleconsultation_from_the_device_check_to_hang_up(browser, call
         await julie.get_by_label("Message", exact=True).fill("Bonjour Marie, je vous entends.")
         await julie.get_by_role("button", name="Envoyer").click()
         await expect(marie.locator(".chat-lines")).to_contain_text("je vous entends")
-        # Each post swaps the sender's panel: the file is chosen once the swap is in.
+        # Each post swaps the sender's panel: the file is chosen once the swap is in. Her
+        # own line can arrive first by the room's socket, so wait for htmx's request to end
+        # (the class goes with the swapped-out form); a file chosen before is swapped away.
         await expect(julie.locator(".chat-lines")).to_contain_text("je vous entends")
+        await expect(julie.locator("#chat-panel .htmx-request")).to_have_count(0)
         await julie.get_by_label("Partager un fichier").set_input_files(
             {"name": "ordonnance.pdf", "mimeType": "application/pdf", "buffer": PDF}
         )

@@ -118,31 +118,33 @@ async def _run_after_commit(work: Callable[[], Awaitable[None]]) -> None:
 
 @asynccontextmanager
 async def _sqlite_transaction(db: PooledSQLiteEngine) -> AsyncIterator[None]:
-    """BEGIN IMMEDIATE on a lent connection (app.sqlite_pool), as Piccolo's transaction
-    would, but the connection goes back to the pool after COMMIT. One that failed or was
-    cancelled anywhere (waiting for the write lock, in the body, at COMMIT) is rolled
-    back and closed: its aiosqlite thread must not outlive the task, nor be lent again."""
-    connection = await db.borrow()
-    try:
-        await connection.execute("BEGIN IMMEDIATE")
-    except BaseException:
-        db.discard(connection)
-        raise
-    transaction = SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
-    transaction.connection = connection
-    context = db.current_transaction.set(transaction)
-    try:
-        yield
-        await connection.execute("COMMIT")
-    except BaseException:
+    """BEGIN IMMEDIATE on a lent connection (app.sqlite_pool), in this process's turn to
+    write, as Piccolo's transaction would, but the connection goes back to the pool after
+    COMMIT. One that failed or was cancelled anywhere (waiting for the write lock, in the
+    body, at COMMIT) is rolled back and closed: its aiosqlite thread must not outlive the
+    task, nor be lent again."""
+    async with db.write_turn(SQLITE_BUSY_TIMEOUT_S):
+        connection = await db.borrow()
+        try:
+            await connection.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            db.discard(connection)
+            raise
+        transaction = SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
+        transaction.connection = connection
+        context = db.current_transaction.set(transaction)
+        try:
+            yield
+            await connection.execute("COMMIT")
+        except BaseException:
+            db.current_transaction.reset(context)
+            with contextlib.suppress(Exception):
+                if connection.in_transaction:
+                    await asyncio.shield(connection.execute("ROLLBACK"))
+            db.discard(connection)
+            raise
         db.current_transaction.reset(context)
-        with contextlib.suppress(Exception):
-            if connection.in_transaction:
-                await asyncio.shield(connection.execute("ROLLBACK"))
-        db.discard(connection)
-        raise
-    db.current_transaction.reset(context)
-    db.give_back(connection)
+        db.give_back(connection)
 
 
 POOL_SIZE = 10  # per process; two instances and a worker stay far below max_connections

@@ -8,6 +8,12 @@ most SIZE statements at once (the others wait their turn), and any write transac
 A connection that saw an error or a cancellation is closed rather than lent again, so
 one left mid-statement or mid-transaction is never reused.
 
+SQLite has one writer at a time. Writers of this process take turns on an asyncio lock
+(write_turn), first come first served, before BEGIN IMMEDIATE: left to SQLite's busy
+handler, each would sleep and retry (1, 2, 5 … 100 ms), and under a booking storm the
+holds waited on those sleeps while the lock was free. The busy timeout still orders this
+process's writers with another process's (a backup, a command).
+
 Connections are in autocommit mode (Piccolo's isolation_level=None): outside a
 transaction each statement is its own, so a connection lent again holds no snapshot."""
 
@@ -15,6 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiosqlite
@@ -25,13 +34,32 @@ _closing: set[asyncio.Future] = set()  # closes under way, kept from the garbage
 
 
 class PooledSQLiteEngine(SQLiteEngine):
-    __slots__ = ("_idle", "_statements", "_waiting")
+    __slots__ = ("_idle", "_statements", "_waiting", "_writers")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._statements = 0  # connections lent to statements run outside a transaction
         self._waiting: collections.deque[asyncio.Future] = collections.deque()
+        # An asyncio lock belongs to one event loop (tests run several, one at a time).
+        self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    @contextlib.asynccontextmanager
+    async def write_turn(self, timeout: float) -> AsyncIterator[None]:
+        """This process's turn to write; after `timeout` seconds, "database is locked",
+        as SQLite's own busy timeout would say."""
+        loop = asyncio.get_running_loop()
+        if self._writers is None or self._writers[0] is not loop:
+            self._writers = (loop, asyncio.Lock())
+        lock = self._writers[1]
+        try:
+            await asyncio.wait_for(lock.acquire(), timeout)
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     async def borrow(self) -> aiosqlite.Connection:
         """An idle connection, or a new one. Write transactions borrow here and never

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,13 +42,21 @@ def make_environment() -> Environment:
 
 def local_day(moment: datetime, time_zone: str) -> str:
     """ "lundi 23 novembre 2026" / "Monday, November 23, 2026" in the clinic's zone."""
-    return format_date(
-        moment.astimezone(ZoneInfo(time_zone)).date(), format="full", locale=i18n.current()
-    )
+    return _day(moment.astimezone(ZoneInfo(time_zone)).date(), i18n.current())
 
 
 def local_time(moment: datetime, time_zone: str) -> str:
     """ "09 h 00" / "9:00 AM" in the clinic's zone."""
-    return format_time(
-        moment.astimezone(ZoneInfo(time_zone)), format="short", locale=i18n.current()
-    )
+    return _time(moment.astimezone(ZoneInfo(time_zone)).time(), i18n.current())
+
+
+# Babel formats a date in about a tenth of a millisecond, and a page of slots or an agenda
+# shows the same few days and times again and again: each is formatted once per locale.
+@lru_cache(maxsize=8192)
+def _day(day: date, locale: str) -> str:
+    return format_date(day, format="full", locale=locale)
+
+
+@lru_cache(maxsize=8192)
+def _time(moment: time, locale: str) -> str:
+    return format_time(moment, format="short", locale=locale)

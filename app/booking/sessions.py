@@ -24,6 +24,7 @@ from app.booking.bookers import Booker
 from app.booking.services import BookingService, Outcome, OutcomeCode
 from app.booking.tables import BookingSession
 from app.db import write_transaction
+from app.raw_sql import json_value, select_sql
 from app.scheduling.tables import Slot
 
 LIFETIME = timedelta(hours=2)
@@ -211,22 +212,27 @@ async def hold(*, session: BookingSessionView, slot_id: int, booking: BookingSer
     return outcome
 
 
+# Read by every request past step 1: written once as SQL (app.raw_sql says why).
+_SESSION_SQL = select_sql(
+    "booking_session",
+    [
+        "id", "clinic", "site", "token", "identity", "patient", "service", "reason",
+        "details", "preference", "from_date", "day_part", "shown", "slot", "appointment",
+        "language", "client_key",
+    ],
+    'WHERE "clinic" = {} AND "site" = {} AND "token" = {} AND "expires_at" > {} LIMIT 1',
+)  # fmt: skip
+
+
 async def get(*, clinic_id: int, site_id: int, token: str) -> BookingSessionView | None:
     """The live session behind a token, only on its own clinic and site."""
     if not TOKEN_SHAPE.fullmatch(token):
         return None
-    row = (
-        await BookingSession.select()
-        .where(
-            (BookingSession.clinic == clinic_id)
-            & (BookingSession.site == site_id)
-            & (BookingSession.token == token)
-            & (BookingSession.expires_at > clock.now())
-        )
-        .output(load_json=True)
-        .first()
-    )
-    return BookingSessionView.from_row(row) if row else None
+    rows = await BookingSession.raw(_SESSION_SQL, clinic_id, site_id, token, clock.now())
+    if not rows:
+        return None
+    row = rows[0]
+    return BookingSessionView.from_row({**row, "identity": json_value(row["identity"])})
 
 
 async def update(*, clinic_id: int, session_id: int, **values: Any) -> None:

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from app import clock
 from app.booking.search import Criteria
 from app.online_services.eligibility import PatientFacts, Rules, is_eligible, practitioners
-from app.online_services.tables import OnlineService, ServiceActivity, ServicePractitioner
+from app.online_services.tables import OnlineService
 from app.patients.tables import Patient
+from app.raw_sql import placeholders, select_sql
 from tenants.tables import Clinic
 
 
@@ -64,16 +65,17 @@ async def eligible_services(*, clinic_id: int, patient_id: int | None) -> list[S
 
 
 async def search_criteria(
-    *, clinic_id: int, service_id: int, patient_id: int | None
+    *, clinic_id: int, service_id: int, patient_id: int | None, today: date | None = None
 ) -> Criteria | None:
     """The availability search for this service and person; None when the service is not
-    active or not theirs. Excluded practitioners are in the criteria, so never offered."""
+    active or not theirs. Excluded practitioners are in the criteria, so never offered.
+    `today` is the clinic's, when the caller has read it already."""
     found = await _services(clinic_id, service_id=service_id)
     if not found:
         return None
     service = found[0]
     patient = await _patient(clinic_id, patient_id)
-    if not is_eligible(service.rules, patient, await _today(clinic_id)):
+    if not is_eligible(service.rules, patient, today or await _today(clinic_id)):
         return None
     chosen = practitioners(service.rules, service.include, service.exclude, patient)
     if chosen is None:
@@ -97,32 +99,43 @@ async def offered_activity_ids(*, clinic_id: int) -> set[int]:
     return (await online_offer(clinic_id=clinic_id)).activity_ids
 
 
+# Every slots page and hold reads the services: written once as SQL (app.raw_sql).
+_SERVICES_SQL = select_sql(
+    "online_service",
+    [
+        "id", "name_fr", "name_en", "description_fr", "description_en", "requires_file",
+        "requires_file_number", "requires_family_doctor", "min_age", "max_age", "sexes",
+        "with_own_family_doctor",
+    ],
+    'WHERE "clinic" = {} AND "active" = {} %s ORDER BY "display_order", "id"',
+)  # fmt: skip
+_ALL_SERVICES_SQL = _SERVICES_SQL % ""
+_ONE_SERVICE_SQL = _SERVICES_SQL % 'AND "id" = {}'
+# The services' links in one statement: their active activities, then their practitioners
+# by role (include, exclude, family_doctor).
+_LINKS_SQL = (
+    'SELECT l."service", l."activity" AS "linked", \'activity\' AS "role"'
+    ' FROM "service_activity" l JOIN "activity" a ON a."id" = l."activity"'
+    ' WHERE l."clinic" = {} AND a."active" = {} AND l."service" IN (%s)'
+    ' UNION ALL SELECT p."service", p."practitioner", p."role" FROM "service_practitioner" p'
+    ' WHERE p."clinic" = {} AND p."service" IN (%s)'
+)
+
+
 async def _services(clinic_id: int, *, service_id: int | None = None) -> list[_Service]:
-    where = (OnlineService.clinic == clinic_id) & OnlineService.active.eq(True)
-    if service_id is not None:
-        where &= OnlineService.id == service_id
-    rows = (
-        await OnlineService.select()
-        .where(where)
-        .order_by(OnlineService.display_order, OnlineService.id)
-    )
+    if service_id is None:
+        rows = await OnlineService.raw(_ALL_SERVICES_SQL, clinic_id, True)
+    else:
+        rows = await OnlineService.raw(_ONE_SERVICE_SQL, clinic_id, True, service_id)
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    activities: dict[int, list[int]] = {service: [] for service in ids}
-    for link in await ServiceActivity.select(
-        ServiceActivity.service, ServiceActivity.activity
-    ).where(
-        (ServiceActivity.clinic == clinic_id)
-        & ServiceActivity.service.is_in(ids)
-        & ServiceActivity.activity.active.eq(True)
+    listed = placeholders(len(ids))
+    links: dict[tuple[int, str], set[int]] = {}
+    for link in await OnlineService.raw(
+        _LINKS_SQL % (listed, listed), clinic_id, True, *ids, clinic_id, *ids
     ):
-        activities[link["service"]].append(link["activity"])
-    people: dict[tuple[int, str], set[int]] = {}
-    for link in await ServicePractitioner.select(
-        ServicePractitioner.service, ServicePractitioner.practitioner, ServicePractitioner.role
-    ).where((ServicePractitioner.clinic == clinic_id) & ServicePractitioner.service.is_in(ids)):
-        people.setdefault((link["service"], link["role"]), set()).add(link["practitioner"])
+        links.setdefault((link["service"], link["role"]), set()).add(link["linked"])
     return [
         _Service(
             offer=ServiceOffer(
@@ -136,40 +149,34 @@ async def _services(clinic_id: int, *, service_id: int | None = None) -> list[_S
                 requires_file=row["requires_file"],
                 requires_file_number=row["requires_file_number"],
                 requires_family_doctor=row["requires_family_doctor"],
-                family_doctors=frozenset(people.get((row["id"], "family_doctor"), ())),
+                family_doctors=frozenset(links.get((row["id"], "family_doctor"), ())),
                 min_age=row["min_age"],
                 max_age=row["max_age"],
                 sexes=frozenset(row["sexes"] or ""),
                 with_own_family_doctor=row["with_own_family_doctor"],
             ),
-            activity_ids=tuple(sorted(activities[row["id"]])),
-            include=frozenset(people.get((row["id"], "include"), ())),
-            exclude=frozenset(people.get((row["id"], "exclude"), ())),
+            activity_ids=tuple(sorted(links.get((row["id"], "activity"), ()))),
+            include=frozenset(links.get((row["id"], "include"), ())),
+            exclude=frozenset(links.get((row["id"], "exclude"), ())),
         )
         for row in rows
     ]
+
+
+_PATIENT_SQL = (
+    'SELECT p."date_of_birth", p."sex", p."file_number", p."family_doctor" AS "doctor",'
+    ' d."clinic" AS "doctor_clinic", d."active" AS "doctor_active" FROM "patient" p'
+    ' LEFT JOIN "practitioner" d ON d."id" = p."family_doctor"'
+    ' WHERE p."id" = {} AND p."clinic" = {} AND p."status" = {}'
+)
 
 
 async def _patient(clinic_id: int, patient_id: int | None) -> PatientFacts | None:
     """The file's facts; None for no file, or one of another clinic or closed."""
     if patient_id is None:
         return None
-    row = (
-        await Patient.select(
-            Patient.date_of_birth,
-            Patient.sex,
-            Patient.file_number,
-            Patient.family_doctor.as_alias("doctor"),
-            Patient.family_doctor.clinic.as_alias("doctor_clinic"),
-            Patient.family_doctor.active.as_alias("doctor_active"),
-        )
-        .where(
-            (Patient.id == patient_id)
-            & (Patient.clinic == clinic_id)
-            & (Patient.status == "active")
-        )
-        .first()
-    )
+    rows = await Patient.raw(_PATIENT_SQL, patient_id, clinic_id, "active")
+    row = rows[0] if rows else None
     if row is None:
         return None
     doctor_here = (
@@ -184,6 +191,6 @@ async def _patient(clinic_id: int, patient_id: int | None) -> PatientFacts | Non
 
 
 async def _today(clinic_id: int) -> date:
-    clinic = await Clinic.select(Clinic.time_zone).where(Clinic.id == clinic_id).first()
-    zone = ZoneInfo(clinic["time_zone"]) if clinic else None
+    rows = await Clinic.raw('SELECT "time_zone" FROM "clinic" WHERE "id" = {}', clinic_id)
+    zone = ZoneInfo(rows[0]["time_zone"]) if rows else None
     return clock.now().astimezone(zone).date()

@@ -7,7 +7,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+from app import clock
 from app.booking.search import Available, Criteria, search
 from app.online_services.services import search_criteria
 from tenants.tables import Clinic
@@ -32,6 +34,10 @@ class BookableQuery:
         )
 
 
+# Read at every slots page and hold, with the services: one statement (app.raw_sql).
+_CLINIC_SQL = 'SELECT "time_zone", "min_booking_notice_minutes" FROM "clinic" WHERE "id" = {}'
+
+
 async def bookable_query(
     *,
     clinic_id: int,
@@ -43,22 +49,26 @@ async def bookable_query(
     holder: str | None = None,
 ) -> BookableQuery | None:
     """None when there is nothing to search: no service chosen, or not this person's."""
-    criteria = (
-        await search_criteria(clinic_id=clinic_id, service_id=service_id, patient_id=patient_id)
-        if service_id
-        else None
+    if not service_id:
+        return None
+    rows = await Clinic.raw(_CLINIC_SQL, clinic_id)
+    if not rows:
+        return None
+    clinic = rows[0]
+    criteria = await search_criteria(
+        clinic_id=clinic_id,
+        service_id=service_id,
+        patient_id=patient_id,
+        today=clock.now().astimezone(ZoneInfo(clinic["time_zone"])).date(),
     )
     if criteria is None:
         return None
-    notice = (
-        await Clinic.select(Clinic.min_booking_notice_minutes).where(Clinic.id == clinic_id).first()
-    )
     return BookableQuery(
         clinic_id=clinic_id,
         criteria=dataclasses.replace(
             criteria, site_id=site_id, from_date=from_date, day_part=day_part, holder=holder
         ),
-        min_notice=timedelta(minutes=notice["min_booking_notice_minutes"]),
+        min_notice=timedelta(minutes=clinic["min_booking_notice_minutes"]),
     )
 
 

@@ -123,3 +123,51 @@ async def test_writers_queued_on_the_lock_never_starve_its_holder_of_a_read(pool
 
     results = await asyncio.gather(holder(), *(writer(n) for n in range(SIZE + 4)))
     assert results[0] == 2
+
+
+async def test_writers_take_their_turn_in_the_order_they_came(pool):
+    """Queued on this process's lock, not on SQLite's busy handler (whose sleeps and
+    retries hand the lock to whoever wakes first): the first to ask writes first."""
+    holding, release = asyncio.Event(), asyncio.Event()
+    order: list[int] = []
+
+    async def holder():
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Tenue"}).where(Clinic.slug == "demo")
+            holding.set()
+            await release.wait()
+
+    async def writer(n: int) -> None:
+        async with write_transaction():
+            order.append(n)
+            await Clinic.update({Clinic.phone: f"514 555 0{n:03d}"}).where(Clinic.slug == "autre")
+
+    first = asyncio.create_task(holder())
+    await holding.wait()
+    writers = []
+    for n in range(12):
+        writers.append(asyncio.create_task(writer(n)))
+        await asyncio.sleep(0.01)  # each is waiting before the next one asks
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, *writers), 10)
+    assert order == list(range(12))
+    assert await Clinic.count().where(Clinic.phone == "514 555 0011") == 1
+
+
+async def test_a_writer_that_waits_past_the_timeout_is_told_the_database_is_locked(pool):
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def holder():
+        async with pool.write_turn(5):
+            holding.set()
+            await release.wait()
+
+    first = asyncio.create_task(holder())
+    await holding.wait()
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        async with pool.write_turn(0.2):
+            pass
+    release.set()
+    await first
+    async with pool.write_turn(0.2):  # free again
+        pass

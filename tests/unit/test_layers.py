@@ -21,6 +21,8 @@ LAYERS = [
         "app.i18n",
         "app.db",
         "app.sqlite_pool",
+        "app.raw_sql",
+        "app.dependency_order",
         "app.events",
         "app.raw_migrations",
         "app.piccolo_apps",

@@ -105,6 +105,15 @@ async def erase_audit_log() -> None:
 
 
 @pytest.fixture(autouse=True)
+def forget_cached_settings():
+    """Each test builds its clinics afresh, with the ids the one before used: nothing it
+    reads may come from the caches the one before filled (tenants.cache)."""
+    from tenants.resolution import forget_cache
+
+    forget_cache()
+
+
+@pytest.fixture(autouse=True)
 def reset_clock():
     """Whatever a test froze or advanced, the next one starts on the run's flowing clock."""
     from app import clock

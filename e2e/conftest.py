@@ -13,6 +13,7 @@ doctor's slots (`follow_ups`): no test sees or takes another's."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
@@ -220,6 +221,14 @@ class OwnPatient:
             .order_by(Slot.starts_at)
         )
         return [row["id"] for row in rows]
+
+
+async def outlive_cached_settings() -> None:
+    """The servers keep a clinic's sites and services a second (tenants.cache): a change a
+    test writes to the database itself, not through the app, is in force once it is over."""
+    from tenants import cache
+
+    await asyncio.sleep(cache.SECONDS + 0.05)
 
 
 def letters(number: int) -> str:

@@ -8,7 +8,7 @@ import itertools
 
 from playwright.async_api import Page, expect
 
-from e2e.conftest import DESKTOP, screenshot_path
+from e2e.conftest import DESKTOP, outlive_cached_settings, screenshot_path
 from e2e.portal import WORDS, assert_accessible, heading, identify
 from tests.integration.staff_helpers import PASSWORD
 
@@ -32,6 +32,7 @@ async def _service_open_to_all(clinic_id: int) -> tuple[int, str]:
     await service.save()
     activity = await demo_lookup.activity_id(clinic_id, "Vaccination")
     await ServiceActivity(clinic=clinic_id, service=service.id, activity=activity).save()
+    await outlive_cached_settings()  # written here, not through the app
     return service.id, name
 
 

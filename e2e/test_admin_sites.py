@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page, expect
 
-from e2e.conftest import DESKTOP, screenshot_path
+from e2e.conftest import DESKTOP, outlive_cached_settings, screenshot_path
 from e2e.portal import assert_accessible
 from tests.integration.staff_helpers import PASSWORD
 
@@ -17,6 +17,7 @@ async def _restore_laval(stored: dict) -> None:
 
     await WorkSite.update(stored).where(WorkSite.slug == stored["slug"])
     await SiteSlugRedirect.delete(force=True)
+    await outlive_cached_settings()  # the next test finds the site as it was
 
 
 async def test_an_administrator_closes_a_portal_and_the_patient_sees_it(

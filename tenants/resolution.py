@@ -8,6 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from app.numbers import whole_number
+from tenants import cache
 from tenants.tables import Clinic, ClinicDomain
 
 CACHE_SECONDS = 30.0
@@ -80,7 +81,9 @@ _cache: OrderedDict[str, tuple[float, ClinicRef | None]] = OrderedDict()
 
 
 def forget_cache() -> None:
+    """The host → clinic cache, and the clinics' sites and services (tenants.cache)."""
     _cache.clear()
+    cache.forget_all()
 
 
 def _ref(row: dict) -> ClinicRef:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from tenants.cache import TimedCache
 from tenants.tables import WorkSite
 
 # Paths the platform itself uses at the root of a clinic host: never a site slug.
@@ -58,11 +59,19 @@ _SITE_SQL = (
 )
 
 
+_sites: TimedCache[tuple[int, str], SiteView | None] = TimedCache()
+
+
 async def get_site(*, clinic_id: int, slug: str) -> SiteView | None:
+    """Kept a second at most (tenants.cache)."""
     if not valid_site_slug(slug):
         return None
-    rows = await WorkSite.raw(_SITE_SQL, clinic_id, slug)
-    return SiteView.from_row(rows[0]) if rows else None
+
+    async def load() -> SiteView | None:
+        rows = await WorkSite.raw(_SITE_SQL, clinic_id, slug)
+        return SiteView.from_row(rows[0]) if rows else None
+
+    return await _sites.get((clinic_id, slug), load)
 
 
 async def list_sites(*, clinic_id: int) -> list[SiteView]:

@@ -16,6 +16,7 @@ from app.online_services.eligibility import PatientFacts, Rules, is_eligible, pr
 from app.online_services.tables import OnlineService
 from app.patients.tables import Patient
 from app.raw_sql import placeholders, select_sql
+from tenants.cache import TimedCache
 from tenants.tables import Clinic
 
 
@@ -70,10 +71,9 @@ async def search_criteria(
     """The availability search for this service and person; None when the service is not
     active or not theirs. Excluded practitioners are in the criteria, so never offered.
     `today` is the clinic's, when the caller has read it already."""
-    found = await _services(clinic_id, service_id=service_id)
-    if not found:
+    service = next((s for s in await _services(clinic_id) if s.offer.id == service_id), None)
+    if service is None:
         return None
-    service = found[0]
     patient = await _patient(clinic_id, patient_id)
     if not is_eligible(service.rules, patient, today or await _today(clinic_id)):
         return None
@@ -90,7 +90,7 @@ async def search_criteria(
 
 
 async def online_offer(*, clinic_id: int) -> OnlineOffer:
-    return OnlineOffer(services=tuple(await _services(clinic_id)))
+    return OnlineOffer(services=await _services(clinic_id))
 
 
 async def offered_activity_ids(*, clinic_id: int) -> set[int]:
@@ -99,7 +99,8 @@ async def offered_activity_ids(*, clinic_id: int) -> set[int]:
     return (await online_offer(clinic_id=clinic_id)).activity_ids
 
 
-# Every slots page and hold reads the services: written once as SQL (app.raw_sql).
+# Every slots page and hold reads the services: written once as SQL (app.raw_sql), and
+# kept a second at most by each process (tenants.cache).
 _SERVICES_SQL = select_sql(
     "online_service",
     [
@@ -107,10 +108,8 @@ _SERVICES_SQL = select_sql(
         "requires_file_number", "requires_family_doctor", "min_age", "max_age", "sexes",
         "with_own_family_doctor",
     ],
-    'WHERE "clinic" = {} AND "active" = {} %s ORDER BY "display_order", "id"',
+    'WHERE "clinic" = {} AND "active" = {} ORDER BY "display_order", "id"',
 )  # fmt: skip
-_ALL_SERVICES_SQL = _SERVICES_SQL % ""
-_ONE_SERVICE_SQL = _SERVICES_SQL % 'AND "id" = {}'
 # The services' links in one statement: their active activities, then their practitioners
 # by role (include, exclude, family_doctor).
 _LINKS_SQL = (
@@ -120,15 +119,18 @@ _LINKS_SQL = (
     ' UNION ALL SELECT p."service", p."practitioner", p."role" FROM "service_practitioner" p'
     ' WHERE p."clinic" = {} AND p."service" IN (%s)'
 )
+_cached: TimedCache[int, tuple[_Service, ...]] = TimedCache()
 
 
-async def _services(clinic_id: int, *, service_id: int | None = None) -> list[_Service]:
-    if service_id is None:
-        rows = await OnlineService.raw(_ALL_SERVICES_SQL, clinic_id, True)
-    else:
-        rows = await OnlineService.raw(_ONE_SERVICE_SQL, clinic_id, True, service_id)
+async def _services(clinic_id: int) -> tuple[_Service, ...]:
+    """The clinic's active services, in display order."""
+    return await _cached.get(clinic_id, lambda: _read_services(clinic_id))
+
+
+async def _read_services(clinic_id: int) -> tuple[_Service, ...]:
+    rows = await OnlineService.raw(_SERVICES_SQL, clinic_id, True)
     if not rows:
-        return []
+        return ()
     ids = [row["id"] for row in rows]
     listed = placeholders(len(ids))
     links: dict[tuple[int, str], set[int]] = {}
@@ -136,7 +138,7 @@ async def _services(clinic_id: int, *, service_id: int | None = None) -> list[_S
         _LINKS_SQL % (listed, listed), clinic_id, True, *ids, clinic_id, *ids
     ):
         links.setdefault((link["service"], link["role"]), set()).add(link["linked"])
-    return [
+    return tuple(
         _Service(
             offer=ServiceOffer(
                 id=row["id"],
@@ -160,7 +162,7 @@ async def _services(clinic_id: int, *, service_id: int | None = None) -> list[_S
             exclude=frozenset(links.get((row["id"], "exclude"), ())),
         )
         for row in rows
-    ]
+    )
 
 
 _PATIENT_SQL = (

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from app import clock
 from app.booking.search import Available, Criteria, search
 from app.online_services.services import search_criteria
+from tenants.cache import TimedCache
 from tenants.tables import Clinic
 
 
@@ -34,8 +35,18 @@ class BookableQuery:
         )
 
 
-# Read at every slots page and hold, with the services: one statement (app.raw_sql).
+# Read at every slots page and hold, with the services: one statement (app.raw_sql), kept
+# a second at most by each process (tenants.cache).
 _CLINIC_SQL = 'SELECT "time_zone", "min_booking_notice_minutes" FROM "clinic" WHERE "id" = {}'
+_clinics: TimedCache[int, tuple[str, int]] = TimedCache()
+
+
+async def _zone_and_notice(clinic_id: int) -> tuple[str, int] | None:
+    async def load() -> tuple[str, int] | None:
+        rows = await Clinic.raw(_CLINIC_SQL, clinic_id)
+        return (rows[0]["time_zone"], rows[0]["min_booking_notice_minutes"]) if rows else None
+
+    return await _clinics.get(clinic_id, load)
 
 
 async def bookable_query(
@@ -51,15 +62,15 @@ async def bookable_query(
     """None when there is nothing to search: no service chosen, or not this person's."""
     if not service_id:
         return None
-    rows = await Clinic.raw(_CLINIC_SQL, clinic_id)
-    if not rows:
+    clinic = await _zone_and_notice(clinic_id)
+    if clinic is None:
         return None
-    clinic = rows[0]
+    zone, notice_minutes = clinic
     criteria = await search_criteria(
         clinic_id=clinic_id,
         service_id=service_id,
         patient_id=patient_id,
-        today=clock.now().astimezone(ZoneInfo(clinic["time_zone"])).date(),
+        today=clock.now().astimezone(ZoneInfo(zone)).date(),
     )
     if criteria is None:
         return None
@@ -68,7 +79,7 @@ async def bookable_query(
         criteria=dataclasses.replace(
             criteria, site_id=site_id, from_date=from_date, day_part=day_part, holder=holder
         ),
-        min_notice=timedelta(minutes=clinic["min_booking_notice_minutes"]),
+        min_notice=timedelta(minutes=notice_minutes),
     )
 
 

@@ -20,6 +20,7 @@ from app.messaging.tables import Message
 from app.patients.contacts import MAX_PENDING
 from app.patients.tables import ContactDetail, Patient
 from app.scheduling.services import SchedulingService
+from tenants.resolution import forget_cache
 from tests.integration.demo_lookup import (
     activity_id,
     clinic_id,
@@ -198,7 +199,9 @@ def normalised(html: str, token: str) -> str:
 
 
 async def answer(client, typed: dict) -> tuple[int, str, list[str]]:
-    """The status, the page the patient lands on, and the SQL the identification ran."""
+    """The status, the page the patient lands on, and the SQL the identification ran,
+    from the same start: no site or service kept from before (tenants.cache)."""
+    forget_cache()
     page = await client.get("/centre-ville/")
     with recorded_statements() as statements:
         response = await client.post(

@@ -16,6 +16,7 @@ from app.online_services.tables import OnlineService, ServiceActivity, ServicePr
 from app.patients.tables import Patient
 from app.scheduling.services import SchedulingService
 from app.scheduling.tables import Practitioner
+from tenants.resolution import forget_cache
 from tests.integration.demo_lookup import (
     activity_id,
     clinic_id,
@@ -80,6 +81,7 @@ async def new_service(
             practitioner=await practitioner_id(clinic, name),
             role=role,
         ).save()
+    forget_cache()  # made outside the app: in force at once here (tenants.cache)
     return service.id
 
 
@@ -133,9 +135,11 @@ async def test_inactive_services_are_hidden_and_order_is_the_clinics(demo_id):
     await OnlineService.update({OnlineService.active: False}).where(
         OnlineService.name_en == "Vaccination"
     )
+    forget_cache()  # a change made outside the app (tenants.cache)
     await OnlineService.update({OnlineService.display_order: 9}).where(
         OnlineService.name_en == "Urgent consultation"
     )
+    forget_cache()  # a change made outside the app (tenants.cache)
     assert await names(demo_id, await patient_id(demo_id, "Tremblay")) == [
         "Follow-up with my family doctor",
         "Teleconsultation",
@@ -156,6 +160,7 @@ async def test_each_criterion_read_from_the_file(demo_id):
     marie, jean = await patient_id(demo_id, "Tremblay"), await patient_id(demo_id, "Côté")
     await Patient.update({Patient.file_number: "D-1002"}).where(Patient.id == jean)
     await OnlineService.delete().where(OnlineService.clinic == demo_id)
+    forget_cache()  # a change made outside the app (tenants.cache)
     cases = [
         ({"requires_file": True}, {}, {marie, jean}),
         ({"requires_file_number": True}, {}, {jean}),
@@ -174,10 +179,12 @@ async def test_each_criterion_read_from_the_file(demo_id):
         assert seen == expected, values | people
         assert await names(demo_id, None) == []
         await OnlineService.delete().where(OnlineService.id == service)
+        forget_cache()  # a change made outside the app (tenants.cache)
 
 
 async def test_age_is_counted_on_the_clinics_date(demo_id):
     await OnlineService.delete().where(OnlineService.clinic == demo_id)
+    forget_cache()  # a change made outside the app (tenants.cache)
     await new_service(demo_id, ["Vaccination"], min_age=18)
     teen = Patient(
         clinic=demo_id,
@@ -231,6 +238,7 @@ async def test_no_criteria_for_an_inactive_or_another_clinics_service(demo_id):
         is None
     )
     await OnlineService.update({OnlineService.active: False}).where(OnlineService.id == urgent)
+    forget_cache()  # a change made outside the app (tenants.cache)
     assert await search_criteria(clinic_id=demo_id, service_id=urgent, patient_id=None) is None
 
 
@@ -248,6 +256,7 @@ async def test_an_excluded_practitioners_slots_are_never_offered(demo_id):
     await ServicePractitioner(
         clinic=demo_id, service=vaccination, practitioner=bergeron, role="exclude"
     ).save()
+    forget_cache()
     criteria = await search_criteria(clinic_id=demo_id, service_id=vaccination, patient_id=jean)
     assert criteria.exclude_practitioners == (bergeron,)
     assert await offered_practitioners(demo_id, criteria) == {"Sophie Lavoie, IPS"}
@@ -287,6 +296,7 @@ async def test_a_new_service_puts_already_opened_slots_online_at_once(demo_id):
     await open_slots(demo_id, "Dr Marc Gagnon", "laval", "Suivi")
     suivi = await activity_id(demo_id, "Suivi")
     await OnlineService.update({OnlineService.active: False}).where(OnlineService.clinic == demo_id)
+    forget_cache()  # a change made outside the app (tenants.cache)
     assert await offered_activity_ids(clinic_id=demo_id) == set()
     assert await eligible_services(clinic_id=demo_id, patient_id=None) == []
 

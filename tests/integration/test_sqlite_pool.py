@@ -171,3 +171,28 @@ async def test_a_writer_that_waits_past_the_timeout_is_told_the_database_is_lock
     await first
     async with pool.write_turn(0.2):  # free again
         pass
+
+
+async def test_reads_run_in_the_loops_thread_beside_an_open_write(pool):
+    """A read runs on this thread's own connection, not on a lent one; it does not wait
+    for a writer holding the lock (WAL), sees only what is committed, and sees it as soon
+    as it is."""
+    await pool.close_idle()
+    assert await Clinic.count() == 2
+    assert threading.get_ident() in pool._readers
+    assert pool._idle == []  # no connection was lent
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def holder():
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Pas encore"}).where(Clinic.slug == "demo")
+            holding.set()
+            await release.wait()
+
+    writer = asyncio.create_task(holder())
+    await holding.wait()
+    read = Clinic.count().where(Clinic.name == "Pas encore")
+    assert await asyncio.wait_for(read, 2) == 0
+    release.set()
+    await writer
+    assert await Clinic.count().where(Clinic.name == "Pas encore") == 1

@@ -103,24 +103,16 @@ async def search(
     if criteria.from_date is not None:
         conditions.append('"local_date" >= {}')
         args.append(criteria.from_date)
-    parts = (criteria.day_part,) if criteria.day_part else DAY_PARTS
-    keys = [(activity, part) for activity in sorted(set(criteria.activity_ids)) for part in parts]
+    activities = sorted(set(criteria.activity_ids))
     include = sorted(set(criteria.include_practitioners))
-    if include and len(keys) * len(include) > MAX_BRANCHES:
-        conditions.append(f'"practitioner" IN ({_marks(include)})')
-        args += include
-        include = []
-    branch_where = " AND ".join(conditions) + ' AND "activity" = {} AND "day_part" = {}'
-    if include:
-        branch_where += ' AND "practitioner" = {}'
-        keys = [(*key, practitioner) for key in keys for practitioner in include]
-    branches, branch_args = [], []
-    for n, key in enumerate(keys):
-        branches.append(
-            f'SELECT "id" FROM (SELECT "id" FROM "slot" WHERE {branch_where} '
-            f'ORDER BY "starts_at", "id" LIMIT {limit}) AS "branch{n}"'
+    if criteria.slot_id is not None:
+        # One slot (a form sent it back): its primary key finds it at once, where each
+        # branch below would scan its whole range for it.
+        chosen, chosen_args = _one_slot(conditions, args, activities, criteria.day_part, include)
+    else:
+        chosen, chosen_args = _branches(
+            conditions, args, activities, criteria.day_part, include, limit
         )
-        branch_args += [*args, *key]
     rows = await Slot.raw(
         'SELECT s."id", s."starts_at", s."ends_at", '
         's."practitioner" AS "practitioner_id", p."name" AS "practitioner_name", '
@@ -133,11 +125,54 @@ async def search(
         'LEFT JOIN "activity" a ON a."id" = s."activity" '
         # Every branch is limited to the clinic. Repeating the clinic here would let
         # SQLite scan the clinic's slots and test each against the list.
-        f'WHERE s."id" IN ({" UNION ALL ".join(branches)}) '
+        f'WHERE s."id" IN ({chosen}) '
         f'ORDER BY s."starts_at", s."id" LIMIT {limit}',
-        *branch_args,
+        *chosen_args,
     )
     return [Available(slot_id=row.pop("id"), **row) for row in rows]
+
+
+def _one_slot(
+    conditions: list[str], args: list, activities: list[int], day_part: str | None, include: list
+) -> tuple[str, list]:
+    where = [*conditions, f'"activity" IN ({_marks(activities)})']
+    args = [*args, *activities]
+    if day_part:
+        where.append('"day_part" = {}')
+        args.append(day_part)
+    if include:
+        where.append(f'"practitioner" IN ({_marks(include)})')
+        args += include
+    return f'SELECT "id" FROM "slot" WHERE {" AND ".join(where)}', args
+
+
+def _branches(
+    conditions: list[str],
+    args: list,
+    activities: list[int],
+    day_part: str | None,
+    include: list,
+    limit: int,
+) -> tuple[str, list]:
+    """A UNION ALL of ordered index ranges, one per activity × day part (× practitioner)."""
+    parts = (day_part,) if day_part else DAY_PARTS
+    keys = [(activity, part) for activity in activities for part in parts]
+    if include and len(keys) * len(include) > MAX_BRANCHES:
+        conditions = [*conditions, f'"practitioner" IN ({_marks(include)})']
+        args = [*args, *include]
+        include = []
+    branch_where = " AND ".join(conditions) + ' AND "activity" = {} AND "day_part" = {}'
+    if include:
+        branch_where += ' AND "practitioner" = {}'
+        keys = [(*key, practitioner) for key in keys for practitioner in include]
+    branches, branch_args = [], []
+    for n, key in enumerate(keys):
+        branches.append(
+            f'SELECT "id" FROM (SELECT "id" FROM "slot" WHERE {branch_where} '
+            f'ORDER BY "starts_at", "id" LIMIT {limit}) AS "branch{n}"'
+        )
+        branch_args += [*args, *key]
+    return " UNION ALL ".join(branches), branch_args
 
 
 def _marks(values: list) -> str:

@@ -8,6 +8,7 @@ Now is Monday 23 November 2026, 07:00 in Montreal (tests.moments.NOW). The slots
   gagnon  laval         urgent    Tue 13:00, 13:15          (afternoon)
   gagnon  centre-ville  followup  Wed 17:00, 17:30          (evening)"""
 
+import dataclasses
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -87,13 +88,28 @@ async def find(
             criteria[key] = tuple(demo.practitioners[p] for p in criteria[key])
     if "site" in criteria:
         criteria["site_id"] = demo.sites[criteria.pop("site")]
-    results = await search(
-        clinic_id=demo.id,
-        criteria=Criteria(activity_ids=activity_ids, **criteria),
-        limit=limit,
-        min_notice=min_notice,
-    )
+    chosen = Criteria(activity_ids=activity_ids, **criteria)
+    results = await search(clinic_id=demo.id, criteria=chosen, limit=limit, min_notice=min_notice)
+    await _each_slot_alone_agrees(demo.id, chosen, min_notice, results, limit)
     return labels(results)
+
+
+async def _each_slot_alone_agrees(clinic_id, criteria, min_notice, results, limit) -> None:
+    """Asked about one slot (a form sent it back), the search finds it exactly when the
+    listing offers it: every filter applies to the one-slot lookup too. Every slot of
+    both clinics is asked about, the other clinic's included (when the listing is whole:
+    never past its fifty)."""
+    if limit < MAX_RESULTS or len(results) >= MAX_RESULTS:
+        return
+    offered = {r.slot_id for r in results}
+    for row in await Slot.select(Slot.id):
+        alone = await search(
+            clinic_id=clinic_id,
+            criteria=dataclasses.replace(criteria, slot_id=row["id"]),
+            limit=1,
+            min_notice=min_notice,
+        )
+        assert [r.slot_id for r in alone] == ([row["id"]] if row["id"] in offered else [])
 
 
 ROY_TUESDAY = ["Julie Tue 09:00", "Julie Tue 09:15", "Julie Tue 09:30", "Julie Tue 09:45"]

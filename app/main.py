@@ -28,6 +28,7 @@ from app.portal.moved import SiteMoved, to_current_slug
 from app.portal.routes import router as portal
 from app.providers import dependencies
 from app.request_log import RequestLog
+from app.reverse_routes import App
 from app.security_headers import security_headers
 from app.settings import Settings
 from app.staff.middleware import StaffSessionMiddleware
@@ -48,7 +49,7 @@ def create_app(settings: Settings) -> Litestar:
     bus = make_bus(live=AgendaNotifier(channels), tenancy=tenancy)
     # Without Redis the outbox is delivered from this process (see app/in_process_jobs.py).
     background = None if settings.redis_url else InProcessDispatch(Dispatcher(settings, jinja))
-    app = Litestar(
+    app = App(
         route_handlers=[
             portal,
             staff,

@@ -23,6 +23,7 @@ LAYERS = [
         "app.sqlite_pool",
         "app.raw_sql",
         "app.dependency_order",
+        "app.reverse_routes",
         "app.events",
         "app.raw_migrations",
         "app.piccolo_apps",

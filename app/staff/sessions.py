@@ -46,6 +46,17 @@ async def start(
     return token
 
 
+# Every staff request (an agenda reloads itself at each change) resolves its session:
+# written once as SQL (app.raw_sql).
+_RESOLVE_SQL = (
+    'SELECT s."id", s."last_seen_at", s."created_at", s."second_factor_pending",'
+    ' a."id" AS "account_id", a."name", a."email", a."role",'
+    ' a."practitioner" AS "practitioner_id", a."active", a."clinic" AS "account_clinic",'
+    ' a."totp_secret" FROM "staff_session" s JOIN "staff_account" a ON a."id" = s."account"'
+    ' WHERE s."token_digest" = {} AND s."clinic" = {}'
+)
+
+
 async def resolve(
     *, clinic_id: int, token: str, idle: timedelta, client: str, require_two_factor: bool = False
 ) -> tuple[StaffUser, bool] | None:
@@ -55,24 +66,8 @@ async def resolve(
     if not token or len(token) > 64:
         return None
     now = clock.now()
-    row = (
-        await StaffSession.select(
-            StaffSession.id,
-            StaffSession.last_seen_at,
-            StaffSession.created_at,
-            StaffSession.second_factor_pending,
-            StaffSession.account.id.as_alias("account_id"),
-            StaffSession.account.name.as_alias("name"),
-            StaffSession.account.email.as_alias("email"),
-            StaffSession.account.role.as_alias("role"),
-            StaffSession.account.practitioner.as_alias("practitioner_id"),
-            StaffSession.account.active.as_alias("active"),
-            StaffSession.account.clinic.as_alias("account_clinic"),
-            StaffSession.account.totp_secret.as_alias("totp_secret"),
-        )
-        .where((StaffSession.token_digest == _digest(token)) & (StaffSession.clinic == clinic_id))
-        .first()
-    )
+    rows = await StaffSession.raw(_RESOLVE_SQL, _digest(token), clinic_id)
+    row = rows[0] if rows else None
     if row is None or not row["active"] or row["account_clinic"] != clinic_id:
         return None
     stale_pending = row["second_factor_pending"] and row["created_at"] + PENDING_FOR < now

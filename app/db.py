@@ -118,33 +118,57 @@ async def _run_after_commit(work: Callable[[], Awaitable[None]]) -> None:
 
 @asynccontextmanager
 async def _sqlite_transaction(db: PooledSQLiteEngine) -> AsyncIterator[None]:
-    """BEGIN IMMEDIATE on a lent connection (app.sqlite_pool), in this process's turn to
-    write, as Piccolo's transaction would, but the connection goes back to the pool after
-    COMMIT. One that failed or was cancelled anywhere (waiting for the write lock, in the
-    body, at COMMIT) is rolled back and closed: its aiosqlite thread must not outlive the
-    task, nor be lent again."""
+    """In this process's turn to write, BEGIN IMMEDIATE in the loop's thread or, while
+    another process holds SQLite's lock, on an aiosqlite thread (app.sqlite_pool)."""
     async with db.write_turn(SQLITE_BUSY_TIMEOUT_S):
-        connection = await db.borrow()
-        try:
-            await connection.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            db.discard(connection)
-            raise
-        transaction = SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
-        transaction.connection = connection
-        context = db.current_transaction.set(transaction)
-        try:
+        writer = db.begin_now()
+        transaction = _in_this_thread(db, writer) if writer else _on_a_thread(db)
+        async with transaction:
             yield
-            await connection.execute("COMMIT")
-        except BaseException:
-            db.current_transaction.reset(context)
-            with contextlib.suppress(Exception):
-                if connection.in_transaction:
-                    await asyncio.shield(connection.execute("ROLLBACK"))
-            db.discard(connection)
-            raise
+
+
+@asynccontextmanager
+async def _in_this_thread(db: PooledSQLiteEngine, writer: sqlite3.Connection):
+    transaction = SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
+    transaction.connection = writer
+    context = db.current_transaction.set(transaction)
+    try:
+        yield
+        db.end_now(writer, commit=True)
+    except BaseException:
         db.current_transaction.reset(context)
-        db.give_back(connection)
+        db.end_now(writer, commit=False)
+        raise
+    db.current_transaction.reset(context)
+
+
+@asynccontextmanager
+async def _on_a_thread(db: PooledSQLiteEngine) -> AsyncIterator[None]:
+    """BEGIN IMMEDIATE on a lent connection, as Piccolo's transaction would, but the
+    connection goes back to the pool after COMMIT. One that failed or was cancelled
+    anywhere (waiting for the lock, in the body, at COMMIT) is rolled back and closed: its
+    aiosqlite thread must not outlive the task, nor be lent again."""
+    connection = await db.borrow()
+    try:
+        await connection.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        db.discard(connection)
+        raise
+    transaction = SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
+    transaction.connection = connection
+    context = db.current_transaction.set(transaction)
+    try:
+        yield
+        await connection.execute("COMMIT")
+    except BaseException:
+        db.current_transaction.reset(context)
+        with contextlib.suppress(Exception):
+            if connection.in_transaction:
+                await asyncio.shield(connection.execute("ROLLBACK"))
+        db.discard(connection)
+        raise
+    db.current_transaction.reset(context)
+    db.give_back(connection)
 
 
 POOL_SIZE = 10  # per process; two instances and a worker stay far below max_connections

@@ -13,14 +13,18 @@ the thread calling (the event loop's): the few indexed rows a request reads take
 microseconds, far less than the hop to an aiosqlite thread and back, which under a
 booking storm was most of the portal's wait (the loop sat idle while reads queued for the
 threads and for the GIL). In WAL mode a read never waits for the writer; READ_TIMEOUT_S
-bounds the rare wait on SQLite's own recovery. Writes, and every statement of a write
-transaction, still go through aiosqlite, where a wait on the lock blocks only a thread.
+bounds the rare wait on SQLite's own recovery.
 
 SQLite has one writer at a time. Writers of this process take turns on an asyncio lock
 (write_turn), first come first served, before BEGIN IMMEDIATE: left to SQLite's busy
 handler, each would sleep and retry (1, 2, 5 … 100 ms), and under a booking storm the
-holds waited on those sleeps while the lock was free. The busy timeout still orders this
-process's writers with another process's (a backup, a command).
+holds waited on those sleeps while the lock was free. In its turn, a write transaction
+runs in the loop's thread too, on this thread's writing connection (begin_now): a hold is
+a few statements of microseconds and a commit's sync, where the aiosqlite thread's hops
+kept the lock held for milliseconds, and the storm's holds queued on it. If another
+process (a backup, a command, a worker) holds SQLite's lock, BEGIN fails at once and the
+transaction waits for it on an aiosqlite thread instead (db._sqlite_transaction), on the
+busy timeout, so that the loop never waits for another process.
 
 Connections are in autocommit mode (Piccolo's isolation_level=None): outside a
 transaction each statement is its own, so a connection lent again holds no snapshot."""
@@ -44,25 +48,26 @@ _closing: set[asyncio.Future] = set()  # closes under way, kept from the garbage
 
 
 class PooledSQLiteEngine(SQLiteEngine):
-    __slots__ = ("_idle", "_readers", "_statements", "_waiting", "_writers")
+    __slots__ = ("_idle", "_readers", "_statements", "_turn", "_waiting", "_writers")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._readers: dict[int, sqlite3.Connection] = {}  # by thread: the loop's, in use
+        self._writers: dict[int, sqlite3.Connection] = {}  # likewise, used in write_turn only
         self._statements = 0  # connections lent to statements run outside a transaction
         self._waiting: collections.deque[asyncio.Future] = collections.deque()
         # An asyncio lock belongs to one event loop (tests run several, one at a time).
-        self._writers: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @contextlib.asynccontextmanager
     async def write_turn(self, timeout: float) -> AsyncIterator[None]:
         """This process's turn to write; after `timeout` seconds, "database is locked",
         as SQLite's own busy timeout would say."""
         loop = asyncio.get_running_loop()
-        if self._writers is None or self._writers[0] is not loop:
-            self._writers = (loop, asyncio.Lock())
-        lock = self._writers[1]
+        if self._turn is None or self._turn[0] is not loop:
+            self._turn = (loop, asyncio.Lock())
+        lock = self._turn[1]
         try:
             await asyncio.wait_for(lock.acquire(), timeout)
         except TimeoutError:
@@ -106,8 +111,36 @@ class PooledSQLiteEngine(SQLiteEngine):
         for connection in idle:
             await connection.close()
         readers, self._readers = self._readers, {}
-        for reader in readers.values():
-            reader.close()
+        writers, self._writers = self._writers, {}
+        for connection in [*readers.values(), *writers.values()]:
+            connection.close()
+
+    def begin_now(self) -> sqlite3.Connection | None:
+        """BEGIN IMMEDIATE on this thread's writing connection, in this process's turn to
+        write (write_turn): None, at once, when another process holds SQLite's lock."""
+        thread = threading.get_ident()
+        writer = self._writers.get(thread)
+        if writer is None:
+            writer = sqlite3.connect(**{**self.connection_kwargs, "timeout": 0})
+            writer.row_factory = dict_factory
+            writer.execute("PRAGMA foreign_keys = 1")
+            self._writers[thread] = writer
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return None
+        return writer
+
+    def end_now(self, writer: sqlite3.Connection, *, commit: bool) -> None:
+        """COMMIT, or ROLLBACK; a connection that fails to do either is not used again."""
+        try:
+            writer.execute("COMMIT" if commit else "ROLLBACK")
+        except sqlite3.Error:
+            if commit or writer.in_transaction:
+                self._writers = {k: v for k, v in self._writers.items() if v is not writer}
+                writer.close()
+            if commit:
+                raise
 
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table=None
@@ -161,5 +194,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     ):
         # Piccolo repeats "PRAGMA foreign_keys = 1" before every statement of a
         # transaction: one more thread hop each. Lent connections have it on already.
+        if isinstance(connection, sqlite3.Connection):  # begin_now's, in the loop's thread
+            return connection.execute(query, args or []).fetchall()
         async with connection.execute(query, args or []) as cursor:
             return await cursor.fetchall()

@@ -196,3 +196,31 @@ async def test_reads_run_in_the_loops_thread_beside_an_open_write(pool):
     release.set()
     await writer
     assert await Clinic.count().where(Clinic.name == "Pas encore") == 1
+
+
+async def test_a_write_runs_in_the_loops_thread_and_waits_on_a_thread_for_another_process(
+    pool,
+):
+    """In its turn, a write transaction runs on this thread's own writing connection.
+    While another process holds SQLite's lock (here a connection of this test's own), it
+    waits for it on an aiosqlite thread: the loop goes on serving reads meanwhile, and the
+    write lands once the other process commits."""
+    async with write_transaction():
+        await Clinic.update({Clinic.phone: "514 555 0101"}).where(Clinic.slug == "demo")
+    assert threading.get_ident() in pool._writers
+    other = sqlite3.connect(pool.connection_kwargs["database"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE clinic SET name = 'Autre processus' WHERE slug = 'autre'")
+
+    async def write() -> None:
+        async with write_transaction():
+            await Clinic.update({Clinic.name: "Après"}).where(Clinic.slug == "demo")
+
+    waiting = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    assert await asyncio.wait_for(Clinic.count(), 1) == 2  # the loop is not held up
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(waiting, 10)
+    assert await Clinic.count().where(Clinic.name.is_in(["Après", "Autre processus"])) == 2

@@ -351,8 +351,9 @@ HOLD_SQL = """\\set slot random({first}, {last})
 BEGIN;
 SELECT pg_advisory_xact_lock(hashtext('hold:' || :holder));
 UPDATE slot SET hold_token = :holder::text, hold_until = now() + interval '5 minutes'
- WHERE id = :slot AND clinic = {clinic} AND state = 'open'
+ WHERE id IN (SELECT id FROM slot WHERE id = :slot AND clinic = {clinic} AND state = 'open'
    AND (hold_until IS NULL OR hold_until < now() OR hold_token = :holder::text)
+   FOR UPDATE SKIP LOCKED)
  RETURNING id;
 UPDATE slot SET hold_token = NULL, hold_until = NULL
  WHERE hold_token = :holder::text AND id <> :slot AND clinic = {clinic};

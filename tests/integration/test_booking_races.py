@@ -190,6 +190,28 @@ async def test_one_patient_racing_for_several_slots_ends_with_one_hold(booking, 
 # -- holds ---------------------------------------------------------------------------------
 
 
+async def test_a_hold_does_not_wait_for_a_transaction_holding_the_slots_row(booking, slots):
+    """PostgreSQL: a hold racing another transaction on the slot (another hold, mostly)
+    has lost the race. It is refused at once, not once that transaction has ended, which
+    under a storm kept a pooled connection from everyone else; and the slot can be held
+    once that transaction is over."""
+    from app import db
+
+    if not db.is_postgres():
+        pytest.skip("SQLite's writers take turns: no row is ever locked by another")
+    import asyncpg
+
+    other = await asyncpg.connect(db.engine().config["dsn"])
+    try:
+        async with other.transaction():
+            await other.execute('SELECT 1 FROM "slot" WHERE "id" = $1 FOR UPDATE', slots[0])
+            refused = await asyncio.wait_for(booking.hold(slot_id=slots[0], token="bob"), 2)
+            assert refused.code == "no_longer_available"
+        assert (await booking.hold(slot_id=slots[0], token="bob")).code == "held"
+    finally:
+        await other.close()
+
+
 async def test_the_first_to_review_wins_and_others_are_told(world, booking, slots):
     first = await booking.hold(slot_id=slots[0], token="alice")
     assert (first.code, first.hold_until) == ("held", NOW + HOLD)

@@ -16,6 +16,7 @@ the load balancer forwards it, and the app counts its limits by it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 import signal
@@ -391,6 +392,22 @@ async def test_an_agenda_open_on_one_instance_hears_of_a_booking_made_on_the_oth
     assert day.status_code == 200 and who["last_name"] in html.unescape(day.text)
     await on_app1.aclose()
     await balanced.aclose()
+
+
+async def test_open_agendas_streams_leave_the_instances_places_to_requests(serving):
+    """HAProxy lets each instance work on a few requests at once (deploy/haproxy.cfg,
+    maxconn), the others waiting in order, staff first. An agenda's event stream lasts as
+    long as its page is open: more streams than both instances have places must still
+    leave every place to pages."""
+    cluster = serving
+    secretary = await staff(cluster, "127.0.2.20", SECRETARY)
+    places = 2 * 16
+    async with contextlib.AsyncExitStack() as streams:
+        for _ in range(places + 8):
+            await streams.enter_async_context(open_stream(secretary))
+        page = await asyncio.wait_for(secretary.get("/staff/"), 5)
+        assert page.status_code in (200, 303), page.status_code
+    await secretary.aclose()
 
 
 CLINIC_FORM = {

@@ -7,7 +7,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.htmx import HTMXRequest
 
-from app import db, dependency_order
+from app import db, handler_calls
 from app.assets import static_router
 from app.disconnects import DisconnectMiddleware
 from app.errors import error_page
@@ -39,7 +39,7 @@ from tenants.middleware import ClinicMiddleware
 
 
 def create_app(settings: Settings) -> Litestar:
-    dependency_order.install()
+    handler_calls.install()
     db.configure(settings.database)
     jinja = make_environment()
     # Open agendas: memory channels on the embedded default, Redis pub/sub with REDIS_URL.

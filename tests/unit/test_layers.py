@@ -22,7 +22,7 @@ LAYERS = [
         "app.db",
         "app.sqlite_pool",
         "app.raw_sql",
-        "app.dependency_order",
+        "app.handler_calls",
         "app.reverse_routes",
         "app.events",
         "app.raw_migrations",

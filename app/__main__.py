@@ -132,6 +132,7 @@ def server_config(settings: settings_module.Settings):
     JSON lines or text (app.log_format)."""
     import uvicorn
 
+    from app.coalesced_writes import CoalescingHttpToolsProtocol
     from app.live.server import GRACEFUL_SHUTDOWN_S
     from app.log_format import log_config
     from app.main import create_app
@@ -144,6 +145,7 @@ def server_config(settings: settings_module.Settings):
         proxy_headers=False,
         log_config=log_config(settings.log_format),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        http=CoalescingHttpToolsProtocol,
     )
 
 

@@ -24,6 +24,7 @@ LAYERS = [
         "app.raw_sql",
         "app.handler_calls",
         "app.reverse_routes",
+        "app.coalesced_writes",
         "app.events",
         "app.raw_migrations",
         "app.piccolo_apps",

@@ -67,7 +67,10 @@ class Phone:
         self._session = aiohttp.ClientSession(
             base_url=base_url,
             headers=headers,
-            connector=aiohttp.TCPConnector(limit=4),
+            # A browser sends a request again on a kept-alive connection the server had
+            # closed as it went out; aiohttp does not. Its idle connections are dropped
+            # before uvicorn's 5 s keep-alive would close them under it.
+            connector=aiohttp.TCPConnector(limit=4, keepalive_timeout=4),
             timeout=aiohttp.ClientTimeout(total=120),
             cookie_jar=aiohttp.DummyCookieJar(),  # the wizard keeps its state in its URLs
         )

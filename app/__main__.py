@@ -125,6 +125,9 @@ def with_simulator(settings: settings_module.Settings):
     return replace(settings, video_platform=platform), simulator
 
 
+KEEP_ALIVE_S = 75
+
+
 def server_config(settings: settings_module.Settings):
     """The web server for these settings. It leaves X-Forwarded-For alone (uvicorn would
     otherwise believe it from 127.0.0.1): app.client_address reads it, for TRUSTED_PROXIES
@@ -146,6 +149,9 @@ def server_config(settings: settings_module.Settings):
         log_config=log_config(settings.log_format),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         http=CoalescingHttpToolsProtocol,
+        # Longer than HAProxy keeps an idle connection to an instance (deploy/haproxy.cfg):
+        # the balancer, not the instance, closes one, and never sends on a closing one.
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

@@ -69,7 +69,7 @@ class Phone:
             headers=headers,
             # A browser sends a request again on a kept-alive connection the server had
             # closed as it went out; aiohttp does not. Its idle connections are dropped
-            # before uvicorn's 5 s keep-alive would close them under it.
+            # before the server's keep-alive would close them under it.
             connector=aiohttp.TCPConnector(limit=4, keepalive_timeout=4),
             timeout=aiohttp.ClientTimeout(total=120),
             cookie_jar=aiohttp.DummyCookieJar(),  # the wizard keeps its state in its URLs

@@ -120,13 +120,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     def begin_now(self) -> sqlite3.Connection | None:
         """BEGIN IMMEDIATE on this thread's writing connection, in this process's turn to
         write (write_turn): None, at once, when another process holds SQLite's lock."""
-        thread = threading.get_ident()
-        writer = self._writers.get(thread)
-        if writer is None:
-            writer = sqlite3.connect(**{**self.connection_kwargs, "timeout": 0})
-            writer.row_factory = dict_factory
-            writer.execute("PRAGMA foreign_keys = 1")
-            self._writers[thread] = writer
+        writer = self._own(self._writers, timeout=0)
         try:
             writer.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:
@@ -176,13 +170,19 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._next_turn()
 
     def _read(self, query: str, args: list[Any]) -> list[dict]:
-        thread = threading.get_ident()
-        reader = self._readers.get(thread)
-        if reader is None:
-            reader = sqlite3.connect(**{**self.connection_kwargs, "timeout": READ_TIMEOUT_S})
-            reader.row_factory = dict_factory
-            self._readers[thread] = reader
+        reader = self._own(self._readers, timeout=READ_TIMEOUT_S)
         return reader.execute(query, args).fetchall()
+
+    def _own(self, connections: dict[int, sqlite3.Connection], *, timeout: float):
+        """This thread's connection among `connections`, opened the first time."""
+        thread = threading.get_ident()
+        connection = connections.get(thread)
+        if connection is None:
+            connection = sqlite3.connect(**{**self.connection_kwargs, "timeout": timeout})
+            connection.row_factory = dict_factory
+            connection.execute("PRAGMA foreign_keys = 1")
+            connections[thread] = connection
+        return connection
 
     def _next_turn(self) -> None:
         while self._waiting:  # the next statement waiting, if still there
